@@ -1,0 +1,295 @@
+#include "emulator.hpp"
+
+#include <k6/schedules/json.hpp>
+
+#include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <charconv>
+#include <chrono>
+
+namespace k6::emulator {
+
+namespace k6s = k6::schedules;
+namespace json = boost::json;
+
+namespace {
+
+Response json_response(unsigned status, const json::value& body) {
+    Response response;
+    response.status = status;
+    response.headers = {{"Content-Type", "application/json"}};
+    response.body = json::serialize(body);
+    return response;
+}
+
+// The ErrorResponseApiModel every error answer carries.
+Response error_response(unsigned status, std::string code, std::string message,
+                        std::optional<std::string> target = std::nullopt) {
+    k6s::ErrorBody error{std::move(code), std::move(message), std::move(target), {}};
+    return json_response(status, json::object{{"error", json::value_from(error)}});
+}
+
+Response no_content() {
+    Response response;
+    response.status = 204;
+    return response;
+}
+
+std::optional<std::int64_t> parse_int(std::string_view text) {
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+std::optional<Response> validate(const k6s::CreateScheduleRequest& request) {
+    if (request.cron && request.recurrence_rule)
+        return error_response(400, "validation_error", "Only one of recurrence_rule and cron can be set.");
+    if (const auto& rule = request.recurrence_rule) {
+        if (rule->interval && *rule->interval < 1)
+            return error_response(400, "validation_error", "interval must be at least 1.", "recurrence_rule.interval");
+        if (rule->count && *rule->count < 1)
+            return error_response(400, "validation_error", "count must be at least 1.", "recurrence_rule.count");
+        if (rule->byday && rule->frequency != k6s::Frequency::weekly)
+            return error_response(400, "validation_error", "byday can only be set for WEEKLY recurrence.",
+                                  "recurrence_rule.byday");
+    }
+    if (const auto& cron = request.cron) {
+        static const std::set<std::string, std::less<>> aliases{"@yearly", "@annually", "@monthly",
+                                                                "@weekly", "@daily",    "@hourly"};
+        std::size_t fields = 0;
+        bool in_field = false;
+        for (char c : cron->schedule) {
+            if (c == ' ' || c == '\t') {
+                in_field = false;
+            } else if (!in_field) {
+                in_field = true;
+                ++fields;
+            }
+        }
+        if (cron->schedule.size() > 256 || (fields != 5 && !aliases.contains(cron->schedule)))
+            return error_response(400, "validation_error",
+                                  "A cron expression with exactly 5 entries, or an alias, is required.",
+                                  "cron.schedule");
+        if (cron->time_zone.empty() || cron->time_zone.size() > 128)
+            return error_response(400, "validation_error", "A time zone is required.", "cron.time_zone");
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::set<std::int64_t>> parse_id_list(std::string_view text) {
+    std::set<std::int64_t> ids;
+    while (!text.empty()) {
+        const auto comma = text.find(',');
+        const std::string_view item = text.substr(0, comma);
+        text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+        const auto dash = item.find('-');
+        const auto first = parse_int(item.substr(0, dash));
+        const auto last = dash == std::string_view::npos ? first : parse_int(item.substr(dash + 1));
+        if (!first || !last || *first < 1 || *last < *first || *last - *first > 1'000'000) return std::nullopt;
+        for (std::int64_t id = *first; id <= *last; ++id) ids.insert(id);
+    }
+    if (ids.empty()) return std::nullopt;
+    return ids;
+}
+
+std::optional<k6s::Timestamp> next_run_after(const k6s::CreateScheduleRequest& request, k6s::Timestamp after,
+                                             bool& supported) {
+    using namespace std::chrono;
+    supported = true;
+    if (!request.recurrence_rule && !request.cron) {
+        if (request.starts > after) return request.starts;
+        return std::nullopt;
+    }
+    const auto& rule = request.recurrence_rule;
+    if (!rule || rule->byday) {
+        supported = false;
+        return std::nullopt;
+    }
+    milliseconds unit{};
+    switch (rule->frequency) {
+        case k6s::Frequency::hourly: unit = hours{1}; break;
+        case k6s::Frequency::daily: unit = hours{24}; break;
+        case k6s::Frequency::weekly: unit = hours{24 * 7}; break;
+        default: supported = false; return std::nullopt;
+    }
+    const milliseconds period = unit * rule->effective_interval();
+    // Runs are starts + k * period for k = 0, 1, ...; the first one strictly after `after`:
+    const std::int64_t k = request.starts > after ? 0 : (after - request.starts) / period + 1;
+    if (rule->count && k >= *rule->count) return std::nullopt;
+    const k6s::Timestamp run = request.starts + k * period;
+    if (rule->until && run > *rule->until) return std::nullopt;
+    return run;
+}
+
+Emulator::Emulator(EmulatorOptions options) : options_(std::move(options)) {}
+
+k6s::Timestamp Emulator::now() const {
+    if (options_.now) return options_.now();
+    return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+k6s::Schedule Emulator::view(const Stored& stored) const {
+    k6s::Schedule schedule;
+    schedule.id = stored.id;
+    schedule.load_test_id = stored.load_test_id;
+    schedule.starts = stored.request.starts;
+    schedule.cron = stored.request.cron;
+    schedule.recurrence_rule = stored.request.recurrence_rule;
+    if (schedule.recurrence_rule && !schedule.recurrence_rule->interval) schedule.recurrence_rule->interval = 1;
+    schedule.deactivated = stored.deactivated;
+    bool supported = true;
+    schedule.next_run = next_run_after(stored.request, now(), supported);
+    schedule.created_by = options_.created_by;
+    return schedule;
+}
+
+Response Emulator::handle(const Request& request) {
+    std::lock_guard lock(mutex_);
+    return route(request);
+}
+
+Response Emulator::route(const Request& request) {
+    if (request.header("Authorization") != "Bearer " + options_.token)
+        return error_response(401, "unauthenticated", "Invalid token or authentication scheme.");
+    const auto stack = request.header("X-Stack-Id");
+    if (!stack) return error_response(400, "validation_error", "The X-Stack-Id header is required.", "X-Stack-Id");
+    const auto stack_id = parse_int(*stack);
+    if (!stack_id) return error_response(400, "validation_error", "X-Stack-Id must be an integer.", "X-Stack-Id");
+    if (*stack_id != options_.stack_id)
+        return error_response(403, "permission_denied", "The user does not have permission to perform this action.");
+
+    auto parsed = boost::urls::parse_origin_form(request.target);
+    if (!parsed) return error_response(400, "validation_error", "Malformed request target.");
+    std::vector<std::string> segments;
+    for (auto segment : parsed->segments()) segments.push_back(std::string(segment));
+    const std::string& method = request.method;
+    auto not_allowed = [&] {
+        return error_response(405, "method_not_allowed", "Method " + method + " is not allowed here.");
+    };
+    auto id_at = [&](std::size_t i) { return parse_int(segments[i]); };
+
+    if (segments.size() >= 2 && segments[0] == "cloud" && segments[1] == "v6") {
+        if (segments.size() == 5 && segments[2] == "load_tests" && segments[4] == "schedule") {
+            const auto id = id_at(3);
+            if (!id) return error_response(404, "not_found", "Load test not found.");
+            if (method == "GET") return get_load_test_schedule(*id);
+            if (method == "POST") return set_load_test_schedule(*id, request.body);
+            return not_allowed();
+        }
+        if (segments.size() == 3 && segments[2] == "schedules") {
+            if (method == "GET") return list_schedules(request);
+            return not_allowed();
+        }
+        if (segments.size() >= 4 && segments.size() <= 5 && segments[2] == "schedules") {
+            const auto id = id_at(3);
+            if (!id) return error_response(404, "not_found", "Schedule not found.");
+            if (segments.size() == 4) {
+                if (method == "GET") return get_schedule(*id);
+                if (method == "DELETE") return delete_schedule(*id);
+                return not_allowed();
+            }
+            if (segments[4] == "activate") return method == "POST" ? activate_schedule(*id) : not_allowed();
+            if (segments[4] == "deactivate") return method == "POST" ? deactivate_schedule(*id) : not_allowed();
+        }
+    }
+    return error_response(404, "not_found", "Resource not found.");
+}
+
+Response Emulator::get_load_test_schedule(std::int64_t load_test) {
+    if (!options_.load_tests.contains(load_test)) return error_response(404, "not_found", "Load test not found.");
+    const auto it = by_load_test_.find(load_test);
+    if (it == by_load_test_.end()) return error_response(404, "not_found", "The load test has no schedule.");
+    return json_response(200, json::value_from(view(schedules_.at(it->second))));
+}
+
+Response Emulator::set_load_test_schedule(std::int64_t load_test, const std::string& body) {
+    if (!options_.load_tests.contains(load_test)) return error_response(404, "not_found", "Load test not found.");
+    auto request = k6s::parse_json<k6s::CreateScheduleRequest>(body);
+    if (!request) return error_response(400, "validation_error", request.error().message, request.error().target);
+    if (auto invalid = validate(*request)) return *invalid;
+    bool supported = true;
+    next_run_after(*request, now(), supported);
+    if (!supported)
+        return error_response(501, "not_implemented",
+                              "This emulator computes next_run only for single runs and HOURLY, DAILY or WEEKLY rules "
+                              "without byday until it uses the library's recurrence engine.");
+    // Setting overwrites: the load test keeps one schedule, with a new id.
+    if (const auto it = by_load_test_.find(load_test); it != by_load_test_.end()) schedules_.erase(it->second);
+    const std::int64_t id = next_id_++;
+    schedules_[id] = Stored{k6s::ScheduleId{id}, k6s::LoadTestId{load_test}, std::move(*request), false};
+    by_load_test_[load_test] = id;
+    return json_response(200, json::value_from(view(schedules_.at(id))));
+}
+
+Response Emulator::list_schedules(const Request& request) {
+    const auto url = *boost::urls::parse_origin_form(request.target);
+    std::int64_t top = 1000, skip = 0;
+    bool count = false;
+    for (auto param : url.params()) {
+        const auto value = parse_int(param.value);
+        if (param.key == "$top") {
+            if (!value || *value < 1 || *value > 1000)
+                return error_response(400, "validation_error", "$top must be an integer between 1 and 1000.", "$top");
+            top = *value;
+        } else if (param.key == "$skip") {
+            if (!value || *value < 0)
+                return error_response(400, "validation_error", "$skip must be a non-negative integer.", "$skip");
+            skip = *value;
+        } else if (param.key == "$count") {
+            if (param.value != "true" && param.value != "false")
+                return error_response(400, "validation_error", "$count must be true or false.", "$count");
+            count = param.value == "true";
+        }
+    }
+    k6s::SchedulePage page;
+    std::int64_t index = 0;
+    for (const auto& [id, stored] : schedules_) {
+        if (index >= skip && index < skip + top) page.items.push_back(view(stored));
+        ++index;
+    }
+    const auto total = static_cast<std::int64_t>(schedules_.size());
+    if (count) page.count = total;
+    if (skip + top < total) {
+        const auto host = request.header("Host").value_or("127.0.0.1");
+        page.next_link = std::string(options_.tls ? "https://" : "http://") + host +
+                         "/cloud/v6/schedules?$skip=" + std::to_string(skip + top) + "&$top=" + std::to_string(top) +
+                         (count ? "&$count=true" : "");
+    }
+    return json_response(200, json::value_from(page));
+}
+
+Response Emulator::get_schedule(std::int64_t id) {
+    const auto it = schedules_.find(id);
+    if (it == schedules_.end()) return error_response(404, "not_found", "Schedule not found.");
+    return json_response(200, json::value_from(view(it->second)));
+}
+
+Response Emulator::delete_schedule(std::int64_t id) {
+    const auto it = schedules_.find(id);
+    if (it == schedules_.end()) return error_response(404, "not_found", "Schedule not found.");
+    by_load_test_.erase(it->second.load_test_id.value);
+    schedules_.erase(it);
+    return no_content();
+}
+
+Response Emulator::activate_schedule(std::int64_t id) {
+    const auto it = schedules_.find(id);
+    if (it == schedules_.end()) return error_response(404, "not_found", "Schedule not found.");
+    if (!view(it->second).next_run) return error_response(409, "conflict", "Cannot re-activate an expired schedule.");
+    it->second.deactivated = false;
+    return no_content();
+}
+
+Response Emulator::deactivate_schedule(std::int64_t id) {
+    const auto it = schedules_.find(id);
+    if (it == schedules_.end()) return error_response(404, "not_found", "Schedule not found.");
+    if (view(it->second).next_run) it->second.deactivated = true;  // an expired schedule is left as it is
+    return no_content();
+}
+
+}  // namespace k6::emulator

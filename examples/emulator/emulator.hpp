@@ -1,0 +1,73 @@
+// The Schedules API as a local, in-memory service: routing, auth, validation and storage.
+// The HTTP(S) side is http_server.hpp; this class only maps a Request to a Response.
+#pragma once
+
+#include "http_server.hpp"
+
+#include <k6/schedules/model.hpp>
+#include <k6/schedules/time.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace k6::emulator {
+
+struct EmulatorOptions {
+    std::string token;                          // the one accepted bearer token
+    std::int64_t stack_id = 1;                  // the one accepted X-Stack-Id
+    std::set<std::int64_t> load_tests;          // ids of the load tests that exist
+    bool tls = true;                            // scheme of the @nextLink URLs
+    std::function<schedules::Timestamp()> now;  // the clock (system clock when empty)
+    std::string created_by = "emulator@example.com";
+};
+
+class Emulator {
+public:
+    explicit Emulator(EmulatorOptions options);
+
+    // Thread-safe; called on the server thread.
+    Response handle(const Request& request);
+
+private:
+    struct Stored {
+        schedules::ScheduleId id;
+        schedules::LoadTestId load_test_id;
+        schedules::CreateScheduleRequest request;
+        bool deactivated = false;
+    };
+
+    Response route(const Request& request);
+    Response get_load_test_schedule(std::int64_t load_test);
+    Response set_load_test_schedule(std::int64_t load_test, const std::string& body);
+    Response list_schedules(const Request& request);
+    Response get_schedule(std::int64_t id);
+    Response delete_schedule(std::int64_t id);
+    Response activate_schedule(std::int64_t id);
+    Response deactivate_schedule(std::int64_t id);
+
+    schedules::Schedule view(const Stored& stored) const;
+    schedules::Timestamp now() const;
+
+    std::mutex mutex_;
+    EmulatorOptions options_;
+    std::map<std::int64_t, Stored> schedules_;           // by schedule id, listed in id order
+    std::map<std::int64_t, std::int64_t> by_load_test_;  // load test id -> schedule id
+    std::int64_t next_id_ = 1;
+};
+
+// "1-100,250" -> {1..100, 250}; nullopt when malformed.
+std::optional<std::set<std::int64_t>> parse_id_list(std::string_view text);
+
+// The next run strictly after `after`, for the schedules whose runs this interim function can
+// compute exactly: a single run, and HOURLY/DAILY/WEEKLY rules without byday (fixed periods).
+// Returns nullopt for "no run left"; `supported` is false for every other kind of schedule.
+std::optional<schedules::Timestamp> next_run_after(const schedules::CreateScheduleRequest& request,
+                                                   schedules::Timestamp after, bool& supported);
+
+}  // namespace k6::emulator

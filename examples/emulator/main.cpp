@@ -1,0 +1,140 @@
+// k6-schedules-emulator: the Schedules API on 127.0.0.1, for development without a Grafana Cloud
+// account. Prints one JSON line {"url": ..., "ca_file": ...} once it accepts connections, and runs
+// until SIGINT or SIGTERM.
+#include "certificates.hpp"
+#include "emulator.hpp"
+#include "http_server.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <string_view>
+
+namespace emu = k6::emulator;
+
+namespace {
+
+constexpr std::string_view usage = R"(usage: k6-schedules-emulator [OPTIONS]
+
+Serves the k6 Schedules REST API from memory on 127.0.0.1.
+
+  --port N            port to listen on (default 0: a free port)
+  --http              plain HTTP instead of HTTPS
+  --cert-dir DIR      where to write the generated CA and server certificate
+                      (default: a new temporary directory)
+  --token T           the accepted bearer token (default: $K6_CLOUD_TOKEN)
+  --stack-id N        the accepted X-Stack-Id (default: $K6_CLOUD_STACK_ID, else 1)
+  --load-tests LIST   ids of existing load tests, e.g. 1-100,250 (default 1-100)
+  --now RFC3339       a fixed clock, for deterministic runs
+  --help              this text
+
+The first line on stdout is {"url": "...", "ca_file": "..."} (ca_file is null with --http).
+)";
+
+[[noreturn]] void fail_usage(const std::string& message) {
+    std::cerr << "k6-schedules-emulator: " << message << "\n\n" << usage;
+    std::exit(2);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    emu::EmulatorOptions options;
+    emu::ServerOptions server_options;
+    std::filesystem::path cert_dir;
+    if (const char* token = std::getenv("K6_CLOUD_TOKEN")) options.token = token;
+    std::string stack = std::getenv("K6_CLOUD_STACK_ID") ? std::getenv("K6_CLOUD_STACK_ID") : "1";
+    std::string load_tests = "1-100";
+
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) fail_usage(std::string(arg) + " needs a value");
+            return argv[++i];
+        };
+        if (arg == "--help" || arg == "-h") {
+            std::cout << usage;
+            return 0;
+        } else if (arg == "--port") {
+            const std::string port = value();
+            char* end = nullptr;
+            const long n = std::strtol(port.c_str(), &end, 10);
+            if (port.empty() || *end != '\0' || n < 0 || n > 65535) fail_usage("--port must be 0-65535");
+            server_options.port = static_cast<std::uint16_t>(n);
+        } else if (arg == "--http") {
+            server_options.tls = false;
+        } else if (arg == "--cert-dir") {
+            cert_dir = value();
+        } else if (arg == "--token") {
+            options.token = value();
+        } else if (arg == "--stack-id") {
+            stack = value();
+        } else if (arg == "--load-tests") {
+            load_tests = value();
+        } else if (arg == "--now") {
+            const std::string text = value();
+            const auto now = k6::schedules::parse_rfc3339(text);
+            if (!now) fail_usage("--now: " + std::string(now.error()));
+            options.now = [fixed = *now] { return fixed; };
+        } else {
+            fail_usage("unknown option " + std::string(arg));
+        }
+    }
+    if (options.token.empty()) fail_usage("a token is required (--token or K6_CLOUD_TOKEN)");
+    char* end = nullptr;
+    options.stack_id = std::strtoll(stack.c_str(), &end, 10);
+    if (stack.empty() || *end != '\0' || options.stack_id < 1) fail_usage("the stack id must be a positive integer");
+    auto ids = emu::parse_id_list(load_tests);
+    if (!ids) fail_usage("--load-tests must look like 1-100,250");
+    options.load_tests = std::move(*ids);
+    options.tls = server_options.tls;
+
+    boost::json::value ca_file = nullptr;
+    try {
+        if (server_options.tls) {
+            if (cert_dir.empty()) {
+                std::string pattern =
+                    (std::filesystem::temp_directory_path() / "k6-schedules-emulator-XXXXXX").string();
+                if (!mkdtemp(pattern.data())) throw std::runtime_error("cannot create a temporary directory");
+                cert_dir = pattern;
+            }
+            std::filesystem::create_directories(cert_dir);
+            const auto ca = emu::make_ca("k6-schedules-emulator CA");
+            const auto leaf = emu::make_leaf(ca, "127.0.0.1", {"IP:127.0.0.1", "DNS:localhost"});
+            emu::write_file(cert_dir / "ca.pem", ca.cert_pem);
+            emu::write_file(cert_dir / "server.pem", leaf.cert_pem);
+            emu::write_file(cert_dir / "server-key.pem", leaf.key_pem);
+            server_options.cert_pem = leaf.cert_pem;
+            server_options.key_pem = leaf.key_pem;
+            ca_file = std::filesystem::absolute(cert_dir / "ca.pem").string();
+        }
+
+        // Block the stop signals before the server thread starts, so that only sigwait sees them.
+        sigset_t stop_signals;
+        sigemptyset(&stop_signals);
+        sigaddset(&stop_signals, SIGINT);
+        sigaddset(&stop_signals, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+        emu::Emulator emulator(std::move(options));
+        emu::HttpServer server(server_options,
+                               [&emulator](const emu::Request& request) { return emulator.handle(request); });
+        server.start();
+        std::cout << boost::json::serialize(boost::json::object{{"url", server.url()}, {"ca_file", ca_file}})
+                  << std::endl;
+
+        int signal = 0;
+        sigwait(&stop_signals, &signal);
+        server.stop();  // finishes the requests in flight
+        std::cerr << "k6-schedules-emulator: stopped (" << (signal == SIGINT ? "SIGINT" : "SIGTERM") << ")\n";
+    } catch (const std::exception& e) {
+        std::cerr << "k6-schedules-emulator: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,114 @@
+// Client: the seven operations of the Schedules API as Asio asynchronous operations.
+#ifndef K6_SCHEDULES_CLIENT_HPP
+#define K6_SCHEDULES_CLIENT_HPP
+
+#include <k6/schedules/detail/config.hpp>
+#include <k6/schedules/error.hpp>
+#include <k6/schedules/ids.hpp>
+#include <k6/schedules/impl/client.hpp>
+#include <k6/schedules/list_query.hpp>
+#include <k6/schedules/model.hpp>
+#include <k6/schedules/options.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/post.hpp>
+
+#include <memory>
+#include <type_traits>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+
+// A handle to one API endpoint with its own connection pool. Copies share the pool.
+//
+// Every initiating function takes its arguments by value (they are copied into the operation)
+// and a completion token (default boost::asio::deferred, so `co_await client.async_x(...)` works
+// in a boost::asio::awaitable coroutine). It completes with one value, void(expected<T>); it
+// never throws and never calls the handler from inside the initiating function. Terminal
+// cancellation through the handler's cancellation slot closes the connection in use and completes
+// with ErrorKind::cancelled.
+//
+// Thread safety: operations run on a strand of the executor given at construction, so a Client
+// may be used from several threads and may run many operations at once.
+class Client {
+public:
+    using executor_type = boost::asio::any_io_executor;
+
+    // Throws std::invalid_argument when options.validate() fails or the CA file cannot be loaded.
+    Client(executor_type executor, ClientOptions options)
+        : state_(std::make_shared<detail::ClientState>(executor, std::move(options))), executor_(std::move(executor)) {}
+
+    template <class ExecutionContext>
+    requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&> Client(ExecutionContext& context,
+                                                                                              ClientOptions options)
+        : Client(context.get_executor(), std::move(options)) {}
+
+    executor_type get_executor() const noexcept { return executor_; }
+    const ClientOptions& options() const noexcept { return state_->options; }
+
+    // GET /cloud/v6/load_tests/{id}/schedule
+    template <class CompletionToken = boost::asio::deferred_t>
+    auto async_get_load_test_schedule(LoadTestId load_test, CompletionToken&& token = {}) {
+        return initiate<Schedule>(std::forward<CompletionToken>(token),
+                                  detail::get_load_test_schedule_request(load_test));
+    }
+
+    // POST /cloud/v6/load_tests/{id}/schedule: sets (overwrites) the load test's schedule.
+    template <class CompletionToken = boost::asio::deferred_t>
+    auto async_set_load_test_schedule(LoadTestId load_test, CreateScheduleRequest request,
+                                      CompletionToken&& token = {}) {
+        return initiate<Schedule>(std::forward<CompletionToken>(token),
+                                  detail::set_load_test_schedule_request(load_test, request));
+    }
+
+    // GET /cloud/v6/schedules?$top&$skip&$count: one page. $top outside 1..1000 or a negative
+    // $skip fail with invalid_argument before anything is sent.
+    template <class CompletionToken = boost::asio::deferred_t>
+    auto async_list_schedules(ListQuery query = {}, CompletionToken&& token = {}) {
+        return initiate<SchedulePage>(std::forward<CompletionToken>(token), detail::list_schedules_request(query));
+    }
+
+    // GET /cloud/v6/schedules/{id}
+    template <class CompletionToken = boost::asio::deferred_t>
+    auto async_get_schedule(ScheduleId schedule, CompletionToken&& token = {}) {
+        return initiate<Schedule>(std::forward<CompletionToken>(token), detail::get_schedule_request(schedule));
+    }
+
+    // DELETE /cloud/v6/schedules/{id}
+    template <class CompletionToken = boost::asio::deferred_t>
+    auto async_delete_schedule(ScheduleId schedule, CompletionToken&& token = {}) {
+        return initiate<void>(std::forward<CompletionToken>(token), detail::delete_schedule_request(schedule));
+    }
+
+    // POST /cloud/v6/schedules/{id}/activate: 409 conflict when the schedule has no future run.
+    template <class CompletionToken = boost::asio::deferred_t>
+    auto async_activate_schedule(ScheduleId schedule, CompletionToken&& token = {}) {
+        return initiate<void>(std::forward<CompletionToken>(token), detail::activate_schedule_request(schedule));
+    }
+
+    // POST /cloud/v6/schedules/{id}/deactivate
+    template <class CompletionToken = boost::asio::deferred_t>
+    auto async_deactivate_schedule(ScheduleId schedule, CompletionToken&& token = {}) {
+        return initiate<void>(std::forward<CompletionToken>(token), detail::deactivate_schedule_request(schedule));
+    }
+
+    // Closes the idle keep-alive connections (operations in flight keep theirs).
+    void close_idle_connections() {
+        boost::asio::post(state_->strand, [state = state_] { state->pool.clear(); });
+    }
+
+private:
+    template <class T, class CompletionToken>
+    auto initiate(CompletionToken&& token, detail::RequestSpec spec) {
+        return boost::asio::async_initiate<CompletionToken, void(expected<T>)>(detail::Initiation<T>{state_}, token,
+                                                                               std::move(spec));
+    }
+
+    std::shared_ptr<detail::ClientState> state_;
+    executor_type executor_;
+};
+
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_CLIENT_HPP

@@ -1,0 +1,214 @@
+// ApiError: the one error type of every operation, and expected<T> = std::expected<T, ApiError>.
+#ifndef K6_SCHEDULES_ERROR_HPP
+#define K6_SCHEDULES_ERROR_HPP
+
+#include <k6/schedules/detail/config.hpp>
+
+#include <boost/system/error_code.hpp>
+
+#include <chrono>
+#include <expected>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+
+// What went wrong, coarsely; the command-line tool maps it to its exit code.
+enum class ErrorKind {
+    api,                 // the API answered with an error status (4xx/5xx)
+    invalid_argument,    // rejected before anything was sent
+    transport,           // resolve, connect, read or write failed
+    tls,                 // TLS handshake or certificate verification failed
+    timeout,             // a step took longer than its timeout
+    malformed_response,  // the server's answer is not what the API specifies
+    cancelled,           // the operation was cancelled by the caller
+};
+
+constexpr std::string_view to_string(ErrorKind kind) noexcept {
+    switch (kind) {
+        case ErrorKind::api: return "api";
+        case ErrorKind::invalid_argument: return "invalid_argument";
+        case ErrorKind::transport: return "transport";
+        case ErrorKind::tls: return "tls";
+        case ErrorKind::timeout: return "timeout";
+        case ErrorKind::malformed_response: return "malformed_response";
+        case ErrorKind::cancelled: return "cancelled";
+    }
+    return "unknown";
+}
+
+// Error codes of this library (category "k6.schedules"). Transport and TLS failures keep the
+// underlying Asio/OpenSSL code instead, so callers can compare with e.g. asio::error::connection_refused.
+enum class errc {
+    // Answers from the server, one per HTTP status the API documents or a proxy may send.
+    bad_request = 1,        // 400
+    unauthorized,           // 401
+    forbidden,              // 403
+    not_found,              // 404
+    conflict,               // 409
+    payload_too_large,      // 413
+    too_many_requests,      // 429
+    internal_server_error,  // 500
+    bad_gateway,            // 502
+    service_unavailable,    // 503
+    gateway_timeout,        // 504
+    unexpected_status,      // any other non-2xx status, redirects included (never followed)
+    // Failures detected by the client.
+    invalid_argument,    // a caller-supplied value is out of range or inconsistent
+    malformed_response,  // the body is not valid JSON or does not match the API schema
+    body_too_large,      // the response body is over ClientOptions::max_body_bytes
+    bad_next_link,       // an @nextLink that points away from the API origin or repeats itself
+    timeout,             // a step did not complete in time
+    cancelled,           // cancelled through the completion handler's cancellation slot
+};
+
+namespace detail {
+
+class ErrorCategory final : public boost::system::error_category {
+public:
+    const char* name() const noexcept override { return "k6.schedules"; }
+    std::string message(int value) const override {
+        switch (static_cast<errc>(value)) {
+            case errc::bad_request: return "bad request";
+            case errc::unauthorized: return "unauthorized";
+            case errc::forbidden: return "forbidden";
+            case errc::not_found: return "not found";
+            case errc::conflict: return "conflict";
+            case errc::payload_too_large: return "payload too large";
+            case errc::too_many_requests: return "too many requests";
+            case errc::internal_server_error: return "internal server error";
+            case errc::bad_gateway: return "bad gateway";
+            case errc::service_unavailable: return "service unavailable";
+            case errc::gateway_timeout: return "gateway timeout";
+            case errc::unexpected_status: return "unexpected HTTP status";
+            case errc::invalid_argument: return "invalid argument";
+            case errc::malformed_response: return "malformed response";
+            case errc::body_too_large: return "response body too large";
+            case errc::bad_next_link: return "refused @nextLink";
+            case errc::timeout: return "timed out";
+            case errc::cancelled: return "cancelled";
+        }
+        return "unknown k6.schedules error";
+    }
+};
+
+}  // namespace detail
+
+inline const boost::system::error_category& error_category() noexcept {
+    static const detail::ErrorCategory category;
+    return category;
+}
+
+inline boost::system::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), error_category()}; }
+
+// How the library treats an HTTP status: its errc and whether the request may be retried.
+struct StatusClass {
+    errc code;
+    bool retryable;
+};
+
+// The single table from HTTP status to errc and retryability (tested row by row).
+constexpr StatusClass classify_status(unsigned status) noexcept {
+    switch (status) {
+        case 400: return {errc::bad_request, false};
+        case 401: return {errc::unauthorized, false};
+        case 403: return {errc::forbidden, false};
+        case 404: return {errc::not_found, false};
+        case 409: return {errc::conflict, false};
+        case 413: return {errc::payload_too_large, false};
+        case 429: return {errc::too_many_requests, true};
+        case 500: return {errc::internal_server_error, true};
+        case 502: return {errc::bad_gateway, true};
+        case 503: return {errc::service_unavailable, true};
+        case 504: return {errc::gateway_timeout, true};
+        default: return {errc::unexpected_status, false};
+    }
+}
+
+// One item of ErrorApiModel.details (schema ErrorDetailsApiModel).
+struct ErrorDetails {
+    std::string code;
+    std::string message;
+    std::optional<std::string> target;
+
+    friend bool operator==(const ErrorDetails&, const ErrorDetails&) = default;
+};
+
+// The body of every error answer: {"error": ErrorApiModel} (schema ErrorResponseApiModel).
+struct ErrorBody {
+    std::string code;
+    std::string message;
+    std::optional<std::string> target;
+    std::vector<ErrorDetails> details;  // an absent or null "details" is empty
+
+    friend bool operator==(const ErrorBody&, const ErrorBody&) = default;
+};
+
+struct ApiError {
+    ErrorKind kind = ErrorKind::api;
+    boost::system::error_code ec;                     // errc, or the Asio/OpenSSL code of a transport/TLS failure
+    unsigned status = 0;                              // HTTP status, 0 when no response was received
+    std::string code;                                 // the server's error.code ("" when it sent none)
+    std::string message;                              // the server's error.message, or what the client saw
+    std::optional<std::string> target;                // the server's error.target, or the field in error
+    std::vector<ErrorDetails> details;                // the server's error.details
+    std::optional<std::chrono::seconds> retry_after;  // the Retry-After hint of the answer
+    unsigned attempts = 0;                            // requests sent (0 when refused before sending)
+
+    // "HTTP 404 not_found: Schedule not found (target: id)" for API answers (kind api),
+    // "<kind>: <message> (target: <t>)" for everything else.
+    std::string to_string() const {
+        std::string out;
+        if (kind == ErrorKind::api) {
+            out = "HTTP " + std::to_string(status);
+            if (!code.empty()) out += " " + code;
+        } else {
+            out = std::string(k6::schedules::to_string(kind));
+        }
+        out += ": ";
+        out += message;
+        if (target && !target->empty()) out += " (target: " + *target + ")";
+        return out;
+    }
+
+    bool retryable() const noexcept {
+        if (status != 0) return classify_status(status).retryable;
+        return kind == ErrorKind::transport;
+    }
+
+    friend std::ostream& operator<<(std::ostream& os, const ApiError& e) { return os << e.to_string(); }
+};
+
+// The result of every operation: a value, or the reason there is none. Never thrown.
+template <class T>
+using expected = std::expected<T, ApiError>;
+
+namespace detail {
+
+inline std::unexpected<ApiError> fail(ErrorKind kind, errc code, std::string message,
+                                      std::optional<std::string> target = std::nullopt) {
+    ApiError e;
+    e.kind = kind;
+    e.ec = make_error_code(code);
+    e.message = std::move(message);
+    e.target = std::move(target);
+    return std::unexpected(std::move(e));
+}
+
+inline std::unexpected<ApiError> invalid_argument(std::string message,
+                                                  std::optional<std::string> target = std::nullopt) {
+    return fail(ErrorKind::invalid_argument, errc::invalid_argument, std::move(message), std::move(target));
+}
+
+}  // namespace detail
+
+K6_SCHEDULES_END_NAMESPACE
+
+template <>
+struct boost::system::is_error_code_enum<k6::schedules::errc> : std::true_type {};
+
+#endif  // K6_SCHEDULES_ERROR_HPP

@@ -1,0 +1,107 @@
+// The non-template bodies behind Client's initiating functions: each operation is an internal
+// coroutine spawned on the client's strand that completes a type-erased handler exactly once.
+#ifndef K6_SCHEDULES_IMPL_CLIENT_HPP
+#define K6_SCHEDULES_IMPL_CLIENT_HPP
+
+#include <k6/schedules/detail/config.hpp>
+#include <k6/schedules/error.hpp>
+#include <k6/schedules/impl/internal/client_state.hpp>
+#include <k6/schedules/impl/internal/request_builder.hpp>
+#include <k6/schedules/impl/internal/response_parser.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/associator.hpp>
+#include <boost/asio/co_spawn.hpp>
+
+#include <exception>
+#include <memory>
+#include <type_traits>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+template <class T>
+using Handler = asio::any_completion_handler<void(expected<T>)>;
+
+template <class T>
+asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, RequestSpec spec) {
+    if (spec.refused) co_return std::unexpected(std::move(*spec.refused));
+    auto performed = co_await perform(*state, spec);
+    if (!performed) co_return std::unexpected(std::move(performed.error()));
+    const auto& response = performed->response;
+    const unsigned status = response.result_int();
+    if (status < 200 || status > 299) {
+        ApiError e = error_from_response(response, state->options.token);
+        e.attempts = performed->attempts;
+        co_return std::unexpected(std::move(e));
+    }
+    if constexpr (std::is_void_v<T>) {
+        co_return expected<void>{};
+    } else {
+        auto decoded = decode_success<T>(response);
+        if (!decoded) decoded.error().attempts = performed->attempts;
+        co_return decoded;
+    }
+}
+
+// co_spawn completes with (exception_ptr, result); our handlers take the result only. The
+// adapter forwards the handler's executor, allocator and cancellation slot (see associator below).
+template <class T>
+struct CompletionAdapter {
+    Handler<T> handler;
+
+    void operator()(std::exception_ptr exception, expected<T> result) {
+        if (exception) {
+            // Nothing in the operation throws on purpose; bad_alloc and the like still complete
+            // the handler rather than escape into the caller's io_context.
+            ApiError e;
+            e.kind = ErrorKind::transport;
+            e.message = "internal error";
+            try {
+                std::rethrow_exception(exception);
+            } catch (const std::exception& ex) {
+                e.message += std::string(": ") + ex.what();
+            } catch (...) {
+            }
+            result = std::unexpected(std::move(e));
+        }
+        std::move(handler)(std::move(result));
+    }
+};
+
+template <class T>
+void start_operation(std::shared_ptr<ClientState> state, RequestSpec spec, Handler<T> handler) {
+    auto strand = state->strand;
+    asio::co_spawn(strand, run_operation<T>(std::move(state), std::move(spec)),
+                   CompletionAdapter<T>{std::move(handler)});
+}
+
+template <class T>
+struct Initiation {
+    std::shared_ptr<ClientState> state;
+
+    template <class CompletionHandler>
+    void operator()(CompletionHandler&& handler, RequestSpec spec) const {
+        start_operation<T>(state, std::move(spec), Handler<T>(std::forward<CompletionHandler>(handler)));
+    }
+};
+
+}  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
+
+template <template <class, class> class Associator, class T, class DefaultCandidate>
+struct boost::asio::associator<Associator, k6::schedules::detail::CompletionAdapter<T>, DefaultCandidate>
+    : Associator<k6::schedules::detail::Handler<T>, DefaultCandidate> {
+    static typename Associator<k6::schedules::detail::Handler<T>, DefaultCandidate>::type get(
+        const k6::schedules::detail::CompletionAdapter<T>& adapter) noexcept {
+        return Associator<k6::schedules::detail::Handler<T>, DefaultCandidate>::get(adapter.handler);
+    }
+
+    static auto get(const k6::schedules::detail::CompletionAdapter<T>& adapter,
+                    const DefaultCandidate& candidate) noexcept
+        -> decltype(Associator<k6::schedules::detail::Handler<T>, DefaultCandidate>::get(adapter.handler, candidate)) {
+        return Associator<k6::schedules::detail::Handler<T>, DefaultCandidate>::get(adapter.handler, candidate);
+    }
+};
+
+#endif  // K6_SCHEDULES_IMPL_CLIENT_HPP

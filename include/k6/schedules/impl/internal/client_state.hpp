@@ -1,0 +1,109 @@
+// What every operation of a Client shares: validated options, the parsed endpoint, the TLS
+// context, the idle connections, and the strand that serialises access to them.
+#ifndef K6_SCHEDULES_IMPL_INTERNAL_CLIENT_STATE_HPP
+#define K6_SCHEDULES_IMPL_INTERNAL_CLIENT_STATE_HPP
+
+#include <k6/schedules/detail/config.hpp>
+#include <k6/schedules/detail/endpoint.hpp>
+#include <k6/schedules/impl/internal/connection.hpp>
+#include <k6/schedules/impl/internal/connection_pool.hpp>
+#include <k6/schedules/impl/internal/request_builder.hpp>
+#include <k6/schedules/impl/internal/response_parser.hpp>
+#include <k6/schedules/options.hpp>
+
+#include <openssl/ssl.h>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+inline ssl::context make_tls_context(const ClientOptions& options) {
+    ssl::context context(ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
+    context.set_verify_mode(ssl::verify_peer);
+    boost::system::error_code ec;
+    context.set_default_verify_paths(ec);  // the system's roots; an extra CA file adds to them
+    if (options.ca_file) {
+        context.load_verify_file(*options.ca_file, ec);
+        if (ec)
+            throw std::invalid_argument("cannot load the CA file " + quote_for_message(*options.ca_file, 200) + ": " +
+                                        ec.message());
+    }
+    return context;
+}
+
+struct ClientState {
+    ClientState(const asio::any_io_executor& executor, ClientOptions client_options)
+        : strand(asio::make_strand(executor)), options(std::move(client_options)) {
+        if (auto valid = options.validate(); !valid) throw std::invalid_argument(valid.error().message);
+        endpoint = *parse_endpoint(options.api_url);
+        if (endpoint.tls) tls_context.emplace(make_tls_context(options));
+        authorization = "Bearer " + options.token;
+        stack_id = std::to_string(options.stack_id);
+    }
+
+    asio::strand<asio::any_io_executor> strand;
+    ClientOptions options;
+    Endpoint endpoint;
+    std::optional<ssl::context> tls_context;
+    ConnectionPool pool;
+    std::string authorization;
+    std::string stack_id;
+};
+
+struct Performed {
+    HttpResponse response;
+    unsigned attempts = 0;
+};
+
+// Sends one request to the API and returns its response, whatever the status. A kept-alive
+// connection the server closed meanwhile fails before any response byte; the request then goes
+// again on another connection (every operation of this API is idempotent, design §4).
+// A template only so that translation units that never send a request do not compile it.
+template <class State = ClientState>
+asio::awaitable<expected<Performed>> perform(State& state, const RequestSpec& spec) {
+    const auto request = build_http_request(state.endpoint, state.authorization, state.stack_id, spec);
+    ssl::context* tls_context = state.tls_context ? &*state.tls_context : nullptr;
+    unsigned attempts = 0;
+    for (;;) {
+        auto connection = state.pool.take(ConnectionPool::clock::now(), state.options.idle_timeout);
+        const bool reused = connection != nullptr;
+        if (!connection) {
+            auto opened = co_await open_connection(tls_context, state.endpoint, state.options);
+            if (!opened) {
+                opened.error().attempts = attempts;
+                co_return std::unexpected(std::move(opened.error()));
+            }
+            connection = std::move(*opened);
+        }
+        ++attempts;
+        // Not a ?: with a co_await in each arm: GCC 12 destroys such a temporary twice.
+        std::expected<Exchanged, ExchangeFailure> exchanged;
+        if (auto* tls = connection->tls())
+            exchanged = co_await exchange_on(*tls, *connection, request, state.endpoint, state.options);
+        else
+            exchanged = co_await exchange_on(connection->plain(), *connection, request, state.endpoint, state.options);
+        if (!exchanged) {
+            auto& failure = exchanged.error();
+            const bool stale = reused && failure.nothing_received &&
+                               (failure.error.kind == ErrorKind::transport || failure.error.kind == ErrorKind::tls);
+            if (stale) continue;  // bounded: each retry consumes an idle connection or opens a fresh one
+            failure.error.attempts = attempts;
+            co_return std::unexpected(std::move(failure.error));
+        }
+        if (exchanged->reusable)
+            state.pool.put(std::move(connection), ConnectionPool::clock::now(), state.options.max_idle_connections);
+        co_return Performed{std::move(exchanged->response), attempts};
+    }
+}
+
+}  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_IMPL_INTERNAL_CLIENT_STATE_HPP

@@ -1,0 +1,97 @@
+// What each operation sends: method, target and body (RequestSpec), and the HTTP request with the
+// headers every call carries. Sans-io: tested without sockets.
+#ifndef K6_SCHEDULES_IMPL_INTERNAL_REQUEST_BUILDER_HPP
+#define K6_SCHEDULES_IMPL_INTERNAL_REQUEST_BUILDER_HPP
+
+#include <k6/schedules/detail/config.hpp>
+#include <k6/schedules/detail/endpoint.hpp>
+#include <k6/schedules/error.hpp>
+#include <k6/schedules/ids.hpp>
+#include <k6/schedules/json.hpp>
+#include <k6/schedules/list_query.hpp>
+#include <k6/schedules/model.hpp>
+#include <k6/schedules/version.hpp>
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include <optional>
+#include <string>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+namespace http = boost::beast::http;
+
+struct RequestSpec {
+    http::verb method = http::verb::get;
+    std::string target;               // path and query below the API URL's path
+    std::optional<std::string> body;  // JSON
+    std::optional<ApiError> refused;  // set when the arguments are invalid: complete with it, send nothing
+};
+
+template <class Tag>
+std::optional<ApiError> check_id(Id<Tag> id, const char* what) {
+    if (id.value > 0) return std::nullopt;
+    return invalid_argument(std::string(what) + " must be a positive integer, got " + std::to_string(id.value), "id")
+        .error();
+}
+
+inline RequestSpec get_load_test_schedule_request(LoadTestId id) {
+    return {http::verb::get, "/cloud/v6/load_tests/" + to_string(id) + "/schedule", std::nullopt,
+            check_id(id, "the load test id")};
+}
+
+inline RequestSpec set_load_test_schedule_request(LoadTestId id, const CreateScheduleRequest& request) {
+    RequestSpec spec{http::verb::post, "/cloud/v6/load_tests/" + to_string(id) + "/schedule", std::nullopt,
+                     check_id(id, "the load test id")};
+    if (!spec.refused && request.cron && request.recurrence_rule)
+        spec.refused = invalid_argument("only one of cron and recurrence_rule can be set", "").error();
+    if (!spec.refused) spec.body = to_json(request);
+    return spec;
+}
+
+inline RequestSpec list_schedules_request(const ListQuery& query) {
+    RequestSpec spec{http::verb::get, "/cloud/v6/schedules" + query.query_string(), std::nullopt, std::nullopt};
+    if (auto valid = query.validate(); !valid) spec.refused = valid.error();
+    return spec;
+}
+
+inline RequestSpec schedule_request(http::verb method, ScheduleId id, std::string_view suffix) {
+    return {method, "/cloud/v6/schedules/" + to_string(id) + std::string(suffix), std::nullopt,
+            check_id(id, "the schedule id")};
+}
+
+inline RequestSpec get_schedule_request(ScheduleId id) { return schedule_request(http::verb::get, id, ""); }
+inline RequestSpec delete_schedule_request(ScheduleId id) { return schedule_request(http::verb::delete_, id, ""); }
+inline RequestSpec activate_schedule_request(ScheduleId id) {
+    return schedule_request(http::verb::post, id, "/activate");
+}
+inline RequestSpec deactivate_schedule_request(ScheduleId id) {
+    return schedule_request(http::verb::post, id, "/deactivate");
+}
+
+// The headers every request carries (design §4). `authorization` is "Bearer <token>", computed
+// once per client; it is only ever attached to requests for the configured endpoint.
+inline http::request<http::string_body> build_http_request(const Endpoint& endpoint, std::string_view authorization,
+                                                           std::string_view stack_id, const RequestSpec& spec) {
+    http::request<http::string_body> req{spec.method, endpoint.base_path + spec.target, 11};
+    req.set(http::field::host, endpoint.host_header);
+    req.set(http::field::authorization, authorization);
+    req.set("X-Stack-Id", stack_id);
+    req.set(http::field::accept, "application/json");
+    req.set(http::field::user_agent, user_agent);
+    if (spec.body) {
+        req.set(http::field::content_type, "application/json");
+        req.body() = *spec.body;
+    }
+    req.keep_alive(true);
+    req.prepare_payload();
+    return req;
+}
+
+}  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_IMPL_INTERNAL_REQUEST_BUILDER_HPP

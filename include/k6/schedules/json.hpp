@@ -1,0 +1,407 @@
+// JSON both ways with Boost.JSON. Decoding never throws and never guesses: a missing required
+// field or a wrong type is an ApiError{malformed_response} whose `target` is the field's path
+// ("value[3].recurrence_rule.interval"). Unknown fields are ignored, as the API adds fields over time.
+#ifndef K6_SCHEDULES_JSON_HPP
+#define K6_SCHEDULES_JSON_HPP
+
+#include <k6/schedules/detail/config.hpp>
+#include <k6/schedules/detail/text.hpp>
+#include <k6/schedules/error.hpp>
+#include <k6/schedules/model.hpp>
+#include <k6/schedules/time.hpp>
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <boost/json/value_from.hpp>
+#include <boost/json/value_to.hpp>
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+
+namespace detail {
+
+// Where in the document a value sits. Built on the stack while descending; turned into a string
+// only when reporting an error, so successful decoding allocates nothing for paths.
+struct JsonPath {
+    const JsonPath* parent = nullptr;
+    std::string_view key;  // member name, or empty for an array element
+    std::size_t index = 0;
+
+    JsonPath member(std::string_view name) const noexcept { return {this, name, 0}; }
+    JsonPath element(std::size_t i) const noexcept { return {this, {}, i}; }
+
+    std::string str() const {
+        std::string head = parent ? parent->str() : std::string();
+        if (!parent) return head;  // the root has no name
+        if (key.empty()) return head + "[" + std::to_string(index) + "]";
+        return head.empty() ? std::string(key) : head + "." + std::string(key);
+    }
+};
+
+struct DecodeFailure {
+    std::string path;
+    std::string reason;
+};
+
+using Decoded = std::expected<void, DecodeFailure>;
+
+inline std::string_view kind_name(const boost::json::value& v) noexcept {
+    switch (v.kind()) {
+        case boost::json::kind::null: return "null";
+        case boost::json::kind::bool_: return "a boolean";
+        case boost::json::kind::int64:
+        case boost::json::kind::uint64: return "an integer";
+        case boost::json::kind::double_: return "a number";
+        case boost::json::kind::string: return "a string";
+        case boost::json::kind::array: return "an array";
+        case boost::json::kind::object: return "an object";
+    }
+    return "a value";
+}
+
+inline std::unexpected<DecodeFailure> wrong_type(const boost::json::value& v, const JsonPath& at,
+                                                 std::string_view wanted) {
+    return std::unexpected(
+        DecodeFailure{at.str(), "expected " + std::string(wanted) + ", got " + std::string(kind_name(v))});
+}
+
+inline std::unexpected<DecodeFailure> bad_value(const JsonPath& at, std::string reason) {
+    return std::unexpected(DecodeFailure{at.str(), std::move(reason)});
+}
+
+// Readers of single values. Declared before the templates below so that two-phase lookup finds
+// them for std types (Timestamp, std::string) that ADL would not look up here.
+inline Decoded read(const boost::json::value& v, std::int64_t& out, const JsonPath& at) {
+    if (v.is_int64()) {
+        out = v.get_int64();
+        return {};
+    }
+    if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        out = static_cast<std::int64_t>(v.get_uint64());
+        return {};
+    }
+    if (v.is_uint64()) return bad_value(at, "integer out of range");
+    return wrong_type(v, at, "an integer");
+}
+
+inline Decoded read(const boost::json::value& v, bool& out, const JsonPath& at) {
+    if (!v.is_bool()) return wrong_type(v, at, "a boolean");
+    out = v.get_bool();
+    return {};
+}
+
+inline Decoded read(const boost::json::value& v, std::string& out, const JsonPath& at) {
+    if (!v.is_string()) return wrong_type(v, at, "a string");
+    out.assign(v.get_string().data(), v.get_string().size());
+    return {};
+}
+
+inline Decoded read(const boost::json::value& v, Timestamp& out, const JsonPath& at) {
+    if (!v.is_string()) return wrong_type(v, at, "an RFC 3339 date-time string");
+    const std::string_view text(v.get_string().data(), v.get_string().size());
+    auto parsed = parse_rfc3339(text);
+    if (!parsed)
+        return bad_value(at, "expected an RFC 3339 date-time, got " + quote_for_message(text) + " (" +
+                                 std::string(parsed.error()) + ")");
+    out = *parsed;
+    return {};
+}
+
+template <class Tag>
+Decoded read(const boost::json::value& v, Id<Tag>& out, const JsonPath& at) {
+    return read(v, out.value, at);
+}
+
+inline Decoded read(const boost::json::value& v, Frequency& out, const JsonPath& at) {
+    if (!v.is_string()) return wrong_type(v, at, "a frequency string");
+    const std::string_view text(v.get_string().data(), v.get_string().size());
+    auto parsed = parse_frequency(text);
+    if (!parsed)
+        return bad_value(at, "expected one of HOURLY, DAILY, WEEKLY, MONTHLY, YEARLY, got " + quote_for_message(text));
+    out = *parsed;
+    return {};
+}
+
+inline Decoded read(const boost::json::value& v, Weekday& out, const JsonPath& at) {
+    if (!v.is_string()) return wrong_type(v, at, "a weekday string");
+    const std::string_view text(v.get_string().data(), v.get_string().size());
+    auto parsed = parse_weekday(text);
+    if (!parsed) return bad_value(at, "expected one of MO, TU, WE, TH, FR, SA, SU, got " + quote_for_message(text));
+    out = *parsed;
+    return {};
+}
+
+inline Decoded read(const boost::json::value& v, ScheduleCron& out, const JsonPath& at);
+inline Decoded read(const boost::json::value& v, RecurrenceRule& out, const JsonPath& at);
+inline Decoded read(const boost::json::value& v, Schedule& out, const JsonPath& at);
+inline Decoded read(const boost::json::value& v, ErrorDetails& out, const JsonPath& at);
+
+template <class T>
+Decoded read(const boost::json::value& v, std::vector<T>& out, const JsonPath& at) {
+    if (!v.is_array()) return wrong_type(v, at, "an array");
+    const auto& array = v.get_array();
+    out.clear();
+    out.reserve(array.size());
+    for (std::size_t i = 0; i < array.size(); ++i) {
+        if (auto r = read(array[i], out.emplace_back(), at.element(i)); !r) return r;
+    }
+    return {};
+}
+
+template <class T>
+Decoded read(const boost::json::value& v, std::optional<T>& out, const JsonPath& at) {
+    if (v.is_null()) {
+        out.reset();
+        return {};
+    }
+    return read(v, out.emplace(), at);
+}
+
+inline const boost::json::object* as_object(const boost::json::value& v) noexcept { return v.if_object(); }
+
+// A member the schema lists as required: it must be present (it may still be null when T is optional).
+template <class T>
+Decoded required_member(const boost::json::object& o, std::string_view key, T& out, const JsonPath& at) {
+    const auto* found = o.if_contains(key);
+    if (!found) return bad_value(at.member(key), "required field is missing");
+    return read(*found, out, at.member(key));
+}
+
+// A member the schema does not require: absent and null both leave `out` empty.
+template <class T>
+Decoded optional_member(const boost::json::object& o, std::string_view key, std::optional<T>& out, const JsonPath& at) {
+    const auto* found = o.if_contains(key);
+    if (!found) {
+        out.reset();
+        return {};
+    }
+    return read(*found, out, at.member(key));
+}
+
+#define K6_SCHEDULES_TRY(expr)                         \
+    do {                                               \
+        if (auto k6_r_ = (expr); !k6_r_) return k6_r_; \
+    } while (false)
+
+inline Decoded read(const boost::json::value& v, ScheduleCron& out, const JsonPath& at) {
+    const auto* o = as_object(v);
+    if (!o) return wrong_type(v, at, "an object");
+    K6_SCHEDULES_TRY(required_member(*o, "schedule", out.schedule, at));
+    K6_SCHEDULES_TRY(required_member(*o, "time_zone", out.time_zone, at));
+    return {};
+}
+
+inline Decoded read(const boost::json::value& v, RecurrenceRule& out, const JsonPath& at) {
+    const auto* o = as_object(v);
+    if (!o) return wrong_type(v, at, "an object");
+    K6_SCHEDULES_TRY(required_member(*o, "frequency", out.frequency, at));
+    // "interval" is an integer with a default, not nullable: null is a type error, absent is "default".
+    if (const auto* interval = o->if_contains("interval")) {
+        K6_SCHEDULES_TRY(read(*interval, out.interval.emplace(), at.member("interval")));
+    } else {
+        out.interval.reset();
+    }
+    K6_SCHEDULES_TRY(optional_member(*o, "byday", out.byday, at));
+    K6_SCHEDULES_TRY(optional_member(*o, "count", out.count, at));
+    K6_SCHEDULES_TRY(optional_member(*o, "until", out.until, at));
+    return {};
+}
+
+inline Decoded read(const boost::json::value& v, Schedule& out, const JsonPath& at) {
+    const auto* o = as_object(v);
+    if (!o) return wrong_type(v, at, "an object");
+    K6_SCHEDULES_TRY(required_member(*o, "id", out.id, at));
+    K6_SCHEDULES_TRY(required_member(*o, "load_test_id", out.load_test_id, at));
+    K6_SCHEDULES_TRY(required_member(*o, "starts", out.starts, at));
+    K6_SCHEDULES_TRY(required_member(*o, "recurrence_rule", out.recurrence_rule, at));
+    K6_SCHEDULES_TRY(required_member(*o, "cron", out.cron, at));
+    K6_SCHEDULES_TRY(required_member(*o, "deactivated", out.deactivated, at));
+    K6_SCHEDULES_TRY(required_member(*o, "next_run", out.next_run, at));
+    K6_SCHEDULES_TRY(required_member(*o, "created_by", out.created_by, at));
+    return {};
+}
+
+inline Decoded read(const boost::json::value& v, SchedulePage& out, const JsonPath& at) {
+    const auto* o = as_object(v);
+    if (!o) return wrong_type(v, at, "an object");
+    K6_SCHEDULES_TRY(required_member(*o, "value", out.items, at));
+    K6_SCHEDULES_TRY(optional_member(*o, "@count", out.count, at));
+    K6_SCHEDULES_TRY(optional_member(*o, "@nextLink", out.next_link, at));
+    return {};
+}
+
+inline Decoded read(const boost::json::value& v, CreateScheduleRequest& out, const JsonPath& at) {
+    const auto* o = as_object(v);
+    if (!o) return wrong_type(v, at, "an object");
+    K6_SCHEDULES_TRY(required_member(*o, "starts", out.starts, at));
+    K6_SCHEDULES_TRY(optional_member(*o, "recurrence_rule", out.recurrence_rule, at));
+    K6_SCHEDULES_TRY(optional_member(*o, "cron", out.cron, at));
+    return {};
+}
+
+inline Decoded read(const boost::json::value& v, ErrorDetails& out, const JsonPath& at) {
+    const auto* o = as_object(v);
+    if (!o) return wrong_type(v, at, "an object");
+    K6_SCHEDULES_TRY(required_member(*o, "code", out.code, at));
+    K6_SCHEDULES_TRY(required_member(*o, "message", out.message, at));
+    K6_SCHEDULES_TRY(optional_member(*o, "target", out.target, at));
+    return {};
+}
+
+// ErrorApiModel (the object inside {"error": ...}).
+inline Decoded read(const boost::json::value& v, ErrorBody& out, const JsonPath& at) {
+    const auto* o = as_object(v);
+    if (!o) return wrong_type(v, at, "an object");
+    K6_SCHEDULES_TRY(required_member(*o, "code", out.code, at));
+    K6_SCHEDULES_TRY(required_member(*o, "message", out.message, at));
+    K6_SCHEDULES_TRY(optional_member(*o, "target", out.target, at));
+    std::optional<std::vector<ErrorDetails>> details;
+    K6_SCHEDULES_TRY(optional_member(*o, "details", details, at));
+    out.details = details ? std::move(*details) : std::vector<ErrorDetails>{};
+    return {};
+}
+
+#undef K6_SCHEDULES_TRY
+
+inline ApiError malformed(const DecodeFailure& f) {
+    ApiError e;
+    e.kind = ErrorKind::malformed_response;
+    e.ec = make_error_code(errc::malformed_response);
+    e.message = f.path.empty() ? f.reason : "field " + f.path + ": " + f.reason;
+    if (!f.path.empty()) e.target = f.path;
+    return e;
+}
+
+inline boost::json::string json_string(Timestamp t) { return boost::json::string(format_rfc3339(t)); }
+
+template <class T>
+inline constexpr bool is_model =
+    std::is_same_v<T, Schedule> || std::is_same_v<T, SchedulePage> || std::is_same_v<T, CreateScheduleRequest> ||
+    std::is_same_v<T, ScheduleCron> || std::is_same_v<T, RecurrenceRule> || std::is_same_v<T, ErrorBody> ||
+    std::is_same_v<T, ErrorDetails>;
+
+}  // namespace detail
+
+// Decodes a model from a parsed JSON value. T: Schedule, SchedulePage, CreateScheduleRequest,
+// ScheduleCron, RecurrenceRule, ErrorBody (the ErrorApiModel object) or ErrorDetails.
+template <class T>
+requires detail::is_model<T> expected<T> from_json(const boost::json::value& value) {
+    T out{};
+    const detail::JsonPath root;
+    if (auto r = detail::read(value, out, root); !r) return std::unexpected(detail::malformed(r.error()));
+    return out;
+}
+
+// Parses JSON text and decodes a model. Invalid JSON is a malformed_response error too.
+template <class T>
+requires detail::is_model<T> expected<T> parse_json(std::string_view text) {
+    // The parsed tree only lives while we copy out of it: a monotonic arena makes that one
+    // allocation per few kilobytes instead of one per node.
+    unsigned char initial[4096];
+    boost::json::monotonic_resource arena(initial, sizeof initial);
+    boost::system::error_code ec;
+    boost::json::value value = boost::json::parse(boost::json::string_view(text.data(), text.size()), ec, &arena);
+    if (ec) {
+        ApiError e;
+        e.kind = ErrorKind::malformed_response;
+        e.ec = make_error_code(errc::malformed_response);
+        e.message = "the body is not valid JSON (" + ec.message() + ")";
+        return std::unexpected(std::move(e));
+    }
+    return from_json<T>(value);
+}
+
+// Encoders (boost::json::value_from). Requests leave absent optional members out, so the server
+// applies its defaults and never sees a null it would reject; responses write every member the
+// schema requires, null included.
+inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const ScheduleCron& c) {
+    jv = {{"schedule", c.schedule}, {"time_zone", c.time_zone}};
+}
+
+inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const RecurrenceRule& r) {
+    auto& o = jv.emplace_object();
+    o["frequency"] = to_string(r.frequency);
+    if (r.interval) o["interval"] = *r.interval;
+    if (r.byday) {
+        auto& days = o["byday"].emplace_array();
+        for (Weekday d : *r.byday) days.emplace_back(to_string(d));
+    }
+    if (r.count) o["count"] = *r.count;
+    if (r.until) o["until"] = detail::json_string(*r.until);
+}
+
+// Matches the API's request examples: {"starts", "recurrence_rule"} or {"starts", "cron"}, and for a
+// one-off run {"starts", "recurrence_rule": null} (the TriggeredOnce example).
+inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const CreateScheduleRequest& r) {
+    auto& o = jv.emplace_object();
+    o["starts"] = detail::json_string(r.starts);
+    if (r.recurrence_rule) o["recurrence_rule"] = boost::json::value_from(*r.recurrence_rule);
+    if (r.cron) o["cron"] = boost::json::value_from(*r.cron);
+    if (!r.recurrence_rule && !r.cron) o["recurrence_rule"] = nullptr;
+}
+
+inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const Schedule& s) {
+    auto& o = jv.emplace_object();
+    o["id"] = s.id.value;
+    o["load_test_id"] = s.load_test_id.value;
+    o["starts"] = detail::json_string(s.starts);
+    o["recurrence_rule"] =
+        s.recurrence_rule ? boost::json::value_from(*s.recurrence_rule) : boost::json::value(nullptr);
+    o["cron"] = s.cron ? boost::json::value_from(*s.cron) : boost::json::value(nullptr);
+    o["deactivated"] = s.deactivated;
+    o["next_run"] = s.next_run ? boost::json::value(detail::json_string(*s.next_run)) : boost::json::value(nullptr);
+    o["created_by"] = s.created_by ? boost::json::value(*s.created_by) : boost::json::value(nullptr);
+}
+
+inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const SchedulePage& p) {
+    auto& o = jv.emplace_object();
+    auto& items = o["value"].emplace_array();
+    items.reserve(p.items.size());
+    for (const auto& s : p.items) items.push_back(boost::json::value_from(s));
+    if (p.count) o["@count"] = *p.count;
+    if (p.next_link) o["@nextLink"] = *p.next_link;
+}
+
+inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const ErrorDetails& d) {
+    auto& o = jv.emplace_object();
+    o["code"] = d.code;
+    o["message"] = d.message;
+    if (d.target) o["target"] = *d.target;
+}
+
+// The ErrorApiModel object; an error answer's body is {"error": <this>}.
+inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const ErrorBody& b) {
+    auto& o = jv.emplace_object();
+    o["code"] = b.code;
+    o["message"] = b.message;
+    if (b.target) o["target"] = *b.target;
+    if (!b.details.empty()) o["details"] = boost::json::value_from(b.details);
+}
+
+// boost::json::try_value_to / value_to support. The error code cannot name the field; prefer
+// from_json(), which does.
+template <class T>
+requires detail::is_model<T> boost::json::result<T> tag_invoke(const boost::json::try_value_to_tag<T>&,
+                                                               const boost::json::value& jv) {
+    auto decoded = from_json<T>(jv);
+    if (!decoded) return boost::system::error_code(make_error_code(errc::malformed_response));
+    return std::move(*decoded);
+}
+
+// Compact JSON text of a model.
+template <class T>
+requires detail::is_model<T> std::string to_json(const T& model) {
+    return boost::json::serialize(boost::json::value_from(model));
+}
+
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_JSON_HPP

@@ -1,0 +1,47 @@
+// ListQuery: the query options of "list all schedules".
+#ifndef K6_SCHEDULES_LIST_QUERY_HPP
+#define K6_SCHEDULES_LIST_QUERY_HPP
+
+#include <k6/schedules/detail/config.hpp>
+#include <k6/schedules/error.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+
+struct ListQuery {
+    static constexpr std::int64_t max_top = 1000;  // the API's maximum page size (also its default)
+
+    std::optional<std::int64_t> top;   // $top: page size, 1..1000; absent = the server's default (1000)
+    std::optional<std::int64_t> skip;  // $skip: index of the first result, >= 0
+    bool count = false;                // $count: ask for the total as "@count"
+
+    expected<void> validate() const {
+        if (top && (*top < 1 || *top > max_top))
+            return detail::invalid_argument("$top must be between 1 and 1000, got " + std::to_string(*top), "$top");
+        if (skip && *skip < 0)
+            return detail::invalid_argument("$skip must not be negative, got " + std::to_string(*skip), "$skip");
+        return {};
+    }
+
+    // "?$top=20&$skip=40&$count=true", spelled as the API spells it; "" when nothing is set.
+    std::string query_string() const {
+        std::string q;
+        auto add = [&q](const char* name, const std::string& value) {
+            q += q.empty() ? "?" : "&";
+            q += name;
+            q += "=";
+            q += value;
+        };
+        if (top) add("$top", std::to_string(*top));
+        if (skip) add("$skip", std::to_string(*skip));
+        if (count) add("$count", "true");
+        return q;
+    }
+};
+
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_LIST_QUERY_HPP

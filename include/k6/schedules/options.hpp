@@ -1,0 +1,120 @@
+// ClientOptions: where the API is, how to authenticate, and the transport's limits.
+#ifndef K6_SCHEDULES_OPTIONS_HPP
+#define K6_SCHEDULES_OPTIONS_HPP
+
+#include <k6/schedules/detail/config.hpp>
+#include <k6/schedules/detail/endpoint.hpp>
+#include <k6/schedules/detail/text.hpp>
+#include <k6/schedules/error.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+
+struct ClientOptions {
+    // The API origin, optionally with a path prefix. https:// always verifies the peer and its
+    // host name; http:// is meant for local servers such as the emulator.
+    std::string api_url = "https://api.k6.io";
+    // Personal or Grafana Stack API token, sent as "Authorization: Bearer" to api_url's origin
+    // only. It never appears in messages or logs of this library.
+    std::string token;
+    // The Grafana stack the requests are scoped to (X-Stack-Id).
+    std::int64_t stack_id = 0;
+    // Extra PEM bundle of trusted CAs, added to the system's roots (verification stays on).
+    std::optional<std::string> ca_file;
+
+    std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};  // each of resolve, connect, TLS handshake
+    std::chrono::milliseconds io_timeout{std::chrono::seconds(30)};       // each of send request, receive response
+    std::size_t max_body_bytes = 32u << 20;  // larger response bodies fail with errc::body_too_large
+    std::size_t max_idle_connections = 4;    // kept-alive connections ready for reuse
+    std::chrono::milliseconds idle_timeout{std::chrono::seconds(50)};  // older idle connections are not reused
+
+    // Every problem at once, in one message naming the settings (never their secret values).
+    expected<void> validate() const {
+        std::string problems;
+        std::optional<std::string> first;
+        auto add = [&](std::string_view field, const std::string& what) {
+            if (!problems.empty()) problems += "; ";
+            problems += what;
+            if (!first) first = std::string(field);
+        };
+        if (auto endpoint = detail::parse_endpoint(api_url); !endpoint)
+            add("api_url", "api_url " + detail::quote_url(api_url) + " is not usable: " + endpoint.error());
+        if (token.empty())
+            add("token", "the API token is empty");
+        else if (!detail::is_header_safe(token))
+            add("token", "the API token contains characters that cannot be sent in a header");
+        if (stack_id <= 0) add("stack_id", "the stack id must be a positive integer");
+        if (ca_file && ca_file->empty()) add("ca_file", "ca_file is set but empty");
+        if (connect_timeout.count() <= 0 || io_timeout.count() <= 0) add("timeout", "timeouts must be positive");
+        if (max_body_bytes == 0) add("max_body_bytes", "max_body_bytes must be positive");
+        if (problems.empty()) return {};
+        return detail::invalid_argument("invalid client options: " + problems, first);
+    }
+
+    // Reads K6_CLOUD_API_URL (default https://api.k6.io), K6_CLOUD_TOKEN, K6_CLOUD_STACK_ID and
+    // K6_CLOUD_CA_FILE; reports everything missing or malformed in one invalid_argument error.
+    static expected<ClientOptions> from_env() {
+        return from_env([](std::string_view name) -> std::optional<std::string> {
+            const char* value = std::getenv(std::string(name).c_str());
+            if (!value) return std::nullopt;
+            return std::string(value);
+        });
+    }
+
+    // The same with an injectable lookup (tests, or settings from elsewhere).
+    static expected<ClientOptions> from_env(const std::function<std::optional<std::string>(std::string_view)>& lookup) {
+        ClientOptions options;
+        std::string problems;
+        std::optional<std::string> first;
+        auto add = [&](std::string_view variable, const std::string& what) {
+            if (!problems.empty()) problems += "; ";
+            problems += what;
+            if (!first) first = std::string(variable);
+        };
+        auto get = [&](std::string_view name) -> std::optional<std::string> {
+            auto value = lookup(name);
+            if (value && value->empty()) return std::nullopt;  // set but empty counts as unset
+            return value;
+        };
+        if (auto url = get("K6_CLOUD_API_URL")) {
+            options.api_url = *url;
+            if (auto endpoint = detail::parse_endpoint(*url); !endpoint)
+                add("K6_CLOUD_API_URL",
+                    "K6_CLOUD_API_URL=" + detail::quote_url(*url) + " is not usable: " + endpoint.error());
+        }
+        if (auto token = get("K6_CLOUD_TOKEN")) {
+            options.token = *token;
+            if (!detail::is_header_safe(*token))
+                add("K6_CLOUD_TOKEN", "K6_CLOUD_TOKEN contains characters that cannot be sent in a header");
+        } else {
+            add("K6_CLOUD_TOKEN", "K6_CLOUD_TOKEN is not set (a k6 Personal or Grafana Stack API token)");
+        }
+        if (auto stack = get("K6_CLOUD_STACK_ID")) {
+            std::int64_t id = 0;
+            const auto [end, ec] = std::from_chars(stack->data(), stack->data() + stack->size(), id);
+            if (ec != std::errc{} || end != stack->data() + stack->size() || id <= 0)
+                add("K6_CLOUD_STACK_ID",
+                    "K6_CLOUD_STACK_ID must be a positive integer, got " + detail::quote_for_message(*stack));
+            else
+                options.stack_id = id;
+        } else {
+            add("K6_CLOUD_STACK_ID", "K6_CLOUD_STACK_ID is not set (the numeric id of your Grafana stack)");
+        }
+        if (auto ca = get("K6_CLOUD_CA_FILE")) options.ca_file = *ca;
+        if (!problems.empty()) return detail::invalid_argument(problems, first);
+        return options;
+    }
+};
+
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_OPTIONS_HPP

@@ -1,0 +1,21 @@
+// The library version, also sent in the User-Agent header.
+#ifndef K6_SCHEDULES_VERSION_HPP
+#define K6_SCHEDULES_VERSION_HPP
+
+#define K6_SCHEDULES_VERSION_MAJOR 0
+#define K6_SCHEDULES_VERSION_MINOR 1
+#define K6_SCHEDULES_VERSION_PATCH 0
+#define K6_SCHEDULES_VERSION_STRING "0.1.0"
+
+#include <k6/schedules/detail/config.hpp>
+
+#include <string_view>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+
+inline constexpr std::string_view version = K6_SCHEDULES_VERSION_STRING;
+inline constexpr std::string_view user_agent = "k6-schedules-cpp/" K6_SCHEDULES_VERSION_STRING;
+
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_VERSION_HPP

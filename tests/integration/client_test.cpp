@@ -1,0 +1,579 @@
+// The seven operations over real HTTP/1.1 and real TLS to a server on 127.0.0.1 in this process
+// (k6/schedules/client.hpp and the transport under impl/).
+#include <k6/schedules.hpp>
+
+#include "support/test_data.hpp"
+#include "support/test_server.hpp"
+
+#include <doctest/doctest.h>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <atomic>
+#include <thread>
+
+using namespace k6::schedules;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+namespace emu = k6::emulator;
+using k6::test::run;
+using k6::test::TestServer;
+
+namespace {
+
+std::string example(const char* kind, const char* name) {
+    return boost::json::serialize(k6::test::spec_examples().at(kind).at(name));
+}
+
+emu::Response json_answer(unsigned status, std::string body) {
+    emu::Response response;
+    response.status = status;
+    response.headers = {{"Content-Type", "application/json"}};
+    response.body = std::move(body);
+    return response;
+}
+
+emu::Response no_content() {
+    emu::Response response;
+    response.status = 204;
+    return response;
+}
+
+std::string error_body(const char* code, const char* message, const char* target = nullptr) {
+    boost::json::object error{{"code", code}, {"message", message}};
+    if (target) error["target"] = target;
+    return boost::json::serialize(boost::json::object{{"error", error}});
+}
+
+// The headers of design §4 that every request carries.
+void check_common_headers(const emu::Request& request, std::uint16_t port) {
+    CHECK(request.header("Authorization") == std::string("Bearer ") + k6::test::test_token);
+    CHECK(request.header("X-Stack-Id") == std::to_string(k6::test::test_stack_id));
+    CHECK(request.header("Accept") == "application/json");
+    CHECK(request.header("User-Agent") == "k6-schedules-cpp/" K6_SCHEDULES_VERSION_STRING);
+    CHECK(request.header("Host") == "127.0.0.1:" + std::to_string(port));
+}
+
+void check_no_secret(const ApiError& error) {
+    CHECK(error.to_string().find(k6::test::test_token) == std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("get_load_test_schedule: GET, headers, decoded schedule") {
+    TestServer server(TestServer::ok_json(example("schedule", "7amOnMonday")));
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto schedule = run(io, client.async_get_load_test_schedule(LoadTestId{234}));
+    REQUIRE_MESSAGE(schedule.has_value(), schedule.error().to_string());
+    CHECK(schedule->id == ScheduleId{123});
+    CHECK(schedule->cron == ScheduleCron{"0 7 * * 1", "UTC"});
+
+    const auto requests = server.requests();
+    REQUIRE(requests.size() == 1);
+    CHECK(requests[0].method == "GET");
+    CHECK(requests[0].target == "/cloud/v6/load_tests/234/schedule");
+    CHECK(requests[0].body.empty());
+    CHECK_FALSE(requests[0].header("Content-Type").has_value());
+    check_common_headers(requests[0], server.server().port());
+}
+
+TEST_CASE("set_load_test_schedule: POST with the JSON body of the spec's example") {
+    TestServer server(TestServer::ok_json(example("schedule", "WeeklyOnWeekendsStopsAfter10Runs")));
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto request = from_json<CreateScheduleRequest>(
+        k6::test::spec_examples().at("request").at("WeeklyOnWeekendsStopsAfter10Runs"));
+    REQUIRE(request.has_value());
+    auto schedule = run(io, client.async_set_load_test_schedule(LoadTestId{234}, *request));
+    REQUIRE_MESSAGE(schedule.has_value(), schedule.error().to_string());
+    CHECK(schedule->recurrence_rule->count == 10);
+
+    const auto requests = server.requests();
+    REQUIRE(requests.size() == 1);
+    CHECK(requests[0].method == "POST");
+    CHECK(requests[0].target == "/cloud/v6/load_tests/234/schedule");
+    CHECK(requests[0].header("Content-Type") == "application/json");
+    CHECK(requests[0].header("Content-Length") == std::to_string(requests[0].body.size()));
+    CHECK(boost::json::parse(requests[0].body) ==
+          k6::test::spec_examples().at("request").at("WeeklyOnWeekendsStopsAfter10Runs"));
+    check_common_headers(requests[0], server.server().port());
+}
+
+TEST_CASE("list_schedules: query as the API spells it, page decoded") {
+    TestServer server(TestServer::ok_json(example("list", "OK")));
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto page = run(io, client.async_list_schedules(ListQuery{20, 50, true}));
+    REQUIRE_MESSAGE(page.has_value(), page.error().to_string());
+    CHECK(page->count == 12);
+    CHECK(page->next_link == "https://api.k6.io/cloud/v6/schedules?$skip=50&$top=20");
+    REQUIRE(page->items.size() == 1);
+
+    auto first_page = run(io, client.async_list_schedules());
+    REQUIRE(first_page.has_value());
+
+    const auto requests = server.requests();
+    REQUIRE(requests.size() == 2);
+    CHECK(requests[0].method == "GET");
+    CHECK(requests[0].target == "/cloud/v6/schedules?$top=20&$skip=50&$count=true");
+    CHECK(requests[1].target == "/cloud/v6/schedules");
+    check_common_headers(requests[0], server.server().port());
+}
+
+TEST_CASE("get, delete, activate and deactivate a schedule: methods, paths, empty bodies") {
+    TestServer server([](const emu::Request& request) {
+        return request.method == "GET" ? json_answer(200, example("schedule", "Deactivated")) : no_content();
+    });
+    asio::io_context io;
+    Client client(io, server.client_options());
+
+    auto schedule = run(io, client.async_get_schedule(ScheduleId{123}));
+    REQUIRE_MESSAGE(schedule.has_value(), schedule.error().to_string());
+    CHECK(schedule->deactivated);
+    auto deleted = run(io, client.async_delete_schedule(ScheduleId{124}));
+    CHECK_MESSAGE(deleted.has_value(), deleted.error().to_string());
+    auto activated = run(io, client.async_activate_schedule(ScheduleId{125}));
+    CHECK_MESSAGE(activated.has_value(), activated.error().to_string());
+    auto deactivated = run(io, client.async_deactivate_schedule(ScheduleId{126}));
+    CHECK_MESSAGE(deactivated.has_value(), deactivated.error().to_string());
+
+    const auto requests = server.requests();
+    REQUIRE(requests.size() == 4);
+    CHECK(requests[0].method == "GET");
+    CHECK(requests[0].target == "/cloud/v6/schedules/123");
+    CHECK(requests[1].method == "DELETE");
+    CHECK(requests[1].target == "/cloud/v6/schedules/124");
+    CHECK(requests[2].method == "POST");
+    CHECK(requests[2].target == "/cloud/v6/schedules/125/activate");
+    CHECK(requests[3].method == "POST");
+    CHECK(requests[3].target == "/cloud/v6/schedules/126/deactivate");
+    for (const auto& request : requests) {
+        CAPTURE(request.target);
+        CHECK(request.body.empty());
+        check_common_headers(request, server.server().port());
+    }
+    CHECK(requests[2].header("Content-Length") == "0");
+}
+
+TEST_CASE("every documented error status becomes an ApiError with the server's fields") {
+    struct Row {
+        unsigned status;
+        errc code;
+        const char* server_code;
+        const char* target;
+    };
+    const Row rows[] = {
+        {400, errc::bad_request, "validation_error", "recurrence_rule.interval"},
+        {401, errc::unauthorized, "unauthenticated", nullptr},
+        {403, errc::forbidden, "forbidden", nullptr},
+        {404, errc::not_found, "not_found", "id"},
+        {409, errc::conflict, "conflict", nullptr},
+        {500, errc::internal_server_error, "internal_error", nullptr},
+    };
+    TestServer server;
+    asio::io_context io;
+    Client client(io, server.client_options());
+    for (const Row& row : rows) {
+        CAPTURE(row.status);
+        server.answer([&row](const emu::Request&) {
+            return json_answer(row.status, error_body(row.server_code, "Something about the request.", row.target));
+        });
+        auto result = run(io, client.async_activate_schedule(ScheduleId{9}));
+        REQUIRE_FALSE(result.has_value());
+        const ApiError& e = result.error();
+        CHECK(e.kind == ErrorKind::api);
+        CHECK(e.status == row.status);
+        CHECK(e.ec == row.code);
+        CHECK(e.code == row.server_code);
+        CHECK(e.message == "Something about the request.");
+        CHECK(e.target == (row.target ? std::optional<std::string>(row.target) : std::nullopt));
+        CHECK(e.attempts == 1);
+        check_no_secret(e);
+    }
+    // Error statuses keep the connection: all six answers came over one.
+    CHECK(server.server().connections_accepted() == 1);
+}
+
+TEST_CASE("error details, and a non-JSON error body, reach the caller") {
+    TestServer server([](const emu::Request& request) {
+        if (request.target.ends_with("/1"))
+            return json_answer(400, R"({"error": {"code": "validation_error", "message": "Invalid.", "target": null,
+                "details": [{"code": "invalid", "message": "Bad byday.", "target": "recurrence_rule.byday"}]}})");
+        emu::Response html;
+        html.status = 502;
+        html.headers = {{"Content-Type", "text/html"}};
+        html.body = "<html><h1>502 Bad Gateway</h1></html>";
+        return html;
+    });
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto detailed = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(detailed.has_value());
+    CHECK_FALSE(detailed.error().target.has_value());
+    REQUIRE(detailed.error().details.size() == 1);
+    CHECK(detailed.error().details[0] == ErrorDetails{"invalid", "Bad byday.", "recurrence_rule.byday"});
+
+    auto html = run(io, client.async_get_schedule(ScheduleId{2}));
+    REQUIRE_FALSE(html.has_value());
+    CHECK(html.error().ec == errc::bad_gateway);
+    CHECK(html.error().to_string() ==
+          R"(HTTP 502: Bad Gateway (non-JSON body: "<html><h1>502 Bad Gateway</h1></html>"))");
+}
+
+TEST_CASE("a malformed 2xx body is malformed_response naming the field") {
+    TestServer server(TestServer::ok_json(R"({"value": [{"id": 1, "load_test_id": "two"}]})"));
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto page = run(io, client.async_list_schedules());
+    REQUIRE_FALSE(page.has_value());
+    CHECK(page.error().kind == ErrorKind::malformed_response);
+    CHECK(page.error().target == "value[0].load_test_id");
+
+    server.answer(TestServer::ok_json("<html>not json</html>"));
+    auto schedule = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(schedule.has_value());
+    CHECK(schedule.error().kind == ErrorKind::malformed_response);
+}
+
+TEST_CASE("keep-alive: several operations share one connection") {
+    TestServer server(TestServer::ok_json(example("schedule", "Hourly")));
+    asio::io_context io;
+    Client client(io, server.client_options());
+    for (int i = 1; i <= 5; ++i) {
+        auto schedule = run(io, client.async_get_schedule(ScheduleId{i}));
+        REQUIRE(schedule.has_value());
+    }
+    CHECK(server.server().connections_accepted() == 1);
+    const auto requests = server.requests();
+    REQUIRE(requests.size() == 5);
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        CHECK(requests[i].connection_id == requests[0].connection_id);
+        CHECK(requests[i].request_index_on_connection == i);
+    }
+}
+
+TEST_CASE("concurrent operations each get a connection, which later operations reuse") {
+    TestServer server([](const emu::Request&) {
+        emu::Response response = json_answer(200, example("schedule", "Hourly"));
+        response.delay = 100ms;  // long enough for all three to be in flight together
+        return response;
+    });
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto all = asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<int> {
+            int ok = 0;
+            auto a = client.async_get_schedule(ScheduleId{1}, asio::use_awaitable);
+            auto b = client.async_get_schedule(ScheduleId{2}, asio::use_future);
+            auto c = client.async_get_schedule(ScheduleId{3}, asio::use_future);
+            ok += (co_await std::move(a)).has_value();
+            asio::steady_timer wait(io, 300ms);
+            co_await wait.async_wait(asio::use_awaitable);
+            ok += b.get().has_value();
+            ok += c.get().has_value();
+            co_return ok;
+        },
+        asio::deferred);
+    CHECK(run(io, std::move(all)) == 3);
+    CHECK(server.server().connections_accepted() == 3);
+    for (int i = 0; i < 3; ++i) REQUIRE(run(io, client.async_get_schedule(ScheduleId{4})).has_value());
+    CHECK(server.server().connections_accepted() == 3);
+}
+
+TEST_CASE("a kept-alive connection the server dropped is replaced without an error") {
+    TestServer server([](const emu::Request&) {
+        emu::Response response = json_answer(200, example("schedule", "Hourly"));
+        response.drop_after = true;  // keep-alive answer, then the server silently closes
+        return response;
+    });
+    asio::io_context io;
+    Client client(io, server.client_options());
+    for (int i = 0; i < 3; ++i) {
+        auto schedule = run(io, client.async_get_schedule(ScheduleId{1}));
+        REQUIRE_MESSAGE(schedule.has_value(), schedule.error().to_string());
+    }
+    CHECK(server.server().connections_accepted() == 3);
+    CHECK(server.requests().size() == 3);
+}
+
+TEST_CASE("a connection closed by the server's idle timeout is detected and replaced") {
+    auto options = TestServer::tls_options();
+    options.idle_timeout = 100ms;
+    TestServer server(TestServer::ok_json(example("schedule", "Hourly")), options);
+    asio::io_context io;
+    Client client(io, server.client_options());
+    REQUIRE(run(io, client.async_get_schedule(ScheduleId{1})).has_value());
+    std::this_thread::sleep_for(400ms);
+    auto again = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_MESSAGE(again.has_value(), again.error().to_string());
+    CHECK(server.server().connections_accepted() == 2);
+    CHECK(again.has_value());
+}
+
+TEST_CASE("Connection: close from the server is honoured") {
+    TestServer server([](const emu::Request&) {
+        emu::Response response = json_answer(200, example("schedule", "Hourly"));
+        response.close = true;
+        return response;
+    });
+    asio::io_context io;
+    Client client(io, server.client_options());
+    REQUIRE(run(io, client.async_get_schedule(ScheduleId{1})).has_value());
+    REQUIRE(run(io, client.async_get_schedule(ScheduleId{1})).has_value());
+    CHECK(server.server().connections_accepted() == 2);
+}
+
+TEST_CASE("TLS: a server certificate from an unknown CA is refused before any request") {
+    TestServer server(TestServer::ok_json("{}"), TestServer::tls_options(k6::test::Pki::get().unknown_ca_leaf));
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto result = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error().kind == ErrorKind::tls);
+    CHECK(result.error().status == 0);
+    CHECK(result.error().message.find("certificate") != std::string::npos);
+    CHECK(server.requests().empty());
+    check_no_secret(result.error());
+}
+
+TEST_CASE("TLS: a certificate for another host name is refused before any request") {
+    TestServer server(TestServer::ok_json("{}"), TestServer::tls_options(k6::test::Pki::get().wrong_host_leaf));
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto result = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error().kind == ErrorKind::tls);
+    CHECK(result.error().message.find("mismatch") != std::string::npos);
+    CHECK(server.requests().empty());
+}
+
+TEST_CASE("TLS: without the test CA the system roots do not trust the server") {
+    TestServer server;
+    asio::io_context io;
+    auto options = server.client_options();
+    options.ca_file.reset();
+    Client client(io, options);
+    auto result = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error().kind == ErrorKind::tls);
+    CHECK(server.requests().empty());
+}
+
+TEST_CASE("TLS: a host name the certificate names works through SNI and name verification") {
+    TestServer server(TestServer::ok_json(example("schedule", "Hourly")));
+    asio::io_context io;
+    auto options = server.client_options();
+    options.api_url = "https://localhost:" + std::to_string(server.server().port());
+    Client client(io, options);
+    auto result = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_MESSAGE(result.has_value(), result.error().to_string());
+    CHECK(server.requests().at(0).header("Host") == "localhost:" + std::to_string(server.server().port()));
+}
+
+TEST_CASE("plain http:// works for local servers") {
+    TestServer server(TestServer::ok_json(example("schedule", "Hourly")), TestServer::plain_options());
+    asio::io_context io;
+    auto options = server.client_options();
+    options.ca_file.reset();
+    Client client(io, options);
+    auto result = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_MESSAGE(result.has_value(), result.error().to_string());
+    REQUIRE(run(io, client.async_get_schedule(ScheduleId{2})).has_value());
+    CHECK(server.server().connections_accepted() == 1);
+}
+
+TEST_CASE("a response over the body limit fails cleanly and the client stays usable") {
+    TestServer server([](const emu::Request& request) {
+        if (request.target.ends_with("/1")) return json_answer(200, std::string(2 << 20, ' ') + "{}");
+        return json_answer(200, example("schedule", "Hourly"));
+    });
+    asio::io_context io;
+    auto options = server.client_options();
+    options.max_body_bytes = 1 << 20;
+    Client client(io, options);
+    auto big = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(big.has_value());
+    CHECK(big.error().kind == ErrorKind::malformed_response);
+    CHECK(big.error().ec == errc::body_too_large);
+    CHECK(big.error().message.find("1048576") != std::string::npos);
+    auto small = run(io, client.async_get_schedule(ScheduleId{2}));
+    CHECK_MESSAGE(small.has_value(), small.error().to_string());
+}
+
+TEST_CASE("a stalled server hits the timeout, and the client stays usable") {
+    TestServer server([](const emu::Request& request) {
+        emu::Response response = json_answer(200, example("schedule", "Hourly"));
+        if (request.target.ends_with("/1")) response.delay = 10s;
+        return response;
+    });
+    asio::io_context io;
+    auto options = server.client_options();
+    options.io_timeout = 300ms;
+    Client client(io, options);
+    const auto start = std::chrono::steady_clock::now();
+    auto stalled = run(io, client.async_get_schedule(ScheduleId{1}));
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    REQUIRE_FALSE(stalled.has_value());
+    CHECK(stalled.error().kind == ErrorKind::timeout);
+    CHECK(stalled.error().ec == errc::timeout);
+    CHECK(stalled.error().attempts == 1);
+    CHECK(elapsed < 5s);  // bounded by the timeout, not by the server's 10 s stall
+    auto next = run(io, client.async_get_schedule(ScheduleId{2}));
+    CHECK_MESSAGE(next.has_value(), next.error().to_string());
+}
+
+TEST_CASE("a refused connection is a transport error") {
+    std::uint16_t port = 0;
+    {
+        TestServer gone;
+        port = gone.server().port();
+    }
+    asio::io_context io;
+    ClientOptions options;
+    options.api_url = "https://127.0.0.1:" + std::to_string(port);
+    options.token = k6::test::test_token;
+    options.stack_id = 1;
+    Client client(io, options);
+    auto result = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error().kind == ErrorKind::transport);
+    CHECK(result.error().ec == asio::error::connection_refused);
+    CHECK(result.error().attempts == 0);
+    CHECK(result.error().message.find("connecting to 127.0.0.1:" + std::to_string(port)) != std::string::npos);
+}
+
+TEST_CASE("a connection reset in the middle of the body is a transport error") {
+    TestServer server([](const emu::Request&) {
+        emu::Response response = json_answer(200, example("schedule", "Hourly"));
+        response.reset_after_body_bytes = 10;
+        return response;
+    });
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto result = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error().kind == ErrorKind::transport);
+    check_no_secret(result.error());
+}
+
+TEST_CASE("redirects are not followed, so the token stays with the API host") {
+    TestServer other(TestServer::ok_json(example("schedule", "Hourly")));
+    TestServer server([&other](const emu::Request&) {
+        emu::Response response;
+        response.status = 302;
+        response.headers = {{"Location", other.server().url() + "/cloud/v6/schedules/1"}};
+        return response;
+    });
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto result = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error().kind == ErrorKind::api);
+    CHECK(result.error().ec == errc::unexpected_status);
+    CHECK(result.error().status == 302);
+    CHECK(other.requests().empty());
+}
+
+TEST_CASE("invalid arguments complete with invalid_argument and send nothing") {
+    TestServer server;
+    asio::io_context io;
+    Client client(io, server.client_options());
+    CreateScheduleRequest both;
+    both.cron = ScheduleCron{"@daily", "UTC"};
+    both.recurrence_rule = RecurrenceRule{};
+    auto set = run(io, client.async_set_load_test_schedule(LoadTestId{1}, both));
+    auto list = run(io, client.async_list_schedules(ListQuery{1001, {}, false}));
+    auto get = run(io, client.async_get_schedule(ScheduleId{0}));
+    for (const auto* error : {&set.error(), &list.error(), &get.error()}) {
+        CHECK(error->kind == ErrorKind::invalid_argument);
+        CHECK(error->attempts == 0);
+    }
+    CHECK(list.error().target == "$top");
+    CHECK(server.server().connections_accepted() == 0);
+}
+
+TEST_CASE("completion tokens: callback, use_future, deferred, use_awaitable; never inline") {
+    TestServer server(TestServer::ok_json(example("schedule", "Hourly")));
+    asio::io_context io;
+    Client client(io, server.client_options());
+
+    bool called = false;
+    client.async_get_schedule(ScheduleId{1}, [&called](expected<Schedule> s) { called = s.has_value(); });
+    CHECK_FALSE(called);  // not from inside the initiating function
+    client.async_get_schedule(ScheduleId{0}, [&called](expected<Schedule> s) { called = !s.has_value(); });
+    CHECK_FALSE(called);  // not even when the arguments are refused at once
+    io.run_for(10s);
+    CHECK(called);
+
+    std::future<expected<void>> future = client.async_delete_schedule(ScheduleId{1}, asio::use_future);
+    io.restart();
+    io.run_for(10s);
+    CHECK(future.get().has_value());
+
+    auto in_coroutine = asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<bool> {
+            expected<Schedule> a = co_await client.async_get_schedule(ScheduleId{1});  // deferred, the default
+            expected<Schedule> b = co_await client.async_get_schedule(ScheduleId{2}, asio::use_awaitable);
+            co_return a.has_value() && b.has_value();
+        },
+        asio::deferred);
+    CHECK(run(io, std::move(in_coroutine)));
+}
+
+TEST_CASE("terminal cancellation closes the connection, completes with cancelled, and the client stays usable") {
+    TestServer server([](const emu::Request& request) {
+        emu::Response response = json_answer(200, example("schedule", "Hourly"));
+        if (request.target.ends_with("/1")) response.delay = 10s;
+        return response;
+    });
+    asio::io_context io;
+    Client client(io, server.client_options());
+    asio::cancellation_signal signal;
+    std::optional<expected<Schedule>> result;
+    client.async_get_schedule(ScheduleId{1}, asio::bind_cancellation_slot(
+                                                 signal.slot(), [&](expected<Schedule> s) { result = std::move(s); }));
+    asio::steady_timer timer(io, 200ms);
+    timer.async_wait([&](boost::system::error_code) { signal.emit(asio::cancellation_type::terminal); });
+    const auto start = std::chrono::steady_clock::now();
+    io.run_for(8s);
+    REQUIRE(result.has_value());
+    REQUIRE_FALSE(result->has_value());
+    CHECK(result->error().kind == ErrorKind::cancelled);
+    CHECK(result->error().ec == errc::cancelled);
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+
+    auto next = run(io, client.async_get_schedule(ScheduleId{2}));
+    CHECK_MESSAGE(next.has_value(), next.error().to_string());
+}
+
+TEST_CASE("a client is usable from several threads at once") {
+    TestServer server(TestServer::ok_json(example("schedule", "Hourly")));
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto guard = asio::make_work_guard(io);
+    std::vector<std::thread> runners;
+    for (int i = 0; i < 2; ++i) runners.emplace_back([&io] { io.run(); });
+    std::atomic<int> ok{0};
+    std::vector<std::thread> callers;
+    for (int t = 0; t < 4; ++t) {
+        callers.emplace_back([&] {
+            for (int i = 0; i < 10; ++i)
+                if (client.async_get_schedule(ScheduleId{i + 1}, asio::use_future).get()) ++ok;
+        });
+    }
+    for (auto& caller : callers) caller.join();
+    guard.reset();
+    for (auto& runner : runners) runner.join();
+    CHECK(ok == 40);
+    CHECK(server.requests().size() == 40);
+    CHECK(server.server().connections_accepted() <= 4);
+}

@@ -1,0 +1,140 @@
+// ClientOptions::validate and from_env (k6/schedules/options.hpp), and the endpoint they imply.
+#include <k6/schedules.hpp>
+
+#include <doctest/doctest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include <map>
+
+using namespace k6::schedules;
+
+namespace {
+
+using Env = std::map<std::string, std::string, std::less<>>;
+
+expected<ClientOptions> from(const Env& env) {
+    return ClientOptions::from_env([&env](std::string_view name) -> std::optional<std::string> {
+        auto it = env.find(name);
+        if (it == env.end()) return std::nullopt;
+        return it->second;
+    });
+}
+
+}  // namespace
+
+TEST_CASE("from_env reads the four variables") {
+    auto options = from({{"K6_CLOUD_API_URL", "http://127.0.0.1:8080"},
+                         {"K6_CLOUD_TOKEN", "s3cret-token"},
+                         {"K6_CLOUD_STACK_ID", "4242"},
+                         {"K6_CLOUD_CA_FILE", "/tmp/ca.pem"}});
+    REQUIRE(options.has_value());
+    CHECK(options->api_url == "http://127.0.0.1:8080");
+    CHECK(options->token == "s3cret-token");
+    CHECK(options->stack_id == 4242);
+    CHECK(options->ca_file == "/tmp/ca.pem");
+    CHECK(options->validate().has_value());
+}
+
+TEST_CASE("from_env defaults the URL to https://api.k6.io and the CA file to none") {
+    auto options = from({{"K6_CLOUD_TOKEN", "t0ken"}, {"K6_CLOUD_STACK_ID", "1"}});
+    REQUIRE(options.has_value());
+    CHECK(options->api_url == "https://api.k6.io");
+    CHECK_FALSE(options->ca_file.has_value());
+    auto empty_url = from({{"K6_CLOUD_API_URL", ""}, {"K6_CLOUD_TOKEN", "t0ken"}, {"K6_CLOUD_STACK_ID", "1"}});
+    CHECK(empty_url.value().api_url == "https://api.k6.io");
+}
+
+TEST_CASE("from_env says what is missing, all at once") {
+    auto none = from({});
+    REQUIRE_FALSE(none.has_value());
+    CHECK(none.error().kind == ErrorKind::invalid_argument);
+    CHECK(none.error().message.find("K6_CLOUD_TOKEN is not set") != std::string::npos);
+    CHECK(none.error().message.find("K6_CLOUD_STACK_ID is not set") != std::string::npos);
+    CHECK(none.error().target == "K6_CLOUD_TOKEN");
+
+    auto empty_token = from({{"K6_CLOUD_TOKEN", ""}, {"K6_CLOUD_STACK_ID", "1"}});
+    REQUIRE_FALSE(empty_token.has_value());
+    CHECK(empty_token.error().message.find("K6_CLOUD_TOKEN is not set") != std::string::npos);
+}
+
+TEST_CASE("from_env says what is malformed, without echoing the token") {
+    for (std::string stack : {"abc", "12x", "-3", "0", "99999999999999999999", " 1"}) {
+        CAPTURE(stack);
+        auto options = from({{"K6_CLOUD_TOKEN", "t0ken"}, {"K6_CLOUD_STACK_ID", stack}});
+        REQUIRE_FALSE(options.has_value());
+        CHECK(options.error().target == "K6_CLOUD_STACK_ID");
+        CHECK(options.error().message.find("must be a positive integer") != std::string::npos);
+    }
+    for (std::string url : {"ftp://api.k6.io", "api.k6.io", "https://", "https://api.k6.io:99999",
+                            "https://api.k6.io/?x=1", "https://user:pw@api.k6.io", "https://bad host"}) {
+        CAPTURE(url);
+        auto options = from({{"K6_CLOUD_API_URL", url}, {"K6_CLOUD_TOKEN", "t0ken"}, {"K6_CLOUD_STACK_ID", "1"}});
+        REQUIRE_FALSE(options.has_value());
+        CHECK(options.error().target == "K6_CLOUD_API_URL");
+        CHECK(options.error().message.find("pw") == std::string::npos);
+    }
+    auto injected = from({{"K6_CLOUD_TOKEN", "secret\r\nX-Evil: 1"}, {"K6_CLOUD_STACK_ID", "1"}});
+    REQUIRE_FALSE(injected.has_value());
+    CHECK(injected.error().target == "K6_CLOUD_TOKEN");
+    CHECK(injected.error().message.find("secret") == std::string::npos);
+}
+
+TEST_CASE("validate lists every problem and names the first setting") {
+    ClientOptions options;
+    options.api_url = "gopher://x";
+    options.stack_id = -1;
+    auto valid = options.validate();
+    REQUIRE_FALSE(valid.has_value());
+    CHECK(valid.error().target == "api_url");
+    CHECK(valid.error().message.find("scheme must be https or http") != std::string::npos);
+    CHECK(valid.error().message.find("token is empty") != std::string::npos);
+    CHECK(valid.error().message.find("stack id must be a positive integer") != std::string::npos);
+
+    options = {};
+    options.token = "t";
+    options.stack_id = 1;
+    CHECK(options.validate().has_value());
+    options.io_timeout = std::chrono::milliseconds{0};
+    CHECK_FALSE(options.validate().has_value());
+}
+
+TEST_CASE("the Client constructor refuses invalid options with std::invalid_argument") {
+    boost::asio::io_context io;
+    ClientOptions options;  // no token, no stack
+    CHECK_THROWS_AS(Client(io, options), std::invalid_argument);
+    options.token = "t0ken";
+    options.stack_id = 1;
+    options.ca_file = "/nonexistent/ca.pem";
+    CHECK_THROWS_AS(Client(io, options), std::invalid_argument);
+    options.ca_file.reset();
+    CHECK_NOTHROW(Client(io, options));
+}
+
+TEST_CASE("the endpoint: host, port, Host header and path prefix") {
+    using k6::schedules::detail::parse_endpoint;
+    auto k6 = parse_endpoint("https://api.k6.io").value();
+    CHECK(k6.tls);
+    CHECK(k6.host == "api.k6.io");
+    CHECK(k6.port == 443);
+    CHECK(k6.host_header == "api.k6.io");
+    CHECK(k6.base_path == "");
+
+    auto local = parse_endpoint("http://127.0.0.1:8080/").value();
+    CHECK_FALSE(local.tls);
+    CHECK(local.port == 8080);
+    CHECK(local.host_header == "127.0.0.1:8080");
+    CHECK(local.base_path == "");
+
+    auto upper = parse_endpoint("HTTPS://API.K6.IO:443/prefix/").value();
+    CHECK(upper.host == "api.k6.io");
+    CHECK(upper.host_header == "api.k6.io");
+    CHECK(upper.base_path == "/prefix");
+
+    auto v6 = parse_endpoint("https://[::1]:8443").value();
+    CHECK(v6.host == "::1");
+    CHECK(v6.host_header == "[::1]:8443");
+
+    CHECK_FALSE(parse_endpoint("http://h:0").has_value());
+    CHECK_FALSE(parse_endpoint("https://api.k6.io#frag").has_value());
+}

@@ -1,0 +1,183 @@
+// What each operation sends and how answers are read, without sockets
+// (impl/internal/request_builder.hpp, response_parser.hpp, retry_after.hpp, list_query.hpp).
+#include <k6/schedules.hpp>
+
+#include <doctest/doctest.h>
+
+using namespace k6::schedules;
+using namespace std::chrono;
+namespace http = boost::beast::http;
+namespace internal = k6::schedules::detail;
+
+namespace {
+
+internal::Endpoint endpoint(const char* url) { return internal::parse_endpoint(url).value(); }
+
+internal::HttpResponse response(unsigned status, std::string body, std::string content_type = "application/json") {
+    internal::HttpResponse res{static_cast<http::status>(status), 11};
+    if (!content_type.empty()) res.set(http::field::content_type, content_type);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    return res;
+}
+
+}  // namespace
+
+TEST_CASE("each operation's method and target") {
+    using V = http::verb;
+    struct Row {
+        internal::RequestSpec spec;
+        V method;
+        const char* target;
+    };
+    CreateScheduleRequest once{parse_rfc3339("2028-08-01T12:00:00Z").value(), std::nullopt, std::nullopt};
+    const Row rows[] = {
+        {internal::get_load_test_schedule_request(LoadTestId{234}), V::get, "/cloud/v6/load_tests/234/schedule"},
+        {internal::set_load_test_schedule_request(LoadTestId{234}, once), V::post, "/cloud/v6/load_tests/234/schedule"},
+        {internal::list_schedules_request({}), V::get, "/cloud/v6/schedules"},
+        {internal::list_schedules_request({20, 40, true}), V::get, "/cloud/v6/schedules?$top=20&$skip=40&$count=true"},
+        {internal::get_schedule_request(ScheduleId{123}), V::get, "/cloud/v6/schedules/123"},
+        {internal::delete_schedule_request(ScheduleId{123}), V::delete_, "/cloud/v6/schedules/123"},
+        {internal::activate_schedule_request(ScheduleId{123}), V::post, "/cloud/v6/schedules/123/activate"},
+        {internal::deactivate_schedule_request(ScheduleId{123}), V::post, "/cloud/v6/schedules/123/deactivate"},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.target);
+        CHECK(row.spec.method == row.method);
+        CHECK(row.spec.target == row.target);
+        CHECK_FALSE(row.spec.refused.has_value());
+    }
+    CHECK(rows[1].spec.body == R"({"starts":"2028-08-01T12:00:00.000Z","recurrence_rule":null})");
+    CHECK_FALSE(rows[0].spec.body.has_value());
+    CHECK_FALSE(rows[6].spec.body.has_value());
+}
+
+TEST_CASE("invalid arguments are refused before anything is sent") {
+    CHECK(internal::get_schedule_request(ScheduleId{0}).refused->kind == ErrorKind::invalid_argument);
+    CHECK(internal::delete_schedule_request(ScheduleId{-7}).refused->target == "id");
+    CHECK(internal::get_load_test_schedule_request(LoadTestId{0}).refused.has_value());
+
+    CreateScheduleRequest both;
+    both.cron = ScheduleCron{"@daily", "UTC"};
+    both.recurrence_rule = RecurrenceRule{Frequency::daily, {}, {}, {}, {}};
+    auto spec = internal::set_load_test_schedule_request(LoadTestId{1}, both);
+    REQUIRE(spec.refused.has_value());
+    CHECK(spec.refused->message == "only one of cron and recurrence_rule can be set");
+    CHECK(spec.refused->target == "");
+    CHECK_FALSE(spec.body.has_value());
+
+    for (std::int64_t top : {0, -1, 1001, 1'000'000}) {
+        CAPTURE(top);
+        auto refused = internal::list_schedules_request({top, {}, false}).refused;
+        REQUIRE(refused.has_value());
+        CHECK(refused->target == "$top");
+        CHECK(refused->attempts == 0);
+    }
+    CHECK_FALSE(internal::list_schedules_request({1, 0, false}).refused.has_value());
+    CHECK_FALSE(internal::list_schedules_request({1000, {}, false}).refused.has_value());
+    CHECK(internal::list_schedules_request({{}, -1, false}).refused->target == "$skip");
+}
+
+TEST_CASE("every request carries the headers of design section 4") {
+    CreateScheduleRequest once{parse_rfc3339("2028-08-01T12:00:00Z").value(), std::nullopt, std::nullopt};
+    auto spec = internal::set_load_test_schedule_request(LoadTestId{7}, once);
+    auto req = internal::build_http_request(endpoint("https://api.k6.io"), "Bearer tok", "4242", spec);
+    CHECK(req.method() == http::verb::post);
+    CHECK(req.target() == "/cloud/v6/load_tests/7/schedule");
+    CHECK(req.version() == 11);
+    CHECK(req[http::field::host] == "api.k6.io");
+    CHECK(req[http::field::authorization] == "Bearer tok");
+    CHECK(req["X-Stack-Id"] == "4242");
+    CHECK(req[http::field::accept] == "application/json");
+    CHECK(req[http::field::user_agent] == "k6-schedules-cpp/" K6_SCHEDULES_VERSION_STRING);
+    CHECK(req[http::field::content_type] == "application/json");
+    CHECK(req[http::field::content_length] == std::to_string(req.body().size()));
+    CHECK(req.keep_alive());
+
+    auto get = internal::build_http_request(endpoint("http://127.0.0.1:8080/api"), "Bearer tok", "1",
+                                            internal::get_schedule_request(ScheduleId{5}));
+    CHECK(get[http::field::host] == "127.0.0.1:8080");
+    CHECK(get.target() == "/api/cloud/v6/schedules/5");
+    CHECK(get.find(http::field::content_type) == get.end());
+    CHECK(get.body().empty());
+}
+
+TEST_CASE("error answers carry the server's ErrorApiModel") {
+    auto res = response(400, R"({"error": {"code": "validation_error", "message": "Invalid schedule.",
+        "target": "recurrence_rule.interval",
+        "details": [{"code": "min_value", "message": "Ensure this value is greater than or equal to 1.", "target": "interval"}]}})");
+    ApiError e = internal::error_from_response(res, "tok-12345");
+    CHECK(e.kind == ErrorKind::api);
+    CHECK(e.ec == errc::bad_request);
+    CHECK(e.status == 400);
+    CHECK(e.code == "validation_error");
+    CHECK(e.message == "Invalid schedule.");
+    CHECK(e.target == "recurrence_rule.interval");
+    REQUIRE(e.details.size() == 1);
+    CHECK(e.details[0].code == "min_value");
+    CHECK(e.details[0].target == "interval");
+    CHECK(e.to_string() == "HTTP 400 validation_error: Invalid schedule. (target: recurrence_rule.interval)");
+    CHECK_FALSE(e.retry_after.has_value());
+}
+
+TEST_CASE("a non-JSON or unrecognised error body still gives a useful message") {
+    ApiError html =
+        internal::error_from_response(response(502, "<html><body>Bad gateway</body></html>", "text/html"), "tok-12345");
+    CHECK(html.ec == errc::bad_gateway);
+    CHECK(html.code.empty());
+    CHECK(html.message == R"(Bad Gateway (non-JSON body: "<html><body>Bad gateway</body></html>"))");
+    CHECK(html.to_string() == R"(HTTP 502: Bad Gateway (non-JSON body: "<html><body>Bad gateway</body></html>"))");
+
+    ApiError other = internal::error_from_response(response(500, R"({"detail": "boom"})"), "tok-12345");
+    CHECK(other.message == R"(Internal Server Error (unrecognised error body: "{\"detail\": \"boom\"}"))");
+
+    ApiError empty = internal::error_from_response(response(404, "", ""), "tok-12345");
+    CHECK(empty.message == "Not Found");
+    CHECK(empty.ec == errc::not_found);
+
+    ApiError huge =
+        internal::error_from_response(response(503, std::string(100000, '\x01'), "text/plain"), "tok-12345");
+    CHECK(huge.message.size() < 300);
+    CHECK(huge.message.find('\x01') == std::string::npos);
+}
+
+TEST_CASE("a token echoed by the server is redacted from the error") {
+    auto res = response(
+        401,
+        R"({"error": {"code": "unauthenticated", "message": "Token tok-12345 is invalid.", "target": "tok-12345"}})");
+    ApiError e = internal::error_from_response(res, "tok-12345");
+    CHECK(e.message == "Token [redacted] is invalid.");
+    CHECK(e.target == "[redacted]");
+    CHECK(e.to_string().find("tok-12345") == std::string::npos);
+}
+
+TEST_CASE("Retry-After: delta-seconds and HTTP-date, junk ignored") {
+    const auto now = sys_days{2024y / 7 / 16} + hours{8};
+    CHECK(internal::parse_retry_after("120", now) == seconds{120});
+    CHECK(internal::parse_retry_after(" 0 ", now) == seconds{0});
+    CHECK(internal::parse_retry_after("99999999999999999999", now) == hours{24});
+    CHECK(internal::parse_retry_after("Tue, 16 Jul 2024 08:00:30 GMT", now) == seconds{30});
+    CHECK(internal::parse_retry_after("Tue, 16 Jul 2024 07:00:00 GMT", now) == seconds{0});
+    for (const char* junk : {"", "soon", "-5", "1.5", "12s", "Tue, 16 Jul 2024 08:00:30 UTC",
+                             "Tue, 32 Jul 2024 08:00:30 GMT", "Tue, 16 Foo 2024 08:00:30 GMT"}) {
+        CAPTURE(junk);
+        CHECK_FALSE(internal::parse_retry_after(junk, now).has_value());
+    }
+    auto res = response(429, R"({"error": {"code": "throttled", "message": "Slow down."}})");
+    res.set(http::field::retry_after, "7");
+    ApiError e = internal::error_from_response(res, "tok-12345");
+    CHECK(e.ec == errc::too_many_requests);
+    CHECK(e.retry_after == seconds{7});
+    CHECK(e.retryable());
+}
+
+TEST_CASE("a 2xx body is decoded, or named as malformed") {
+    auto ok = internal::decode_success<SchedulePage>(response(200, R"({"value": []})"));
+    CHECK(ok.has_value());
+    auto bad = internal::decode_success<Schedule>(response(200, R"({"id": "x"})"));
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(bad.error().kind == ErrorKind::malformed_response);
+    CHECK(bad.error().status == 200);
+    CHECK(bad.error().target == "id");
+    CHECK(bad.error().message.starts_with("unexpected response body: "));
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Configures, builds and runs the whole test suite (the README's second command, and CI's).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_dir=${BUILD_DIR:-build}
+jobs=${JOBS:-$(nproc)}
+
+cmake -S . -B "$build_dir" -G Ninja
+cmake --build "$build_dir" --parallel "$jobs"
+ctest --test-dir "$build_dir" --output-on-failure --parallel "$jobs" --timeout 300
