@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package that building, testing and running the examples need.
-# Idempotent: when everything is present it changes nothing and needs no network.
+# Installs every Debian 12 package that building, testing and running the examples need, plus any
+# package names given as arguments (CI adds clang-19). Idempotent: when everything is present it
+# changes nothing and needs no network.
 set -euo pipefail
 
 packages=(
   g++ cmake ninja-build python3 openssl ca-certificates
   libssl-dev libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev doctest-dev
+  "$@"
 )
 
 missing=()

@@ -10,6 +10,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -267,19 +268,14 @@ TEST_CASE("concurrent operations each get a connection, which later operations r
     });
     asio::io_context io;
     Client client(io, server.client_options());
+    using namespace asio::experimental::awaitable_operators;
     auto all = asio::co_spawn(
         io,
         [&]() -> asio::awaitable<int> {
-            int ok = 0;
-            auto a = client.async_get_schedule(ScheduleId{1}, asio::use_awaitable);
-            auto b = client.async_get_schedule(ScheduleId{2}, asio::use_future);
-            auto c = client.async_get_schedule(ScheduleId{3}, asio::use_future);
-            ok += (co_await std::move(a)).has_value();
-            asio::steady_timer wait(io, 300ms);
-            co_await wait.async_wait(asio::use_awaitable);
-            ok += b.get().has_value();
-            ok += c.get().has_value();
-            co_return ok;
+            auto [a, b, c] = co_await (client.async_get_schedule(ScheduleId{1}, asio::use_awaitable) &&
+                                       client.async_get_schedule(ScheduleId{2}, asio::use_awaitable) &&
+                                       client.async_get_schedule(ScheduleId{3}, asio::use_awaitable));
+            co_return int(a.has_value()) + int(b.has_value()) + int(c.has_value());
         },
         asio::deferred);
     CHECK(run(io, std::move(all)) == 3);
@@ -302,6 +298,37 @@ TEST_CASE("a kept-alive connection the server dropped is replaced without an err
     }
     CHECK(server.server().connections_accepted() == 3);
     CHECK(server.requests().size() == 3);
+}
+
+TEST_CASE("a request that fails on a reused connection before any response byte is sent again") {
+    // The idle check cannot see this one coming: the server takes the second request on the
+    // connection and resets it without answering, as a server that just timed it out would.
+    TestServer server([](const emu::Request& request) {
+        emu::Response response = json_answer(200, example("schedule", "Hourly"));
+        response.reset_before_response = request.connection_id == 1 && request.request_index_on_connection == 1;
+        return response;
+    });
+    asio::io_context io;
+    Client client(io, server.client_options());
+    REQUIRE(run(io, client.async_get_schedule(ScheduleId{1})).has_value());
+    auto again = run(io, client.async_get_schedule(ScheduleId{2}));
+    REQUIRE_MESSAGE(again.has_value(), again.error().to_string());
+    const auto requests = server.requests();
+    REQUIRE(requests.size() == 3);
+    CHECK(requests[1].connection_id == 1);
+    CHECK(requests[2].connection_id == 2);
+    CHECK(requests[2].target == "/cloud/v6/schedules/2");
+    // On a fresh connection the same failure is reported, not retried.
+    server.answer([](const emu::Request&) {
+        emu::Response response;
+        response.reset_before_response = true;
+        return response;
+    });
+    client.close_idle_connections();
+    auto failed = run(io, client.async_get_schedule(ScheduleId{3}));
+    REQUIRE_FALSE(failed.has_value());
+    CHECK(failed.error().kind == ErrorKind::transport);
+    CHECK(failed.error().attempts == 1);
 }
 
 TEST_CASE("a connection closed by the server's idle timeout is detected and replaced") {
