@@ -469,6 +469,29 @@ K6_SCHEDULES_END_NAMESPACE
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 
+namespace detail {
+
+// Collects every problem of a configuration, so the user fixes them in one go; `target` names
+// the first setting in error.
+class Problems {
+public:
+    void add(std::string_view setting, const std::string& what) {
+        if (!text_.empty()) text_ += "; ";
+        text_ += what;
+        if (!first_) first_ = std::string(setting);
+    }
+    expected<void> result(std::string_view prefix) const {
+        if (text_.empty()) return {};
+        return invalid_argument(std::string(prefix) + text_, first_);
+    }
+
+private:
+    std::string text_;
+    std::optional<std::string> first_;
+};
+
+}  // namespace detail
+
 struct ClientOptions {
     // The API origin, optionally with a path prefix. https:// always verifies the peer and its
     // host name; http:// is meant for local servers such as the emulator.
@@ -489,13 +512,8 @@ struct ClientOptions {
 
     // Every problem at once, in one message naming the settings (never their secret values).
     expected<void> validate() const {
-        std::string problems;
-        std::optional<std::string> first;
-        auto add = [&](std::string_view field, const std::string& what) {
-            if (!problems.empty()) problems += "; ";
-            problems += what;
-            if (!first) first = std::string(field);
-        };
+        detail::Problems problems;
+        auto add = [&](std::string_view field, const std::string& what) { problems.add(field, what); };
         if (auto endpoint = detail::parse_endpoint(api_url); !endpoint)
             add("api_url", "api_url " + detail::quote_url(api_url) + " is not usable: " + endpoint.error());
         if (token.empty())
@@ -506,8 +524,7 @@ struct ClientOptions {
         if (ca_file && ca_file->empty()) add("ca_file", "ca_file is set but empty");
         if (connect_timeout.count() <= 0 || io_timeout.count() <= 0) add("timeout", "timeouts must be positive");
         if (max_body_bytes == 0) add("max_body_bytes", "max_body_bytes must be positive");
-        if (problems.empty()) return {};
-        return detail::invalid_argument("invalid client options: " + problems, first);
+        return problems.result("invalid client options: ");
     }
 
     // Reads K6_CLOUD_API_URL (default https://api.k6.io), K6_CLOUD_TOKEN, K6_CLOUD_STACK_ID and
@@ -523,13 +540,8 @@ struct ClientOptions {
     // The same with an injectable lookup (tests, or settings from elsewhere).
     static expected<ClientOptions> from_env(const std::function<std::optional<std::string>(std::string_view)>& lookup) {
         ClientOptions options;
-        std::string problems;
-        std::optional<std::string> first;
-        auto add = [&](std::string_view variable, const std::string& what) {
-            if (!problems.empty()) problems += "; ";
-            problems += what;
-            if (!first) first = std::string(variable);
-        };
+        detail::Problems problems;
+        auto add = [&](std::string_view variable, const std::string& what) { problems.add(variable, what); };
         auto get = [&](std::string_view name) -> std::optional<std::string> {
             auto value = lookup(name);
             if (value && value->empty()) return std::nullopt;  // set but empty counts as unset
@@ -560,7 +572,7 @@ struct ClientOptions {
             add("K6_CLOUD_STACK_ID", "K6_CLOUD_STACK_ID is not set (the numeric id of your Grafana stack)");
         }
         if (auto ca = get("K6_CLOUD_CA_FILE")) options.ca_file = *ca;
-        if (!problems.empty()) return detail::invalid_argument(problems, first);
+        if (auto valid = problems.result(""); !valid) return std::unexpected(std::move(valid.error()));
         return options;
     }
 };
@@ -1243,8 +1255,6 @@ Decoded read(const boost::json::value& v, std::optional<T>& out, const JsonPath&
     return read(v, out.emplace(), at);
 }
 
-inline const boost::json::object* as_object(const boost::json::value& v) noexcept { return v.if_object(); }
-
 // A member the schema lists as required: it must be present (it may still be null when T is optional).
 template <class T>
 Decoded required_member(const boost::json::object& o, std::string_view key, T& out, const JsonPath& at) {
@@ -1270,7 +1280,7 @@ Decoded optional_member(const boost::json::object& o, std::string_view key, std:
     } while (false)
 
 inline Decoded read(const boost::json::value& v, ScheduleCron& out, const JsonPath& at) {
-    const auto* o = as_object(v);
+    const auto* o = v.if_object();
     if (!o) return wrong_type(v, at, "an object");
     K6_SCHEDULES_TRY(required_member(*o, "schedule", out.schedule, at));
     K6_SCHEDULES_TRY(required_member(*o, "time_zone", out.time_zone, at));
@@ -1278,7 +1288,7 @@ inline Decoded read(const boost::json::value& v, ScheduleCron& out, const JsonPa
 }
 
 inline Decoded read(const boost::json::value& v, RecurrenceRule& out, const JsonPath& at) {
-    const auto* o = as_object(v);
+    const auto* o = v.if_object();
     if (!o) return wrong_type(v, at, "an object");
     K6_SCHEDULES_TRY(required_member(*o, "frequency", out.frequency, at));
     // "interval" is an integer with a default, not nullable: null is a type error, absent is "default".
@@ -1294,7 +1304,7 @@ inline Decoded read(const boost::json::value& v, RecurrenceRule& out, const Json
 }
 
 inline Decoded read(const boost::json::value& v, Schedule& out, const JsonPath& at) {
-    const auto* o = as_object(v);
+    const auto* o = v.if_object();
     if (!o) return wrong_type(v, at, "an object");
     K6_SCHEDULES_TRY(required_member(*o, "id", out.id, at));
     K6_SCHEDULES_TRY(required_member(*o, "load_test_id", out.load_test_id, at));
@@ -1308,7 +1318,7 @@ inline Decoded read(const boost::json::value& v, Schedule& out, const JsonPath& 
 }
 
 inline Decoded read(const boost::json::value& v, SchedulePage& out, const JsonPath& at) {
-    const auto* o = as_object(v);
+    const auto* o = v.if_object();
     if (!o) return wrong_type(v, at, "an object");
     K6_SCHEDULES_TRY(required_member(*o, "value", out.items, at));
     K6_SCHEDULES_TRY(optional_member(*o, "@count", out.count, at));
@@ -1317,7 +1327,7 @@ inline Decoded read(const boost::json::value& v, SchedulePage& out, const JsonPa
 }
 
 inline Decoded read(const boost::json::value& v, CreateScheduleRequest& out, const JsonPath& at) {
-    const auto* o = as_object(v);
+    const auto* o = v.if_object();
     if (!o) return wrong_type(v, at, "an object");
     K6_SCHEDULES_TRY(required_member(*o, "starts", out.starts, at));
     K6_SCHEDULES_TRY(optional_member(*o, "recurrence_rule", out.recurrence_rule, at));
@@ -1326,7 +1336,7 @@ inline Decoded read(const boost::json::value& v, CreateScheduleRequest& out, con
 }
 
 inline Decoded read(const boost::json::value& v, ErrorDetails& out, const JsonPath& at) {
-    const auto* o = as_object(v);
+    const auto* o = v.if_object();
     if (!o) return wrong_type(v, at, "an object");
     K6_SCHEDULES_TRY(required_member(*o, "code", out.code, at));
     K6_SCHEDULES_TRY(required_member(*o, "message", out.message, at));
@@ -1336,7 +1346,7 @@ inline Decoded read(const boost::json::value& v, ErrorDetails& out, const JsonPa
 
 // ErrorApiModel (the object inside {"error": ...}).
 inline Decoded read(const boost::json::value& v, ErrorBody& out, const JsonPath& at) {
-    const auto* o = as_object(v);
+    const auto* o = v.if_object();
     if (!o) return wrong_type(v, at, "an object");
     K6_SCHEDULES_TRY(required_member(*o, "code", out.code, at));
     K6_SCHEDULES_TRY(required_member(*o, "message", out.message, at));

@@ -165,8 +165,6 @@ Decoded read(const boost::json::value& v, std::optional<T>& out, const JsonPath&
     return read(v, out.emplace(), at);
 }
 
-inline const boost::json::object* as_object(const boost::json::value& v) noexcept { return v.if_object(); }
-
 // A member the schema lists as required: it must be present (it may still be null when T is optional).
 template <class T>
 Decoded required_member(const boost::json::object& o, std::string_view key, T& out, const JsonPath& at) {
@@ -192,7 +190,7 @@ Decoded optional_member(const boost::json::object& o, std::string_view key, std:
     } while (false)
 
 inline Decoded read(const boost::json::value& v, ScheduleCron& out, const JsonPath& at) {
-    const auto* o = as_object(v);
+    const auto* o = v.if_object();
     if (!o) return wrong_type(v, at, "an object");
     K6_SCHEDULES_TRY(required_member(*o, "schedule", out.schedule, at));
     K6_SCHEDULES_TRY(required_member(*o, "time_zone", out.time_zone, at));
@@ -200,7 +198,7 @@ inline Decoded read(const boost::json::value& v, ScheduleCron& out, const JsonPa
 }
 
 inline Decoded read(const boost::json::value& v, RecurrenceRule& out, const JsonPath& at) {
-    const auto* o = as_object(v);
+    const auto* o = v.if_object();
     if (!o) return wrong_type(v, at, "an object");
     K6_SCHEDULES_TRY(required_member(*o, "frequency", out.frequency, at));
     // "interval" is an integer with a default, not nullable: null is a type error, absent is "default".
@@ -216,7 +214,7 @@ inline Decoded read(const boost::json::value& v, RecurrenceRule& out, const Json
 }
 
 inline Decoded read(const boost::json::value& v, Schedule& out, const JsonPath& at) {
-    const auto* o = as_object(v);
+    const auto* o = v.if_object();
     if (!o) return wrong_type(v, at, "an object");
     K6_SCHEDULES_TRY(required_member(*o, "id", out.id, at));
     K6_SCHEDULES_TRY(required_member(*o, "load_test_id", out.load_test_id, at));
@@ -230,7 +228,7 @@ inline Decoded read(const boost::json::value& v, Schedule& out, const JsonPath& 
 }
 
 inline Decoded read(const boost::json::value& v, SchedulePage& out, const JsonPath& at) {
-    const auto* o = as_object(v);
+    const auto* o = v.if_object();
     if (!o) return wrong_type(v, at, "an object");
     K6_SCHEDULES_TRY(required_member(*o, "value", out.items, at));
     K6_SCHEDULES_TRY(optional_member(*o, "@count", out.count, at));
@@ -239,7 +237,7 @@ inline Decoded read(const boost::json::value& v, SchedulePage& out, const JsonPa
 }
 
 inline Decoded read(const boost::json::value& v, CreateScheduleRequest& out, const JsonPath& at) {
-    const auto* o = as_object(v);
+    const auto* o = v.if_object();
     if (!o) return wrong_type(v, at, "an object");
     K6_SCHEDULES_TRY(required_member(*o, "starts", out.starts, at));
     K6_SCHEDULES_TRY(optional_member(*o, "recurrence_rule", out.recurrence_rule, at));
@@ -248,7 +246,7 @@ inline Decoded read(const boost::json::value& v, CreateScheduleRequest& out, con
 }
 
 inline Decoded read(const boost::json::value& v, ErrorDetails& out, const JsonPath& at) {
-    const auto* o = as_object(v);
+    const auto* o = v.if_object();
     if (!o) return wrong_type(v, at, "an object");
     K6_SCHEDULES_TRY(required_member(*o, "code", out.code, at));
     K6_SCHEDULES_TRY(required_member(*o, "message", out.message, at));
@@ -258,7 +256,7 @@ inline Decoded read(const boost::json::value& v, ErrorDetails& out, const JsonPa
 
 // ErrorApiModel (the object inside {"error": ...}).
 inline Decoded read(const boost::json::value& v, ErrorBody& out, const JsonPath& at) {
-    const auto* o = as_object(v);
+    const auto* o = v.if_object();
     if (!o) return wrong_type(v, at, "an object");
     K6_SCHEDULES_TRY(required_member(*o, "code", out.code, at));
     K6_SCHEDULES_TRY(required_member(*o, "message", out.message, at));

@@ -19,6 +19,29 @@
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 
+namespace detail {
+
+// Collects every problem of a configuration, so the user fixes them in one go; `target` names
+// the first setting in error.
+class Problems {
+public:
+    void add(std::string_view setting, const std::string& what) {
+        if (!text_.empty()) text_ += "; ";
+        text_ += what;
+        if (!first_) first_ = std::string(setting);
+    }
+    expected<void> result(std::string_view prefix) const {
+        if (text_.empty()) return {};
+        return invalid_argument(std::string(prefix) + text_, first_);
+    }
+
+private:
+    std::string text_;
+    std::optional<std::string> first_;
+};
+
+}  // namespace detail
+
 struct ClientOptions {
     // The API origin, optionally with a path prefix. https:// always verifies the peer and its
     // host name; http:// is meant for local servers such as the emulator.
@@ -39,13 +62,8 @@ struct ClientOptions {
 
     // Every problem at once, in one message naming the settings (never their secret values).
     expected<void> validate() const {
-        std::string problems;
-        std::optional<std::string> first;
-        auto add = [&](std::string_view field, const std::string& what) {
-            if (!problems.empty()) problems += "; ";
-            problems += what;
-            if (!first) first = std::string(field);
-        };
+        detail::Problems problems;
+        auto add = [&](std::string_view field, const std::string& what) { problems.add(field, what); };
         if (auto endpoint = detail::parse_endpoint(api_url); !endpoint)
             add("api_url", "api_url " + detail::quote_url(api_url) + " is not usable: " + endpoint.error());
         if (token.empty())
@@ -56,8 +74,7 @@ struct ClientOptions {
         if (ca_file && ca_file->empty()) add("ca_file", "ca_file is set but empty");
         if (connect_timeout.count() <= 0 || io_timeout.count() <= 0) add("timeout", "timeouts must be positive");
         if (max_body_bytes == 0) add("max_body_bytes", "max_body_bytes must be positive");
-        if (problems.empty()) return {};
-        return detail::invalid_argument("invalid client options: " + problems, first);
+        return problems.result("invalid client options: ");
     }
 
     // Reads K6_CLOUD_API_URL (default https://api.k6.io), K6_CLOUD_TOKEN, K6_CLOUD_STACK_ID and
@@ -73,13 +90,8 @@ struct ClientOptions {
     // The same with an injectable lookup (tests, or settings from elsewhere).
     static expected<ClientOptions> from_env(const std::function<std::optional<std::string>(std::string_view)>& lookup) {
         ClientOptions options;
-        std::string problems;
-        std::optional<std::string> first;
-        auto add = [&](std::string_view variable, const std::string& what) {
-            if (!problems.empty()) problems += "; ";
-            problems += what;
-            if (!first) first = std::string(variable);
-        };
+        detail::Problems problems;
+        auto add = [&](std::string_view variable, const std::string& what) { problems.add(variable, what); };
         auto get = [&](std::string_view name) -> std::optional<std::string> {
             auto value = lookup(name);
             if (value && value->empty()) return std::nullopt;  // set but empty counts as unset
@@ -110,7 +122,7 @@ struct ClientOptions {
             add("K6_CLOUD_STACK_ID", "K6_CLOUD_STACK_ID is not set (the numeric id of your Grafana stack)");
         }
         if (auto ca = get("K6_CLOUD_CA_FILE")) options.ca_file = *ca;
-        if (!problems.empty()) return detail::invalid_argument(problems, first);
+        if (auto valid = problems.result(""); !valid) return std::unexpected(std::move(valid.error()));
         return options;
     }
 };
