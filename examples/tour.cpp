@@ -1,6 +1,7 @@
 // A tour of the client: every operation of the Schedules API against the server named by
 // K6_CLOUD_API_URL (examples/tour.sh points it at the local emulator), printing what came back.
 #include <k6/schedules.hpp>
+#include <k6/schedules/recurrence.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -54,6 +55,20 @@ asio::awaitable<int> tour(k6s::Client& client) {
     auto created = co_await client.async_set_load_test_schedule(k6s::LoadTestId{1}, every_two_hours);
     failures += !report("set load test 1 to run every two hours, 12 times", created);
 
+    k6s::CreateScheduleRequest weekdays;
+    weekdays.starts = now;
+    weekdays.cron = k6s::ScheduleCron{"0 7 * * MON-FRI", "Europe/Berlin"};
+    auto cron = co_await client.async_set_load_test_schedule(k6s::LoadTestId{13}, weekdays);
+    failures += !report("set load test 13 to run at 07:00 Berlin time on weekdays", cron);
+    if (cron) {
+        // The same answer computed locally, and the runs after it.
+        auto preview = k6s::next_runs(*cron, now, 3);
+        std::cout << "  next runs computed locally:";
+        for (auto run : preview.value_or(std::vector<k6s::Timestamp>{})) std::cout << " " << k6s::format_rfc3339(run);
+        std::cout << "\n";
+        failures += !preview || preview->empty() || preview->front() != cron->next_run;
+    }
+
     k6s::CreateScheduleRequest once;
     once.starts = now + 72h;
     failures += !report("set load test 2 to run once, in three days",
@@ -61,7 +76,7 @@ asio::awaitable<int> tour(k6s::Client& client) {
 
     for (std::int64_t load_test = 3; load_test <= 12; ++load_test) {
         k6s::CreateScheduleRequest daily;
-        daily.starts = now + std::chrono::minutes(load_test);
+        daily.starts = now - 24h * load_test + std::chrono::minutes(load_test);  // started days ago
         daily.recurrence_rule =
             k6s::RecurrenceRule{k6s::Frequency::daily, 1, std::nullopt, std::nullopt, now + 24h * 30};
         auto set = co_await client.async_set_load_test_schedule(k6s::LoadTestId{load_test}, daily);
@@ -101,14 +116,16 @@ asio::awaitable<int> tour(k6s::Client& client) {
 
     k6s::CreateScheduleRequest invalid;
     invalid.starts = now;
-    invalid.recurrence_rule = k6s::RecurrenceRule{k6s::Frequency::daily, 0, std::nullopt, std::nullopt, std::nullopt};
+    invalid.cron = k6s::ScheduleCron{"0 7 * * 1", "Mars/Olympus_Mons"};
     auto rejected = co_await client.async_set_load_test_schedule(k6s::LoadTestId{3}, invalid);
-    report("set a rule with interval 0 (the server answers 400 and names the field)", rejected);
+    report("set a cron schedule in a time zone that does not exist (the server answers 400 naming the field)",
+           rejected);
     failures += rejected.has_value();
 
-    invalid.cron = k6s::ScheduleCron{"0 7 * * 1", "UTC"};
+    invalid.cron.reset();
+    invalid.recurrence_rule = k6s::RecurrenceRule{k6s::Frequency::daily, 0, std::nullopt, std::nullopt, std::nullopt};
     auto refused = co_await client.async_set_load_test_schedule(k6s::LoadTestId{3}, invalid);
-    report("set both cron and a rule (refused before sending)", refused);
+    report("set a rule with interval 0 (refused by the client, nothing sent)", refused);
     failures += refused.has_value();
 
     auto unknown = co_await client.async_get_load_test_schedule(k6s::LoadTestId{999999});

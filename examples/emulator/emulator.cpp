@@ -1,6 +1,7 @@
 #include "emulator.hpp"
 
 #include <k6/schedules/json.hpp>
+#include <k6/schedules/recurrence.hpp>
 
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
@@ -8,6 +9,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <set>
 
 namespace k6::emulator {
 
@@ -31,6 +33,13 @@ Response error_response(unsigned status, std::string code, std::string message,
     return json_response(status, json::object{{"error", json::value_from(error)}});
 }
 
+// A request the service rejects: 400, naming the field (no target when the request as a whole is wrong).
+Response validation_error(const k6s::ApiError& error) {
+    std::optional<std::string> target = error.target;
+    if (target && target->empty()) target.reset();
+    return error_response(400, "validation_error", error.message, target);
+}
+
 Response no_content() {
     Response response;
     response.status = 204;
@@ -42,41 +51,6 @@ std::optional<std::int64_t> parse_int(std::string_view text) {
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
     return value;
-}
-
-std::optional<Response> validate(const k6s::CreateScheduleRequest& request) {
-    if (request.cron && request.recurrence_rule)
-        return error_response(400, "validation_error", "Only one of recurrence_rule and cron can be set.");
-    if (const auto& rule = request.recurrence_rule) {
-        if (rule->interval && *rule->interval < 1)
-            return error_response(400, "validation_error", "interval must be at least 1.", "recurrence_rule.interval");
-        if (rule->count && *rule->count < 1)
-            return error_response(400, "validation_error", "count must be at least 1.", "recurrence_rule.count");
-        if (rule->byday && rule->frequency != k6s::Frequency::weekly)
-            return error_response(400, "validation_error", "byday can only be set for WEEKLY recurrence.",
-                                  "recurrence_rule.byday");
-    }
-    if (const auto& cron = request.cron) {
-        static const std::set<std::string, std::less<>> aliases{"@yearly", "@annually", "@monthly",
-                                                                "@weekly", "@daily",    "@hourly"};
-        std::size_t fields = 0;
-        bool in_field = false;
-        for (char c : cron->schedule) {
-            if (c == ' ' || c == '\t') {
-                in_field = false;
-            } else if (!in_field) {
-                in_field = true;
-                ++fields;
-            }
-        }
-        if (cron->schedule.size() > 256 || (fields != 5 && !aliases.contains(cron->schedule)))
-            return error_response(400, "validation_error",
-                                  "A cron expression with exactly 5 entries, or an alias, is required.",
-                                  "cron.schedule");
-        if (cron->time_zone.empty() || cron->time_zone.size() > 128)
-            return error_response(400, "validation_error", "A time zone is required.", "cron.time_zone");
-    }
-    return std::nullopt;
 }
 
 }  // namespace
@@ -97,35 +71,6 @@ std::optional<std::set<std::int64_t>> parse_id_list(std::string_view text) {
     return ids;
 }
 
-std::optional<k6s::Timestamp> next_run_after(const k6s::CreateScheduleRequest& request, k6s::Timestamp after,
-                                             bool& supported) {
-    using namespace std::chrono;
-    supported = true;
-    if (!request.recurrence_rule && !request.cron) {
-        if (request.starts > after) return request.starts;
-        return std::nullopt;
-    }
-    const auto& rule = request.recurrence_rule;
-    if (!rule || rule->byday) {
-        supported = false;
-        return std::nullopt;
-    }
-    milliseconds unit{};
-    switch (rule->frequency) {
-        case k6s::Frequency::hourly: unit = hours{1}; break;
-        case k6s::Frequency::daily: unit = hours{24}; break;
-        case k6s::Frequency::weekly: unit = hours{24 * 7}; break;
-        default: supported = false; return std::nullopt;
-    }
-    const milliseconds period = unit * rule->effective_interval();
-    // Runs are starts + k * period for k = 0, 1, ...; the first one strictly after `after`:
-    const std::int64_t k = request.starts > after ? 0 : (after - request.starts) / period + 1;
-    if (rule->count && k >= *rule->count) return std::nullopt;
-    const k6s::Timestamp run = request.starts + k * period;
-    if (rule->until && run > *rule->until) return std::nullopt;
-    return run;
-}
-
 Emulator::Emulator(EmulatorOptions options) : options_(std::move(options)) {}
 
 k6s::Timestamp Emulator::now() const {
@@ -142,8 +87,7 @@ k6s::Schedule Emulator::view(const Stored& stored) const {
     schedule.recurrence_rule = stored.request.recurrence_rule;
     if (schedule.recurrence_rule && !schedule.recurrence_rule->interval) schedule.recurrence_rule->interval = 1;
     schedule.deactivated = stored.deactivated;
-    bool supported = true;
-    schedule.next_run = next_run_after(stored.request, now(), supported);
+    schedule.next_run = stored.recurrence.next_run(now());
     schedule.created_by = options_.created_by;
     return schedule;
 }
@@ -210,18 +154,15 @@ Response Emulator::get_load_test_schedule(std::int64_t load_test) {
 Response Emulator::set_load_test_schedule(std::int64_t load_test, const std::string& body) {
     if (!options_.load_tests.contains(load_test)) return error_response(404, "not_found", "Load test not found.");
     auto request = k6s::parse_json<k6s::CreateScheduleRequest>(body);
-    if (!request) return error_response(400, "validation_error", request.error().message, request.error().target);
-    if (auto invalid = validate(*request)) return *invalid;
-    bool supported = true;
-    next_run_after(*request, now(), supported);
-    if (!supported)
-        return error_response(501, "not_implemented",
-                              "This emulator computes next_run only for single runs and HOURLY, DAILY or WEEKLY rules "
-                              "without byday until it uses the library's recurrence engine.");
+    if (!request) return validation_error(request.error());
+    // The service's own rules, time zones included (k6/schedules/recurrence.hpp).
+    auto recurrence = k6s::Recurrence::compile(*request);
+    if (!recurrence) return validation_error(recurrence.error());
     // Setting overwrites: the load test keeps one schedule, with a new id.
     if (const auto it = by_load_test_.find(load_test); it != by_load_test_.end()) schedules_.erase(it->second);
     const std::int64_t id = next_id_++;
-    schedules_[id] = Stored{k6s::ScheduleId{id}, k6s::LoadTestId{load_test}, std::move(*request), false};
+    schedules_.insert_or_assign(id, Stored{k6s::ScheduleId{id}, k6s::LoadTestId{load_test}, std::move(*request),
+                                           std::move(*recurrence), false});
     by_load_test_[load_test] = id;
     return json_response(200, json::value_from(view(schedules_.at(id))));
 }

@@ -5,6 +5,7 @@
 #include "http_server.hpp"
 
 #include <k6/schedules/model.hpp>
+#include <k6/schedules/recurrence.hpp>
 #include <k6/schedules/time.hpp>
 
 #include <cstdint>
@@ -39,6 +40,7 @@ private:
         schedules::ScheduleId id;
         schedules::LoadTestId load_test_id;
         schedules::CreateScheduleRequest request;
+        schedules::Recurrence recurrence;  // compiled once: next_run is asked for on every read
         bool deactivated = false;
     };
 
@@ -63,11 +65,5 @@ private:
 
 // "1-100,250" -> {1..100, 250}; nullopt when malformed.
 std::optional<std::set<std::int64_t>> parse_id_list(std::string_view text);
-
-// The next run strictly after `after`, for the schedules whose runs this interim function can
-// compute exactly: a single run, and HOURLY/DAILY/WEEKLY rules without byday (fixed periods).
-// Returns nullopt for "no run left"; `supported` is false for every other kind of schedule.
-std::optional<schedules::Timestamp> next_run_after(const schedules::CreateScheduleRequest& request,
-                                                   schedules::Timestamp after, bool& supported);
 
 }  // namespace k6::emulator

@@ -1,6 +1,7 @@
 // The seven operations over real HTTP/1.1 and real TLS to a server on 127.0.0.1 in this process
 // (k6/schedules/client.hpp and the transport under impl/).
 #include <k6/schedules.hpp>
+#include <k6/schedules/recurrence.hpp>
 
 #include "support/test_data.hpp"
 #include "support/test_server.hpp"
@@ -603,4 +604,42 @@ TEST_CASE("a client is usable from several threads at once") {
     CHECK(ok == 40);
     CHECK(server.requests().size() == 40);
     CHECK(server.server().connections_accepted() <= 4);
+}
+
+TEST_CASE("set_load_test_schedule checks the request first, as ClientOptions::request_validator says") {
+    TestServer server(TestServer::ok_json(example("schedule", "Hourly")));
+    asio::io_context io;
+    CreateScheduleRequest bad_cron{parse_rfc3339("2025-01-01T00:00:00Z").value(), std::nullopt,
+                                   ScheduleCron{"0 0 * * * *", "UTC"}};
+    CreateScheduleRequest unknown_zone = bad_cron;
+    unknown_zone.cron->schedule = "0 0 * * *";
+    unknown_zone.cron->time_zone = "Mars/Olympus_Mons";
+
+    // The default needs no time-zone database: it refuses the six-field cron and lets the server
+    // judge the zone name.
+    Client checking(io, server.client_options());
+    auto refused = run(io, checking.async_set_load_test_schedule(LoadTestId{1}, bad_cron));
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().kind == ErrorKind::invalid_argument);
+    CHECK(refused.error().target == "cron.schedule");
+    CHECK(refused.error().attempts == 0);
+    CHECK(server.requests().empty());
+    CHECK(run(io, checking.async_set_load_test_schedule(LoadTestId{1}, unknown_zone)).has_value());
+    CHECK(server.requests().size() == 1);
+
+    // validate() from recurrence.hpp checks zone names too.
+    auto options = server.client_options();
+    options.request_validator = k6::schedules::validate;
+    Client strict(io, options);
+    auto zone = run(io, strict.async_set_load_test_schedule(LoadTestId{1}, unknown_zone));
+    REQUIRE_FALSE(zone.has_value());
+    CHECK(zone.error().target == "cron.time_zone");
+    CHECK(server.requests().size() == 1);
+
+    // Without a validator every request goes out as it is.
+    options.request_validator = nullptr;
+    Client unchecked(io, options);
+    CHECK(run(io, unchecked.async_set_load_test_schedule(LoadTestId{1}, bad_cron)).has_value());
+    REQUIRE(server.requests().size() == 2);
+    CHECK(server.requests()[1].body.find("0 0 * * * *") != std::string::npos);
 }

@@ -54,12 +54,14 @@ public:
                                   detail::get_load_test_schedule_request(load_test));
     }
 
-    // POST /cloud/v6/load_tests/{id}/schedule: sets (overwrites) the load test's schedule.
+    // POST /cloud/v6/load_tests/{id}/schedule: sets (overwrites) the load test's schedule. The request
+    // is checked by ClientOptions::request_validator first; an invalid one is not sent.
     template <class CompletionToken = boost::asio::deferred_t>
     auto async_set_load_test_schedule(LoadTestId load_test, CreateScheduleRequest request,
                                       CompletionToken&& token = {}) {
-        return initiate<Schedule>(std::forward<CompletionToken>(token),
-                                  detail::set_load_test_schedule_request(load_test, request));
+        return initiate<Schedule>(
+            std::forward<CompletionToken>(token),
+            detail::set_load_test_schedule_request(load_test, request, state_->options.request_validator));
     }
 
     // GET /cloud/v6/schedules?$top&$skip&$count: one page. $top outside 1..1000 or a negative

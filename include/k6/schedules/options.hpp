@@ -6,6 +6,8 @@
 #include <k6/schedules/detail/endpoint.hpp>
 #include <k6/schedules/detail/text.hpp>
 #include <k6/schedules/error.hpp>
+#include <k6/schedules/model.hpp>
+#include <k6/schedules/validation.hpp>
 
 #include <charconv>
 #include <chrono>
@@ -59,6 +61,13 @@ struct ClientOptions {
     std::size_t max_body_bytes = 32u << 20;  // larger response bodies fail with errc::body_too_large
     std::size_t max_idle_connections = 4;    // kept-alive connections ready for reuse
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(50)};  // older idle connections are not reused
+
+    // Checks a CreateScheduleRequest before async_set_load_test_schedule sends it; a failure
+    // completes the operation with invalid_argument and nothing is sent. The default checks all
+    // the service checks except time-zone names (validate_structure, no tz database needed); set it
+    // to k6::schedules::validate from recurrence.hpp to check those too, or to nullptr to send
+    // every request as it is.
+    std::function<expected<void>(const CreateScheduleRequest&)> request_validator = validate_structure;
 
     // Every problem at once, in one message naming the settings (never their secret values).
     expected<void> validate() const {

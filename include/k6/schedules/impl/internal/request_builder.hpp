@@ -10,12 +10,14 @@
 #include <k6/schedules/json.hpp>
 #include <k6/schedules/list_query.hpp>
 #include <k6/schedules/model.hpp>
+#include <k6/schedules/validation.hpp>
 #include <k6/schedules/version.hpp>
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/verb.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -43,11 +45,15 @@ inline RequestSpec get_load_test_schedule_request(LoadTestId id) {
             check_id(id, "the load test id")};
 }
 
-inline RequestSpec set_load_test_schedule_request(LoadTestId id, const CreateScheduleRequest& request) {
+// `validator` (ClientOptions::request_validator) may be empty: then the request is sent unchecked.
+inline RequestSpec set_load_test_schedule_request(
+    LoadTestId id, const CreateScheduleRequest& request,
+    const std::function<expected<void>(const CreateScheduleRequest&)>& validator = validate_structure) {
     RequestSpec spec{http::verb::post, "/cloud/v6/load_tests/" + to_string(id) + "/schedule", std::nullopt,
                      check_id(id, "the load test id")};
-    if (!spec.refused && request.cron && request.recurrence_rule)
-        spec.refused = invalid_argument("only one of cron and recurrence_rule can be set", "").error();
+    if (!spec.refused && validator) {
+        if (auto valid = validator(request); !valid) spec.refused = std::move(valid.error());
+    }
     if (!spec.refused) spec.body = to_json(request);
     return spec;
 }

@@ -1,0 +1,415 @@
+// When a schedule runs: validate() a request the way the service does, and compute its next runs
+// with next_runs()/next_run() or a compiled Recurrence. Needs a time-zone database (see
+// detail/time_zone.hpp; CMake target k6::schedules_recurrence); the rest of the library does not.
+//
+// Semantics (tests/data/recurrence_vectors.json holds reference cases computed with
+// python-dateutil and croniter):
+// - no rule: one run, at `starts`;
+// - recurrence_rule: RFC 5545 RRULE with DTSTART = starts, evaluated in UTC; FREQ, INTERVAL, BYDAY
+//   (WEEKLY only, weeks start on Monday), COUNT (runs counted from starts) and UNTIL (inclusive);
+//   a `starts` not matched by byday is not a run; fractional seconds of starts are kept; MONTHLY on
+//   days 29-31 runs on the month's last day when the day does not exist, without drifting
+//   (Mar 31 -> Apr 30 -> May 31); YEARLY from Feb 29 runs in leap years only;
+// - cron: every minute whose wall-clock time in cron.time_zone matches, at or after `starts`; a
+//   local time repeated by a DST change runs at both instants; a local time skipped by one runs
+//   once, at the end of the gap, unless the hour field is "*" (then it does not run).
+// Runs later than 9999-12-31T23:59:59.999Z, which RFC 3339 cannot write, are not produced.
+#ifndef K6_SCHEDULES_RECURRENCE_HPP
+#define K6_SCHEDULES_RECURRENCE_HPP
+
+#include <k6/schedules/cron.hpp>
+#include <k6/schedules/detail/config.hpp>
+#include <k6/schedules/detail/time_zone.hpp>
+#include <k6/schedules/error.hpp>
+#include <k6/schedules/model.hpp>
+#include <k6/schedules/time.hpp>
+#include <k6/schedules/validation.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <vector>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+
+namespace detail {
+
+using namespace std::chrono_literals;
+
+// The last instant RFC 3339 can write; no run is produced after it.
+inline constexpr Timestamp horizon =
+    Timestamp{std::chrono::sys_days{std::chrono::year{9999} / 12 / 31}} + std::chrono::days{1} - 1ms;
+
+inline expected<void> check_time_zone(const CreateScheduleRequest& request) {
+    if (request.cron && !TimeZone::locate(request.cron->time_zone))
+        return invalid_argument("cron.time_zone " + quote_for_message(request.cron->time_zone) +
+                                    " is not a time zone of the IANA database (e.g. UTC, Europe/Berlin)",
+                                "cron.time_zone");
+    return {};
+}
+
+// Months since year 0, for month arithmetic without calendar types.
+inline std::int64_t month_index(std::chrono::year_month_day d) {
+    return std::int64_t{static_cast<int>(d.year())} * 12 + static_cast<unsigned>(d.month()) - 1;
+}
+
+inline std::chrono::year_month from_month_index(std::int64_t index) {
+    return std::chrono::year{static_cast<int>(index / 12)} / std::chrono::month{static_cast<unsigned>(index % 12 + 1)};
+}
+
+// The first day of date's month after date.day() that matches, or last + 1: by day-of-month bits
+// and by weekday arithmetic, without testing every day.
+inline unsigned next_day(const CronExpression& cron, std::chrono::year_month_day date, unsigned last) {
+    const unsigned today = static_cast<unsigned>(date.day());
+    unsigned by_month_day = last + 1, by_weekday = last + 1;
+    if (cron.day_of_month_restricted || !cron.day_of_week_restricted) {
+        for (unsigned d = today + 1; d <= last; ++d)
+            if (!cron.day_of_month_restricted || cron.days_of_month[d]) {
+                by_month_day = d;
+                break;
+            }
+    }
+    if (cron.day_of_week_restricted) {
+        const unsigned weekday = std::chrono::weekday{std::chrono::sys_days{date}}.c_encoding();
+        for (unsigned ahead = 1; ahead <= 7 && today + ahead <= last; ++ahead)
+            if (cron.days_of_week[(weekday + ahead) % 7]) {
+                by_weekday = today + ahead;
+                break;
+            }
+    }
+    // Both restricted: either may match (OR); one restricted: only that one counts.
+    if (cron.day_of_month_restricted && cron.day_of_week_restricted) return std::min(by_month_day, by_weekday);
+    return cron.day_of_week_restricted ? by_weekday : by_month_day;
+}
+
+// The next wall-clock minute at or after `from` (a whole minute, wall time written as sys time) that
+// the expression matches, jumping month by month, day by day and hour by hour. nullopt after 9999.
+inline std::optional<std::chrono::sys_seconds> next_wall_match(const CronExpression& cron,
+                                                               std::chrono::sys_seconds from) {
+    using namespace std::chrono;
+    auto day = floor<days>(from);
+    auto hour = static_cast<unsigned>(duration_cast<hours>(from - day).count());
+    auto minute = static_cast<unsigned>(duration_cast<minutes>(from - day - hours{hour}).count());
+    year_month_day date{day};
+    auto next_set = [](const auto& bits, unsigned from_bit) -> int {
+        for (unsigned i = from_bit; i < bits.size(); ++i)
+            if (bits[i]) return static_cast<int>(i);
+        return -1;
+    };
+    while (date.year() <= year{9999}) {
+        const unsigned m = static_cast<unsigned>(date.month());
+        if (!cron.months[m]) {
+            const int next_month = next_set(cron.months, m + 1);
+            date = next_month < 0 ? year_month_day{(date.year() + years{1}) / January / 1}
+                                  : year_month_day{date.year() / month{static_cast<unsigned>(next_month)} / 1};
+            hour = minute = 0;
+            continue;
+        }
+        if (!cron.matches_day(date)) {
+            const auto last = static_cast<unsigned>((date.year() / date.month() / std::chrono::last).day());
+            const unsigned d = next_day(cron, date, last);
+            date = d <= last ? year_month_day{date.year() / date.month() / std::chrono::day{d}}
+                             : year_month_day{sys_days{date.year() / date.month() / std::chrono::last} + days{1}};
+            hour = minute = 0;
+            continue;
+        }
+        const int h = next_set(cron.hours, hour);
+        if (h < 0) {
+            date = year_month_day{sys_days{date} + days{1}};
+            hour = minute = 0;
+            continue;
+        }
+        if (static_cast<unsigned>(h) != hour) {
+            hour = static_cast<unsigned>(h);
+            minute = 0;
+        }
+        const int mi = next_set(cron.minutes, minute);
+        if (mi < 0) {
+            ++hour;
+            minute = 0;
+            if (hour == 24) {
+                date = year_month_day{sys_days{date} + days{1}};
+                hour = 0;
+            }
+            continue;
+        }
+        return sys_days{date} + hours{hour} + minutes{mi};
+    }
+    return std::nullopt;
+}
+
+// True when a day can ever match: only a day-of-month list none of whose days exist in any of the
+// allowed months ("0 0 30 2 *") cannot. Checked once, so such a schedule returns no run at once.
+inline bool can_match(const CronExpression& cron) {
+    if (!cron.day_of_month_restricted || cron.day_of_week_restricted) return true;
+    constexpr unsigned longest[13] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    for (unsigned m = 1; m <= 12; ++m)
+        for (unsigned d = 1; d <= longest[m]; ++d)
+            if (cron.months[m] && cron.days_of_month[d]) return true;
+    return false;
+}
+
+}  // namespace detail
+
+// Everything the service checks before accepting a schedule: validate_structure() plus a known
+// IANA time zone for cron. Errors are invalid_argument with `target` naming the field.
+inline expected<void> validate(const CreateScheduleRequest& request) {
+    if (auto valid = validate_structure(request); !valid) return valid;
+    return detail::check_time_zone(request);
+}
+
+// A validated schedule ready to answer "when does it run?" many times.
+class Recurrence {
+public:
+    static expected<Recurrence> compile(const CreateScheduleRequest& request) {
+        if (auto valid = validate_structure(request); !valid) return std::unexpected(std::move(valid.error()));
+        Recurrence r;
+        r.starts_ = request.starts;
+        r.rule_ = request.recurrence_rule;
+        if (r.rule_ && r.rule_->byday && r.rule_->byday->empty()) r.rule_->byday.reset();
+        if (request.cron) {
+            auto zone = detail::TimeZone::locate(request.cron->time_zone);
+            if (!zone) return std::unexpected(detail::check_time_zone(request).error());
+            r.cron_.emplace(CronPlan{*parse_cron(request.cron->schedule), *zone});
+            r.cron_->possible = detail::can_match(r.cron_->expression);
+        }
+        return r;
+    }
+
+    static expected<Recurrence> compile(const Schedule& schedule) {
+        return compile(CreateScheduleRequest{schedule.starts, schedule.recurrence_rule, schedule.cron});
+    }
+
+    // Up to n runs strictly after `after`, in order (fewer when the schedule ends).
+    std::vector<Timestamp> next_runs(Timestamp after, std::size_t n) const {
+        std::vector<Timestamp> runs;
+        runs.reserve(std::min<std::size_t>(n, 1024));
+        if (n == 0) return runs;
+        if (cron_) {
+            cron_runs(after, n, runs);
+        } else if (!rule_) {
+            if (starts_ > after && starts_ <= detail::horizon) runs.push_back(starts_);
+        } else {
+            rule_runs(after, n, runs);
+        }
+        return runs;
+    }
+
+    // The first run strictly after `after`; nullopt once the schedule has expired.
+    std::optional<Timestamp> next_run(Timestamp after) const {
+        auto runs = next_runs(after, 1);
+        if (runs.empty()) return std::nullopt;
+        return runs.front();
+    }
+
+private:
+    struct CronPlan {
+        CronExpression expression;
+        detail::TimeZone zone;
+        bool possible = true;
+    };
+
+    using ms = std::chrono::milliseconds;
+
+    // Emits runs of the RRULE in order; `ordinal` counts runs from starts for COUNT.
+    struct Emitter {
+        const RecurrenceRule& rule;
+        Timestamp after;
+        std::size_t n;
+        std::vector<Timestamp>& out;
+
+        // false: stop (enough runs, or the rule has ended)
+        bool operator()(Timestamp run, std::int64_t ordinal) const {
+            if (rule.count && ordinal >= *rule.count) return false;
+            if (rule.until && run > *rule.until) return false;
+            if (run > detail::horizon) return false;
+            if (run > after) out.push_back(run);
+            return out.size() < n;
+        }
+    };
+
+    void rule_runs(Timestamp after, std::size_t n, std::vector<Timestamp>& out) const {
+        using namespace std::chrono;
+        const RecurrenceRule& rule = *rule_;
+        const std::int64_t interval = rule.effective_interval();
+        const Emitter emit{rule, after, n, out};
+        const auto day_start = floor<days>(starts_);
+        const ms time_of_day = starts_ - day_start;
+        const year_month_day start_date{day_start};
+        const ms span = detail::horizon - starts_;  // runs beyond it are never produced
+
+        switch (rule.frequency) {
+            case Frequency::hourly:
+            case Frequency::daily:
+            case Frequency::weekly: {
+                if (rule.frequency == Frequency::weekly && rule.byday) return weekly_by_day(emit, interval);
+                const ms unit = rule.frequency == Frequency::hourly  ? ms{hours{1}}
+                                : rule.frequency == Frequency::daily ? ms{days{1}}
+                                                                     : ms{weeks{1}};
+                if (interval > span / unit) {  // only the first run fits before the horizon
+                    emit(starts_, 0);
+                    return;
+                }
+                const ms period = unit * interval;
+                std::int64_t k = after < starts_ ? 0 : (after - starts_) / period + 1;
+                while (emit(starts_ + k * period, k)) ++k;
+                return;
+            }
+            case Frequency::monthly: {
+                const std::int64_t first = detail::month_index(start_date);
+                const unsigned target_day = static_cast<unsigned>(start_date.day());
+                auto run = [&](std::int64_t k) {
+                    const auto ym = detail::from_month_index(first + k * interval);
+                    const auto last = static_cast<unsigned>((ym / std::chrono::last).day());
+                    // Days 29-31 clamp to the month's last day; the target day itself never changes.
+                    return Timestamp{sys_days{ym / std::chrono::day{std::min(target_day, last)}}} + time_of_day;
+                };
+                if (interval > 12 * 10000) {
+                    emit(starts_, 0);
+                    return;
+                }
+                std::int64_t k = 0;
+                if (after >= starts_) {
+                    const std::int64_t months_after = detail::month_index(year_month_day{floor<days>(after)}) - first;
+                    k = std::max<std::int64_t>(0, months_after / interval - 1);
+                }
+                while (k > 0 && run(k) > after) --k;  // never start past the first run after `after`
+                while (emit(run(k), k)) ++k;
+                return;
+            }
+            case Frequency::yearly: {
+                if (interval > 10000) {
+                    emit(starts_, 0);
+                    return;
+                }
+                // Only Feb 29 can be missing in a year; such years are skipped and not counted.
+                const int first_year = static_cast<int>(start_date.year());
+                std::int64_t ordinal = 0;
+                for (std::int64_t k = 0;; ++k) {
+                    const std::int64_t y = first_year + k * interval;
+                    if (y > 9999) return;
+                    const year_month_day date{year{static_cast<int>(y)}, start_date.month(), start_date.day()};
+                    if (!date.ok()) continue;
+                    const Timestamp run = Timestamp{sys_days{date}} + time_of_day;
+                    if (run <= after && !rule.count && !rule.until) {
+                        // Nothing to count: jump close to `after` instead of walking year by year.
+                        const std::int64_t years_after =
+                            static_cast<int>(year_month_day{floor<days>(after)}.year()) - y;
+                        if (years_after > 2 * interval) k += years_after / interval - 1;
+                        ++ordinal;
+                        continue;
+                    }
+                    if (!emit(run, ordinal++)) return;
+                }
+            }
+        }
+    }
+
+    // WEEKLY with BYDAY: weeks start on Monday; each active week has one run per listed day.
+    template <class Emit>
+    void weekly_by_day(const Emit& emit, std::int64_t interval) const {
+        using namespace std::chrono;
+        bool listed[7] = {};
+        for (Weekday d : *rule_->byday) listed[static_cast<std::size_t>(d)] = true;  // Monday = 0
+        std::vector<unsigned> days_of_week;
+        for (unsigned d = 0; d < 7; ++d)
+            if (listed[d]) days_of_week.push_back(d);
+        const auto start_day = floor<days>(starts_);
+        const ms time_of_day = starts_ - start_day;
+        const unsigned start_weekday = (weekday{start_day}.iso_encoding() + 6) % 7;  // Monday = 0
+        const sys_days first_monday = start_day - days{start_weekday};
+        const ms span = detail::horizon - Timestamp{first_monday};
+        if (interval > span / ms{weeks{1}}) interval = span / ms{weeks{1}} + 1;  // one active week only
+        const ms period = ms{weeks{1}} * interval;
+        // Runs in the first week: the listed days from the start's own weekday on.
+        const auto in_first_week = static_cast<std::int64_t>(
+            std::count_if(days_of_week.begin(), days_of_week.end(), [&](unsigned d) { return d >= start_weekday; }));
+        const auto per_week = static_cast<std::int64_t>(days_of_week.size());
+
+        std::int64_t week = 0;
+        if (emit.after >= Timestamp{first_monday}) week = (emit.after - Timestamp{first_monday}) / period;
+        for (;; ++week) {
+            const Timestamp monday = Timestamp{first_monday} + week * period;
+            for (std::size_t i = 0; i < days_of_week.size(); ++i) {
+                if (week == 0 && days_of_week[i] < start_weekday) continue;
+                const std::int64_t ordinal = week == 0
+                                                 ? static_cast<std::int64_t>(i) - (per_week - in_first_week)
+                                                 : in_first_week + (week - 1) * per_week + static_cast<std::int64_t>(i);
+                const Timestamp run = monday + days{days_of_week[i]} + time_of_day;
+                if (run <= emit.after && !(rule_->count && ordinal >= *rule_->count)) continue;
+                if (!emit(run, ordinal)) return;
+            }
+        }
+    }
+
+    // Walks the zone's constant-offset periods in UTC order, so that repeated local times come out
+    // twice and in order, and nonexistent ones fall into the gaps between periods.
+    void cron_runs(Timestamp after, std::size_t n, std::vector<Timestamp>& out) const {
+        using namespace std::chrono;
+        if (!cron_->possible) return;
+        const CronExpression& cron = cron_->expression;
+        Timestamp t = std::max(starts_, after + ms{1});  // runs are >= starts and > after
+        detail::OffsetPeriod period = cron_->zone.period_at(floor<seconds>(t));
+        while (out.size() < n && t <= detail::horizon) {
+            if (Timestamp{period.end} <= t) period = cron_->zone.period_at(floor<seconds>(t));
+            const auto wall_from = ceil<minutes>(t + period.offset);
+            const auto match = detail::next_wall_match(cron, sys_seconds{wall_from});
+            if (!match) return;  // no matching wall time before year 10000
+            const sys_seconds instant = *match - period.offset;
+            if (instant < period.end) {
+                if (Timestamp{instant} > detail::horizon) return;
+                out.push_back(Timestamp{instant});
+                t = Timestamp{instant} + ms{1};
+                continue;
+            }
+            if (period.end >= sys_seconds{floor<seconds>(detail::horizon)}) return;
+            const detail::OffsetPeriod next = cron_->zone.period_at(period.end);
+            if (next.offset > period.offset && !cron.every_hour) {
+                // Clocks jumped forward: matching wall times in the gap run once, when it ends.
+                const auto gap_match = detail::next_wall_match(cron, ceil<minutes>(period.end + period.offset));
+                if (gap_match && *gap_match < period.end + next.offset) {
+                    out.push_back(Timestamp{period.end});
+                    t = Timestamp{period.end} + ms{1};
+                    period = next;
+                    continue;
+                }
+            }
+            t = Timestamp{period.end};
+            period = next;
+        }
+    }
+
+    Timestamp starts_{};
+    std::optional<RecurrenceRule> rule_;
+    std::optional<CronPlan> cron_;
+};
+
+// The next n runs of a request strictly after `after`; invalid_argument when the request is invalid.
+inline expected<std::vector<Timestamp>> next_runs(const CreateScheduleRequest& request, Timestamp after,
+                                                  std::size_t n) {
+    auto recurrence = Recurrence::compile(request);
+    if (!recurrence) return std::unexpected(std::move(recurrence.error()));
+    return recurrence->next_runs(after, n);
+}
+
+inline expected<std::vector<Timestamp>> next_runs(const Schedule& schedule, Timestamp after, std::size_t n) {
+    return next_runs(CreateScheduleRequest{schedule.starts, schedule.recurrence_rule, schedule.cron}, after, n);
+}
+
+// The first run strictly after `now`, or nullopt when the schedule has no run left (what the API
+// reports as next_run: null).
+inline expected<std::optional<Timestamp>> next_run(const CreateScheduleRequest& request, Timestamp now) {
+    auto recurrence = Recurrence::compile(request);
+    if (!recurrence) return std::unexpected(std::move(recurrence.error()));
+    return recurrence->next_run(now);
+}
+
+inline expected<std::optional<Timestamp>> next_run(const Schedule& schedule, Timestamp now) {
+    return next_run(CreateScheduleRequest{schedule.starts, schedule.recurrence_rule, schedule.cron}, now);
+}
+
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_RECURRENCE_HPP
