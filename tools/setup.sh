@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build python3 openssl ca-certificates tzdata
   libssl-dev libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev doctest-dev libhowardhinnant-date-dev
+  libcurl4-openssl-dev  # only the listing benchmark's baseline
   "$@"
 )
 

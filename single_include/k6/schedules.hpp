@@ -1126,9 +1126,14 @@ inline constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 class Connection {
 public:
+    static constexpr std::size_t read_buffer_size = 64 * 1024;
+
     using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
     Connection(const asio::any_io_executor& executor, ssl::context* tls_context) {
+        // Beast reads at most the buffer's free capacity at a time (512 bytes minimum): without
+        // room, a 300 KB page arrives in hundreds of tiny reads instead of one per TLS record.
+        buffer.reserve(read_buffer_size);
         if (tls_context)
             tls_.emplace(executor, *tls_context);
         else
@@ -1871,9 +1876,14 @@ namespace http = boost::beast::http;
 
 struct RequestSpec {
     http::verb method = http::verb::get;
-    std::string target;               // path and query below the API URL's path
+    std::string target;               // path and query below the API URL's path (see target_is_absolute)
     std::optional<std::string> body;  // JSON
     std::optional<ApiError> refused;  // set when the arguments are invalid: complete with it, send nothing
+    bool target_is_absolute = false;  // an @nextLink's target, sent exactly as the server wrote it
+
+    std::string request_target(const Endpoint& endpoint) const {
+        return target_is_absolute ? target : endpoint.base_path + target;
+    }
 };
 
 template <class Tag>
@@ -1925,7 +1935,7 @@ inline RequestSpec deactivate_schedule_request(ScheduleId id) {
 // once per client; it is only ever attached to requests for the configured endpoint.
 inline http::request<http::string_body> build_http_request(const Endpoint& endpoint, std::string_view authorization,
                                                            std::string_view stack_id, const RequestSpec& spec) {
-    http::request<http::string_body> req{spec.method, endpoint.base_path + spec.target, 11};
+    http::request<http::string_body> req{spec.method, spec.request_target(endpoint), 11};
     req.set(http::field::host, endpoint.host_header);
     req.set(http::field::authorization, authorization);
     req.set("X-Stack-Id", stack_id);
@@ -2112,11 +2122,15 @@ K6_SCHEDULES_END_NAMESPACE
 #endif  // K6_SCHEDULES_IMPL_INTERNAL_RESPONSE_PARSER_HPP
 // ---- end k6/schedules/impl/internal/response_parser.hpp ----
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -2124,12 +2138,37 @@ K6_SCHEDULES_END_NAMESPACE
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
 
+// True when `dir` is an OpenSSL hashed certificate directory (names like "3513523f.0").
+inline bool has_hashed_certificates(const std::string& dir) {
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.size() == 10 && name.compare(8, 2, ".0") == 0 && name.find_first_not_of("0123456789abcdef") == 8)
+            return true;
+    }
+    return false;
+}
+
+// The system's trusted roots, from OpenSSL's default locations (SSL_CERT_DIR/SSL_CERT_FILE honoured).
+// A hashed directory is searched lazily, one issuer at a time; the bundle file would be parsed whole,
+// about 30 ms per client, so it is used only when there is no such directory or SSL_CERT_FILE names it.
+inline void load_system_roots(SSL_CTX* context) {
+    const char* dir_env = std::getenv(X509_get_default_cert_dir_env());
+    const char* file_env = std::getenv(X509_get_default_cert_file_env());
+    const std::string dir = dir_env ? dir_env : X509_get_default_cert_dir();
+    const std::string file = file_env ? file_env : X509_get_default_cert_file();
+    const bool dir_usable = dir.find(':') != std::string::npos || has_hashed_certificates(dir);
+    if (dir_usable) SSL_CTX_load_verify_locations(context, nullptr, dir.c_str());
+    if (file_env || !dir_usable) SSL_CTX_load_verify_locations(context, file.c_str(), nullptr);
+    ERR_clear_error();  // a missing default location is not an error
+}
+
 inline ssl::context make_tls_context(const ClientOptions& options) {
     ssl::context context(ssl::context::tls_client);
     SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
     context.set_verify_mode(ssl::verify_peer);
+    load_system_roots(context.native_handle());  // an extra CA file adds to them
     boost::system::error_code ec;
-    context.set_default_verify_paths(ec);  // the system's roots; an extra CA file adds to them
     if (options.ca_file) {
         context.load_verify_file(*options.ca_file, ec);
         if (ec)
@@ -2245,36 +2284,46 @@ asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, R
     }
 }
 
+// What an operation completes with when something threw (nothing throws on purpose; bad_alloc and
+// the like must still complete the handler rather than escape into the caller's io_context).
+inline ApiError internal_error(std::exception_ptr exception) {
+    ApiError e;
+    e.kind = ErrorKind::transport;
+    e.message = "internal error";
+    try {
+        std::rethrow_exception(exception);
+    } catch (const std::exception& ex) {
+        e.message += std::string(": ") + ex.what();
+    } catch (...) {
+    }
+    return e;
+}
+
 // co_spawn completes with (exception_ptr, result); our handlers take the result only. The
 // adapter forwards the handler's executor, allocator and cancellation slot (see associator below).
-template <class T>
+template <class Result>
 struct CompletionAdapter {
-    Handler<T> handler;
+    asio::any_completion_handler<void(Result)> handler;
 
-    void operator()(std::exception_ptr exception, expected<T> result) {
-        if (exception) {
-            // Nothing in the operation throws on purpose; bad_alloc and the like still complete
-            // the handler rather than escape into the caller's io_context.
-            ApiError e;
-            e.kind = ErrorKind::transport;
-            e.message = "internal error";
-            try {
-                std::rethrow_exception(exception);
-            } catch (const std::exception& ex) {
-                e.message += std::string(": ") + ex.what();
-            } catch (...) {
-            }
-            result = std::unexpected(std::move(e));
-        }
+    void operator()(std::exception_ptr exception, Result result) {
+        if (exception) result = Result(std::unexpected(internal_error(exception)));
         std::move(handler)(std::move(result));
     }
 };
 
+// Runs `body` on the client's strand and completes `handler` with its result, never inline.
+template <class Result, class CompletionHandler>
+void spawn_on_strand(const asio::strand<asio::any_io_executor>& strand, asio::awaitable<Result> body,
+                     CompletionHandler&& handler) {
+    asio::co_spawn(strand, std::move(body),
+                   CompletionAdapter<Result>{
+                       asio::any_completion_handler<void(Result)>(std::forward<CompletionHandler>(handler))});
+}
+
 template <class T>
 void start_operation(std::shared_ptr<ClientState> state, RequestSpec spec, Handler<T> handler) {
     auto strand = state->strand;
-    asio::co_spawn(strand, run_operation<T>(std::move(state), std::move(spec)),
-                   CompletionAdapter<T>{std::move(handler)});
+    spawn_on_strand(strand, run_operation<T>(std::move(state), std::move(spec)), std::move(handler));
 }
 
 template <class T>
@@ -2290,23 +2339,417 @@ struct Initiation {
 }  // namespace detail
 K6_SCHEDULES_END_NAMESPACE
 
-template <template <class, class> class Associator, class T, class DefaultCandidate>
-struct boost::asio::associator<Associator, k6::schedules::detail::CompletionAdapter<T>, DefaultCandidate>
-    : Associator<k6::schedules::detail::Handler<T>, DefaultCandidate> {
-    static typename Associator<k6::schedules::detail::Handler<T>, DefaultCandidate>::type get(
-        const k6::schedules::detail::CompletionAdapter<T>& adapter) noexcept {
-        return Associator<k6::schedules::detail::Handler<T>, DefaultCandidate>::get(adapter.handler);
+template <template <class, class> class Associator, class Result, class DefaultCandidate>
+struct boost::asio::associator<Associator, k6::schedules::detail::CompletionAdapter<Result>, DefaultCandidate>
+    : Associator<boost::asio::any_completion_handler<void(Result)>, DefaultCandidate> {
+    using inner = Associator<boost::asio::any_completion_handler<void(Result)>, DefaultCandidate>;
+
+    static typename inner::type get(const k6::schedules::detail::CompletionAdapter<Result>& adapter) noexcept {
+        return inner::get(adapter.handler);
     }
 
-    static auto get(const k6::schedules::detail::CompletionAdapter<T>& adapter,
-                    const DefaultCandidate& candidate) noexcept
-        -> decltype(Associator<k6::schedules::detail::Handler<T>, DefaultCandidate>::get(adapter.handler, candidate)) {
-        return Associator<k6::schedules::detail::Handler<T>, DefaultCandidate>::get(adapter.handler, candidate);
+    static auto get(const k6::schedules::detail::CompletionAdapter<Result>& adapter,
+                    const DefaultCandidate& candidate) noexcept -> decltype(inner::get(adapter.handler, candidate)) {
+        return inner::get(adapter.handler, candidate);
     }
 };
 
 #endif  // K6_SCHEDULES_IMPL_CLIENT_HPP
 // ---- end k6/schedules/impl/client.hpp ----
+// ---- begin k6/schedules/pager.hpp ----
+// Pager: a lazy listing of all schedules that follows @nextLink page by page.
+#ifndef K6_SCHEDULES_PAGER_HPP
+#define K6_SCHEDULES_PAGER_HPP
+
+// ---- begin k6/schedules/impl/pager.hpp ----
+// The state behind a Pager, on the client's strand: the page cursor, the items of the current
+// page for async_next(), and the optional read-ahead of the next page.
+#ifndef K6_SCHEDULES_IMPL_PAGER_HPP
+#define K6_SCHEDULES_IMPL_PAGER_HPP
+
+// ---- begin k6/schedules/impl/internal/page_cursor.hpp ----
+// Which request fetches the next page of a listing: the first one from the ListQuery, later ones
+// from @nextLink exactly as returned, and never one that leaves the API origin or goes round in a
+// circle. Sans-io: tested without sockets.
+#ifndef K6_SCHEDULES_IMPL_INTERNAL_PAGE_CURSOR_HPP
+#define K6_SCHEDULES_IMPL_INTERNAL_PAGE_CURSOR_HPP
+
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <optional>
+#include <string>
+#include <unordered_set>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+// A link from the server is a malformed answer; a link the caller resumes from is a bad argument.
+inline std::unexpected<ApiError> bad_next_link(std::string why, std::string_view link,
+                                               ErrorKind kind = ErrorKind::malformed_response) {
+    return fail(kind, errc::bad_next_link, "refused to follow @nextLink " + quote_url(link) + ": " + std::move(why),
+                "@nextLink");
+}
+
+// The request an @nextLink asks for. An absolute link must have the API's scheme, host and port, so
+// the bearer token is never sent anywhere else; a relative one is resolved against the API URL.
+inline expected<RequestSpec> next_link_request(const Endpoint& api, std::string_view link,
+                                               ErrorKind kind = ErrorKind::malformed_response) {
+    auto reference = boost::urls::parse_uri_reference(boost::urls::string_view(link.data(), link.size()));
+    if (!reference) return bad_next_link("not a URI reference", link, kind);
+    boost::urls::url resolved;
+    if (reference->has_scheme()) {
+        resolved = *reference;
+    } else {
+        const std::string base = (api.tls ? "https://" : "http://") + api.host_header + api.base_path + "/";
+        resolved = *boost::urls::parse_uri(base);
+        if (auto r = boost::urls::resolve(boost::urls::url_view(base), *reference, resolved); !r)
+            return bad_next_link("cannot be resolved against the API URL", link, kind);
+    }
+    auto origin = parse_origin(resolved);
+    if (!origin) return bad_next_link(origin.error(), link, kind);
+    if (!api.same_origin(origin->tls, origin->host, origin->port))
+        return bad_next_link("it points away from the API origin " + std::string(api.tls ? "https://" : "http://") +
+                                 api.host_header + " (the token is only ever sent there)",
+                             link, kind);
+    RequestSpec spec;
+    spec.method = http::verb::get;
+    spec.target = std::string(resolved.encoded_target());
+    if (spec.target.empty() || spec.target.front() != '/') spec.target.insert(0, "/");
+    spec.target_is_absolute = true;
+    return spec;
+}
+
+class PageCursor {
+public:
+    static PageCursor from_query(const ListQuery& query) {
+        PageCursor cursor;
+        cursor.query_ = query;
+        return cursor;
+    }
+
+    // Continues a listing from a link saved from next_link().
+    static PageCursor from_link(std::string link) {
+        PageCursor cursor;
+        cursor.link_ = std::move(link);
+        cursor.resumed_ = true;
+        return cursor;
+    }
+
+    // The request for the next page; nullopt once the last page has been seen; an error when the
+    // next link must not be followed (the listing is over then too).
+    std::optional<expected<RequestSpec>> next_request(const Endpoint& api) {
+        if (finished_) return std::nullopt;
+        // A link the caller resumed from has not come from the server (yet).
+        const ErrorKind kind = resumed_ ? ErrorKind::invalid_argument : ErrorKind::malformed_response;
+        resumed_ = false;
+        expected<RequestSpec> spec =
+            query_ ? expected<RequestSpec>(list_schedules_request(*query_)) : next_link_request(api, *link_, kind);
+        query_.reset();
+        if (spec && spec->refused) spec = std::unexpected(std::move(*spec->refused));
+        if (spec && !followed_.insert(spec->request_target(api)).second)
+            spec = bad_next_link("it was followed before, so the listing would never end", *link_);
+        if (!spec) finished_ = true;
+        return spec;
+    }
+
+    // Records the page that answered the last request.
+    void on_page(const SchedulePage& page) {
+        if (page.count) total_count_ = page.count;
+        link_ = page.next_link;
+        if (!link_) finished_ = true;
+    }
+
+    // The last request failed: the listing is over.
+    void on_error() { finished_ = true; }
+
+    bool finished() const noexcept { return finished_; }
+    std::optional<std::int64_t> total_count() const noexcept { return total_count_; }
+
+    // Where the listing continues, to save and pass to Client::resume_listing(); empty before the
+    // first page of a query and after the last page.
+    std::optional<std::string> next_link() const {
+        if (finished_ || query_) return std::nullopt;
+        return link_;
+    }
+
+private:
+    PageCursor() = default;
+
+    std::optional<ListQuery> query_;            // the first request, until it is made
+    std::optional<std::string> link_;           // the next page's @nextLink
+    std::unordered_set<std::string> followed_;  // request targets already fetched: a few bytes per page
+    std::optional<std::int64_t> total_count_;
+    bool finished_ = false;
+    bool resumed_ = false;
+};
+
+}  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_IMPL_INTERNAL_PAGE_CURSOR_HPP
+// ---- end k6/schedules/impl/internal/page_cursor.hpp ----
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/post.hpp>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+// A page requested ahead of time: its result once it arrives, and who is waiting for it.
+struct Prefetch {
+    asio::cancellation_signal cancel;  // emitted when the pager is dropped or its reader cancelled
+    std::optional<expected<SchedulePage>> result;
+    std::optional<asio::any_completion_handler<void()>> waiter;
+
+    // Runs on `strand`; the waiting reader resumes there too, after this returns.
+    void complete(expected<SchedulePage> page, const asio::strand<asio::any_io_executor>& strand) {
+        result = std::move(page);
+        if (waiter) {
+            auto resume = std::move(*waiter);
+            waiter.reset();
+            asio::post(strand, std::move(resume));
+        }
+    }
+};
+
+struct PagerState {
+    PagerState(std::shared_ptr<ClientState> client_state, PageCursor page_cursor, bool read_ahead_pages)
+        : client(std::move(client_state)), cursor(std::move(page_cursor)), read_ahead(read_ahead_pages) {}
+
+    std::shared_ptr<ClientState> client;
+    PageCursor cursor;
+    bool read_ahead;
+    bool busy = false;            // one operation at a time per pager
+    std::vector<Schedule> items;  // the current page, for async_next()
+    std::size_t next_item = 0;
+    std::shared_ptr<Prefetch> prefetch;  // at most one page ahead
+
+    // Marks the pager busy for the duration of one operation.
+    struct Busy {
+        PagerState& state;
+        explicit Busy(PagerState& s) : state(s) { state.busy = true; }
+        ~Busy() { state.busy = false; }
+    };
+
+    static ApiError in_progress() {
+        return invalid_argument("another async_next_page() or async_next() of this Pager is still in progress").error();
+    }
+
+    // Starts fetching the page after the one just received, if read-ahead is on.
+    void start_prefetch() {
+        auto request = cursor.next_request(client->endpoint);
+        if (!request) return;
+        auto ahead = std::make_shared<Prefetch>();
+        prefetch = ahead;
+        if (!*request) {
+            ahead->result = std::unexpected(std::move(request->error()));
+            return;
+        }
+        asio::co_spawn(
+            client->strand, run_operation<SchedulePage>(client, std::move(**request)),
+            asio::bind_cancellation_slot(ahead->cancel.slot(), [ahead, strand = client->strand](
+                                                                   std::exception_ptr e, expected<SchedulePage> page) {
+                if (e) page = std::unexpected(internal_error(e));
+                ahead->complete(std::move(page), strand);
+            }));
+    }
+
+    // Resumes the caller when the read-ahead page has arrived; cancelling the wait cancels the
+    // request. A plain function returning an awaitable, not a coroutine: GCC 12 destroyed a
+    // coroutine's by-value shared_ptr parameter too early here.
+    static asio::awaitable<void> until_ready(const std::shared_ptr<Prefetch>& ahead) {
+        return asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+            [ahead](auto handler) {
+                auto slot = asio::get_associated_cancellation_slot(handler);
+                if (slot.is_connected())
+                    slot.assign([weak = std::weak_ptr<Prefetch>(ahead)](asio::cancellation_type type) {
+                        if (auto p = weak.lock()) p->cancel.emit(type);
+                    });
+                ahead->waiter.emplace(std::move(handler));
+            },
+            asio::use_awaitable);
+    }
+
+    // The next page from the server (or the read-ahead), recorded in the cursor. An empty page
+    // without a link once the listing is over.
+    asio::awaitable<expected<SchedulePage>> fetch_next() {
+        expected<SchedulePage> page;
+        const std::shared_ptr<Prefetch> ahead = std::exchange(prefetch, nullptr);
+        if (ahead) {
+            if (!ahead->result) co_await until_ready(ahead);
+            page = std::move(*ahead->result);
+        } else {
+            auto request = cursor.next_request(client->endpoint);
+            if (!request) co_return SchedulePage{};
+            if (!*request) co_return std::unexpected(std::move(request->error()));
+            page = co_await run_operation<SchedulePage>(client, std::move(**request));
+        }
+        if (!page) {
+            cursor.on_error();
+            co_return page;
+        }
+        cursor.on_page(*page);
+        if (read_ahead && !cursor.finished()) start_prefetch();
+        co_return page;
+    }
+
+    asio::awaitable<expected<SchedulePage>> next_page() {
+        if (busy) co_return std::unexpected(in_progress());
+        Busy guard(*this);
+        items.clear();  // a page read whole leaves nothing for async_next()
+        next_item = 0;
+        co_return co_await fetch_next();
+    }
+
+    asio::awaitable<std::optional<expected<Schedule>>> next() {
+        if (busy) co_return std::unexpected(in_progress());
+        Busy guard(*this);
+        while (next_item == items.size()) {
+            items.clear();
+            next_item = 0;
+            if (cursor.finished() && !prefetch) co_return std::nullopt;
+            auto page = co_await fetch_next();
+            if (!page) co_return std::unexpected(std::move(page.error()));  // the last element
+            items = std::move(page->items);  // an empty page that still has a link: go on
+        }
+        co_return std::move(items[next_item++]);
+    }
+
+    // Collects a whole listing, refusing to hold more than max_items schedules.
+    asio::awaitable<expected<std::vector<Schedule>>> collect(std::size_t max_items) {
+        if (busy) co_return std::unexpected(in_progress());
+        Busy guard(*this);
+        std::vector<Schedule> all;
+        while (!cursor.finished() || prefetch) {
+            auto page = co_await fetch_next();
+            if (!page) co_return std::unexpected(std::move(page.error()));
+            if (page->items.size() > max_items - all.size())
+                co_return invalid_argument("the listing has more than max_items = " + std::to_string(max_items) +
+                                           " schedules; raise max_items or iterate with list_schedules()");
+            all.insert(all.end(), std::make_move_iterator(page->items.begin()),
+                       std::make_move_iterator(page->items.end()));
+        }
+        co_return all;
+    }
+};
+
+}  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_IMPL_PAGER_HPP
+// ---- end k6/schedules/impl/pager.hpp ----
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/post.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+
+struct PagerOptions {
+    // While the caller works on page N, request page N+1 (one page at most), so that network time
+    // and decoding overlap. Costs one more page of memory, and one request that may go unused.
+    bool read_ahead = false;
+};
+
+// From Client::list_schedules() or Client::resume_listing(). Sends nothing until first awaited,
+// then one request per page: the first from the ListQuery, the others from @nextLink exactly as
+// the server returned it. A link that leaves the API's scheme, host and port, or that was followed
+// before, is refused (errc::bad_next_link) and nothing is sent to it. Memory stays at one page (two
+// with read-ahead) however long the listing; the pager keeps the client's state alive.
+//
+// Move-only. One operation at a time; the accessors are for when none is in flight. Dropping the
+// pager cancels a read-ahead request still in flight.
+class Pager {
+public:
+    Pager(Pager&&) noexcept = default;
+    Pager& operator=(Pager&& other) noexcept {
+        if (this != &other) {
+            cancel_read_ahead();
+            state_ = std::move(other.state_);
+        }
+        return *this;
+    }
+    Pager(const Pager&) = delete;
+    Pager& operator=(const Pager&) = delete;
+    ~Pager() { cancel_read_ahead(); }
+
+    // The next page: completes with void(expected<SchedulePage>). An empty page may still have a
+    // next link; once the listing is over it completes with an empty page without one (done()).
+    template <class CompletionToken = boost::asio::deferred_t>
+    auto async_next_page(CompletionToken&& token = {}) {
+        return initiate<expected<SchedulePage>>(std::forward<CompletionToken>(token),
+                                                [](detail::PagerState& s) { return s.next_page(); });
+    }
+
+    // The next schedule across pages: completes with void(std::optional<expected<Schedule>>), empty
+    // at the end. An error is the last element: after it the pager is done.
+    template <class CompletionToken = boost::asio::deferred_t>
+    auto async_next(CompletionToken&& token = {}) {
+        return initiate<std::optional<expected<Schedule>>>(std::forward<CompletionToken>(token),
+                                                           [](detail::PagerState& s) { return s.next(); });
+    }
+
+    // "@count" of the listing, once a page carried it (ListQuery::count).
+    std::optional<std::int64_t> total_count() const { return state_->cursor.total_count(); }
+
+    // Where the listing goes on: save it and pass it to Client::resume_listing() to continue later.
+    // Empty before the first page and after the last.
+    std::optional<std::string> next_link() const { return state_->cursor.next_link(); }
+
+    // No page is left to fetch (the last page was seen, or a page failed).
+    bool done() const { return state_->cursor.finished() && !state_->prefetch; }
+
+private:
+    friend class Client;
+
+    explicit Pager(std::shared_ptr<detail::PagerState> state) : state_(std::move(state)) {}
+
+    template <class Result, class CompletionToken, class Body>
+    auto initiate(CompletionToken&& token, Body body) {
+        return boost::asio::async_initiate<CompletionToken, void(Result)>(
+            [state = state_, body](auto handler) {
+                auto strand = state->client->strand;
+                // The coroutine holds the state, so the operation finishes even if the Pager is dropped.
+                auto run = [](std::shared_ptr<detail::PagerState> s, Body b) -> boost::asio::awaitable<Result> {
+                    co_return co_await b(*s);
+                };
+                detail::spawn_on_strand(strand, run(state, body), std::move(handler));
+            },
+            token);
+    }
+
+    void cancel_read_ahead() noexcept {
+        if (!state_) return;
+        try {
+            boost::asio::post(state_->client->strand, [state = state_] {
+                if (state->prefetch && !state->prefetch->result)
+                    state->prefetch->cancel.emit(boost::asio::cancellation_type::terminal);
+            });
+        } catch (...) {  // posting can only fail on allocation; the request then ends by itself
+        }
+    }
+
+    std::shared_ptr<detail::PagerState> state_;
+};
+
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_PAGER_HPP
+// ---- end k6/schedules/pager.hpp ----
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -2367,6 +2810,36 @@ public:
     template <class CompletionToken = boost::asio::deferred_t>
     auto async_list_schedules(ListQuery query = {}, CompletionToken&& token = {}) {
         return initiate<SchedulePage>(std::forward<CompletionToken>(token), detail::list_schedules_request(query));
+    }
+
+    // Every schedule, lazily, page by page (see Pager). Nothing is sent until the pager is awaited.
+    Pager list_schedules(ListQuery query = {}, PagerOptions options = {}) const {
+        return Pager(
+            std::make_shared<detail::PagerState>(state_, detail::PageCursor::from_query(query), options.read_ahead));
+    }
+
+    // Continues a listing from a Pager::next_link() saved earlier. The link must point to this
+    // client's API origin like every @nextLink (errc::bad_next_link otherwise).
+    Pager resume_listing(std::string next_link, PagerOptions options = {}) const {
+        return Pager(std::make_shared<detail::PagerState>(state_, detail::PageCursor::from_link(std::move(next_link)),
+                                                          options.read_ahead));
+    }
+
+    // Every schedule in one vector: completes with void(expected<std::vector<Schedule>>). Fails with
+    // invalid_argument rather than grow past max_items (nothing is dropped silently).
+    template <class CompletionToken = boost::asio::deferred_t>
+    auto async_list_all_schedules(ListQuery query = {}, std::size_t max_items = 100'000, CompletionToken&& token = {}) {
+        using Result = expected<std::vector<Schedule>>;
+        return boost::asio::async_initiate<CompletionToken, void(Result)>(
+            [state = state_, query, max_items](auto handler) {
+                auto pager = std::make_shared<detail::PagerState>(state, detail::PageCursor::from_query(query), true);
+                auto collect = [](std::shared_ptr<detail::PagerState> p,
+                                  std::size_t limit) -> boost::asio::awaitable<Result> {
+                    co_return co_await p->collect(limit);
+                };
+                detail::spawn_on_strand(state->strand, collect(pager, max_items), std::move(handler));
+            },
+            token);
     }
 
     // GET /cloud/v6/schedules/{id}

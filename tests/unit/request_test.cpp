@@ -181,3 +181,71 @@ TEST_CASE("a 2xx body is decoded, or named as malformed") {
     CHECK(bad.error().target == "id");
     CHECK(bad.error().message.starts_with("unexpected response body: "));
 }
+
+TEST_CASE("@nextLink: same origin only, the target exactly as written, relative links resolved") {
+    const auto api = endpoint("https://api.k6.io");
+    auto same = internal::next_link_request(api, "https://api.k6.io/cloud/v6/schedules?$skip=50&$top=20");
+    REQUIRE(same.has_value());
+    CHECK(same->target == "/cloud/v6/schedules?$skip=50&$top=20");
+    CHECK(same->target_is_absolute);
+    CHECK(same->request_target(endpoint("https://api.k6.io/prefix")) == "/cloud/v6/schedules?$skip=50&$top=20");
+    // Default port written out, upper-case scheme and host: still the same origin.
+    CHECK(internal::next_link_request(api, "HTTPS://API.K6.IO:443/cloud/v6/schedules?$skip=1").has_value());
+    // Percent-encoding is kept as the server wrote it.
+    CHECK(internal::next_link_request(api, "https://api.k6.io/cloud/v6/schedules?%24skip=400&%24top=100")->target ==
+          "/cloud/v6/schedules?%24skip=400&%24top=100");
+    auto relative = internal::next_link_request(endpoint("http://127.0.0.1:8080/base"), "schedules?$skip=5");
+    REQUIRE(relative.has_value());
+    CHECK(relative->target == "/base/schedules?$skip=5");
+    CHECK(internal::next_link_request(endpoint("http://127.0.0.1:8080"), "/cloud/v6/schedules?$skip=5")->target ==
+          "/cloud/v6/schedules?$skip=5");
+
+    for (const char* foreign : {"https://evil.example/cloud/v6/schedules", "http://api.k6.io/cloud/v6/schedules",
+                                "https://api.k6.io:8443/cloud/v6/schedules", "https://user:pw@api.k6.io/cloud/v6",
+                                "ftp://api.k6.io/x", "//evil.example/cloud/v6/schedules", "https://", "http://[::1"}) {
+        CAPTURE(std::string(foreign));
+        auto refused = internal::next_link_request(api, foreign);
+        REQUIRE_FALSE(refused.has_value());
+        CHECK(refused.error().ec == errc::bad_next_link);
+        CHECK(refused.error().target == "@nextLink");
+        CHECK(refused.error().message.find("pw") == std::string::npos);
+    }
+}
+
+TEST_CASE("PageCursor: the query first, then each link once, and nothing after the last page") {
+    const auto api = endpoint("https://api.k6.io");
+    auto cursor = internal::PageCursor::from_query({20, {}, true});
+    CHECK_FALSE(cursor.next_link().has_value());
+    auto first = cursor.next_request(api);
+    REQUIRE((first && *first));
+    CHECK((*first)->target == "/cloud/v6/schedules?$top=20&$count=true");
+    SchedulePage page;
+    page.count = 45;
+    page.next_link = "https://api.k6.io/cloud/v6/schedules?$skip=20&$top=20&$count=true";
+    cursor.on_page(page);
+    CHECK(cursor.total_count() == 45);
+    CHECK(cursor.next_link() == page.next_link);
+    auto second = cursor.next_request(api);
+    REQUIRE((second && *second));
+    CHECK((*second)->target == "/cloud/v6/schedules?$skip=20&$top=20&$count=true");
+    cursor.on_page(page);  // the same link again
+    auto repeated = cursor.next_request(api);
+    REQUIRE((repeated && !*repeated));
+    CHECK(repeated->error().ec == errc::bad_next_link);
+    CHECK(cursor.finished());
+    CHECK_FALSE(cursor.next_request(api).has_value());
+
+    auto last = internal::PageCursor::from_link("https://api.k6.io/cloud/v6/schedules?$skip=40");
+    CHECK(last.next_link() == "https://api.k6.io/cloud/v6/schedules?$skip=40");
+    REQUIRE(last.next_request(api)->has_value());
+    last.on_page(SchedulePage{});
+    CHECK(last.finished());
+    CHECK_FALSE(last.next_link().has_value());
+    CHECK_FALSE(last.next_request(api).has_value());
+
+    auto bad_query = internal::PageCursor::from_query({0, {}, false});
+    auto refused = bad_query.next_request(api);
+    REQUIRE((refused && !*refused));
+    CHECK(refused->error().target == "$top");
+    CHECK(bad_query.finished());
+}

@@ -9,6 +9,7 @@
 #include <k6/schedules/list_query.hpp>
 #include <k6/schedules/model.hpp>
 #include <k6/schedules/options.hpp>
+#include <k6/schedules/pager.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -69,6 +70,36 @@ public:
     template <class CompletionToken = boost::asio::deferred_t>
     auto async_list_schedules(ListQuery query = {}, CompletionToken&& token = {}) {
         return initiate<SchedulePage>(std::forward<CompletionToken>(token), detail::list_schedules_request(query));
+    }
+
+    // Every schedule, lazily, page by page (see Pager). Nothing is sent until the pager is awaited.
+    Pager list_schedules(ListQuery query = {}, PagerOptions options = {}) const {
+        return Pager(
+            std::make_shared<detail::PagerState>(state_, detail::PageCursor::from_query(query), options.read_ahead));
+    }
+
+    // Continues a listing from a Pager::next_link() saved earlier. The link must point to this
+    // client's API origin like every @nextLink (errc::bad_next_link otherwise).
+    Pager resume_listing(std::string next_link, PagerOptions options = {}) const {
+        return Pager(std::make_shared<detail::PagerState>(state_, detail::PageCursor::from_link(std::move(next_link)),
+                                                          options.read_ahead));
+    }
+
+    // Every schedule in one vector: completes with void(expected<std::vector<Schedule>>). Fails with
+    // invalid_argument rather than grow past max_items (nothing is dropped silently).
+    template <class CompletionToken = boost::asio::deferred_t>
+    auto async_list_all_schedules(ListQuery query = {}, std::size_t max_items = 100'000, CompletionToken&& token = {}) {
+        using Result = expected<std::vector<Schedule>>;
+        return boost::asio::async_initiate<CompletionToken, void(Result)>(
+            [state = state_, query, max_items](auto handler) {
+                auto pager = std::make_shared<detail::PagerState>(state, detail::PageCursor::from_query(query), true);
+                auto collect = [](std::shared_ptr<detail::PagerState> p,
+                                  std::size_t limit) -> boost::asio::awaitable<Result> {
+                    co_return co_await p->collect(limit);
+                };
+                detail::spawn_on_strand(state->strand, collect(pager, max_items), std::move(handler));
+            },
+            token);
     }
 
     // GET /cloud/v6/schedules/{id}

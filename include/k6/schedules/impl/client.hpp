@@ -44,36 +44,46 @@ asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, R
     }
 }
 
+// What an operation completes with when something threw (nothing throws on purpose; bad_alloc and
+// the like must still complete the handler rather than escape into the caller's io_context).
+inline ApiError internal_error(std::exception_ptr exception) {
+    ApiError e;
+    e.kind = ErrorKind::transport;
+    e.message = "internal error";
+    try {
+        std::rethrow_exception(exception);
+    } catch (const std::exception& ex) {
+        e.message += std::string(": ") + ex.what();
+    } catch (...) {
+    }
+    return e;
+}
+
 // co_spawn completes with (exception_ptr, result); our handlers take the result only. The
 // adapter forwards the handler's executor, allocator and cancellation slot (see associator below).
-template <class T>
+template <class Result>
 struct CompletionAdapter {
-    Handler<T> handler;
+    asio::any_completion_handler<void(Result)> handler;
 
-    void operator()(std::exception_ptr exception, expected<T> result) {
-        if (exception) {
-            // Nothing in the operation throws on purpose; bad_alloc and the like still complete
-            // the handler rather than escape into the caller's io_context.
-            ApiError e;
-            e.kind = ErrorKind::transport;
-            e.message = "internal error";
-            try {
-                std::rethrow_exception(exception);
-            } catch (const std::exception& ex) {
-                e.message += std::string(": ") + ex.what();
-            } catch (...) {
-            }
-            result = std::unexpected(std::move(e));
-        }
+    void operator()(std::exception_ptr exception, Result result) {
+        if (exception) result = Result(std::unexpected(internal_error(exception)));
         std::move(handler)(std::move(result));
     }
 };
 
+// Runs `body` on the client's strand and completes `handler` with its result, never inline.
+template <class Result, class CompletionHandler>
+void spawn_on_strand(const asio::strand<asio::any_io_executor>& strand, asio::awaitable<Result> body,
+                     CompletionHandler&& handler) {
+    asio::co_spawn(strand, std::move(body),
+                   CompletionAdapter<Result>{
+                       asio::any_completion_handler<void(Result)>(std::forward<CompletionHandler>(handler))});
+}
+
 template <class T>
 void start_operation(std::shared_ptr<ClientState> state, RequestSpec spec, Handler<T> handler) {
     auto strand = state->strand;
-    asio::co_spawn(strand, run_operation<T>(std::move(state), std::move(spec)),
-                   CompletionAdapter<T>{std::move(handler)});
+    spawn_on_strand(strand, run_operation<T>(std::move(state), std::move(spec)), std::move(handler));
 }
 
 template <class T>
@@ -89,18 +99,18 @@ struct Initiation {
 }  // namespace detail
 K6_SCHEDULES_END_NAMESPACE
 
-template <template <class, class> class Associator, class T, class DefaultCandidate>
-struct boost::asio::associator<Associator, k6::schedules::detail::CompletionAdapter<T>, DefaultCandidate>
-    : Associator<k6::schedules::detail::Handler<T>, DefaultCandidate> {
-    static typename Associator<k6::schedules::detail::Handler<T>, DefaultCandidate>::type get(
-        const k6::schedules::detail::CompletionAdapter<T>& adapter) noexcept {
-        return Associator<k6::schedules::detail::Handler<T>, DefaultCandidate>::get(adapter.handler);
+template <template <class, class> class Associator, class Result, class DefaultCandidate>
+struct boost::asio::associator<Associator, k6::schedules::detail::CompletionAdapter<Result>, DefaultCandidate>
+    : Associator<boost::asio::any_completion_handler<void(Result)>, DefaultCandidate> {
+    using inner = Associator<boost::asio::any_completion_handler<void(Result)>, DefaultCandidate>;
+
+    static typename inner::type get(const k6::schedules::detail::CompletionAdapter<Result>& adapter) noexcept {
+        return inner::get(adapter.handler);
     }
 
-    static auto get(const k6::schedules::detail::CompletionAdapter<T>& adapter,
-                    const DefaultCandidate& candidate) noexcept
-        -> decltype(Associator<k6::schedules::detail::Handler<T>, DefaultCandidate>::get(adapter.handler, candidate)) {
-        return Associator<k6::schedules::detail::Handler<T>, DefaultCandidate>::get(adapter.handler, candidate);
+    static auto get(const k6::schedules::detail::CompletionAdapter<Result>& adapter,
+                    const DefaultCandidate& candidate) noexcept -> decltype(inner::get(adapter.handler, candidate)) {
+        return inner::get(adapter.handler, candidate);
     }
 };
 

@@ -11,11 +11,15 @@
 #include <k6/schedules/impl/internal/response_parser.hpp>
 #include <k6/schedules/options.hpp>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -23,12 +27,37 @@
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
 
+// True when `dir` is an OpenSSL hashed certificate directory (names like "3513523f.0").
+inline bool has_hashed_certificates(const std::string& dir) {
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.size() == 10 && name.compare(8, 2, ".0") == 0 && name.find_first_not_of("0123456789abcdef") == 8)
+            return true;
+    }
+    return false;
+}
+
+// The system's trusted roots, from OpenSSL's default locations (SSL_CERT_DIR/SSL_CERT_FILE honoured).
+// A hashed directory is searched lazily, one issuer at a time; the bundle file would be parsed whole,
+// about 30 ms per client, so it is used only when there is no such directory or SSL_CERT_FILE names it.
+inline void load_system_roots(SSL_CTX* context) {
+    const char* dir_env = std::getenv(X509_get_default_cert_dir_env());
+    const char* file_env = std::getenv(X509_get_default_cert_file_env());
+    const std::string dir = dir_env ? dir_env : X509_get_default_cert_dir();
+    const std::string file = file_env ? file_env : X509_get_default_cert_file();
+    const bool dir_usable = dir.find(':') != std::string::npos || has_hashed_certificates(dir);
+    if (dir_usable) SSL_CTX_load_verify_locations(context, nullptr, dir.c_str());
+    if (file_env || !dir_usable) SSL_CTX_load_verify_locations(context, file.c_str(), nullptr);
+    ERR_clear_error();  // a missing default location is not an error
+}
+
 inline ssl::context make_tls_context(const ClientOptions& options) {
     ssl::context context(ssl::context::tls_client);
     SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
     context.set_verify_mode(ssl::verify_peer);
+    load_system_roots(context.native_handle());  // an extra CA file adds to them
     boost::system::error_code ec;
-    context.set_default_verify_paths(ec);  // the system's roots; an extra CA file adds to them
     if (options.ca_file) {
         context.load_verify_file(*options.ca_file, ec);
         if (ec)

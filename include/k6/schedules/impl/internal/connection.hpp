@@ -45,9 +45,14 @@ inline constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 class Connection {
 public:
+    static constexpr std::size_t read_buffer_size = 64 * 1024;
+
     using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
     Connection(const asio::any_io_executor& executor, ssl::context* tls_context) {
+        // Beast reads at most the buffer's free capacity at a time (512 bytes minimum): without
+        // room, a 300 KB page arrives in hundreds of tiny reads instead of one per TLS record.
+        buffer.reserve(read_buffer_size);
         if (tls_context)
             tls_.emplace(executor, *tls_context);
         else

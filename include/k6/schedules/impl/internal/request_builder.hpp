@@ -28,9 +28,14 @@ namespace http = boost::beast::http;
 
 struct RequestSpec {
     http::verb method = http::verb::get;
-    std::string target;               // path and query below the API URL's path
+    std::string target;               // path and query below the API URL's path (see target_is_absolute)
     std::optional<std::string> body;  // JSON
     std::optional<ApiError> refused;  // set when the arguments are invalid: complete with it, send nothing
+    bool target_is_absolute = false;  // an @nextLink's target, sent exactly as the server wrote it
+
+    std::string request_target(const Endpoint& endpoint) const {
+        return target_is_absolute ? target : endpoint.base_path + target;
+    }
 };
 
 template <class Tag>
@@ -82,7 +87,7 @@ inline RequestSpec deactivate_schedule_request(ScheduleId id) {
 // once per client; it is only ever attached to requests for the configured endpoint.
 inline http::request<http::string_body> build_http_request(const Endpoint& endpoint, std::string_view authorization,
                                                            std::string_view stack_id, const RequestSpec& spec) {
-    http::request<http::string_body> req{spec.method, endpoint.base_path + spec.target, 11};
+    http::request<http::string_body> req{spec.method, spec.request_target(endpoint), 11};
     req.set(http::field::host, endpoint.host_header);
     req.set(http::field::authorization, authorization);
     req.set("X-Stack-Id", stack_id);

@@ -1,0 +1,166 @@
+// The state behind a Pager, on the client's strand: the page cursor, the items of the current
+// page for async_next(), and the optional read-ahead of the next page.
+#ifndef K6_SCHEDULES_IMPL_PAGER_HPP
+#define K6_SCHEDULES_IMPL_PAGER_HPP
+
+#include <k6/schedules/detail/config.hpp>
+#include <k6/schedules/error.hpp>
+#include <k6/schedules/impl/client.hpp>
+#include <k6/schedules/impl/internal/page_cursor.hpp>
+#include <k6/schedules/model.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/post.hpp>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+// A page requested ahead of time: its result once it arrives, and who is waiting for it.
+struct Prefetch {
+    asio::cancellation_signal cancel;  // emitted when the pager is dropped or its reader cancelled
+    std::optional<expected<SchedulePage>> result;
+    std::optional<asio::any_completion_handler<void()>> waiter;
+
+    // Runs on `strand`; the waiting reader resumes there too, after this returns.
+    void complete(expected<SchedulePage> page, const asio::strand<asio::any_io_executor>& strand) {
+        result = std::move(page);
+        if (waiter) {
+            auto resume = std::move(*waiter);
+            waiter.reset();
+            asio::post(strand, std::move(resume));
+        }
+    }
+};
+
+struct PagerState {
+    PagerState(std::shared_ptr<ClientState> client_state, PageCursor page_cursor, bool read_ahead_pages)
+        : client(std::move(client_state)), cursor(std::move(page_cursor)), read_ahead(read_ahead_pages) {}
+
+    std::shared_ptr<ClientState> client;
+    PageCursor cursor;
+    bool read_ahead;
+    bool busy = false;            // one operation at a time per pager
+    std::vector<Schedule> items;  // the current page, for async_next()
+    std::size_t next_item = 0;
+    std::shared_ptr<Prefetch> prefetch;  // at most one page ahead
+
+    // Marks the pager busy for the duration of one operation.
+    struct Busy {
+        PagerState& state;
+        explicit Busy(PagerState& s) : state(s) { state.busy = true; }
+        ~Busy() { state.busy = false; }
+    };
+
+    static ApiError in_progress() {
+        return invalid_argument("another async_next_page() or async_next() of this Pager is still in progress").error();
+    }
+
+    // Starts fetching the page after the one just received, if read-ahead is on.
+    void start_prefetch() {
+        auto request = cursor.next_request(client->endpoint);
+        if (!request) return;
+        auto ahead = std::make_shared<Prefetch>();
+        prefetch = ahead;
+        if (!*request) {
+            ahead->result = std::unexpected(std::move(request->error()));
+            return;
+        }
+        asio::co_spawn(
+            client->strand, run_operation<SchedulePage>(client, std::move(**request)),
+            asio::bind_cancellation_slot(ahead->cancel.slot(), [ahead, strand = client->strand](
+                                                                   std::exception_ptr e, expected<SchedulePage> page) {
+                if (e) page = std::unexpected(internal_error(e));
+                ahead->complete(std::move(page), strand);
+            }));
+    }
+
+    // Resumes the caller when the read-ahead page has arrived; cancelling the wait cancels the
+    // request. A plain function returning an awaitable, not a coroutine: GCC 12 destroyed a
+    // coroutine's by-value shared_ptr parameter too early here.
+    static asio::awaitable<void> until_ready(const std::shared_ptr<Prefetch>& ahead) {
+        return asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+            [ahead](auto handler) {
+                auto slot = asio::get_associated_cancellation_slot(handler);
+                if (slot.is_connected())
+                    slot.assign([weak = std::weak_ptr<Prefetch>(ahead)](asio::cancellation_type type) {
+                        if (auto p = weak.lock()) p->cancel.emit(type);
+                    });
+                ahead->waiter.emplace(std::move(handler));
+            },
+            asio::use_awaitable);
+    }
+
+    // The next page from the server (or the read-ahead), recorded in the cursor. An empty page
+    // without a link once the listing is over.
+    asio::awaitable<expected<SchedulePage>> fetch_next() {
+        expected<SchedulePage> page;
+        const std::shared_ptr<Prefetch> ahead = std::exchange(prefetch, nullptr);
+        if (ahead) {
+            if (!ahead->result) co_await until_ready(ahead);
+            page = std::move(*ahead->result);
+        } else {
+            auto request = cursor.next_request(client->endpoint);
+            if (!request) co_return SchedulePage{};
+            if (!*request) co_return std::unexpected(std::move(request->error()));
+            page = co_await run_operation<SchedulePage>(client, std::move(**request));
+        }
+        if (!page) {
+            cursor.on_error();
+            co_return page;
+        }
+        cursor.on_page(*page);
+        if (read_ahead && !cursor.finished()) start_prefetch();
+        co_return page;
+    }
+
+    asio::awaitable<expected<SchedulePage>> next_page() {
+        if (busy) co_return std::unexpected(in_progress());
+        Busy guard(*this);
+        items.clear();  // a page read whole leaves nothing for async_next()
+        next_item = 0;
+        co_return co_await fetch_next();
+    }
+
+    asio::awaitable<std::optional<expected<Schedule>>> next() {
+        if (busy) co_return std::unexpected(in_progress());
+        Busy guard(*this);
+        while (next_item == items.size()) {
+            items.clear();
+            next_item = 0;
+            if (cursor.finished() && !prefetch) co_return std::nullopt;
+            auto page = co_await fetch_next();
+            if (!page) co_return std::unexpected(std::move(page.error()));  // the last element
+            items = std::move(page->items);  // an empty page that still has a link: go on
+        }
+        co_return std::move(items[next_item++]);
+    }
+
+    // Collects a whole listing, refusing to hold more than max_items schedules.
+    asio::awaitable<expected<std::vector<Schedule>>> collect(std::size_t max_items) {
+        if (busy) co_return std::unexpected(in_progress());
+        Busy guard(*this);
+        std::vector<Schedule> all;
+        while (!cursor.finished() || prefetch) {
+            auto page = co_await fetch_next();
+            if (!page) co_return std::unexpected(std::move(page.error()));
+            if (page->items.size() > max_items - all.size())
+                co_return invalid_argument("the listing has more than max_items = " + std::to_string(max_items) +
+                                           " schedules; raise max_items or iterate with list_schedules()");
+            all.insert(all.end(), std::make_move_iterator(page->items.begin()),
+                       std::make_move_iterator(page->items.end()));
+        }
+        co_return all;
+    }
+};
+
+}  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_IMPL_PAGER_HPP

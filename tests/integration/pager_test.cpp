@@ -1,0 +1,461 @@
+// Listing across pages with Pager over real TLS to servers on 127.0.0.1
+// (k6/schedules/pager.hpp, impl/pager.hpp, impl/internal/page_cursor.hpp).
+#include <k6/schedules.hpp>
+
+#include "support/listing_server.hpp"
+#include "support/test_server.hpp"
+
+#include <doctest/doctest.h>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+using namespace k6::schedules;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+namespace emu = k6::emulator;
+using k6::test::json_response;
+using k6::test::listing_page;
+using k6::test::page_request;
+using k6::test::run;
+using k6::test::TestServer;
+
+namespace {
+
+// A TLS server listing `total` schedules; `base` is filled in once the port is known.
+struct ListingServer {
+    explicit ListingServer(std::int64_t total)
+        : server([this, total](const emu::Request& request) {
+              return json_response(listing_page(base, total, page_request(request.target)));
+          }) {
+        base = server.server().url();
+    }
+    std::string base;
+    TestServer server;
+};
+
+// Reads a whole listing with async_next(): the ids in order, and the error that ended it, if any.
+struct Drained {
+    std::vector<std::int64_t> ids;
+    std::optional<ApiError> error;
+    bool ended_after_error = false;
+};
+
+asio::awaitable<Drained> drain(Pager& pager) {
+    Drained out;
+    while (auto item = co_await pager.async_next()) {
+        if (!*item) {
+            out.error = item->error();
+            out.ended_after_error = !(co_await pager.async_next()).has_value();
+            break;
+        }
+        out.ids.push_back((*item)->id.value);
+    }
+    co_return out;
+}
+
+Drained drain_all(asio::io_context& io, Pager& pager) {
+    return run(io, asio::co_spawn(io, drain(pager), asio::deferred));
+}
+
+std::vector<std::int64_t> one_to(std::int64_t n) {
+    std::vector<std::int64_t> ids;
+    for (std::int64_t i = 1; i <= n; ++i) ids.push_back(i);
+    return ids;
+}
+
+}  // namespace
+
+TEST_CASE("an empty listing: one empty page, no items") {
+    ListingServer listing(0);
+    asio::io_context io;
+    Client client(io, listing.server.client_options());
+    auto pager = client.list_schedules();
+    auto page = run(io, pager.async_next_page());
+    REQUIRE(page.has_value());
+    CHECK(page->items.empty());
+    CHECK_FALSE(page->next_link.has_value());
+    CHECK(pager.done());
+    auto again = run(io, pager.async_next_page());  // past the end: an empty page, nothing sent
+    CHECK((again.has_value() && again->items.empty()));
+    auto items = client.list_schedules();
+    CHECK(drain_all(io, items).ids.empty());
+    CHECK(listing.server.requests().size() == 2);
+}
+
+TEST_CASE("a single page") {
+    ListingServer listing(5);
+    asio::io_context io;
+    Client client(io, listing.server.client_options());
+    auto pager = client.list_schedules({10, {}, false});
+    const auto drained = drain_all(io, pager);
+    CHECK(drained.ids == one_to(5));
+    CHECK_FALSE(drained.error.has_value());
+    CHECK(listing.server.requests().size() == 1);
+}
+
+TEST_CASE("many pages: every item once, in order; $top/$skip/$count first, the raw link afterwards") {
+    ListingServer listing(250);
+    asio::io_context io;
+    Client client(io, listing.server.client_options());
+    auto pager = client.list_schedules({10, 0, true});
+    CHECK_FALSE(pager.total_count().has_value());
+    const auto drained = drain_all(io, pager);
+    CHECK(drained.ids == one_to(250));
+    CHECK(pager.total_count() == 250);
+    CHECK(pager.done());
+    const auto requests = listing.server.requests();
+    REQUIRE(requests.size() == 25);
+    CHECK(requests[0].target == "/cloud/v6/schedules?$top=10&$skip=0&$count=true");
+    for (std::size_t i = 1; i < requests.size(); ++i) {
+        CAPTURE(i);
+        CHECK(requests[i].target == "/cloud/v6/schedules?$skip=" + std::to_string(i * 10) + "&$top=10&$count=true");
+        CHECK(requests[i].header("Authorization") == std::string("Bearer ") + k6::test::test_token);
+    }
+    CHECK(listing.server.server().connections_accepted() == 1);  // one kept-alive connection throughout
+}
+
+TEST_CASE("pages through async_next_page carry @count and the next link") {
+    ListingServer listing(25);
+    asio::io_context io;
+    Client client(io, listing.server.client_options());
+    auto pager = client.list_schedules({10, {}, true});
+    std::vector<std::size_t> sizes;
+    while (!pager.done()) {
+        auto page = run(io, pager.async_next_page());
+        REQUIRE(page.has_value());
+        CHECK(page->count == 25);
+        sizes.push_back(page->items.size());
+        CHECK(page->next_link.has_value() == !pager.done());
+    }
+    CHECK(sizes == std::vector<std::size_t>{10, 10, 5});
+}
+
+TEST_CASE("the pager sends nothing until it is first awaited") {
+    ListingServer listing(50);
+    asio::io_context io;
+    Client client(io, listing.server.client_options());
+    auto pager = client.list_schedules({10, {}, false}, {.read_ahead = true});
+    io.run_for(200ms);
+    CHECK(listing.server.requests().empty());
+    CHECK(run(io, pager.async_next_page()).has_value());
+    CHECK_FALSE(listing.server.requests().empty());
+}
+
+TEST_CASE("an empty page that still has a link does not end the listing") {
+    std::string base;
+    TestServer server([&base](const emu::Request& request) {
+        auto r = page_request(request.target);
+        if (r.skip == 10)  // the second page is empty but points on
+            return json_response(R"({"value": [], "@nextLink": ")" + base +
+                                 R"(/cloud/v6/schedules?$skip=20&$top=10"})");
+        return json_response(listing_page(base, 30, r));
+    });
+    base = server.server().url();
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto pager = client.list_schedules({10, {}, false});
+    const auto drained = drain_all(io, pager);
+    std::vector<std::int64_t> want = one_to(10);
+    for (std::int64_t i = 21; i <= 30; ++i) want.push_back(i);
+    CHECK(drained.ids == want);
+    CHECK_FALSE(drained.error.has_value());
+    CHECK(server.requests().size() == 3);
+}
+
+TEST_CASE("a link followed before is refused, so a looping server cannot make the listing endless") {
+    std::string base;
+    TestServer server([&base](const emu::Request& request) {
+        auto r = page_request(request.target);
+        r.skip = std::min<std::int64_t>(r.skip, 10);  // from the second page on, it always links to itself
+        std::string body = listing_page(base, 1000, r);
+        if (r.skip == 10) body = listing_page(base, 1000, {10, 10, false});
+        return json_response(body);
+    });
+    base = server.server().url();
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto pager = client.list_schedules({10, {}, false});
+    auto loop = [&]() -> asio::awaitable<Drained> { co_return co_await drain(pager); };
+    // pages: 0-9, 10-19 with a link to $skip=20; then 10-19 again (clamped) with the same link: refused.
+    const auto drained = run(io, asio::co_spawn(io, loop(), asio::deferred));
+    REQUIRE(drained.error.has_value());
+    CHECK(drained.error->ec == errc::bad_next_link);
+    CHECK(drained.error->message.find("followed before") != std::string::npos);
+    CHECK(drained.ended_after_error);
+    CHECK(drained.ids.size() == 30);
+    CHECK(server.requests().size() == 3);
+}
+
+TEST_CASE("links to a foreign host, a foreign port or plain http are refused before anything is sent") {
+    TestServer foreign_tls(TestServer::ok_json("{}"));
+    TestServer foreign_plain(TestServer::ok_json("{}"), TestServer::plain_options());
+    std::string next;
+    TestServer api(
+        [&next](const emu::Request&) { return json_response(R"({"value": [], "@nextLink": ")" + next + R"("})"); });
+    const std::string api_port = std::to_string(api.server().port());
+    struct Case {
+        const char* what;
+        std::string link;
+        TestServer* must_stay_silent;
+    };
+    const Case cases[] = {
+        {"another host name for the same server", "https://localhost:" + api_port + "/cloud/v6/schedules?$skip=10",
+         &api},
+        {"another port", foreign_tls.server().url() + "/cloud/v6/schedules?$skip=10", &foreign_tls},
+        {"another host and port", "https://localhost:" + std::to_string(foreign_tls.server().port()) + "/x",
+         &foreign_tls},
+        {"http on another port", foreign_plain.server().url() + "/cloud/v6/schedules?$skip=10", &foreign_plain},
+        {"http on the same port", "http://127.0.0.1:" + api_port + "/cloud/v6/schedules?$skip=10", &api},
+        {"credentials in the link", "https://user:pw@127.0.0.1:" + api_port + "/cloud/v6/schedules", &api},
+    };
+    asio::io_context io;
+    Client client(io, api.client_options());
+    for (const Case& c : cases) {
+        CAPTURE(std::string(c.what));
+        next = c.link;
+        const auto before = c.must_stay_silent->requests().size();
+        const auto connections = c.must_stay_silent->server().connections_accepted();
+        auto pager = client.list_schedules();
+        auto first = run(io, pager.async_next_page());
+        REQUIRE(first.has_value());
+        CHECK(first->next_link == c.link);
+        auto refused = run(io, pager.async_next_page());
+        REQUIRE_FALSE(refused.has_value());
+        CHECK(refused.error().ec == errc::bad_next_link);
+        CHECK(refused.error().kind == ErrorKind::malformed_response);
+        CHECK(refused.error().message.find("pw") == std::string::npos);
+        CHECK(pager.done());
+        // The API server saw the first page's request only; a foreign server saw nothing at all.
+        const bool is_api = c.must_stay_silent == &api;
+        CHECK(c.must_stay_silent->requests().size() == before + (is_api ? 1 : 0));
+        if (!is_api) CHECK(c.must_stay_silent->server().connections_accepted() == connections);
+    }
+    CHECK(api.requests().size() == std::size(cases));  // only the first page of each listing
+    CHECK(api.server().tls_handshake_failures() == 0);
+    CHECK(api.server().connections_accepted() == 1);
+    CHECK(foreign_tls.requests().empty());
+    CHECK(foreign_plain.requests().empty());
+}
+
+TEST_CASE("a relative @nextLink resolves against the API URL") {
+    TestServer server([](const emu::Request& request) {
+        auto r = page_request(request.target);
+        if (r.skip == 0) return json_response(R"({"value": [], "@nextLink": "/cloud/v6/schedules?$skip=5&$top=5"})");
+        return json_response(R"({"value": []})");
+    });
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto pager = client.list_schedules({5, {}, false});
+    CHECK(drain_all(io, pager).ids.empty());
+    REQUIRE(server.requests().size() == 2);
+    CHECK(server.requests()[1].target == "/cloud/v6/schedules?$skip=5&$top=5");
+}
+
+TEST_CASE("a server error on page 3: pages 1 and 2 are delivered, then the error, then the end") {
+    std::string base;
+    TestServer server([&base](const emu::Request& request) {
+        auto r = page_request(request.target);
+        if (r.skip == 20)
+            return json_response(R"({"error": {"code": "internal_error", "message": "Database unavailable."}})", 500);
+        return json_response(listing_page(base, 100, r));
+    });
+    base = server.server().url();
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto pager = client.list_schedules({10, {}, false});
+    const auto drained = drain_all(io, pager);
+    CHECK(drained.ids == one_to(20));
+    REQUIRE(drained.error.has_value());
+    CHECK(drained.error->status == 500);
+    CHECK(drained.error->message == "Database unavailable.");
+    CHECK(drained.ended_after_error);
+    CHECK(pager.done());
+
+    auto pages = client.list_schedules({10, {}, false});
+    CHECK(run(io, pages.async_next_page()).has_value());
+    CHECK(run(io, pages.async_next_page()).has_value());
+    auto third = run(io, pages.async_next_page());
+    REQUIRE_FALSE(third.has_value());
+    CHECK(third.error().ec == errc::internal_server_error);
+    CHECK(pages.done());
+}
+
+TEST_CASE("a listing resumes from a saved link without a duplicate or a gap") {
+    ListingServer listing(45);
+    asio::io_context io;
+    Client client(io, listing.server.client_options());
+    std::vector<std::int64_t> ids;
+    std::string saved;
+    {
+        auto pager = client.list_schedules({10, {}, false});
+        CHECK_FALSE(pager.next_link().has_value());
+        for (int page = 0; page < 2; ++page) {
+            auto p = run(io, pager.async_next_page());
+            REQUIRE(p.has_value());
+            for (const auto& s : p->items) ids.push_back(s.id.value);
+        }
+        REQUIRE(pager.next_link().has_value());
+        saved = *pager.next_link();
+    }
+    CHECK(saved == listing.base + "/cloud/v6/schedules?$skip=20&$top=10");
+    auto resumed = client.resume_listing(saved);
+    for (auto id : drain_all(io, resumed).ids) ids.push_back(id);
+    CHECK(ids == one_to(45));
+    CHECK_FALSE(resumed.next_link().has_value());
+
+    auto foreign = client.resume_listing("https://evil.example/cloud/v6/schedules?$skip=20");
+    auto refused = run(io, foreign.async_next_page());
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().ec == errc::bad_next_link);
+    CHECK(refused.error().kind == ErrorKind::invalid_argument);  // the caller's link, not the server's
+}
+
+TEST_CASE("cancelling a listing mid-way leaves the client usable") {
+    std::string base;
+    TestServer server([&base](const emu::Request& request) {
+        auto r = page_request(request.target);
+        auto response = json_response(listing_page(base, 100, r));
+        if (r.skip == 10) response.delay = 10s;  // the second page stalls
+        return response;
+    });
+    base = server.server().url();
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto pager = client.list_schedules({10, {}, false});
+    REQUIRE(run(io, pager.async_next_page()).has_value());
+    asio::cancellation_signal signal;
+    std::optional<expected<SchedulePage>> second;
+    pager.async_next_page(
+        asio::bind_cancellation_slot(signal.slot(), [&](expected<SchedulePage> p) { second = std::move(p); }));
+    asio::steady_timer timer(io, 200ms);
+    timer.async_wait([&](boost::system::error_code) { signal.emit(asio::cancellation_type::terminal); });
+    const auto start = std::chrono::steady_clock::now();
+    io.restart();
+    io.run_for(8s);
+    REQUIRE(second.has_value());
+    REQUIRE_FALSE(second->has_value());
+    CHECK(second->error().kind == ErrorKind::cancelled);
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+    CHECK(pager.done());
+    server.answer(TestServer::ok_json(R"({"value": []})"));
+    CHECK(run(io, client.async_list_schedules()).has_value());
+}
+
+TEST_CASE("read-ahead: the next page is requested while the caller works on the current one") {
+    ListingServer listing(40);
+    asio::io_context io;
+    Client client(io, listing.server.client_options());
+    auto pager = client.list_schedules({10, {}, false}, {.read_ahead = true});
+    REQUIRE(run(io, pager.async_next_page()).has_value());
+    // The caller has page 1; page 2 is already on its way without being asked for.
+    io.restart();
+    io.run_for(300ms);
+    CHECK(listing.server.requests().size() == 2);
+    std::vector<std::int64_t> ids = one_to(10);
+    for (auto id : drain_all(io, pager).ids) ids.push_back(id);
+    CHECK(ids == one_to(40));
+    CHECK(listing.server.requests().size() == 4);  // never more than the pages there are
+}
+
+TEST_CASE("read-ahead: dropping the pager cancels the request in flight, and the client stays usable") {
+    std::string base;
+    TestServer server([&base](const emu::Request& request) {
+        auto r = page_request(request.target);
+        auto response = json_response(listing_page(base, 100, r));
+        if (r.skip == 10) response.delay = 10s;  // the read-ahead request stalls
+        return response;
+    });
+    base = server.server().url();
+    asio::io_context io;
+    Client client(io, server.client_options());
+    {
+        auto pager = client.list_schedules({10, {}, false}, {.read_ahead = true});
+        REQUIRE(run(io, pager.async_next_page()).has_value());
+        io.restart();
+        io.run_for(200ms);
+        CHECK(server.requests().size() == 2);
+    }
+    const auto start = std::chrono::steady_clock::now();
+    io.restart();
+    io.run_for(5s);  // returns as soon as the cancelled read-ahead has wound down
+    CHECK(std::chrono::steady_clock::now() - start < 3s);
+    auto page = run(io, client.async_list_schedules(ListQuery{10, 0, false}));
+    CHECK_MESSAGE(page.has_value(), page.error().to_string());
+}
+
+TEST_CASE("read-ahead gives the same items, pages and errors as reading page by page") {
+    std::string base;
+    TestServer server([&base](const emu::Request& request) {
+        auto r = page_request(request.target);
+        if (r.skip == 60) return json_response(R"({"error": {"code": "boom", "message": "Page 7 failed."}})", 503);
+        return json_response(listing_page(base, 100, r));
+    });
+    base = server.server().url();
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto plain = client.list_schedules({10, {}, false});
+    auto ahead = client.list_schedules({10, {}, false}, {.read_ahead = true});
+    const auto a = drain_all(io, plain);
+    const auto b = drain_all(io, ahead);
+    CHECK(a.ids == one_to(60));
+    CHECK(b.ids == a.ids);
+    REQUIRE(b.error.has_value());
+    CHECK(b.error->message == "Page 7 failed.");
+    CHECK(b.ended_after_error);
+}
+
+TEST_CASE("async_list_all_schedules collects a listing, and refuses to exceed max_items") {
+    ListingServer listing(123);
+    asio::io_context io;
+    Client client(io, listing.server.client_options());
+    auto all = run(io, client.async_list_all_schedules({50, {}, false}));
+    REQUIRE(all.has_value());
+    REQUIRE(all->size() == 123);
+    for (std::size_t i = 0; i < all->size(); ++i) REQUIRE((*all)[i] == k6::test::generated_schedule(i + 1));
+    auto capped = run(io, client.async_list_all_schedules({50, {}, false}, 100));
+    REQUIRE_FALSE(capped.has_value());
+    CHECK(capped.error().kind == ErrorKind::invalid_argument);
+    CHECK(capped.error().message.find("max_items = 100") != std::string::npos);
+    auto exact = run(io, client.async_list_all_schedules({50, {}, false}, 123));
+    CHECK(exact.has_value());
+}
+
+TEST_CASE("an invalid ListQuery is refused before anything is sent") {
+    ListingServer listing(10);
+    asio::io_context io;
+    Client client(io, listing.server.client_options());
+    auto pager = client.list_schedules({0, {}, false});
+    auto page = run(io, pager.async_next_page());
+    REQUIRE_FALSE(page.has_value());
+    CHECK(page.error().target == "$top");
+    CHECK(pager.done());
+    CHECK(drain_all(io, pager).ids.empty());
+    auto all = run(io, client.async_list_all_schedules({1001, {}, false}));
+    CHECK(all.error().target == "$top");
+    CHECK(listing.server.requests().empty());
+}
+
+TEST_CASE("one operation at a time per pager") {
+    ListingServer listing(30);
+    asio::io_context io;
+    Client client(io, listing.server.client_options());
+    auto pager = client.list_schedules({10, {}, false});
+    auto first = pager.async_next_page(asio::use_future);
+    auto second = pager.async_next_page(asio::use_future);
+    io.run_for(5s);
+    auto a = first.get();
+    auto b = second.get();
+    CHECK(a.has_value());
+    REQUIRE_FALSE(b.has_value());
+    CHECK(b.error().kind == ErrorKind::invalid_argument);
+    CHECK(b.error().message.find("in progress") != std::string::npos);
+}
