@@ -459,3 +459,14 @@ TEST_CASE("one operation at a time per pager") {
     CHECK(b.error().kind == ErrorKind::invalid_argument);
     CHECK(b.error().message.find("in progress") != std::string::npos);
 }
+
+TEST_CASE("a pager keeps the client's state alive after the Client handle is gone") {
+    ListingServer listing(25);
+    asio::io_context io;
+    std::optional<Pager> pager;
+    {
+        Client client(io, listing.server.client_options());
+        pager.emplace(client.list_schedules({10, {}, false}));
+    }
+    CHECK(drain_all(io, *pager).ids == one_to(25));
+}
