@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package that building, testing and running the examples need, plus any
-# package names given as arguments (CI adds clang-19). Idempotent: when everything is present it
-# changes nothing and needs no network.
+# Installs what building, testing and running the examples need on Debian 12, plus any Debian
+# package names given as arguments (CI adds clang-19):
+#   - the Debian packages below;
+#   - Stoplight Prism (npm, pinned), which the conformance test runs between client and emulator,
+#     into $K6_TOOLS_DIR (default ~/.cache/k6-schedules-cpp).
+# Idempotent: when everything is present it changes nothing and needs no network.
 set -euo pipefail
 
 packages=(
@@ -10,6 +13,7 @@ packages=(
   libcurl4-openssl-dev  # only the listing benchmark's baseline
   "$@"
 )
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -18,13 +22,23 @@ for package in "${packages[@]}"; do
   fi
 done
 
-if ((${#missing[@]} == 0)); then
-  echo "setup: all ${#packages[@]} packages are installed"
-  exit 0
-fi
-
 sudo=()
 if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
-echo "setup: installing ${missing[*]}"
-"${sudo[@]}" apt-get update -q
-DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${packages[@]}"
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} Debian packages are installed"
+else
+  echo "setup: installing ${missing[*]}"
+  "${sudo[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${packages[@]}"
+fi
+
+prism_version=5.14.2
+tools_dir=${K6_TOOLS_DIR:-$HOME/.cache/k6-schedules-cpp}
+prism_dir=$tools_dir/prism-$prism_version
+if [[ -x $prism_dir/node_modules/.bin/prism ]]; then
+  echo "setup: prism $prism_version is installed in $prism_dir"
+else
+  echo "setup: installing @stoplight/prism-cli@$prism_version into $prism_dir"
+  mkdir -p "$prism_dir"
+  npm install --prefix "$prism_dir" --no-audit --no-fund --loglevel=error "@stoplight/prism-cli@$prism_version"
+fi

@@ -7,9 +7,11 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <set>
+#include <stdexcept>
 
 namespace k6::emulator {
 
@@ -71,7 +73,31 @@ std::optional<std::set<std::int64_t>> parse_id_list(std::string_view text) {
     return ids;
 }
 
-Emulator::Emulator(EmulatorOptions options) : options_(std::move(options)) {}
+Emulator::Emulator(EmulatorOptions options) : options_(std::move(options)), faults_(options_.faults) {
+    if (!options_.data_file) return;
+    auto snapshot = load_snapshot(*options_.data_file);
+    if (!snapshot) return;
+    for (auto& s : snapshot->schedules) {
+        auto recurrence = k6s::Recurrence::compile(s.request);
+        if (!recurrence)
+            throw std::runtime_error("data file " + options_.data_file->string() + ": schedule " +
+                                     std::to_string(s.id.value) + ": " + recurrence.error().message);
+        by_load_test_[s.load_test_id.value] = s.id.value;
+        schedules_.insert_or_assign(
+            s.id.value, Stored{s.id, s.load_test_id, std::move(s.request), std::move(*recurrence), s.deactivated});
+        next_id_ = std::max(next_id_, s.id.value + 1);
+    }
+    next_id_ = std::max(next_id_, snapshot->next_id);
+}
+
+void Emulator::persist() {
+    if (!options_.data_file) return;
+    Snapshot snapshot;
+    snapshot.next_id = next_id_;
+    for (const auto& [id, stored] : schedules_)
+        snapshot.schedules.push_back({stored.id, stored.load_test_id, stored.request, stored.deactivated});
+    save_snapshot(*options_.data_file, snapshot);
+}
 
 k6s::Timestamp Emulator::now() const {
     if (options_.now) return options_.now();
@@ -94,7 +120,22 @@ k6s::Schedule Emulator::view(const Stored& stored) const {
 
 Response Emulator::handle(const Request& request) {
     std::lock_guard lock(mutex_);
-    return route(request);
+    Response response;
+    switch (faults_.refusal()) {
+        case FaultInjector::Refusal::throttled:
+            response = error_response(429, "too_many_requests", "Request was throttled (fault injection).");
+            response.headers.emplace_back("Retry-After", faults_.retry_after());
+            break;
+        case FaultInjector::Refusal::internal_error:
+            response = error_response(500, "internal_error", "Unexpected error (fault injection).");
+            break;
+        case FaultInjector::Refusal::unavailable:
+            response = error_response(503, "service_unavailable", "Service unavailable (fault injection).");
+            break;
+        case FaultInjector::Refusal::none: response = route(request); break;
+    }
+    faults_.shape(response);
+    return response;
 }
 
 Response Emulator::route(const Request& request) {
@@ -164,6 +205,7 @@ Response Emulator::set_load_test_schedule(std::int64_t load_test, const std::str
     schedules_.insert_or_assign(id, Stored{k6s::ScheduleId{id}, k6s::LoadTestId{load_test}, std::move(*request),
                                            std::move(*recurrence), false});
     by_load_test_[load_test] = id;
+    persist();
     return json_response(200, json::value_from(view(schedules_.at(id))));
 }
 
@@ -196,10 +238,11 @@ Response Emulator::list_schedules(const Request& request) {
     const auto total = static_cast<std::int64_t>(schedules_.size());
     if (count) page.count = total;
     if (skip + top < total) {
-        const auto host = request.header("Host").value_or("127.0.0.1");
-        page.next_link = std::string(options_.tls ? "https://" : "http://") + host +
-                         "/cloud/v6/schedules?$skip=" + std::to_string(skip + top) + "&$top=" + std::to_string(top) +
-                         (count ? "&$count=true" : "");
+        const std::string base = options_.public_url ? *options_.public_url
+                                                     : std::string(options_.tls ? "https://" : "http://") +
+                                                           request.header("Host").value_or("127.0.0.1");
+        page.next_link = base + "/cloud/v6/schedules?$skip=" + std::to_string(skip + top) +
+                         "&$top=" + std::to_string(top) + (count ? "&$count=true" : "");
     }
     return json_response(200, json::value_from(page));
 }
@@ -215,6 +258,7 @@ Response Emulator::delete_schedule(std::int64_t id) {
     if (it == schedules_.end()) return error_response(404, "not_found", "Schedule not found.");
     by_load_test_.erase(it->second.load_test_id.value);
     schedules_.erase(it);
+    persist();
     return no_content();
 }
 
@@ -222,14 +266,21 @@ Response Emulator::activate_schedule(std::int64_t id) {
     const auto it = schedules_.find(id);
     if (it == schedules_.end()) return error_response(404, "not_found", "Schedule not found.");
     if (!view(it->second).next_run) return error_response(409, "conflict", "Cannot re-activate an expired schedule.");
-    it->second.deactivated = false;
+    if (it->second.deactivated) {
+        it->second.deactivated = false;
+        persist();
+    }
     return no_content();
 }
 
 Response Emulator::deactivate_schedule(std::int64_t id) {
     const auto it = schedules_.find(id);
     if (it == schedules_.end()) return error_response(404, "not_found", "Schedule not found.");
-    if (view(it->second).next_run) it->second.deactivated = true;  // an expired schedule is left as it is
+    // An expired schedule is left as it is.
+    if (view(it->second).next_run && !it->second.deactivated) {
+        it->second.deactivated = true;
+        persist();
+    }
     return no_content();
 }
 

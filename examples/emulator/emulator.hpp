@@ -2,13 +2,16 @@
 // The HTTP(S) side is http_server.hpp; this class only maps a Request to a Response.
 #pragma once
 
+#include "faults.hpp"
 #include "http_server.hpp"
+#include "store.hpp"
 
 #include <k6/schedules/model.hpp>
 #include <k6/schedules/recurrence.hpp>
 #include <k6/schedules/time.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -24,12 +27,16 @@ struct EmulatorOptions {
     std::int64_t stack_id = 1;                  // the one accepted X-Stack-Id
     std::set<std::int64_t> load_tests;          // ids of the load tests that exist
     bool tls = true;                            // scheme of the @nextLink URLs
+    std::optional<std::string> public_url;      // base of @nextLink behind a proxy (default: scheme + Host header)
     std::function<schedules::Timestamp()> now;  // the clock (system clock when empty)
     std::string created_by = "emulator@example.com";
+    std::optional<std::filesystem::path> data_file;  // persisted there after every change, loaded at start
+    Faults faults;                                   // off by default
 };
 
 class Emulator {
 public:
+    // Throws std::runtime_error when the data file exists but cannot be loaded.
     explicit Emulator(EmulatorOptions options);
 
     // Thread-safe; called on the server thread.
@@ -55,12 +62,14 @@ private:
 
     schedules::Schedule view(const Stored& stored) const;
     schedules::Timestamp now() const;
+    void persist();  // after every change, when there is a data file
 
     std::mutex mutex_;
     EmulatorOptions options_;
     std::map<std::int64_t, Stored> schedules_;           // by schedule id, listed in id order
     std::map<std::int64_t, std::int64_t> by_load_test_;  // load test id -> schedule id
     std::int64_t next_id_ = 1;
+    FaultInjector faults_;
 };
 
 // "1-100,250" -> {1..100, 250}; nullopt when malformed.

@@ -8,10 +8,13 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -31,7 +34,20 @@ Serves the k6 Schedules REST API from memory on 127.0.0.1.
   --stack-id N        the accepted X-Stack-Id (default: $K6_CLOUD_STACK_ID, else 1)
   --load-tests LIST   ids of existing load tests, e.g. 1-100,250 (default 1-100)
   --now RFC3339       a fixed clock, for deterministic runs
+  --public-url URL    the base of @nextLink links, for clients reaching the emulator
+                      through a proxy (default: the scheme and the request's Host)
+  --data FILE         keep the schedules in FILE (JSON, rewritten atomically after
+                      every change) and load them from it at start
   --help              this text
+
+Fault injection (off by default; decisions are seeded, so runs repeat):
+  --latency-ms N      wait N ms before every answer
+  --error-rate P      answer this fraction of requests 500 or 503 (not applied)
+  --throttle-rate P   answer this fraction 429 with Retry-After (not applied)
+  --retry-after V     the Retry-After value: seconds or an HTTP-date (default 1)
+  --reset-rate P      apply this fraction, then reset the connection mid-answer
+  --close             send "Connection: close" with every answer
+  --seed N            seed of the fault decisions (default 1)
 
 The first line on stdout is {"url": "...", "ca_file": "..."} (ca_file is null with --http).
 )";
@@ -39,6 +55,24 @@ The first line on stdout is {"url": "...", "ca_file": "..."} (ca_file is null wi
 [[noreturn]] void fail_usage(const std::string& message) {
     std::cerr << "k6-schedules-emulator: " << message << "\n\n" << usage;
     std::exit(2);
+}
+
+long long number(std::string_view flag, const std::string& text, long long min, long long max) {
+    char* end = nullptr;
+    errno = 0;
+    const long long n = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || errno != 0 || n < min || n > max)
+        fail_usage(std::string(flag) + " must be a whole number from " + std::to_string(min) + " to " +
+                   std::to_string(max));
+    return n;
+}
+
+double rate(std::string_view flag, const std::string& text) {
+    char* end = nullptr;
+    const double r = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !(r >= 0 && r <= 1))
+        fail_usage(std::string(flag) + " must be a fraction from 0 to 1");
+    return r;
 }
 
 }  // namespace
@@ -61,11 +95,7 @@ int main(int argc, char** argv) {
             std::cout << usage;
             return 0;
         } else if (arg == "--port") {
-            const std::string port = value();
-            char* end = nullptr;
-            const long n = std::strtol(port.c_str(), &end, 10);
-            if (port.empty() || *end != '\0' || n < 0 || n > 65535) fail_usage("--port must be 0-65535");
-            server_options.port = static_cast<std::uint16_t>(n);
+            server_options.port = static_cast<std::uint16_t>(number(arg, value(), 0, 65535));
         } else if (arg == "--http") {
             server_options.tls = false;
         } else if (arg == "--cert-dir") {
@@ -81,6 +111,29 @@ int main(int argc, char** argv) {
             const auto now = k6::schedules::parse_rfc3339(text);
             if (!now) fail_usage("--now: " + std::string(now.error()));
             options.now = [fixed = *now] { return fixed; };
+        } else if (arg == "--public-url") {
+            std::string url = value();
+            while (!url.empty() && url.back() == '/') url.pop_back();
+            if (!url.starts_with("http://") && !url.starts_with("https://"))
+                fail_usage("--public-url must start with http:// or https://");
+            options.public_url = std::move(url);
+        } else if (arg == "--data") {
+            options.data_file = value();
+        } else if (arg == "--latency-ms") {
+            options.faults.latency = std::chrono::milliseconds(number(arg, value(), 0, 600'000));
+        } else if (arg == "--error-rate") {
+            options.faults.error_rate = rate(arg, value());
+        } else if (arg == "--throttle-rate") {
+            options.faults.throttle_rate = rate(arg, value());
+        } else if (arg == "--retry-after") {
+            options.faults.retry_after = value();
+        } else if (arg == "--reset-rate") {
+            options.faults.reset_rate = rate(arg, value());
+        } else if (arg == "--close") {
+            options.faults.close_connections = true;
+        } else if (arg == "--seed") {
+            options.faults.seed =
+                static_cast<std::uint64_t>(number(arg, value(), 0, std::numeric_limits<long long>::max()));
         } else {
             fail_usage("unknown option " + std::string(arg));
         }
