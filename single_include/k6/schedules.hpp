@@ -194,7 +194,8 @@ struct ApiError {
     std::optional<std::string> target;                // the server's error.target, or the field in error
     std::vector<ErrorDetails> details;                // the server's error.details
     std::optional<std::chrono::seconds> retry_after;  // the Retry-After hint of the answer
-    unsigned attempts = 0;                            // requests sent (0 when refused before sending)
+    unsigned attempts = 0;                            // tries made, connecting included (0: refused before any)
+    std::string retry_stopped;                        // after retries: why they stopped ("retries exhausted", ...)
 
     // "HTTP 404 not_found: Schedule not found (target: id)" for API answers (kind api),
     // "<kind>: <message> (target: <t>)" for everything else.
@@ -212,9 +213,11 @@ struct ApiError {
         return out;
     }
 
+    // Worth sending again: a retryable status (429, 500, 502, 503, 504), or a failure of the
+    // connection (transport, timeout) rather than of trust (tls) or of the data.
     bool retryable() const noexcept {
-        if (status != 0) return classify_status(status).retryable;
-        return kind == ErrorKind::transport;
+        if (status != 0) return kind == ErrorKind::api && classify_status(status).retryable;
+        return kind == ErrorKind::transport || kind == ErrorKind::timeout;
     }
 
     friend std::ostream& operator<<(std::ostream& os, const ApiError& e) { return os << e.to_string(); }
@@ -992,6 +995,19 @@ private:
 
 }  // namespace detail
 
+// How failed requests are sent again: retryable statuses (429, 500, 502, 503, 504) and connection
+// failures, up to max_retries times, waiting with exponential backoff and full jitter, or as long as
+// the server's Retry-After asks (capped at max_delay). Every operation of this API is idempotent.
+struct RetryPolicy {
+    unsigned max_retries = 3;                      // 0: never retry
+    std::chrono::milliseconds initial_delay{200};  // the first backoff, before jitter
+    std::chrono::milliseconds max_delay{10'000};   // no single wait is longer
+    double multiplier = 2.0;                       // backoff growth per retry
+    // Full jitter: each wait is the backoff times jitter(), which returns a value in [0, 1].
+    // Empty: a per-thread pseudo-random generator. Inject a fixed function for repeatable tests.
+    std::function<double()> jitter;
+};
+
 struct ClientOptions {
     // The API origin, optionally with a path prefix. https:// always verifies the peer and its
     // host name; http:// is meant for local servers such as the emulator.
@@ -1009,6 +1025,7 @@ struct ClientOptions {
     std::size_t max_body_bytes = 32u << 20;  // larger response bodies fail with errc::body_too_large
     std::size_t max_idle_connections = 4;    // kept-alive connections ready for reuse
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(50)};  // older idle connections are not reused
+    RetryPolicy retry;  // for every operation, and for each page of a listing
 
     // Checks a CreateScheduleRequest before async_set_load_test_schedule sends it; a failure
     // completes the operation with invalid_argument and nothing is sent. The default checks all
@@ -1031,6 +1048,8 @@ struct ClientOptions {
         if (ca_file && ca_file->empty()) add("ca_file", "ca_file is set but empty");
         if (connect_timeout.count() <= 0 || io_timeout.count() <= 0) add("timeout", "timeouts must be positive");
         if (max_body_bytes == 0) add("max_body_bytes", "max_body_bytes must be positive");
+        if (retry.initial_delay.count() < 0 || retry.max_delay < retry.initial_delay || !(retry.multiplier >= 1))
+            add("retry", "the retry policy needs 0 <= initial_delay <= max_delay and multiplier >= 1");
         return problems.result("invalid client options: ");
     }
 
@@ -2248,11 +2267,63 @@ K6_SCHEDULES_END_NAMESPACE
 
 #endif  // K6_SCHEDULES_IMPL_INTERNAL_CLIENT_STATE_HPP
 // ---- end k6/schedules/impl/internal/client_state.hpp ----
+// ---- begin k6/schedules/impl/internal/retry_decider.hpp ----
+// Whether and how long to wait before sending a failed request again. A pure function of the
+// error, the retries so far, the policy and a jitter value, so it is tested as a table.
+#ifndef K6_SCHEDULES_IMPL_INTERNAL_RETRY_DECIDER_HPP
+#define K6_SCHEDULES_IMPL_INTERNAL_RETRY_DECIDER_HPP
+
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <optional>
+#include <random>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+struct RetryDecision {
+    std::optional<std::chrono::milliseconds> wait;  // nullopt: stop and report the error
+    const char* reason = "";                        // why retrying stopped, for the final error
+};
+
+// retries_done: how many retries were already made after the first attempt.
+// jitter01: in [0, 1]; full jitter scales the exponential backoff by it. A Retry-After hint
+// replaces the backoff (no jitter: the server said when), capped at max_delay.
+inline RetryDecision decide_retry(const ApiError& error, unsigned retries_done, const RetryPolicy& policy,
+                                  double jitter01) {
+    using std::chrono::milliseconds;
+    if (!error.retryable()) return {std::nullopt, "the error is not retryable"};
+    if (retries_done >= policy.max_retries) return {std::nullopt, "retries exhausted"};
+    if (error.retry_after) {
+        const auto asked = std::chrono::duration_cast<milliseconds>(*error.retry_after);
+        return {std::min(asked, policy.max_delay), ""};
+    }
+    const double factor = std::pow(policy.multiplier, static_cast<double>(retries_done));
+    const double backoff = std::min(static_cast<double>(policy.max_delay.count()),
+                                    static_cast<double>(policy.initial_delay.count()) * factor);
+    const double jitter = std::clamp(jitter01, 0.0, 1.0);
+    return {milliseconds{static_cast<milliseconds::rep>(backoff * jitter)}, ""};
+}
+
+inline double default_jitter() {
+    thread_local std::mt19937_64 generator{std::random_device{}()};
+    return std::uniform_real_distribution<double>(0.0, 1.0)(generator);
+}
+
+}  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_IMPL_INTERNAL_RETRY_DECIDER_HPP
+// ---- end k6/schedules/impl/internal/retry_decider.hpp ----
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/associator.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <type_traits>
@@ -2263,15 +2334,15 @@ namespace detail {
 template <class T>
 using Handler = asio::any_completion_handler<void(expected<T>)>;
 
+// One attempt: send, and read the answer as T or as the ApiError it means.
 template <class T>
-asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, RequestSpec spec) {
-    if (spec.refused) co_return std::unexpected(std::move(*spec.refused));
-    auto performed = co_await perform(*state, spec);
+asio::awaitable<expected<T>> attempt_once(ClientState& state, const RequestSpec& spec) {
+    auto performed = co_await perform(state, spec);
     if (!performed) co_return std::unexpected(std::move(performed.error()));
     const auto& response = performed->response;
     const unsigned status = response.result_int();
     if (status < 200 || status > 299) {
-        ApiError e = error_from_response(response, state->options.token);
+        ApiError e = error_from_response(response, state.options.token);
         e.attempts = performed->attempts;
         co_return std::unexpected(std::move(e));
     }
@@ -2281,6 +2352,38 @@ asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, R
         auto decoded = decode_success<T>(response);
         if (!decoded) decoded.error().attempts = performed->attempts;
         co_return decoded;
+    }
+}
+
+// The operation: attempts, with the waits the retry policy asks for in between (on a timer that
+// cancellation interrupts). The final error counts every request sent and says why it stopped.
+template <class T>
+asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, RequestSpec spec) {
+    if (spec.refused) co_return std::unexpected(std::move(*spec.refused));
+    const RetryPolicy& policy = state->options.retry;
+    unsigned attempts = 0;
+    for (unsigned retries = 0;; ++retries) {
+        auto result = co_await attempt_once<T>(*state, spec);
+        if (result) co_return result;
+        ApiError& error = result.error();
+        attempts += std::max(error.attempts, 1u);
+        error.attempts = attempts;
+        const double jitter = policy.jitter ? policy.jitter() : default_jitter();
+        const RetryDecision decision = decide_retry(error, retries, policy, jitter);
+        if (!decision.wait) {
+            if (retries > 0) error.retry_stopped = decision.reason;
+            co_return result;
+        }
+        asio::steady_timer backoff(state->strand, *decision.wait);
+        auto [wait_ec] = co_await backoff.async_wait(use_tuple);
+        if (wait_ec) {
+            ApiError cancelled;
+            cancelled.kind = ErrorKind::cancelled;
+            cancelled.ec = make_error_code(errc::cancelled);
+            cancelled.message = "cancelled while waiting to retry after: " + error.message;
+            cancelled.attempts = attempts;
+            co_return std::unexpected(std::move(cancelled));
+        }
     }
 }
 

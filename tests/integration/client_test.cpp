@@ -469,12 +469,13 @@ TEST_CASE("a refused connection is a transport error") {
     options.api_url = "https://127.0.0.1:" + std::to_string(port);
     options.token = k6::test::test_token;
     options.stack_id = 1;
+    options.retry.max_retries = 0;
     Client client(io, options);
     auto result = run(io, client.async_get_schedule(ScheduleId{1}));
     REQUIRE_FALSE(result.has_value());
     CHECK(result.error().kind == ErrorKind::transport);
     CHECK(result.error().ec == asio::error::connection_refused);
-    CHECK(result.error().attempts == 0);
+    CHECK(result.error().attempts == 1);
     CHECK(result.error().message.find("connecting to 127.0.0.1:" + std::to_string(port)) != std::string::npos);
 }
 
@@ -642,4 +643,103 @@ TEST_CASE("set_load_test_schedule checks the request first, as ClientOptions::re
     CHECK(run(io, unchecked.async_set_load_test_schedule(LoadTestId{1}, bad_cron)).has_value());
     REQUIRE(server.requests().size() == 2);
     CHECK(server.requests()[1].body.find("0 0 * * * *") != std::string::npos);
+}
+
+namespace {
+// Retries without waiting (zero jitter), so the tests are fast and repeatable.
+ClientOptions retrying(const TestServer& server, unsigned max_retries = 3) {
+    auto options = server.client_options();
+    options.retry.max_retries = max_retries;
+    options.retry.jitter = [] { return 0.0; };
+    return options;
+}
+}  // namespace
+
+TEST_CASE("retries: 503s and a reset are retried until the answer comes") {
+    std::atomic<int> calls{0};
+    TestServer server([&calls](const emu::Request&) {
+        const int n = ++calls;
+        if (n == 1) return json_answer(503, error_body("unavailable", "Try again."));
+        emu::Response reset;
+        reset.reset_before_response = true;
+        if (n == 2) return reset;
+        return json_answer(200, example("schedule", "Hourly"));
+    });
+    asio::io_context io;
+    Client client(io, retrying(server));
+    auto schedule = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_MESSAGE(schedule.has_value(), schedule.error().to_string());
+    CHECK(server.requests().size() == 3);
+}
+
+TEST_CASE("retries: the final error keeps the server's answer and says how many attempts and why they stopped") {
+    TestServer server([](const emu::Request&) { return json_answer(503, error_body("maintenance", "Back soon.")); });
+    asio::io_context io;
+    Client client(io, retrying(server, 2));
+    auto result = run(io, client.async_delete_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error().status == 503);
+    CHECK(result.error().code == "maintenance");
+    CHECK(result.error().message == "Back soon.");
+    CHECK(result.error().attempts == 3);
+    CHECK(result.error().retry_stopped == "retries exhausted");
+    CHECK(server.requests().size() == 3);
+}
+
+TEST_CASE("retries: a 4xx is not retried") {
+    TestServer server([](const emu::Request&) { return json_answer(404, error_body("not_found", "No.")); });
+    asio::io_context io;
+    Client client(io, retrying(server));
+    auto result = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error().attempts == 1);
+    CHECK(result.error().retry_stopped.empty());
+    CHECK(server.requests().size() == 1);
+}
+
+TEST_CASE("retries: Retry-After is honoured, capped at max_delay") {
+    std::atomic<int> calls{0};
+    TestServer server([&calls](const emu::Request&) {
+        if (++calls == 1) {
+            auto throttled = json_answer(429, error_body("throttled", "Slow down."));
+            throttled.headers.emplace_back("Retry-After", "30");
+            return throttled;
+        }
+        return json_answer(200, example("schedule", "Hourly"));
+    });
+    asio::io_context io;
+    auto options = retrying(server);
+    options.retry.max_delay = 300ms;
+    Client client(io, options);
+    const auto start = std::chrono::steady_clock::now();
+    auto schedule = run(io, client.async_get_schedule(ScheduleId{1}));
+    const auto waited = std::chrono::steady_clock::now() - start;
+    REQUIRE(schedule.has_value());
+    CHECK(waited >= 300ms);  // it did wait, as the server asked...
+    CHECK(waited < 5s);      // ...but no longer than max_delay, not the 30 s asked for
+}
+
+TEST_CASE("retries: cancellation interrupts the wait between attempts") {
+    TestServer server([](const emu::Request&) { return json_answer(503, error_body("unavailable", "Later.")); });
+    asio::io_context io;
+    auto options = server.client_options();
+    options.retry.max_retries = 5;
+    options.retry.initial_delay = 10s;
+    options.retry.max_delay = 10s;
+    options.retry.jitter = [] { return 1.0; };
+    Client client(io, options);
+    asio::cancellation_signal signal;
+    std::optional<expected<Schedule>> result;
+    client.async_get_schedule(ScheduleId{1}, asio::bind_cancellation_slot(
+                                                 signal.slot(), [&](expected<Schedule> s) { result = std::move(s); }));
+    asio::steady_timer timer(io, 300ms);
+    timer.async_wait([&](boost::system::error_code) { signal.emit(asio::cancellation_type::terminal); });
+    const auto start = std::chrono::steady_clock::now();
+    io.run_for(8s);
+    REQUIRE(result.has_value());
+    REQUIRE_FALSE(result->has_value());
+    CHECK(result->error().kind == ErrorKind::cancelled);
+    CHECK(result->error().attempts == 1);
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+    CHECK(server.requests().size() == 1);
 }

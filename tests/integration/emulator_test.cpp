@@ -57,6 +57,7 @@ struct Running {
         o.token = token;
         o.stack_id = stack;
         o.request_validator = nullptr;  // let the emulator judge every request
+        o.retry.max_retries = 0;        // and see every answer it gives
         return o;
     }
     k6::test::RawResponse raw(http::verb method, const std::string& target, const std::string& body = {},

@@ -249,3 +249,63 @@ TEST_CASE("PageCursor: the query first, then each link once, and nothing after t
     CHECK(refused->error().target == "$top");
     CHECK(bad_query.finished());
 }
+
+TEST_CASE("decide_retry: which errors are retried, for how long, and when it stops") {
+    RetryPolicy policy;  // 3 retries, 200 ms doubling up to 10 s
+    auto api = [](unsigned status, std::optional<seconds> retry_after = {}) {
+        ApiError e;
+        e.kind = ErrorKind::api;
+        e.status = status;
+        e.retry_after = retry_after;
+        return e;
+    };
+    auto failure = [](ErrorKind kind) {
+        ApiError e;
+        e.kind = kind;
+        return e;
+    };
+    struct Row {
+        ApiError error;
+        unsigned retries_done;
+        double jitter;
+        std::optional<milliseconds> wait;
+        const char* reason;
+    };
+    const Row table[] = {
+        {api(503), 0, 1.0, milliseconds{200}, ""},
+        {api(503), 1, 1.0, milliseconds{400}, ""},
+        {api(503), 2, 0.5, milliseconds{400}, ""},  // 800 ms with half jitter
+        {api(503), 3, 1.0, std::nullopt, "retries exhausted"},
+        {api(500), 0, 0.0, milliseconds{0}, ""},  // full jitter may mean no wait at all
+        {api(502), 0, 1.0, milliseconds{200}, ""},
+        {api(504), 0, 1.0, milliseconds{200}, ""},
+        {api(429), 0, 1.0, milliseconds{200}, ""},
+        {api(429, seconds{3}), 0, 0.1, milliseconds{3000}, ""},    // Retry-After wins, no jitter
+        {api(429, seconds{60}), 0, 1.0, milliseconds{10000}, ""},  // capped at max_delay
+        {api(503, seconds{0}), 2, 1.0, milliseconds{0}, ""},
+        {api(400), 0, 1.0, std::nullopt, "the error is not retryable"},
+        {api(401), 0, 1.0, std::nullopt, "the error is not retryable"},
+        {api(404), 0, 1.0, std::nullopt, "the error is not retryable"},
+        {api(409), 0, 1.0, std::nullopt, "the error is not retryable"},
+        {failure(ErrorKind::transport), 0, 1.0, milliseconds{200}, ""},
+        {failure(ErrorKind::timeout), 1, 1.0, milliseconds{400}, ""},
+        {failure(ErrorKind::tls), 0, 1.0, std::nullopt, "the error is not retryable"},
+        {failure(ErrorKind::malformed_response), 0, 1.0, std::nullopt, "the error is not retryable"},
+        {failure(ErrorKind::cancelled), 0, 1.0, std::nullopt, "the error is not retryable"},
+        {failure(ErrorKind::invalid_argument), 0, 1.0, std::nullopt, "the error is not retryable"},
+    };
+    for (const Row& row : table) {
+        CAPTURE(row.error.status);
+        CAPTURE(to_string(row.error.kind));
+        CAPTURE(row.retries_done);
+        const auto decision = internal::decide_retry(row.error, row.retries_done, policy, row.jitter);
+        CHECK(decision.wait == row.wait);
+        CHECK(std::string(decision.reason) == row.reason);
+    }
+    // The backoff stops growing at max_delay.
+    RetryPolicy many;
+    many.max_retries = 50;
+    CHECK(internal::decide_retry(api(503), 40, many, 1.0).wait == milliseconds{10000});
+    many.max_retries = 0;
+    CHECK_FALSE(internal::decide_retry(api(503), 0, many, 1.0).wait.has_value());
+}

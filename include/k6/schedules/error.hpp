@@ -157,7 +157,8 @@ struct ApiError {
     std::optional<std::string> target;                // the server's error.target, or the field in error
     std::vector<ErrorDetails> details;                // the server's error.details
     std::optional<std::chrono::seconds> retry_after;  // the Retry-After hint of the answer
-    unsigned attempts = 0;                            // requests sent (0 when refused before sending)
+    unsigned attempts = 0;                            // tries made, connecting included (0: refused before any)
+    std::string retry_stopped;                        // after retries: why they stopped ("retries exhausted", ...)
 
     // "HTTP 404 not_found: Schedule not found (target: id)" for API answers (kind api),
     // "<kind>: <message> (target: <t>)" for everything else.
@@ -175,9 +176,11 @@ struct ApiError {
         return out;
     }
 
+    // Worth sending again: a retryable status (429, 500, 502, 503, 504), or a failure of the
+    // connection (transport, timeout) rather than of trust (tls) or of the data.
     bool retryable() const noexcept {
-        if (status != 0) return classify_status(status).retryable;
-        return kind == ErrorKind::transport;
+        if (status != 0) return kind == ErrorKind::api && classify_status(status).retryable;
+        return kind == ErrorKind::transport || kind == ErrorKind::timeout;
     }
 
     friend std::ostream& operator<<(std::ostream& os, const ApiError& e) { return os << e.to_string(); }

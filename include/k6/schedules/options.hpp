@@ -44,6 +44,19 @@ private:
 
 }  // namespace detail
 
+// How failed requests are sent again: retryable statuses (429, 500, 502, 503, 504) and connection
+// failures, up to max_retries times, waiting with exponential backoff and full jitter, or as long as
+// the server's Retry-After asks (capped at max_delay). Every operation of this API is idempotent.
+struct RetryPolicy {
+    unsigned max_retries = 3;                      // 0: never retry
+    std::chrono::milliseconds initial_delay{200};  // the first backoff, before jitter
+    std::chrono::milliseconds max_delay{10'000};   // no single wait is longer
+    double multiplier = 2.0;                       // backoff growth per retry
+    // Full jitter: each wait is the backoff times jitter(), which returns a value in [0, 1].
+    // Empty: a per-thread pseudo-random generator. Inject a fixed function for repeatable tests.
+    std::function<double()> jitter;
+};
+
 struct ClientOptions {
     // The API origin, optionally with a path prefix. https:// always verifies the peer and its
     // host name; http:// is meant for local servers such as the emulator.
@@ -61,6 +74,7 @@ struct ClientOptions {
     std::size_t max_body_bytes = 32u << 20;  // larger response bodies fail with errc::body_too_large
     std::size_t max_idle_connections = 4;    // kept-alive connections ready for reuse
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(50)};  // older idle connections are not reused
+    RetryPolicy retry;  // for every operation, and for each page of a listing
 
     // Checks a CreateScheduleRequest before async_set_load_test_schedule sends it; a failure
     // completes the operation with invalid_argument and nothing is sent. The default checks all
@@ -83,6 +97,8 @@ struct ClientOptions {
         if (ca_file && ca_file->empty()) add("ca_file", "ca_file is set but empty");
         if (connect_timeout.count() <= 0 || io_timeout.count() <= 0) add("timeout", "timeouts must be positive");
         if (max_body_bytes == 0) add("max_body_bytes", "max_body_bytes must be positive");
+        if (retry.initial_delay.count() < 0 || retry.max_delay < retry.initial_delay || !(retry.multiplier >= 1))
+            add("retry", "the retry policy needs 0 <= initial_delay <= max_delay and multiplier >= 1");
         return problems.result("invalid client options: ");
     }
 

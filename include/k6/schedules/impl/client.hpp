@@ -8,11 +8,14 @@
 #include <k6/schedules/impl/internal/client_state.hpp>
 #include <k6/schedules/impl/internal/request_builder.hpp>
 #include <k6/schedules/impl/internal/response_parser.hpp>
+#include <k6/schedules/impl/internal/retry_decider.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/associator.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <type_traits>
@@ -23,15 +26,15 @@ namespace detail {
 template <class T>
 using Handler = asio::any_completion_handler<void(expected<T>)>;
 
+// One attempt: send, and read the answer as T or as the ApiError it means.
 template <class T>
-asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, RequestSpec spec) {
-    if (spec.refused) co_return std::unexpected(std::move(*spec.refused));
-    auto performed = co_await perform(*state, spec);
+asio::awaitable<expected<T>> attempt_once(ClientState& state, const RequestSpec& spec) {
+    auto performed = co_await perform(state, spec);
     if (!performed) co_return std::unexpected(std::move(performed.error()));
     const auto& response = performed->response;
     const unsigned status = response.result_int();
     if (status < 200 || status > 299) {
-        ApiError e = error_from_response(response, state->options.token);
+        ApiError e = error_from_response(response, state.options.token);
         e.attempts = performed->attempts;
         co_return std::unexpected(std::move(e));
     }
@@ -41,6 +44,38 @@ asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, R
         auto decoded = decode_success<T>(response);
         if (!decoded) decoded.error().attempts = performed->attempts;
         co_return decoded;
+    }
+}
+
+// The operation: attempts, with the waits the retry policy asks for in between (on a timer that
+// cancellation interrupts). The final error counts every request sent and says why it stopped.
+template <class T>
+asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, RequestSpec spec) {
+    if (spec.refused) co_return std::unexpected(std::move(*spec.refused));
+    const RetryPolicy& policy = state->options.retry;
+    unsigned attempts = 0;
+    for (unsigned retries = 0;; ++retries) {
+        auto result = co_await attempt_once<T>(*state, spec);
+        if (result) co_return result;
+        ApiError& error = result.error();
+        attempts += std::max(error.attempts, 1u);
+        error.attempts = attempts;
+        const double jitter = policy.jitter ? policy.jitter() : default_jitter();
+        const RetryDecision decision = decide_retry(error, retries, policy, jitter);
+        if (!decision.wait) {
+            if (retries > 0) error.retry_stopped = decision.reason;
+            co_return result;
+        }
+        asio::steady_timer backoff(state->strand, *decision.wait);
+        auto [wait_ec] = co_await backoff.async_wait(use_tuple);
+        if (wait_ec) {
+            ApiError cancelled;
+            cancelled.kind = ErrorKind::cancelled;
+            cancelled.ec = make_error_code(errc::cancelled);
+            cancelled.message = "cancelled while waiting to retry after: " + error.message;
+            cancelled.attempts = attempts;
+            co_return std::unexpected(std::move(cancelled));
+        }
     }
 }
 

@@ -1,0 +1,51 @@
+// Whether and how long to wait before sending a failed request again. A pure function of the
+// error, the retries so far, the policy and a jitter value, so it is tested as a table.
+#ifndef K6_SCHEDULES_IMPL_INTERNAL_RETRY_DECIDER_HPP
+#define K6_SCHEDULES_IMPL_INTERNAL_RETRY_DECIDER_HPP
+
+#include <k6/schedules/detail/config.hpp>
+#include <k6/schedules/error.hpp>
+#include <k6/schedules/options.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <optional>
+#include <random>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+struct RetryDecision {
+    std::optional<std::chrono::milliseconds> wait;  // nullopt: stop and report the error
+    const char* reason = "";                        // why retrying stopped, for the final error
+};
+
+// retries_done: how many retries were already made after the first attempt.
+// jitter01: in [0, 1]; full jitter scales the exponential backoff by it. A Retry-After hint
+// replaces the backoff (no jitter: the server said when), capped at max_delay.
+inline RetryDecision decide_retry(const ApiError& error, unsigned retries_done, const RetryPolicy& policy,
+                                  double jitter01) {
+    using std::chrono::milliseconds;
+    if (!error.retryable()) return {std::nullopt, "the error is not retryable"};
+    if (retries_done >= policy.max_retries) return {std::nullopt, "retries exhausted"};
+    if (error.retry_after) {
+        const auto asked = std::chrono::duration_cast<milliseconds>(*error.retry_after);
+        return {std::min(asked, policy.max_delay), ""};
+    }
+    const double factor = std::pow(policy.multiplier, static_cast<double>(retries_done));
+    const double backoff = std::min(static_cast<double>(policy.max_delay.count()),
+                                    static_cast<double>(policy.initial_delay.count()) * factor);
+    const double jitter = std::clamp(jitter01, 0.0, 1.0);
+    return {milliseconds{static_cast<milliseconds::rep>(backoff * jitter)}, ""};
+}
+
+inline double default_jitter() {
+    thread_local std::mt19937_64 generator{std::random_device{}()};
+    return std::uniform_real_distribution<double>(0.0, 1.0)(generator);
+}
+
+}  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_IMPL_INTERNAL_RETRY_DECIDER_HPP
