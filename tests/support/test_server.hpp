@@ -126,12 +126,18 @@ private:
     emu::HttpServer server_;  // last: stopped (joined) before the members its handler uses go away
 };
 
-// Runs a deferred operation (or co_spawn(..., deferred)) on `io` to completion, bounded in time.
+// Runs a deferred operation (or co_spawn(..., deferred)) on `io` until it completes, bounded in
+// time. Other work (a read-ahead, say) may still be pending when it returns.
 template <class Deferred>
 auto run(boost::asio::io_context& io, Deferred&& operation, std::chrono::seconds limit = std::chrono::seconds(30)) {
     auto future = std::forward<Deferred>(operation)(boost::asio::use_future);
+    const auto deadline = std::chrono::steady_clock::now() + limit;
     io.restart();
-    io.run_for(limit);
+    while (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready &&
+           std::chrono::steady_clock::now() < deadline) {
+        if (io.stopped()) io.restart();
+        io.run_one_for(std::chrono::milliseconds(50));
+    }
     REQUIRE_MESSAGE(future.wait_for(std::chrono::seconds(0)) == std::future_status::ready,
                     "the operation did not complete in time");
     return future.get();
