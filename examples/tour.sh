@@ -1,25 +1,61 @@
 #!/usr/bin/env bash
-# The main job: builds everything, starts the local emulator on a free port, runs the tour of the
-# client against it over HTTPS, and stops the emulator.
+# The main job: builds everything, starts the local emulator on a free port (HTTPS, with a CA it
+# generates), and tours the Schedules API with the k6-schedules command-line tool against it,
+# printing real results; then stops the emulator.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build}
 
 cmake -S . -B "$build_dir" -G Ninja >/dev/null
-cmake --build "$build_dir" --parallel "${JOBS:-$(nproc)}" --target k6-schedules-emulator k6-schedules-tour
+cmake --build "$build_dir" --parallel "${JOBS:-$(nproc)}" --target k6-schedules-emulator k6-schedules
 
 export K6_CLOUD_TOKEN=${K6_CLOUD_TOKEN:-emulator-token}
 export K6_CLOUD_STACK_ID=${K6_CLOUD_STACK_ID:-4242}
-workdir=$(mktemp -d)
-"$build_dir/examples/k6-schedules-emulator" --port 0 --cert-dir "$workdir/certs" >"$workdir/emulator.out" 2>"$workdir/emulator.err" &
+work=$(mktemp -d)
+"$build_dir/examples/k6-schedules-emulator" --port 0 --cert-dir "$work/certs" >"$work/emulator.out" 2>"$work/emulator.err" &
 emulator=$!
-trap 'kill -TERM $emulator 2>/dev/null || true; wait $emulator 2>/dev/null || true; rm -rf "$workdir"' EXIT
-
-for _ in $(seq 100); do [[ -s $workdir/emulator.out ]] && break; sleep 0.1; done
-read -r started <"$workdir/emulator.out" || { cat "$workdir/emulator.err" >&2; exit 1; }
-echo "emulator: $started"
+trap 'kill -TERM $emulator 2>/dev/null || true; wait $emulator 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do [[ -s $work/emulator.out ]] && break; sleep 0.1; done
+read -r started <"$work/emulator.out" || { cat "$work/emulator.err" >&2; exit 1; }
+echo "emulator started: $started"
 K6_CLOUD_API_URL=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["url"])' "$started")
 K6_CLOUD_CA_FILE=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["ca_file"])' "$started")
 export K6_CLOUD_API_URL K6_CLOUD_CA_FILE
 
-"$build_dir/examples/k6-schedules-tour"
+cli=$build_dir/examples/k6-schedules
+step() { printf '\n# %s\n' "$1"; }
+k6() {  # shows the command, runs it, and says how it exited when that was not 0
+  local shown=() arg
+  for arg in "$@"; do [[ $arg == *" "* ]] && shown+=("\"$arg\"") || shown+=("$arg"); done
+  printf '$ k6-schedules %s\n' "${shown[*]}"
+  local status=0
+  "$cli" "$@" || status=$?
+  if ((status != 0)); then printf '(exit status %d)\n' "$status"; fi
+  return 0
+}
+in_one_hour=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
+today=$(date -u +%Y-%m-%dT00:00:00Z)
+
+step "A recurrence rule: every two hours from an hour from now, twelve times"
+k6 set 1 --starts "$in_one_hour" --frequency HOURLY --interval 2 --count 12
+step "A cron schedule: 07:00 on weekdays, Berlin time"
+k6 set 2 --starts "$today" --cron "0 7 * * MON-FRI" --time-zone Europe/Berlin
+step "Their next runs, computed locally by the recurrence engine"
+k6 next --load-test 1 -n 4
+k6 next --load-test 2 -n 4
+step "Ten more schedules, then every schedule across pages of 5 (following @nextLink)"
+for load_test in $(seq 3 12); do
+  "$cli" --json set "$load_test" --starts "$today" --frequency DAILY --interval "$load_test" >/dev/null
+done
+k6 list --top 5 --all --count
+step "Deactivate the cron schedule and re-activate it"
+id=$("$cli" --json get 2 | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+k6 deactivate "$id"
+k6 show "$id"
+k6 activate "$id"
+k6 --json show "$id"
+step "Delete it; the server then answers 404"
+k6 delete "$id"
+k6 show "$id"
+step "An invalid schedule is refused before anything is sent (exit status 2)"
+k6 set 3 --starts "$today" --cron "0 7 * * * *"

@@ -2,6 +2,7 @@
 # with_emulator.sh EMULATOR [EMULATOR FLAGS...] -- COMMAND [ARGS...]
 # Starts the emulator on a free port over HTTPS, points K6_CLOUD_* at it, runs COMMAND, stops the
 # emulator (SIGTERM) and exits with COMMAND's status. For ctest cases that run programs end to end.
+# With K6_EMULATOR_SEED_DATA=FILE, the emulator starts from a copy of that data file.
 set -euo pipefail
 emulator=$1
 shift
@@ -9,6 +10,10 @@ flags=()
 while (($#)) && [[ $1 != -- ]]; do flags+=("$1"); shift; done
 shift  # --
 work=$(mktemp -d)
+if [[ -n ${K6_EMULATOR_SEED_DATA:-} ]]; then
+  cp "$K6_EMULATOR_SEED_DATA" "$work/data.json"
+  flags+=(--data "$work/data.json")
+fi
 export K6_CLOUD_TOKEN=${K6_CLOUD_TOKEN:-ctest-token-5f4e3d2c}
 export K6_CLOUD_STACK_ID=${K6_CLOUD_STACK_ID:-4242}
 "$emulator" --port 0 --cert-dir "$work/certs" "${flags[@]}" >"$work/out" 2>"$work/err" &

@@ -1,0 +1,64 @@
+// Example 3: set a schedule (checked before it is sent), deactivate it, activate it again.
+//
+//   K6_CLOUD_TOKEN=... K6_CLOUD_STACK_ID=... 03_set_and_activate LOAD_TEST_ID
+#include <k6/schedules.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <iostream>
+#include <string>
+
+namespace asio = boost::asio;
+namespace k6s = k6::schedules;
+using namespace std::chrono_literals;
+
+asio::awaitable<int> run(k6s::Client& client, k6s::LoadTestId load_test) {
+    // Every weekday at 07:00 in Berlin, starting now.
+    k6s::CreateScheduleRequest request;
+    request.starts = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    request.cron = k6s::ScheduleCron{"0 7 * * MON-FRI", "Europe/Berlin"};
+
+    auto schedule = co_await client.async_set_load_test_schedule(load_test, request);
+    if (!schedule) {
+        std::cerr << "set: " << schedule.error() << "\n";
+        co_return 1;
+    }
+    std::cout << "set schedule " << schedule->id.value << ", next run "
+              << (schedule->next_run ? k6s::format_rfc3339(*schedule->next_run) : "none") << "\n";
+
+    if (auto off = co_await client.async_deactivate_schedule(schedule->id); !off) {
+        std::cerr << "deactivate: " << off.error() << "\n";
+        co_return 1;
+    }
+    std::cout << "deactivated: " << std::boolalpha << (co_await client.async_get_schedule(schedule->id))->deactivated
+              << "\n";
+
+    if (auto on = co_await client.async_activate_schedule(schedule->id); !on) {
+        std::cerr << "activate: " << on.error() << "\n";  // 409 when the schedule has no future run
+        co_return 1;
+    }
+    std::cout << "activated: " << !(co_await client.async_get_schedule(schedule->id))->deactivated << "\n";
+    co_return 0;
+}
+
+int main(int argc, char** argv) {
+    if (argc != 2) {
+        std::cerr << "usage: 03_set_and_activate LOAD_TEST_ID\n";
+        return 2;
+    }
+    auto options = k6s::ClientOptions::from_env();
+    if (!options) {
+        std::cerr << options.error().message << "\n";
+        return 2;
+    }
+    asio::io_context io;
+    k6s::Client client(io, *options);
+    int status = 1;
+    asio::co_spawn(io, run(client, k6s::LoadTestId{std::stoll(argv[1])}), [&status](std::exception_ptr e, int result) {
+        if (e) std::rethrow_exception(e);
+        status = result;
+    });
+    io.run();
+    return status;
+}

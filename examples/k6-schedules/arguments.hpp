@@ -1,0 +1,64 @@
+// The command line of k6-schedules: global options (each also read from the environment, the
+// flag winning), the command, and its own flags. A wrong flag is a UsageError naming it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace k6::cli {
+
+// Bad usage: exit status 2, the message, then the usage text of `command` ("" for the tool's).
+struct UsageError : std::runtime_error {
+    UsageError(const std::string& message, std::string for_command)
+        : std::runtime_error(message), command(std::move(for_command)) {}
+    std::string command;
+};
+
+struct GlobalOptions {
+    std::optional<std::string> api_url, token, stack_id, ca_file;
+    std::optional<double> timeout_seconds;
+    std::optional<unsigned> retries;
+    bool json = false;
+};
+
+// A command's flags: those with a value and the plain switches it accepts, and its positionals.
+class CommandArguments {
+public:
+    CommandArguments(std::string command, std::vector<std::string> tokens, std::set<std::string> valued,
+                     std::set<std::string> switches);
+
+    const std::string& command() const { return command_; }
+    const std::vector<std::string>& positionals() const { return positionals_; }
+    std::optional<std::string> value(const std::string& flag) const;
+    bool has(const std::string& flag) const { return switches_.contains(flag); }
+
+    // Typed accessors; a malformed value is a UsageError naming the flag.
+    std::optional<std::int64_t> integer(const std::string& flag, std::int64_t min, std::int64_t max) const;
+    std::int64_t id(std::size_t position, const char* what) const;  // the positional at `position`
+
+private:
+    std::string command_;
+    std::vector<std::string> positionals_;
+    std::map<std::string, std::string> values_;
+    std::set<std::string> switches_;
+};
+
+struct Invocation {
+    GlobalOptions globals;
+    std::string command;              // empty with --help alone
+    std::vector<std::string> tokens;  // what follows the command, global options removed
+    bool help = false;
+};
+
+// Global options may come before or after the command.
+Invocation parse_invocation(int argc, char** argv);
+
+std::int64_t parse_integer(const std::string& text, const std::string& what, std::int64_t min, std::int64_t max,
+                           const std::string& command);
+
+}  // namespace k6::cli
