@@ -11,6 +11,7 @@ packages=(
   g++ cmake ninja-build python3 openssl ca-certificates tzdata
   libssl-dev libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev doctest-dev libhowardhinnant-date-dev
   libcurl4-openssl-dev  # only the listing benchmark's baseline
+  tinyproxy             # a real HTTP proxy for the proxy tests
   "$@"
 )
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

@@ -5,6 +5,7 @@
 #ifndef K6_SCHEDULES_HPP
 #define K6_SCHEDULES_HPP
 
+#include <k6/schedules/bulk.hpp>
 #include <k6/schedules/client.hpp>
 #include <k6/schedules/cron.hpp>
 #include <k6/schedules/error.hpp>

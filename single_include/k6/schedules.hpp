@@ -8,6 +8,12 @@
 #ifndef K6_SCHEDULES_HPP
 #define K6_SCHEDULES_HPP
 
+// ---- begin k6/schedules/bulk.hpp ----
+// One operation over many ids with a bounded number in flight: deactivate 10,000 schedules, eight
+// at a time, and get one result per id, in the order of the ids.
+#ifndef K6_SCHEDULES_BULK_HPP
+#define K6_SCHEDULES_BULK_HPP
+
 // ---- begin k6/schedules/client.hpp ----
 // Client: the seven operations of the Schedules API as Asio asynchronous operations.
 #ifndef K6_SCHEDULES_CLIENT_HPP
@@ -168,39 +174,39 @@ constexpr StatusClass classify_status(unsigned status) noexcept {
 
 // One item of ErrorApiModel.details (schema ErrorDetailsApiModel).
 struct ErrorDetails {
-    std::string code;
-    std::string message;
-    std::optional<std::string> target;
+    std::string code{};
+    std::string message{};
+    std::optional<std::string> target{};
 
     friend bool operator==(const ErrorDetails&, const ErrorDetails&) = default;
 };
 
 // The body of every error answer: {"error": ErrorApiModel} (schema ErrorResponseApiModel).
 struct ErrorBody {
-    std::string code;
-    std::string message;
-    std::optional<std::string> target;
-    std::vector<ErrorDetails> details;  // an absent or null "details" is empty
+    std::string code{};
+    std::string message{};
+    std::optional<std::string> target{};
+    std::vector<ErrorDetails> details{};  // an absent or null "details" is empty
 
     friend bool operator==(const ErrorBody&, const ErrorBody&) = default;
 };
 
 struct ApiError {
     ErrorKind kind = ErrorKind::api;
-    boost::system::error_code ec;                     // errc, or the Asio/OpenSSL code of a transport/TLS failure
-    unsigned status = 0;                              // HTTP status, 0 when no response was received
-    std::string code;                                 // the server's error.code ("" when it sent none)
-    std::string message;                              // the server's error.message, or what the client saw
-    std::optional<std::string> target;                // the server's error.target, or the field in error
-    std::vector<ErrorDetails> details;                // the server's error.details
-    std::optional<std::chrono::seconds> retry_after;  // the Retry-After hint of the answer
-    unsigned attempts = 0;                            // tries made, connecting included (0: refused before any)
-    std::string retry_stopped;                        // after retries: why they stopped ("retries exhausted", ...)
+    boost::system::error_code ec{};                     // errc, or the Asio/OpenSSL code of a transport/TLS failure
+    unsigned status = 0;                                // HTTP status, 0 when no response was received
+    std::string code{};                                 // the server's error.code ("" when it sent none)
+    std::string message{};                              // the server's error.message, or what the client saw
+    std::optional<std::string> target{};                // the server's error.target, or the field in error
+    std::vector<ErrorDetails> details{};                // the server's error.details
+    std::optional<std::chrono::seconds> retry_after{};  // the Retry-After hint of the answer
+    unsigned attempts = 0;                              // tries made, connecting included (0: refused before any)
+    std::string retry_stopped{};                        // after retries: why they stopped ("retries exhausted", ...)
 
     // "HTTP 404 not_found: Schedule not found (target: id)" for API answers (kind api),
     // "<kind>: <message> (target: <t>)" for everything else.
     std::string to_string() const {
-        std::string out;
+        std::string out{};
         if (kind == ErrorKind::api) {
             out = "HTTP " + std::to_string(status);
             if (!code.empty()) out += " " + code;
@@ -464,6 +470,135 @@ K6_SCHEDULES_END_NAMESPACE
 
 #endif  // K6_SCHEDULES_DETAIL_ENDPOINT_HPP
 // ---- end k6/schedules/detail/endpoint.hpp ----
+// ---- begin k6/schedules/detail/proxy.hpp ----
+// Which HTTP proxy, if any, carries the connections to the API: ClientOptions::proxy, or the
+// HTTPS_PROXY/https_proxy and NO_PROXY/no_proxy variables every mainstream HTTP client honours.
+// Sans-io: parsing and matching only.
+#ifndef K6_SCHEDULES_DETAIL_PROXY_HPP
+#define K6_SCHEDULES_DETAIL_PROXY_HPP
+
+
+#include <openssl/evp.h>
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <expected>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+struct Proxy {
+    std::string host;
+    std::uint16_t port = 3128;
+    std::string display;                       // "http://proxy:3128", without credentials
+    std::optional<std::string> authorization;  // "Basic ..." for Proxy-Authorization
+};
+
+inline std::string base64(std::string_view data) {
+    std::string out(4 * ((data.size() + 2) / 3), '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+// "http://user:pass@proxy:3128" or "proxy:3128"; only plain-HTTP proxies (CONNECT then carries TLS).
+inline std::expected<Proxy, std::string> parse_proxy(std::string_view text) {
+    std::string url(text);
+    if (url.find("://") == std::string::npos) url = "http://" + url;
+    auto parsed = boost::urls::parse_absolute_uri(url);
+    if (!parsed) return std::unexpected("the proxy is not a URL");
+    if (!iequals(parsed->scheme(), "http")) return std::unexpected("only http:// proxies are supported");
+    auto origin = parse_origin(*parsed);
+    if (!origin && parsed->has_userinfo()) {  // parse_origin refuses credentials; a proxy may have them
+        boost::urls::url copy(*parsed);
+        copy.remove_userinfo();
+        origin = parse_origin(copy);
+    }
+    if (!origin) return std::unexpected(origin.error());
+    Proxy proxy;
+    proxy.host = origin->host;
+    proxy.port = parsed->has_port() ? origin->port : 3128;
+    proxy.display = "http://" + (proxy.host.find(':') != std::string::npos ? "[" + proxy.host + "]" : proxy.host) +
+                    ":" + std::to_string(proxy.port);
+    if (parsed->has_userinfo())
+        proxy.authorization = "Basic " + base64(std::string(parsed->user()) + ":" + std::string(parsed->password()));
+    return proxy;
+}
+
+// NO_PROXY: comma-separated host names, domain suffixes (".example.com" or "example.com" match
+// sub.example.com too) or IP addresses; "*" matches everything. Ports in entries are ignored.
+inline bool no_proxy_matches(std::string_view list, std::string_view host) {
+    std::size_t start = 0;
+    while (start <= list.size()) {
+        const auto comma = std::min(list.find(',', start), list.size());
+        std::string entry = lower(list.substr(start, comma - start));
+        start = comma + 1;
+        entry.erase(0, entry.find_first_not_of(" \t"));
+        entry.erase(entry.find_last_not_of(" \t") + 1);
+        if (entry.empty()) continue;
+        if (entry == "*") return true;
+        if (entry.front() == '[') {  // [::1]:8080
+            entry = entry.substr(1, entry.find(']') - 1);
+        } else if (std::count(entry.begin(), entry.end(), ':') == 1) {
+            entry.erase(entry.find(':'));  // name:port
+        }
+        while (!entry.empty() && entry.front() == '.') entry.erase(0, 1);
+        if (host == entry) return true;
+        if (host.size() > entry.size() && host.ends_with(entry) && host[host.size() - entry.size() - 1] == '.')
+            return true;
+    }
+    return false;
+}
+
+inline bool is_loopback(const std::string& host) {
+    return host == "localhost" || host == "::1" || host.starts_with("127.") || host.ends_with(".localhost");
+}
+
+// The proxy for `endpoint`: the explicit one, else (when allowed) the environment's; never for
+// plain http:// endpoints (local servers). The environment's is not used for a host NO_PROXY
+// lists, nor for loopback hosts (as Go's HTTP client does), so a local emulator is always
+// reached directly.
+inline std::expected<std::optional<Proxy>, std::string> select_proxy(
+    const Endpoint& endpoint, const std::optional<std::string>& explicit_proxy, bool from_environment,
+    const std::function<std::optional<std::string>(std::string_view)>& env) {
+    if (!endpoint.tls) return std::optional<Proxy>{};
+    std::optional<std::string> chosen = explicit_proxy;
+    if (!chosen && from_environment && !is_loopback(endpoint.host)) {
+        chosen = env("HTTPS_PROXY");
+        if (!chosen || chosen->empty()) chosen = env("https_proxy");
+        if (chosen && chosen->empty()) chosen.reset();
+        if (chosen) {
+            auto no_proxy = env("NO_PROXY");
+            if (!no_proxy || no_proxy->empty()) no_proxy = env("no_proxy");
+            if (no_proxy && no_proxy_matches(*no_proxy, endpoint.host)) chosen.reset();
+        }
+    }
+    if (!chosen) return std::optional<Proxy>{};
+    auto proxy = parse_proxy(*chosen);
+    if (!proxy) return std::unexpected("proxy " + quote_url(*chosen) + ": " + proxy.error());
+    return std::optional<Proxy>{std::move(*proxy)};
+}
+
+inline std::optional<std::string> getenv_string(std::string_view name) {
+    const char* value = std::getenv(std::string(name).c_str());
+    if (!value) return std::nullopt;
+    return std::string(value);
+}
+
+}  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_DETAIL_PROXY_HPP
+// ---- end k6/schedules/detail/proxy.hpp ----
 // ---- begin k6/schedules/impl/internal/connection.hpp ----
 // One HTTP/1.1 connection to the API (TLS or plain TCP): opening it with every step bounded by a
 // timeout, one request/response exchange on it, and a cheap check that an idle one is still open.
@@ -654,8 +789,8 @@ constexpr std::optional<Weekday> parse_weekday(std::string_view s) noexcept {
 
 // Schema ScheduleCron: a 5-field cron expression or an alias, on the wall clock of `time_zone`.
 struct ScheduleCron {
-    std::string schedule;   // "0 7 * * 1", "@daily", ... (max 256 characters)
-    std::string time_zone;  // IANA name, "UTC", "Europe/Berlin", ... (max 128 characters)
+    std::string schedule{};   // "0 7 * * 1", "@daily", ... (max 256 characters)
+    std::string time_zone{};  // IANA name, "UTC", "Europe/Berlin", ... (max 128 characters)
 
     friend bool operator==(const ScheduleCron&, const ScheduleCron&) = default;
 };
@@ -664,10 +799,10 @@ struct ScheduleCron {
 // Absent optional members are left out of requests, so the server applies its defaults.
 struct RecurrenceRule {
     Frequency frequency = Frequency::daily;
-    std::optional<std::int64_t> interval;       // >= 1; absent means 1
-    std::optional<std::vector<Weekday>> byday;  // WEEKLY only
-    std::optional<std::int64_t> count;          // total number of runs, >= 1
-    std::optional<Timestamp> until;             // inclusive upper bound
+    std::optional<std::int64_t> interval{};       // >= 1; absent means 1
+    std::optional<std::vector<Weekday>> byday{};  // WEEKLY only
+    std::optional<std::int64_t> count{};          // total number of runs, >= 1
+    std::optional<Timestamp> until{};             // inclusive upper bound
 
     std::int64_t effective_interval() const noexcept { return interval.value_or(1); }
 
@@ -678,31 +813,31 @@ struct RecurrenceRule {
 // At most one of `cron` and `recurrence_rule`; neither means a single run at `starts`.
 struct CreateScheduleRequest {
     Timestamp starts{};
-    std::optional<RecurrenceRule> recurrence_rule;
-    std::optional<ScheduleCron> cron;
+    std::optional<RecurrenceRule> recurrence_rule{};
+    std::optional<ScheduleCron> cron{};
 
     friend bool operator==(const CreateScheduleRequest&, const CreateScheduleRequest&) = default;
 };
 
 // Schema ScheduleApiModel (title "Schedule").
 struct Schedule {
-    ScheduleId id;
-    LoadTestId load_test_id;
+    ScheduleId id{};
+    LoadTestId load_test_id{};
     Timestamp starts{};
-    std::optional<RecurrenceRule> recurrence_rule;
-    std::optional<ScheduleCron> cron;
+    std::optional<RecurrenceRule> recurrence_rule{};
+    std::optional<ScheduleCron> cron{};
     bool deactivated = false;
-    std::optional<Timestamp> next_run;      // absent once the schedule has expired
-    std::optional<std::string> created_by;  // e-mail of the creator, when known
+    std::optional<Timestamp> next_run{};      // absent once the schedule has expired
+    std::optional<std::string> created_by{};  // e-mail of the creator, when known
 
     friend bool operator==(const Schedule&, const Schedule&) = default;
 };
 
 // Schema ScheduleListResponse: one page of "list all schedules".
 struct SchedulePage {
-    std::vector<Schedule> items;           // "value"
-    std::optional<std::int64_t> count;     // "@count", present when requested with $count
-    std::optional<std::string> next_link;  // "@nextLink", absent on the last page
+    std::vector<Schedule> items{};           // "value"
+    std::optional<std::int64_t> count{};     // "@count", present when requested with $count
+    std::optional<std::string> next_link{};  // "@nextLink", absent on the last page
 
     friend bool operator==(const SchedulePage&, const SchedulePage&) = default;
 };
@@ -989,8 +1124,8 @@ public:
     }
 
 private:
-    std::string text_;
-    std::optional<std::string> first_;
+    std::string text_{};
+    std::optional<std::string> first_{};
 };
 
 }  // namespace detail
@@ -1005,7 +1140,7 @@ struct RetryPolicy {
     double multiplier = 2.0;                       // backoff growth per retry
     // Full jitter: each wait is the backoff times jitter(), which returns a value in [0, 1].
     // Empty: a per-thread pseudo-random generator. Inject a fixed function for repeatable tests.
-    std::function<double()> jitter;
+    std::function<double()> jitter{};
 };
 
 struct ClientOptions {
@@ -1014,11 +1149,11 @@ struct ClientOptions {
     std::string api_url = "https://api.k6.io";
     // Personal or Grafana Stack API token, sent as "Authorization: Bearer" to api_url's origin
     // only. It never appears in messages or logs of this library.
-    std::string token;
+    std::string token{};
     // The Grafana stack the requests are scoped to (X-Stack-Id).
     std::int64_t stack_id = 0;
     // Extra PEM bundle of trusted CAs, added to the system's roots (verification stays on).
-    std::optional<std::string> ca_file;
+    std::optional<std::string> ca_file{};
 
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};  // each of resolve, connect, TLS handshake
     std::chrono::milliseconds io_timeout{std::chrono::seconds(30)};       // each of send request, receive response
@@ -1026,6 +1161,21 @@ struct ClientOptions {
     std::size_t max_idle_connections = 4;    // kept-alive connections ready for reuse
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(50)};  // older idle connections are not reused
     RetryPolicy retry;  // for every operation, and for each page of a listing
+    // Optional bounds on time: each attempt (connect, send, receive) as a whole, and the whole call
+    // including the waits between retries. Unset: only the per-step timeouts above apply.
+    std::optional<std::chrono::milliseconds> attempt_timeout{};
+    std::optional<std::chrono::milliseconds> deadline{};
+
+    // Requests on the wire at once; more wait, in order, for a connection. Idle connections are
+    // reused; one idle longer than idle_timeout is closed instead, when next looked at or, with
+    // close_idle_in_background, by a timer (which keeps the io_context busy while any are idle).
+    std::size_t max_connections = 8;
+    bool close_idle_in_background = false;
+
+    // An HTTP proxy for https:// API URLs, reached with CONNECT, e.g. "http://user:pass@proxy:3128".
+    // Unset: HTTPS_PROXY or https_proxy, unless NO_PROXY/no_proxy lists the API host.
+    std::optional<std::string> proxy{};
+    bool proxy_from_environment = true;
 
     // Checks a CreateScheduleRequest before async_set_load_test_schedule sends it; a failure
     // completes the operation with invalid_argument and nothing is sent. The default checks all
@@ -1048,6 +1198,9 @@ struct ClientOptions {
         if (ca_file && ca_file->empty()) add("ca_file", "ca_file is set but empty");
         if (connect_timeout.count() <= 0 || io_timeout.count() <= 0) add("timeout", "timeouts must be positive");
         if (max_body_bytes == 0) add("max_body_bytes", "max_body_bytes must be positive");
+        if (max_connections == 0) add("max_connections", "max_connections must be at least 1");
+        if ((attempt_timeout && attempt_timeout->count() <= 0) || (deadline && deadline->count() <= 0))
+            add("timeout", "attempt_timeout and deadline must be positive when set");
         if (retry.initial_delay.count() < 0 || retry.max_delay < retry.initial_delay || !(retry.multiplier >= 1))
             add("retry", "the retry policy needs 0 <= initial_delay <= max_delay and multiplier >= 1");
         return problems.result("invalid client options: ");
@@ -1103,10 +1256,40 @@ struct ClientOptions {
     }
 };
 
+// Per-call settings: Client::with(CallOptions) gives a handle, sharing the same connections, whose
+// operations use these instead of the ClientOptions values (unset members keep them).
+struct CallOptions {
+    std::optional<RetryPolicy> retry{};
+    std::optional<std::chrono::milliseconds> attempt_timeout{};
+    std::optional<std::chrono::milliseconds> deadline{};
+};
+
 K6_SCHEDULES_END_NAMESPACE
 
 #endif  // K6_SCHEDULES_OPTIONS_HPP
 // ---- end k6/schedules/options.hpp ----
+// ---- begin k6/schedules/version.hpp ----
+// The library version, also sent in the User-Agent header.
+#ifndef K6_SCHEDULES_VERSION_HPP
+#define K6_SCHEDULES_VERSION_HPP
+
+#define K6_SCHEDULES_VERSION_MAJOR 0
+#define K6_SCHEDULES_VERSION_MINOR 1
+#define K6_SCHEDULES_VERSION_PATCH 0
+#define K6_SCHEDULES_VERSION_STRING "0.1.0"
+
+
+#include <string_view>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+
+inline constexpr std::string_view version = K6_SCHEDULES_VERSION_STRING;
+inline constexpr std::string_view user_agent = "k6-schedules-cpp/" K6_SCHEDULES_VERSION_STRING;
+
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_VERSION_HPP
+// ---- end k6/schedules/version.hpp ----
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -1122,6 +1305,7 @@ K6_SCHEDULES_END_NAMESPACE
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -1131,6 +1315,7 @@ K6_SCHEDULES_END_NAMESPACE
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
@@ -1222,12 +1407,13 @@ inline bool was_cancelled(const asio::cancellation_state& state) noexcept {
     return state.cancelled() != asio::cancellation_type::none;
 }
 
-// Resolve, connect and (for https) handshake, each bounded by options.connect_timeout.
+// Resolve, connect, open a tunnel through the proxy (if any), and (for https) handshake, each
+// bounded by options.connect_timeout.
 // A template only so that translation units that never open a connection do not compile it.
 template <class Options = ClientOptions>
 asio::awaitable<expected<std::unique_ptr<Connection>>> open_connection(ssl::context* tls_context,
-                                                                       const Endpoint& endpoint,
-                                                                       const Options& options) {
+                                                                       const Endpoint& endpoint, const Options& options,
+                                                                       const std::optional<Proxy>& proxy = {}) {
     const auto executor = co_await asio::this_coro::executor;
     // Fetched once, up front: GCC 12 mishandles a co_await nested inside a larger expression.
     const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
@@ -1243,13 +1429,16 @@ asio::awaitable<expected<std::unique_ptr<Connection>>> open_connection(ssl::cont
             *resolve_timed_out = true;
             if (auto r = weak.lock()) r->cancel();
         });
-    const std::string service = std::to_string(endpoint.port);
+    // Through a proxy, the TCP connection goes to the proxy and CONNECT opens the tunnel.
+    const std::string& connect_host = proxy ? proxy->host : endpoint.host;
+    const std::string service = std::to_string(proxy ? proxy->port : endpoint.port);
     auto [resolve_ec, results] =
-        co_await resolver->async_resolve(endpoint.host, service, tcp::resolver::numeric_service, use_tuple);
+        co_await resolver->async_resolve(connect_host, service, tcp::resolver::numeric_service, use_tuple);
     resolve_timer.cancel();
     if (resolve_ec) {
         if (*resolve_timed_out) resolve_ec = beast::error::timeout;
-        co_return std::unexpected(io_error(resolve_ec, "resolving", endpoint, was_cancelled(cancel_state)));
+        co_return std::unexpected(io_error(resolve_ec, proxy ? "resolving the proxy for" : "resolving", endpoint,
+                                           was_cancelled(cancel_state)));
     }
 
     auto connection = std::make_unique<Connection>(executor, tls_context);
@@ -1257,9 +1446,42 @@ asio::awaitable<expected<std::unique_ptr<Connection>>> open_connection(ssl::cont
     stream.expires_after(options.connect_timeout);
     auto [connect_ec, connected] = co_await stream.async_connect(results, use_tuple);
     if (connect_ec)
-        co_return std::unexpected(io_error(connect_ec, "connecting to", endpoint, was_cancelled(cancel_state)));
+        co_return std::unexpected(io_error(connect_ec, proxy ? "connecting to the proxy for" : "connecting to",
+                                           endpoint, was_cancelled(cancel_state)));
     boost::system::error_code ignored;
     stream.socket().set_option(tcp::no_delay(true), ignored);  // requests are small and latency-bound
+
+    if (proxy) {
+        // CONNECT host:port; the TLS session (and the bearer token) then travel inside the tunnel.
+        const bool ipv6 = endpoint.host.find(':') != std::string::npos;
+        const std::string authority =
+            (ipv6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
+        http::request<http::empty_body> connect{http::verb::connect, authority, 11};
+        connect.set(http::field::host, authority);
+        connect.set(http::field::user_agent, user_agent);
+        if (proxy->authorization) connect.set(http::field::proxy_authorization, *proxy->authorization);
+        stream.expires_after(options.connect_timeout);
+        auto [write_ec, written] = co_await http::async_write(stream, connect, use_tuple);
+        http::response_parser<http::empty_body> answer;
+        answer.skip(true);  // a response to CONNECT has no body, whatever its headers say
+        boost::system::error_code read_ec = write_ec;
+        if (!read_ec) {
+            auto [header_ec, header_bytes] =
+                co_await http::async_read_header(stream, connection->buffer, answer, use_tuple);
+            read_ec = header_ec;
+        }
+        if (read_ec)
+            co_return std::unexpected(io_error(read_ec, "opening a tunnel through " + proxy->display + " to", endpoint,
+                                               was_cancelled(cancel_state)));
+        if (answer.get().result_int() / 100 != 2) {
+            ApiError e;
+            e.kind = ErrorKind::transport;
+            e.ec = make_error_code(errc::unexpected_status);
+            e.message = "the proxy " + proxy->display + " refused to CONNECT to " + describe(endpoint) + ": " +
+                        std::to_string(answer.get().result_int()) + " " + std::string(answer.get().reason());
+            co_return std::unexpected(std::move(e));
+        }
+    }
 
     if (auto* tls = connection->tls()) {
         SSL* ssl_handle = tls->native_handle();
@@ -1361,8 +1583,10 @@ K6_SCHEDULES_END_NAMESPACE
 #define K6_SCHEDULES_IMPL_INTERNAL_CONNECTION_POOL_HPP
 
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <vector>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
@@ -1390,6 +1614,15 @@ public:
         idle_.push_back(std::move(connection));
     }
 
+    // Closes the connections idle for idle_timeout or longer; returns when the next one will be.
+    std::optional<clock::time_point> close_expired(clock::time_point now, std::chrono::milliseconds idle_timeout) {
+        std::erase_if(idle_, [&](const auto& c) { return now - c->idle_since >= idle_timeout; });
+        if (idle_.empty()) return std::nullopt;
+        auto oldest = idle_.front()->idle_since;
+        for (const auto& c : idle_) oldest = std::min(oldest, c->idle_since);
+        return oldest + idle_timeout;
+    }
+
     void clear() noexcept { idle_.clear(); }
     std::size_t size() const noexcept { return idle_.size(); }
 
@@ -1402,6 +1635,121 @@ K6_SCHEDULES_END_NAMESPACE
 
 #endif  // K6_SCHEDULES_IMPL_INTERNAL_CONNECTION_POOL_HPP
 // ---- end k6/schedules/impl/internal/connection_pool.hpp ----
+// ---- begin k6/schedules/impl/internal/connection_slots.hpp ----
+// At most max_connections requests on the wire at once per client; the others wait, first come
+// first served. Used only on the client's strand.
+#ifndef K6_SCHEDULES_IMPL_INTERNAL_CONNECTION_SLOTS_HPP
+#define K6_SCHEDULES_IMPL_INTERNAL_CONNECTION_SLOTS_HPP
+
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <optional>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+class ConnectionSlots {
+public:
+    ConnectionSlots(asio::strand<asio::any_io_executor> strand, std::size_t slots)
+        : strand_(std::move(strand)), free_(slots) {}
+
+    // Takes a free slot if there is one and nobody is waiting ahead.
+    bool try_acquire() noexcept {
+        if (free_ == 0 || !waiters_.empty()) return false;
+        --free_;
+        return true;
+    }
+
+    // Queues for a slot: completes with no error once the caller holds one, or with
+    // operation_aborted when the wait is cancelled (the caller then holds none).
+    template <class CompletionToken>
+    auto async_wait(CompletionToken&& token) {
+        return asio::async_initiate<CompletionToken, void(boost::system::error_code)>(
+            [this](auto handler) {
+                auto waiter = std::make_shared<Waiter>();
+                waiter->handler.emplace(std::move(handler));
+                // The slot of the type-erased handler: wrapping the handler took over its own slot.
+                auto slot = waiter->handler->get_cancellation_slot();
+                if (slot.is_connected())
+                    slot.assign([this, weak = std::weak_ptr<Waiter>(waiter)](asio::cancellation_type) {
+                        if (auto w = weak.lock()) cancel(w);
+                    });
+                waiters_.push_back(std::move(waiter));
+            },
+            token);
+    }
+
+    // Gives the slot to the first waiter, or back to the pool of free slots.
+    void release() {
+        while (!waiters_.empty()) {
+            auto next = waiters_.front();
+            waiters_.pop_front();
+            if (next->handler) {
+                complete(next, {});
+                return;
+            }
+        }
+        ++free_;
+    }
+
+    std::size_t free() const noexcept { return free_; }
+    std::size_t waiting() const noexcept { return waiters_.size(); }
+
+private:
+    struct Waiter {
+        std::optional<asio::any_completion_handler<void(boost::system::error_code)>> handler;
+    };
+
+    void complete(const std::shared_ptr<Waiter>& waiter, boost::system::error_code ec) {
+        auto handler = std::move(*waiter->handler);
+        waiter->handler.reset();
+        asio::post(strand_, [handler = std::move(handler), ec]() mutable { std::move(handler)(ec); });
+    }
+
+    void cancel(const std::shared_ptr<Waiter>& waiter) {
+        if (!waiter->handler) return;  // already given a slot
+        for (auto it = waiters_.begin(); it != waiters_.end(); ++it)
+            if (*it == waiter) {
+                waiters_.erase(it);
+                break;
+            }
+        complete(waiter, asio::error::operation_aborted);
+    }
+
+    asio::strand<asio::any_io_executor> strand_;
+    std::size_t free_;
+    std::deque<std::shared_ptr<Waiter>> waiters_;
+};
+
+// Holds a slot for a scope.
+class SlotGuard {
+public:
+    explicit SlotGuard(ConnectionSlots& slots) : slots_(&slots) {}
+    SlotGuard(const SlotGuard&) = delete;
+    SlotGuard& operator=(const SlotGuard&) = delete;
+    ~SlotGuard() {
+        if (slots_) slots_->release();
+    }
+
+private:
+    ConnectionSlots* slots_;
+};
+
+}  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_IMPL_INTERNAL_CONNECTION_SLOTS_HPP
+// ---- end k6/schedules/impl/internal/connection_slots.hpp ----
 // ---- begin k6/schedules/impl/internal/request_builder.hpp ----
 // What each operation sends: method, target and body (RequestSpec), and the HTTP request with the
 // headers every call carries. Sans-io: tested without sockets.
@@ -1825,9 +2173,9 @@ K6_SCHEDULES_BEGIN_NAMESPACE
 struct ListQuery {
     static constexpr std::int64_t max_top = 1000;  // the API's maximum page size (also its default)
 
-    std::optional<std::int64_t> top;   // $top: page size, 1..1000; absent = the server's default (1000)
-    std::optional<std::int64_t> skip;  // $skip: index of the first result, >= 0
-    bool count = false;                // $count: ask for the total as "@count"
+    std::optional<std::int64_t> top{};   // $top: page size, 1..1000; absent = the server's default (1000)
+    std::optional<std::int64_t> skip{};  // $skip: index of the first result, >= 0
+    bool count = false;                  // $count: ask for the total as "@count"
 
     expected<void> validate() const {
         if (top && (*top < 1 || *top > max_top))
@@ -1839,7 +2187,7 @@ struct ListQuery {
 
     // "?$top=20&$skip=40&$count=true", spelled as the API spells it; "" when nothing is set.
     std::string query_string() const {
-        std::string q;
+        std::string q{};
         auto add = [&q](const char* name, const std::string& value) {
             q += q.empty() ? "?" : "&";
             q += name;
@@ -1857,28 +2205,6 @@ K6_SCHEDULES_END_NAMESPACE
 
 #endif  // K6_SCHEDULES_LIST_QUERY_HPP
 // ---- end k6/schedules/list_query.hpp ----
-// ---- begin k6/schedules/version.hpp ----
-// The library version, also sent in the User-Agent header.
-#ifndef K6_SCHEDULES_VERSION_HPP
-#define K6_SCHEDULES_VERSION_HPP
-
-#define K6_SCHEDULES_VERSION_MAJOR 0
-#define K6_SCHEDULES_VERSION_MINOR 1
-#define K6_SCHEDULES_VERSION_PATCH 0
-#define K6_SCHEDULES_VERSION_STRING "0.1.0"
-
-
-#include <string_view>
-
-K6_SCHEDULES_BEGIN_NAMESPACE
-
-inline constexpr std::string_view version = K6_SCHEDULES_VERSION_STRING;
-inline constexpr std::string_view user_agent = "k6-schedules-cpp/" K6_SCHEDULES_VERSION_STRING;
-
-K6_SCHEDULES_END_NAMESPACE
-
-#endif  // K6_SCHEDULES_VERSION_HPP
-// ---- end k6/schedules/version.hpp ----
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -2197,12 +2523,30 @@ inline ssl::context make_tls_context(const ClientOptions& options) {
     return context;
 }
 
-struct ClientState {
+// What one call runs with: the client's settings, with a handle's CallOptions applied.
+struct CallSettings {
+    RetryPolicy retry;
+    std::optional<std::chrono::milliseconds> attempt_timeout;
+    std::optional<std::chrono::milliseconds> deadline;
+
+    static CallSettings from(const ClientOptions& options, const CallOptions& overrides = {}) {
+        return {overrides.retry.value_or(options.retry),
+                overrides.attempt_timeout ? overrides.attempt_timeout : options.attempt_timeout,
+                overrides.deadline ? overrides.deadline : options.deadline};
+    }
+};
+
+struct ClientState : std::enable_shared_from_this<ClientState> {
     ClientState(const asio::any_io_executor& executor, ClientOptions client_options)
-        : strand(asio::make_strand(executor)), options(std::move(client_options)) {
+        : strand(asio::make_strand(executor)),
+          options(std::move(client_options)),
+          slots(strand, options.max_connections) {
         if (auto valid = options.validate(); !valid) throw std::invalid_argument(valid.error().message);
         endpoint = *parse_endpoint(options.api_url);
         if (endpoint.tls) tls_context.emplace(make_tls_context(options));
+        auto selected = select_proxy(endpoint, options.proxy, options.proxy_from_environment, getenv_string);
+        if (!selected) throw std::invalid_argument("invalid client options: " + selected.error());
+        proxy = std::move(*selected);
         authorization = "Bearer " + options.token;
         stack_id = std::to_string(options.stack_id);
     }
@@ -2211,9 +2555,37 @@ struct ClientState {
     ClientOptions options;
     Endpoint endpoint;
     std::optional<ssl::context> tls_context;
+    std::optional<Proxy> proxy;  // connections go through it with CONNECT
+    ConnectionSlots slots;
     ConnectionPool pool;
     std::string authorization;
     std::string stack_id;
+    std::optional<asio::steady_timer> idle_sweep;  // with close_idle_in_background, while connections are idle
+
+    // Returns a kept-alive connection to the pool, and (when asked to) makes sure a timer will
+    // close it once it has been idle for idle_timeout.
+    void keep(std::unique_ptr<Connection> connection) {
+        pool.put(std::move(connection), ConnectionPool::clock::now(), options.max_idle_connections);
+        if (options.close_idle_in_background && !idle_sweep && pool.size() > 0)
+            schedule_sweep(ConnectionPool::clock::now() + options.idle_timeout);
+    }
+
+    void schedule_sweep(ConnectionPool::clock::time_point when) {
+        idle_sweep.emplace(strand, when);
+        // A weak reference: the timer must not keep a client nobody uses alive.
+        idle_sweep->async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+            auto self = weak.lock();
+            if (ec || !self) return;
+            self->idle_sweep.reset();
+            if (auto next = self->pool.close_expired(ConnectionPool::clock::now(), self->options.idle_timeout))
+                self->schedule_sweep(*next);
+        });
+    }
+
+    void close_idle() {
+        pool.clear();
+        idle_sweep.reset();  // cancels the timer
+    }
 };
 
 struct Performed {
@@ -2227,6 +2599,18 @@ struct Performed {
 // A template only so that translation units that never send a request do not compile it.
 template <class State = ClientState>
 asio::awaitable<expected<Performed>> perform(State& state, const RequestSpec& spec) {
+    // A slot first: at most max_connections requests are on the wire; the rest wait in order.
+    if (!state.slots.try_acquire()) {
+        auto [slot_ec] = co_await state.slots.async_wait(use_tuple);
+        if (slot_ec) {
+            ApiError e;
+            e.kind = ErrorKind::cancelled;
+            e.ec = make_error_code(errc::cancelled);
+            e.message = "cancelled while waiting for a free connection to " + state.endpoint.host_header;
+            co_return std::unexpected(std::move(e));
+        }
+    }
+    const SlotGuard slot(state.slots);
     const auto request = build_http_request(state.endpoint, state.authorization, state.stack_id, spec);
     ssl::context* tls_context = state.tls_context ? &*state.tls_context : nullptr;
     unsigned attempts = 0;
@@ -2234,7 +2618,7 @@ asio::awaitable<expected<Performed>> perform(State& state, const RequestSpec& sp
         auto connection = state.pool.take(ConnectionPool::clock::now(), state.options.idle_timeout);
         const bool reused = connection != nullptr;
         if (!connection) {
-            auto opened = co_await open_connection(tls_context, state.endpoint, state.options);
+            auto opened = co_await open_connection(tls_context, state.endpoint, state.options, state.proxy);
             if (!opened) {
                 opened.error().attempts = attempts;
                 co_return std::unexpected(std::move(opened.error()));
@@ -2256,8 +2640,7 @@ asio::awaitable<expected<Performed>> perform(State& state, const RequestSpec& sp
             failure.error.attempts = attempts;
             co_return std::unexpected(std::move(failure.error));
         }
-        if (exchanged->reusable)
-            state.pool.put(std::move(connection), ConnectionPool::clock::now(), state.options.max_idle_connections);
+        if (exchanged->reusable) state.keep(std::move(connection));
         co_return Performed{std::move(exchanged->response), attempts};
     }
 }
@@ -2321,6 +2704,7 @@ K6_SCHEDULES_END_NAMESPACE
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/associator.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
@@ -2355,23 +2739,67 @@ asio::awaitable<expected<T>> attempt_once(ClientState& state, const RequestSpec&
     }
 }
 
-// The operation: attempts, with the waits the retry policy asks for in between (on a timer that
-// cancellation interrupts). The final error counts every request sent and says why it stopped.
+inline ApiError timed_out(std::string message, unsigned attempts) {
+    ApiError e;
+    e.kind = ErrorKind::timeout;
+    e.ec = make_error_code(errc::timeout);
+    e.message = std::move(message);
+    e.attempts = attempts;
+    return e;
+}
+
+// The operation: attempts, each bounded by the attempt timeout and what is left of the deadline,
+// with the waits the retry policy asks for in between (on a timer that cancellation interrupts).
+// The final error keeps the last answer, counts every attempt, and says why retrying stopped.
 template <class T>
-asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, RequestSpec spec) {
+asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, RequestSpec spec,
+                                           CallSettings settings) {
+    using namespace asio::experimental::awaitable_operators;
+    using clock = std::chrono::steady_clock;
+    // Cancellation is reported as ErrorKind::cancelled, never thrown (Asio's default would throw
+    // from the next co_await once the operation was cancelled).
+    co_await asio::this_coro::throw_if_cancelled(false);
     if (spec.refused) co_return std::unexpected(std::move(*spec.refused));
-    const RetryPolicy& policy = state->options.retry;
+    const RetryPolicy& policy = settings.retry;
+    const auto deadline_at = settings.deadline ? std::optional(clock::now() + *settings.deadline) : std::nullopt;
     unsigned attempts = 0;
+    bool maybe_applied = false;  // an earlier attempt failed after the request may have reached the server
     for (unsigned retries = 0;; ++retries) {
-        auto result = co_await attempt_once<T>(*state, spec);
+        std::optional<std::chrono::milliseconds> limit = settings.attempt_timeout;
+        if (deadline_at) {
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline_at - clock::now());
+            if (!limit || left < *limit) limit = std::max(left, std::chrono::milliseconds(1));
+        }
+        expected<T> result;
+        if (limit) {
+            asio::steady_timer expiry(state->strand, *limit);
+            auto outcome = co_await (attempt_once<T>(*state, spec) || expiry.async_wait(use_tuple));
+            if (outcome.index() == 0)
+                result = std::move(std::get<0>(outcome));
+            else
+                result = std::unexpected(timed_out(
+                    "no answer from " + state->endpoint.host_header + " within " + std::to_string(limit->count()) +
+                        " ms (" + (limit == settings.attempt_timeout ? "attempt_timeout" : "the call's deadline") + ")",
+                    1));
+        } else {
+            result = co_await attempt_once<T>(*state, spec);
+        }
         if (result) co_return result;
+        if constexpr (std::is_void_v<T>) {
+            // Deleting twice ends in 404: after an attempt that may have deleted it, that means done.
+            if (maybe_applied && spec.method == http::verb::delete_ && result.error().status == 404)
+                co_return expected<void>{};
+        }
         ApiError& error = result.error();
+        maybe_applied = maybe_applied || error.kind == ErrorKind::transport || error.kind == ErrorKind::timeout;
         attempts += std::max(error.attempts, 1u);
         error.attempts = attempts;
         const double jitter = policy.jitter ? policy.jitter() : default_jitter();
-        const RetryDecision decision = decide_retry(error, retries, policy, jitter);
+        RetryDecision decision = decide_retry(error, retries, policy, jitter);
+        if (decision.wait && deadline_at && clock::now() + *decision.wait >= *deadline_at)
+            decision = {std::nullopt, "the deadline would pass before another attempt"};
         if (!decision.wait) {
-            if (retries > 0) error.retry_stopped = decision.reason;
+            if (retries > 0 || deadline_at) error.retry_stopped = decision.reason;
             co_return result;
         }
         asio::steady_timer backoff(state->strand, *decision.wait);
@@ -2409,7 +2837,12 @@ struct CompletionAdapter {
     asio::any_completion_handler<void(Result)> handler;
 
     void operator()(std::exception_ptr exception, Result result) {
-        if (exception) result = Result(std::unexpected(internal_error(exception)));
+        if (exception) {
+            if constexpr (std::is_constructible_v<Result, std::unexpected<ApiError>>)
+                result = Result(std::unexpected(internal_error(exception)));
+            else
+                result = Result{};  // a collection of results (async_for_each): none could be produced
+        }
         std::move(handler)(std::move(result));
     }
 };
@@ -2424,18 +2857,20 @@ void spawn_on_strand(const asio::strand<asio::any_io_executor>& strand, asio::aw
 }
 
 template <class T>
-void start_operation(std::shared_ptr<ClientState> state, RequestSpec spec, Handler<T> handler) {
+void start_operation(std::shared_ptr<ClientState> state, RequestSpec spec, CallSettings settings, Handler<T> handler) {
     auto strand = state->strand;
-    spawn_on_strand(strand, run_operation<T>(std::move(state), std::move(spec)), std::move(handler));
+    spawn_on_strand(strand, run_operation<T>(std::move(state), std::move(spec), std::move(settings)),
+                    std::move(handler));
 }
 
 template <class T>
 struct Initiation {
     std::shared_ptr<ClientState> state;
+    std::shared_ptr<const CallSettings> settings;
 
     template <class CompletionHandler>
     void operator()(CompletionHandler&& handler, RequestSpec spec) const {
-        start_operation<T>(state, std::move(spec), Handler<T>(std::forward<CompletionHandler>(handler)));
+        start_operation<T>(state, std::move(spec), *settings, Handler<T>(std::forward<CompletionHandler>(handler)));
     }
 };
 
@@ -2626,10 +3061,15 @@ struct Prefetch {
 };
 
 struct PagerState {
-    PagerState(std::shared_ptr<ClientState> client_state, PageCursor page_cursor, bool read_ahead_pages)
-        : client(std::move(client_state)), cursor(std::move(page_cursor)), read_ahead(read_ahead_pages) {}
+    PagerState(std::shared_ptr<ClientState> client_state, CallSettings call_settings, PageCursor page_cursor,
+               bool read_ahead_pages)
+        : client(std::move(client_state)),
+          settings(std::move(call_settings)),
+          cursor(std::move(page_cursor)),
+          read_ahead(read_ahead_pages) {}
 
     std::shared_ptr<ClientState> client;
+    CallSettings settings;  // retries, timeouts and deadline for each page
     PageCursor cursor;
     bool read_ahead;
     bool busy = false;            // one operation at a time per pager
@@ -2659,7 +3099,7 @@ struct PagerState {
             return;
         }
         asio::co_spawn(
-            client->strand, run_operation<SchedulePage>(client, std::move(**request)),
+            client->strand, run_operation<SchedulePage>(client, std::move(**request), settings),
             asio::bind_cancellation_slot(ahead->cancel.slot(), [ahead, strand = client->strand](
                                                                    std::exception_ptr e, expected<SchedulePage> page) {
                 if (e) page = std::unexpected(internal_error(e));
@@ -2673,12 +3113,13 @@ struct PagerState {
     static asio::awaitable<void> until_ready(const std::shared_ptr<Prefetch>& ahead) {
         return asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
             [ahead](auto handler) {
-                auto slot = asio::get_associated_cancellation_slot(handler);
+                ahead->waiter.emplace(std::move(handler));
+                // The slot of the type-erased handler: wrapping the handler took over its own slot.
+                auto slot = ahead->waiter->get_cancellation_slot();
                 if (slot.is_connected())
                     slot.assign([weak = std::weak_ptr<Prefetch>(ahead)](asio::cancellation_type type) {
                         if (auto p = weak.lock()) p->cancel.emit(type);
                     });
-                ahead->waiter.emplace(std::move(handler));
             },
             asio::use_awaitable);
     }
@@ -2695,7 +3136,7 @@ struct PagerState {
             auto request = cursor.next_request(client->endpoint);
             if (!request) co_return SchedulePage{};
             if (!*request) co_return std::unexpected(std::move(request->error()));
-            page = co_await run_operation<SchedulePage>(client, std::move(**request));
+            page = co_await run_operation<SchedulePage>(client, std::move(**request), settings);
         }
         if (!page) {
             cursor.on_error();
@@ -2707,6 +3148,7 @@ struct PagerState {
     }
 
     asio::awaitable<expected<SchedulePage>> next_page() {
+        co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
         if (busy) co_return std::unexpected(in_progress());
         Busy guard(*this);
         items.clear();  // a page read whole leaves nothing for async_next()
@@ -2715,6 +3157,7 @@ struct PagerState {
     }
 
     asio::awaitable<std::optional<expected<Schedule>>> next() {
+        co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
         if (busy) co_return std::unexpected(in_progress());
         Busy guard(*this);
         while (next_item == items.size()) {
@@ -2730,6 +3173,7 @@ struct PagerState {
 
     // Collects a whole listing, refusing to hold more than max_items schedules.
     asio::awaitable<expected<std::vector<Schedule>>> collect(std::size_t max_items) {
+        co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
         if (busy) co_return std::unexpected(in_progress());
         Busy guard(*this);
         std::vector<Schedule> all;
@@ -2881,7 +3325,9 @@ public:
 
     // Throws std::invalid_argument when options.validate() fails or the CA file cannot be loaded.
     Client(executor_type executor, ClientOptions options)
-        : state_(std::make_shared<detail::ClientState>(executor, std::move(options))), executor_(std::move(executor)) {}
+        : state_(std::make_shared<detail::ClientState>(executor, std::move(options))),
+          settings_(std::make_shared<const detail::CallSettings>(detail::CallSettings::from(state_->options))),
+          executor_(std::move(executor)) {}
 
     template <class ExecutionContext>
     requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&> Client(ExecutionContext& context,
@@ -2889,6 +3335,15 @@ public:
         : Client(context.get_executor(), std::move(options)) {}
 
     executor_type get_executor() const noexcept { return executor_; }
+
+    // A handle on the same connections whose operations (and pagers) use `call` for retries,
+    // attempt timeout and deadline: client.with({.deadline = 2s}).async_get_schedule(id).
+    Client with(const CallOptions& call) const {
+        Client copy = *this;
+        copy.settings_ =
+            std::make_shared<const detail::CallSettings>(detail::CallSettings::from(state_->options, call));
+        return copy;
+    }
     const ClientOptions& options() const noexcept { return state_->options; }
 
     // GET /cloud/v6/load_tests/{id}/schedule
@@ -2917,15 +3372,15 @@ public:
 
     // Every schedule, lazily, page by page (see Pager). Nothing is sent until the pager is awaited.
     Pager list_schedules(ListQuery query = {}, PagerOptions options = {}) const {
-        return Pager(
-            std::make_shared<detail::PagerState>(state_, detail::PageCursor::from_query(query), options.read_ahead));
+        return Pager(std::make_shared<detail::PagerState>(state_, *settings_, detail::PageCursor::from_query(query),
+                                                          options.read_ahead));
     }
 
     // Continues a listing from a Pager::next_link() saved earlier. The link must point to this
     // client's API origin like every @nextLink (errc::bad_next_link otherwise).
     Pager resume_listing(std::string next_link, PagerOptions options = {}) const {
-        return Pager(std::make_shared<detail::PagerState>(state_, detail::PageCursor::from_link(std::move(next_link)),
-                                                          options.read_ahead));
+        return Pager(std::make_shared<detail::PagerState>(
+            state_, *settings_, detail::PageCursor::from_link(std::move(next_link)), options.read_ahead));
     }
 
     // Every schedule in one vector: completes with void(expected<std::vector<Schedule>>). Fails with
@@ -2934,8 +3389,9 @@ public:
     auto async_list_all_schedules(ListQuery query = {}, std::size_t max_items = 100'000, CompletionToken&& token = {}) {
         using Result = expected<std::vector<Schedule>>;
         return boost::asio::async_initiate<CompletionToken, void(Result)>(
-            [state = state_, query, max_items](auto handler) {
-                auto pager = std::make_shared<detail::PagerState>(state, detail::PageCursor::from_query(query), true);
+            [state = state_, settings = settings_, query, max_items](auto handler) {
+                auto pager =
+                    std::make_shared<detail::PagerState>(state, *settings, detail::PageCursor::from_query(query), true);
                 auto collect = [](std::shared_ptr<detail::PagerState> p,
                                   std::size_t limit) -> boost::asio::awaitable<Result> {
                     co_return co_await p->collect(limit);
@@ -2971,17 +3427,18 @@ public:
 
     // Closes the idle keep-alive connections (operations in flight keep theirs).
     void close_idle_connections() {
-        boost::asio::post(state_->strand, [state = state_] { state->pool.clear(); });
+        boost::asio::post(state_->strand, [state = state_] { state->close_idle(); });
     }
 
 private:
     template <class T, class CompletionToken>
     auto initiate(CompletionToken&& token, detail::RequestSpec spec) {
-        return boost::asio::async_initiate<CompletionToken, void(expected<T>)>(detail::Initiation<T>{state_}, token,
-                                                                               std::move(spec));
+        return boost::asio::async_initiate<CompletionToken, void(expected<T>)>(detail::Initiation<T>{state_, settings_},
+                                                                               token, std::move(spec));
     }
 
     std::shared_ptr<detail::ClientState> state_;
+    std::shared_ptr<const detail::CallSettings> settings_;  // ClientOptions, or a with() handle's CallOptions
     executor_type executor_;
 };
 
@@ -2989,6 +3446,121 @@ K6_SCHEDULES_END_NAMESPACE
 
 #endif  // K6_SCHEDULES_CLIENT_HPP
 // ---- end k6/schedules/client.hpp ----
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <memory>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+// The value a deferred operation of signature void(R) completes with.
+template <class DeferredOperation>
+struct deferred_result;
+template <class R, class... Rest>
+struct deferred_result<boost::asio::deferred_async_operation<void(R), Rest...>> {
+    using type = R;
+};
+
+template <class Id, class Operation, class Result>
+struct BulkState {
+    Client client;
+    std::vector<Id> ids;
+    Operation operation;
+    std::vector<Result> results;
+    std::size_t next = 0;     // the next id to start
+    std::size_t running = 0;  // workers not finished
+    std::vector<std::unique_ptr<boost::asio::cancellation_signal>> cancels;
+    std::unique_ptr<boost::asio::steady_timer> all_done;  // cancelled when the last worker ends
+};
+
+// Takes ids one by one until none is left; each worker has at most one operation in flight.
+template <class State>
+boost::asio::awaitable<void> bulk_worker(std::shared_ptr<State> state) {
+    co_await boost::asio::this_coro::throw_if_cancelled(false);  // a cancelled operation is a result
+    while (state->next < state->ids.size()) {
+        const std::size_t i = state->next++;
+        auto result = co_await state->operation(state->client, state->ids[i]);
+        state->results[i] = std::move(result);
+    }
+}
+
+template <class Result, class State>
+boost::asio::awaitable<std::vector<Result>> bulk_run(std::shared_ptr<State> state, std::size_t workers) {
+    namespace asio = boost::asio;
+    co_await asio::this_coro::throw_if_cancelled(false);
+    if (workers == 0) co_return std::vector<Result>{};
+    const auto executor = co_await asio::this_coro::executor;  // a strand: the workers share it
+    state->all_done = std::make_unique<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
+    state->running = workers;
+    for (std::size_t w = 0; w < workers; ++w) {
+        state->cancels.push_back(std::make_unique<asio::cancellation_signal>());
+        asio::co_spawn(executor, bulk_worker(state),
+                       asio::bind_cancellation_slot(state->cancels.back()->slot(), [state](std::exception_ptr) {
+                           if (--state->running == 0) state->all_done->cancel();
+                       }));
+    }
+    // Sleeps until the last worker cancels the timer.
+    auto [woken] = co_await state->all_done->async_wait(asio::as_tuple(asio::use_awaitable));
+    (void)woken;
+    if (state->running > 0) {
+        // This operation was cancelled: start nothing new, cancel what is in flight, wait for it.
+        co_await asio::this_coro::reset_cancellation_state();
+        state->next = state->ids.size();
+        for (auto& cancel : state->cancels) cancel->emit(asio::cancellation_type::terminal);
+        while (state->running > 0) {
+            state->all_done->expires_at(asio::steady_timer::time_point::max());
+            auto [again] = co_await state->all_done->async_wait(asio::as_tuple(asio::use_awaitable));
+            (void)again;
+        }
+    }
+    co_return std::move(state->results);
+}
+
+}  // namespace detail
+
+// Runs operation(client, id) for every id, at most max_in_flight at a time, and completes with
+// void(std::vector<R>): one R (what the operation completes with, e.g. expected<void>) per id, in
+// the order of `ids`. `operation` returns a deferred operation of the client, e.g.
+//   async_for_each(client, ids, 8, [](Client& c, ScheduleId id) { return c.async_deactivate_schedule(id); })
+// Every result is the operation's own (retries included); the client's max_connections also
+// bounds what is on the wire. Cancelling it cancels the operations in flight (their results then
+// say cancelled) and starts no more (theirs stay default-constructed).
+template <class Id, class Operation, class CompletionToken = boost::asio::deferred_t>
+auto async_for_each(const Client& client, std::vector<Id> ids, std::size_t max_in_flight, Operation operation,
+                    CompletionToken&& token = {}) {
+    namespace asio = boost::asio;
+    using Deferred = std::invoke_result_t<Operation&, Client&, const Id&>;
+    using Result = typename detail::deferred_result<Deferred>::type;
+    using State = detail::BulkState<Id, Operation, Result>;
+    return asio::async_initiate<CompletionToken, void(std::vector<Result>)>(
+        [client, max_in_flight](auto handler, std::vector<Id> all, Operation op) {
+            auto state = std::make_shared<State>(State{client, std::move(all), std::move(op), {}, 0, 0, {}, {}});
+            state->results.resize(state->ids.size());
+            const std::size_t workers = std::min(std::max<std::size_t>(max_in_flight, 1), state->ids.size());
+            auto strand = asio::make_strand(client.get_executor());
+            detail::spawn_on_strand(strand, detail::bulk_run<Result>(state, workers), std::move(handler));
+        },
+        token, std::move(ids), std::move(operation));
+}
+
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_BULK_HPP
+// ---- end k6/schedules/bulk.hpp ----
 
 #endif  // K6_SCHEDULES_HPP
 // ---- end k6/schedules.hpp ----

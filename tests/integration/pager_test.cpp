@@ -470,3 +470,33 @@ TEST_CASE("a pager keeps the client's state alive after the Client handle is gon
     }
     CHECK(drain_all(io, *pager).ids == one_to(25));
 }
+
+TEST_CASE("read-ahead: cancelling the wait for the page already requested cancels that request") {
+    std::string base;
+    TestServer server([&base](const emu::Request& request) {
+        auto r = page_request(request.target);
+        auto response = json_response(listing_page(base, 100, r));
+        if (r.skip == 10) response.delay = 10s;
+        return response;
+    });
+    base = server.server().url();
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto pager = client.list_schedules({10, {}, false}, {.read_ahead = true});
+    REQUIRE(run(io, pager.async_next_page()).has_value());
+    asio::cancellation_signal signal;
+    std::optional<expected<SchedulePage>> second;
+    pager.async_next_page(
+        asio::bind_cancellation_slot(signal.slot(), [&](expected<SchedulePage> p) { second = std::move(p); }));
+    asio::steady_timer timer(io, 200ms);
+    timer.async_wait([&](boost::system::error_code) { signal.emit(asio::cancellation_type::terminal); });
+    const auto start = std::chrono::steady_clock::now();
+    io.restart();
+    io.run_for(8s);
+    REQUIRE(second.has_value());
+    REQUIRE_FALSE(second->has_value());
+    CHECK(second->error().kind == ErrorKind::cancelled);
+    CHECK(std::chrono::steady_clock::now() - start < 3s);
+    CHECK(server.requests().size() == 2);
+    CHECK(run(io, client.async_list_schedules(ListQuery{10, 0, false})).has_value());
+}

@@ -115,7 +115,8 @@ public:
         options.ca_file = Pki::get().ca_file.string();
         options.connect_timeout = std::chrono::seconds(5);
         options.io_timeout = std::chrono::seconds(5);
-        options.retry.max_retries = 0;  // each test sees every answer; the retry tests turn it on
+        options.retry.max_retries = 0;           // each test sees every answer; the retry tests turn it on
+        options.proxy_from_environment = false;  // whatever the machine's HTTPS_PROXY says
         return options;
     }
 

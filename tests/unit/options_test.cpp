@@ -138,3 +138,54 @@ TEST_CASE("the endpoint: host, port, Host header and path prefix") {
     CHECK_FALSE(parse_endpoint("http://h:0").has_value());
     CHECK_FALSE(parse_endpoint("https://api.k6.io#frag").has_value());
 }
+
+TEST_CASE("proxy selection: explicit, HTTPS_PROXY/https_proxy, NO_PROXY, loopback and http:// bypass") {
+    using k6::schedules::detail::parse_endpoint;
+    using k6::schedules::detail::select_proxy;
+    auto env = [](std::map<std::string, std::string, std::less<>> vars) {
+        return [vars](std::string_view name) -> std::optional<std::string> {
+            auto it = vars.find(name);
+            return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+        };
+    };
+    const auto k6 = parse_endpoint("https://api.k6.io").value();
+    auto via = select_proxy(k6, std::nullopt, true, env({{"HTTPS_PROXY", "http://alice:s%40cret@proxy.corp:3128"}}));
+    REQUIRE((via && *via));
+    CHECK((*via)->host == "proxy.corp");
+    CHECK((*via)->port == 3128);
+    CHECK((*via)->display == "http://proxy.corp:3128");
+    CHECK((*via)->authorization == "Basic " + k6::schedules::detail::base64("alice:s@cret"));
+    CHECK(select_proxy(k6, std::nullopt, true, env({{"https_proxy", "proxy.corp:8080"}}))->value().port == 8080);
+    CHECK(select_proxy(k6, std::nullopt, true, env({{"https_proxy", "proxy.corp"}}))->value().port == 3128);
+    for (const char* no_proxy :
+         {"*", "api.k6.io", ".k6.io", "k6.io", "example.com, k6.io", "api.k6.io:443", " API.K6.IO "}) {
+        CAPTURE(std::string(no_proxy));
+        CHECK_FALSE(select_proxy(k6, std::nullopt, true, env({{"HTTPS_PROXY", "http://p:1"}, {"NO_PROXY", no_proxy}}))
+                        ->has_value());
+    }
+    for (const char* no_proxy : {"k6.io.evil", "pi.k6.io", "", "example.com"}) {
+        CAPTURE(std::string(no_proxy));
+        CHECK(select_proxy(k6, std::nullopt, true, env({{"HTTPS_PROXY", "http://p:1"}, {"no_proxy", no_proxy}}))
+                  ->has_value());
+    }
+    CHECK_FALSE(select_proxy(k6, std::nullopt, false, env({{"HTTPS_PROXY", "http://p:1"}}))->has_value());
+    CHECK_FALSE(select_proxy(k6, std::nullopt, true, env({}))->has_value());
+    // Local servers: plain http:// and loopback hosts never take the environment's proxy...
+    CHECK_FALSE(select_proxy(parse_endpoint("http://api.k6.io").value(), std::nullopt, true,
+                             env({{"HTTPS_PROXY", "http://p:1"}}))
+                    ->has_value());
+    for (const char* local : {"https://127.0.0.1:8443", "https://localhost:8443", "https://[::1]:8443"})
+        CHECK_FALSE(
+            select_proxy(parse_endpoint(local).value(), std::nullopt, true, env({{"HTTPS_PROXY", "http://p:1"}}))
+                ->has_value());
+    // ...but an explicit proxy is used for them too.
+    CHECK(select_proxy(parse_endpoint("https://127.0.0.1:8443").value(), std::string("http://127.0.0.1:3128"), true,
+                       env({}))
+              ->has_value());
+    // Bad proxies are reported without their credentials.
+    auto https_proxy = select_proxy(k6, std::string("https://u:pw@p:1"), true, env({}));
+    REQUIRE_FALSE(https_proxy.has_value());
+    CHECK(https_proxy.error().find("only http:// proxies") != std::string::npos);
+    CHECK(https_proxy.error().find("pw") == std::string::npos);
+    CHECK_FALSE(select_proxy(k6, std::string("http://"), true, env({})).has_value());
+}

@@ -38,7 +38,9 @@ public:
 
     // Throws std::invalid_argument when options.validate() fails or the CA file cannot be loaded.
     Client(executor_type executor, ClientOptions options)
-        : state_(std::make_shared<detail::ClientState>(executor, std::move(options))), executor_(std::move(executor)) {}
+        : state_(std::make_shared<detail::ClientState>(executor, std::move(options))),
+          settings_(std::make_shared<const detail::CallSettings>(detail::CallSettings::from(state_->options))),
+          executor_(std::move(executor)) {}
 
     template <class ExecutionContext>
     requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&> Client(ExecutionContext& context,
@@ -46,6 +48,15 @@ public:
         : Client(context.get_executor(), std::move(options)) {}
 
     executor_type get_executor() const noexcept { return executor_; }
+
+    // A handle on the same connections whose operations (and pagers) use `call` for retries,
+    // attempt timeout and deadline: client.with({.deadline = 2s}).async_get_schedule(id).
+    Client with(const CallOptions& call) const {
+        Client copy = *this;
+        copy.settings_ =
+            std::make_shared<const detail::CallSettings>(detail::CallSettings::from(state_->options, call));
+        return copy;
+    }
     const ClientOptions& options() const noexcept { return state_->options; }
 
     // GET /cloud/v6/load_tests/{id}/schedule
@@ -74,15 +85,15 @@ public:
 
     // Every schedule, lazily, page by page (see Pager). Nothing is sent until the pager is awaited.
     Pager list_schedules(ListQuery query = {}, PagerOptions options = {}) const {
-        return Pager(
-            std::make_shared<detail::PagerState>(state_, detail::PageCursor::from_query(query), options.read_ahead));
+        return Pager(std::make_shared<detail::PagerState>(state_, *settings_, detail::PageCursor::from_query(query),
+                                                          options.read_ahead));
     }
 
     // Continues a listing from a Pager::next_link() saved earlier. The link must point to this
     // client's API origin like every @nextLink (errc::bad_next_link otherwise).
     Pager resume_listing(std::string next_link, PagerOptions options = {}) const {
-        return Pager(std::make_shared<detail::PagerState>(state_, detail::PageCursor::from_link(std::move(next_link)),
-                                                          options.read_ahead));
+        return Pager(std::make_shared<detail::PagerState>(
+            state_, *settings_, detail::PageCursor::from_link(std::move(next_link)), options.read_ahead));
     }
 
     // Every schedule in one vector: completes with void(expected<std::vector<Schedule>>). Fails with
@@ -91,8 +102,9 @@ public:
     auto async_list_all_schedules(ListQuery query = {}, std::size_t max_items = 100'000, CompletionToken&& token = {}) {
         using Result = expected<std::vector<Schedule>>;
         return boost::asio::async_initiate<CompletionToken, void(Result)>(
-            [state = state_, query, max_items](auto handler) {
-                auto pager = std::make_shared<detail::PagerState>(state, detail::PageCursor::from_query(query), true);
+            [state = state_, settings = settings_, query, max_items](auto handler) {
+                auto pager =
+                    std::make_shared<detail::PagerState>(state, *settings, detail::PageCursor::from_query(query), true);
                 auto collect = [](std::shared_ptr<detail::PagerState> p,
                                   std::size_t limit) -> boost::asio::awaitable<Result> {
                     co_return co_await p->collect(limit);
@@ -128,17 +140,18 @@ public:
 
     // Closes the idle keep-alive connections (operations in flight keep theirs).
     void close_idle_connections() {
-        boost::asio::post(state_->strand, [state = state_] { state->pool.clear(); });
+        boost::asio::post(state_->strand, [state = state_] { state->close_idle(); });
     }
 
 private:
     template <class T, class CompletionToken>
     auto initiate(CompletionToken&& token, detail::RequestSpec spec) {
-        return boost::asio::async_initiate<CompletionToken, void(expected<T>)>(detail::Initiation<T>{state_}, token,
-                                                                               std::move(spec));
+        return boost::asio::async_initiate<CompletionToken, void(expected<T>)>(detail::Initiation<T>{state_, settings_},
+                                                                               token, std::move(spec));
     }
 
     std::shared_ptr<detail::ClientState> state_;
+    std::shared_ptr<const detail::CallSettings> settings_;  // ClientOptions, or a with() handle's CallOptions
     executor_type executor_;
 };
 

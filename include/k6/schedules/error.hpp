@@ -131,39 +131,39 @@ constexpr StatusClass classify_status(unsigned status) noexcept {
 
 // One item of ErrorApiModel.details (schema ErrorDetailsApiModel).
 struct ErrorDetails {
-    std::string code;
-    std::string message;
-    std::optional<std::string> target;
+    std::string code{};
+    std::string message{};
+    std::optional<std::string> target{};
 
     friend bool operator==(const ErrorDetails&, const ErrorDetails&) = default;
 };
 
 // The body of every error answer: {"error": ErrorApiModel} (schema ErrorResponseApiModel).
 struct ErrorBody {
-    std::string code;
-    std::string message;
-    std::optional<std::string> target;
-    std::vector<ErrorDetails> details;  // an absent or null "details" is empty
+    std::string code{};
+    std::string message{};
+    std::optional<std::string> target{};
+    std::vector<ErrorDetails> details{};  // an absent or null "details" is empty
 
     friend bool operator==(const ErrorBody&, const ErrorBody&) = default;
 };
 
 struct ApiError {
     ErrorKind kind = ErrorKind::api;
-    boost::system::error_code ec;                     // errc, or the Asio/OpenSSL code of a transport/TLS failure
-    unsigned status = 0;                              // HTTP status, 0 when no response was received
-    std::string code;                                 // the server's error.code ("" when it sent none)
-    std::string message;                              // the server's error.message, or what the client saw
-    std::optional<std::string> target;                // the server's error.target, or the field in error
-    std::vector<ErrorDetails> details;                // the server's error.details
-    std::optional<std::chrono::seconds> retry_after;  // the Retry-After hint of the answer
-    unsigned attempts = 0;                            // tries made, connecting included (0: refused before any)
-    std::string retry_stopped;                        // after retries: why they stopped ("retries exhausted", ...)
+    boost::system::error_code ec{};                     // errc, or the Asio/OpenSSL code of a transport/TLS failure
+    unsigned status = 0;                                // HTTP status, 0 when no response was received
+    std::string code{};                                 // the server's error.code ("" when it sent none)
+    std::string message{};                              // the server's error.message, or what the client saw
+    std::optional<std::string> target{};                // the server's error.target, or the field in error
+    std::vector<ErrorDetails> details{};                // the server's error.details
+    std::optional<std::chrono::seconds> retry_after{};  // the Retry-After hint of the answer
+    unsigned attempts = 0;                              // tries made, connecting included (0: refused before any)
+    std::string retry_stopped{};                        // after retries: why they stopped ("retries exhausted", ...)
 
     // "HTTP 404 not_found: Schedule not found (target: id)" for API answers (kind api),
     // "<kind>: <message> (target: <t>)" for everything else.
     std::string to_string() const {
-        std::string out;
+        std::string out{};
         if (kind == ErrorKind::api) {
             out = "HTTP " + std::to_string(status);
             if (!code.empty()) out += " " + code;

@@ -14,9 +14,9 @@ K6_SCHEDULES_BEGIN_NAMESPACE
 struct ListQuery {
     static constexpr std::int64_t max_top = 1000;  // the API's maximum page size (also its default)
 
-    std::optional<std::int64_t> top;   // $top: page size, 1..1000; absent = the server's default (1000)
-    std::optional<std::int64_t> skip;  // $skip: index of the first result, >= 0
-    bool count = false;                // $count: ask for the total as "@count"
+    std::optional<std::int64_t> top{};   // $top: page size, 1..1000; absent = the server's default (1000)
+    std::optional<std::int64_t> skip{};  // $skip: index of the first result, >= 0
+    bool count = false;                  // $count: ask for the total as "@count"
 
     expected<void> validate() const {
         if (top && (*top < 1 || *top > max_top))
@@ -28,7 +28,7 @@ struct ListQuery {
 
     // "?$top=20&$skip=40&$count=true", spelled as the API spells it; "" when nothing is set.
     std::string query_string() const {
-        std::string q;
+        std::string q{};
         auto add = [&q](const char* name, const std::string& value) {
             q += q.empty() ? "?" : "&";
             q += name;

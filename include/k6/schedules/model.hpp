@@ -42,8 +42,8 @@ constexpr std::optional<Weekday> parse_weekday(std::string_view s) noexcept {
 
 // Schema ScheduleCron: a 5-field cron expression or an alias, on the wall clock of `time_zone`.
 struct ScheduleCron {
-    std::string schedule;   // "0 7 * * 1", "@daily", ... (max 256 characters)
-    std::string time_zone;  // IANA name, "UTC", "Europe/Berlin", ... (max 128 characters)
+    std::string schedule{};   // "0 7 * * 1", "@daily", ... (max 256 characters)
+    std::string time_zone{};  // IANA name, "UTC", "Europe/Berlin", ... (max 128 characters)
 
     friend bool operator==(const ScheduleCron&, const ScheduleCron&) = default;
 };
@@ -52,10 +52,10 @@ struct ScheduleCron {
 // Absent optional members are left out of requests, so the server applies its defaults.
 struct RecurrenceRule {
     Frequency frequency = Frequency::daily;
-    std::optional<std::int64_t> interval;       // >= 1; absent means 1
-    std::optional<std::vector<Weekday>> byday;  // WEEKLY only
-    std::optional<std::int64_t> count;          // total number of runs, >= 1
-    std::optional<Timestamp> until;             // inclusive upper bound
+    std::optional<std::int64_t> interval{};       // >= 1; absent means 1
+    std::optional<std::vector<Weekday>> byday{};  // WEEKLY only
+    std::optional<std::int64_t> count{};          // total number of runs, >= 1
+    std::optional<Timestamp> until{};             // inclusive upper bound
 
     std::int64_t effective_interval() const noexcept { return interval.value_or(1); }
 
@@ -66,31 +66,31 @@ struct RecurrenceRule {
 // At most one of `cron` and `recurrence_rule`; neither means a single run at `starts`.
 struct CreateScheduleRequest {
     Timestamp starts{};
-    std::optional<RecurrenceRule> recurrence_rule;
-    std::optional<ScheduleCron> cron;
+    std::optional<RecurrenceRule> recurrence_rule{};
+    std::optional<ScheduleCron> cron{};
 
     friend bool operator==(const CreateScheduleRequest&, const CreateScheduleRequest&) = default;
 };
 
 // Schema ScheduleApiModel (title "Schedule").
 struct Schedule {
-    ScheduleId id;
-    LoadTestId load_test_id;
+    ScheduleId id{};
+    LoadTestId load_test_id{};
     Timestamp starts{};
-    std::optional<RecurrenceRule> recurrence_rule;
-    std::optional<ScheduleCron> cron;
+    std::optional<RecurrenceRule> recurrence_rule{};
+    std::optional<ScheduleCron> cron{};
     bool deactivated = false;
-    std::optional<Timestamp> next_run;      // absent once the schedule has expired
-    std::optional<std::string> created_by;  // e-mail of the creator, when known
+    std::optional<Timestamp> next_run{};      // absent once the schedule has expired
+    std::optional<std::string> created_by{};  // e-mail of the creator, when known
 
     friend bool operator==(const Schedule&, const Schedule&) = default;
 };
 
 // Schema ScheduleListResponse: one page of "list all schedules".
 struct SchedulePage {
-    std::vector<Schedule> items;           // "value"
-    std::optional<std::int64_t> count;     // "@count", present when requested with $count
-    std::optional<std::string> next_link;  // "@nextLink", absent on the last page
+    std::vector<Schedule> items{};           // "value"
+    std::optional<std::int64_t> count{};     // "@count", present when requested with $count
+    std::optional<std::string> next_link{};  // "@nextLink", absent on the last page
 
     friend bool operator==(const SchedulePage&, const SchedulePage&) = default;
 };

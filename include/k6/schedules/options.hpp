@@ -38,8 +38,8 @@ public:
     }
 
 private:
-    std::string text_;
-    std::optional<std::string> first_;
+    std::string text_{};
+    std::optional<std::string> first_{};
 };
 
 }  // namespace detail
@@ -54,7 +54,7 @@ struct RetryPolicy {
     double multiplier = 2.0;                       // backoff growth per retry
     // Full jitter: each wait is the backoff times jitter(), which returns a value in [0, 1].
     // Empty: a per-thread pseudo-random generator. Inject a fixed function for repeatable tests.
-    std::function<double()> jitter;
+    std::function<double()> jitter{};
 };
 
 struct ClientOptions {
@@ -63,11 +63,11 @@ struct ClientOptions {
     std::string api_url = "https://api.k6.io";
     // Personal or Grafana Stack API token, sent as "Authorization: Bearer" to api_url's origin
     // only. It never appears in messages or logs of this library.
-    std::string token;
+    std::string token{};
     // The Grafana stack the requests are scoped to (X-Stack-Id).
     std::int64_t stack_id = 0;
     // Extra PEM bundle of trusted CAs, added to the system's roots (verification stays on).
-    std::optional<std::string> ca_file;
+    std::optional<std::string> ca_file{};
 
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};  // each of resolve, connect, TLS handshake
     std::chrono::milliseconds io_timeout{std::chrono::seconds(30)};       // each of send request, receive response
@@ -75,6 +75,21 @@ struct ClientOptions {
     std::size_t max_idle_connections = 4;    // kept-alive connections ready for reuse
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(50)};  // older idle connections are not reused
     RetryPolicy retry;  // for every operation, and for each page of a listing
+    // Optional bounds on time: each attempt (connect, send, receive) as a whole, and the whole call
+    // including the waits between retries. Unset: only the per-step timeouts above apply.
+    std::optional<std::chrono::milliseconds> attempt_timeout{};
+    std::optional<std::chrono::milliseconds> deadline{};
+
+    // Requests on the wire at once; more wait, in order, for a connection. Idle connections are
+    // reused; one idle longer than idle_timeout is closed instead, when next looked at or, with
+    // close_idle_in_background, by a timer (which keeps the io_context busy while any are idle).
+    std::size_t max_connections = 8;
+    bool close_idle_in_background = false;
+
+    // An HTTP proxy for https:// API URLs, reached with CONNECT, e.g. "http://user:pass@proxy:3128".
+    // Unset: HTTPS_PROXY or https_proxy, unless NO_PROXY/no_proxy lists the API host.
+    std::optional<std::string> proxy{};
+    bool proxy_from_environment = true;
 
     // Checks a CreateScheduleRequest before async_set_load_test_schedule sends it; a failure
     // completes the operation with invalid_argument and nothing is sent. The default checks all
@@ -97,6 +112,9 @@ struct ClientOptions {
         if (ca_file && ca_file->empty()) add("ca_file", "ca_file is set but empty");
         if (connect_timeout.count() <= 0 || io_timeout.count() <= 0) add("timeout", "timeouts must be positive");
         if (max_body_bytes == 0) add("max_body_bytes", "max_body_bytes must be positive");
+        if (max_connections == 0) add("max_connections", "max_connections must be at least 1");
+        if ((attempt_timeout && attempt_timeout->count() <= 0) || (deadline && deadline->count() <= 0))
+            add("timeout", "attempt_timeout and deadline must be positive when set");
         if (retry.initial_delay.count() < 0 || retry.max_delay < retry.initial_delay || !(retry.multiplier >= 1))
             add("retry", "the retry policy needs 0 <= initial_delay <= max_delay and multiplier >= 1");
         return problems.result("invalid client options: ");
@@ -150,6 +168,14 @@ struct ClientOptions {
         if (auto valid = problems.result(""); !valid) return std::unexpected(std::move(valid.error()));
         return options;
     }
+};
+
+// Per-call settings: Client::with(CallOptions) gives a handle, sharing the same connections, whose
+// operations use these instead of the ClientOptions values (unset members keep them).
+struct CallOptions {
+    std::optional<RetryPolicy> retry{};
+    std::optional<std::chrono::milliseconds> attempt_timeout{};
+    std::optional<std::chrono::milliseconds> deadline{};
 };
 
 K6_SCHEDULES_END_NAMESPACE

@@ -13,6 +13,7 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/associator.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
@@ -47,23 +48,67 @@ asio::awaitable<expected<T>> attempt_once(ClientState& state, const RequestSpec&
     }
 }
 
-// The operation: attempts, with the waits the retry policy asks for in between (on a timer that
-// cancellation interrupts). The final error counts every request sent and says why it stopped.
+inline ApiError timed_out(std::string message, unsigned attempts) {
+    ApiError e;
+    e.kind = ErrorKind::timeout;
+    e.ec = make_error_code(errc::timeout);
+    e.message = std::move(message);
+    e.attempts = attempts;
+    return e;
+}
+
+// The operation: attempts, each bounded by the attempt timeout and what is left of the deadline,
+// with the waits the retry policy asks for in between (on a timer that cancellation interrupts).
+// The final error keeps the last answer, counts every attempt, and says why retrying stopped.
 template <class T>
-asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, RequestSpec spec) {
+asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, RequestSpec spec,
+                                           CallSettings settings) {
+    using namespace asio::experimental::awaitable_operators;
+    using clock = std::chrono::steady_clock;
+    // Cancellation is reported as ErrorKind::cancelled, never thrown (Asio's default would throw
+    // from the next co_await once the operation was cancelled).
+    co_await asio::this_coro::throw_if_cancelled(false);
     if (spec.refused) co_return std::unexpected(std::move(*spec.refused));
-    const RetryPolicy& policy = state->options.retry;
+    const RetryPolicy& policy = settings.retry;
+    const auto deadline_at = settings.deadline ? std::optional(clock::now() + *settings.deadline) : std::nullopt;
     unsigned attempts = 0;
+    bool maybe_applied = false;  // an earlier attempt failed after the request may have reached the server
     for (unsigned retries = 0;; ++retries) {
-        auto result = co_await attempt_once<T>(*state, spec);
+        std::optional<std::chrono::milliseconds> limit = settings.attempt_timeout;
+        if (deadline_at) {
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline_at - clock::now());
+            if (!limit || left < *limit) limit = std::max(left, std::chrono::milliseconds(1));
+        }
+        expected<T> result;
+        if (limit) {
+            asio::steady_timer expiry(state->strand, *limit);
+            auto outcome = co_await (attempt_once<T>(*state, spec) || expiry.async_wait(use_tuple));
+            if (outcome.index() == 0)
+                result = std::move(std::get<0>(outcome));
+            else
+                result = std::unexpected(timed_out(
+                    "no answer from " + state->endpoint.host_header + " within " + std::to_string(limit->count()) +
+                        " ms (" + (limit == settings.attempt_timeout ? "attempt_timeout" : "the call's deadline") + ")",
+                    1));
+        } else {
+            result = co_await attempt_once<T>(*state, spec);
+        }
         if (result) co_return result;
+        if constexpr (std::is_void_v<T>) {
+            // Deleting twice ends in 404: after an attempt that may have deleted it, that means done.
+            if (maybe_applied && spec.method == http::verb::delete_ && result.error().status == 404)
+                co_return expected<void>{};
+        }
         ApiError& error = result.error();
+        maybe_applied = maybe_applied || error.kind == ErrorKind::transport || error.kind == ErrorKind::timeout;
         attempts += std::max(error.attempts, 1u);
         error.attempts = attempts;
         const double jitter = policy.jitter ? policy.jitter() : default_jitter();
-        const RetryDecision decision = decide_retry(error, retries, policy, jitter);
+        RetryDecision decision = decide_retry(error, retries, policy, jitter);
+        if (decision.wait && deadline_at && clock::now() + *decision.wait >= *deadline_at)
+            decision = {std::nullopt, "the deadline would pass before another attempt"};
         if (!decision.wait) {
-            if (retries > 0) error.retry_stopped = decision.reason;
+            if (retries > 0 || deadline_at) error.retry_stopped = decision.reason;
             co_return result;
         }
         asio::steady_timer backoff(state->strand, *decision.wait);
@@ -101,7 +146,12 @@ struct CompletionAdapter {
     asio::any_completion_handler<void(Result)> handler;
 
     void operator()(std::exception_ptr exception, Result result) {
-        if (exception) result = Result(std::unexpected(internal_error(exception)));
+        if (exception) {
+            if constexpr (std::is_constructible_v<Result, std::unexpected<ApiError>>)
+                result = Result(std::unexpected(internal_error(exception)));
+            else
+                result = Result{};  // a collection of results (async_for_each): none could be produced
+        }
         std::move(handler)(std::move(result));
     }
 };
@@ -116,18 +166,20 @@ void spawn_on_strand(const asio::strand<asio::any_io_executor>& strand, asio::aw
 }
 
 template <class T>
-void start_operation(std::shared_ptr<ClientState> state, RequestSpec spec, Handler<T> handler) {
+void start_operation(std::shared_ptr<ClientState> state, RequestSpec spec, CallSettings settings, Handler<T> handler) {
     auto strand = state->strand;
-    spawn_on_strand(strand, run_operation<T>(std::move(state), std::move(spec)), std::move(handler));
+    spawn_on_strand(strand, run_operation<T>(std::move(state), std::move(spec), std::move(settings)),
+                    std::move(handler));
 }
 
 template <class T>
 struct Initiation {
     std::shared_ptr<ClientState> state;
+    std::shared_ptr<const CallSettings> settings;
 
     template <class CompletionHandler>
     void operator()(CompletionHandler&& handler, RequestSpec spec) const {
-        start_operation<T>(state, std::move(spec), Handler<T>(std::forward<CompletionHandler>(handler)));
+        start_operation<T>(state, std::move(spec), *settings, Handler<T>(std::forward<CompletionHandler>(handler)));
     }
 };
 

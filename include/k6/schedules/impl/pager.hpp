@@ -40,10 +40,15 @@ struct Prefetch {
 };
 
 struct PagerState {
-    PagerState(std::shared_ptr<ClientState> client_state, PageCursor page_cursor, bool read_ahead_pages)
-        : client(std::move(client_state)), cursor(std::move(page_cursor)), read_ahead(read_ahead_pages) {}
+    PagerState(std::shared_ptr<ClientState> client_state, CallSettings call_settings, PageCursor page_cursor,
+               bool read_ahead_pages)
+        : client(std::move(client_state)),
+          settings(std::move(call_settings)),
+          cursor(std::move(page_cursor)),
+          read_ahead(read_ahead_pages) {}
 
     std::shared_ptr<ClientState> client;
+    CallSettings settings;  // retries, timeouts and deadline for each page
     PageCursor cursor;
     bool read_ahead;
     bool busy = false;            // one operation at a time per pager
@@ -73,7 +78,7 @@ struct PagerState {
             return;
         }
         asio::co_spawn(
-            client->strand, run_operation<SchedulePage>(client, std::move(**request)),
+            client->strand, run_operation<SchedulePage>(client, std::move(**request), settings),
             asio::bind_cancellation_slot(ahead->cancel.slot(), [ahead, strand = client->strand](
                                                                    std::exception_ptr e, expected<SchedulePage> page) {
                 if (e) page = std::unexpected(internal_error(e));
@@ -87,12 +92,13 @@ struct PagerState {
     static asio::awaitable<void> until_ready(const std::shared_ptr<Prefetch>& ahead) {
         return asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
             [ahead](auto handler) {
-                auto slot = asio::get_associated_cancellation_slot(handler);
+                ahead->waiter.emplace(std::move(handler));
+                // The slot of the type-erased handler: wrapping the handler took over its own slot.
+                auto slot = ahead->waiter->get_cancellation_slot();
                 if (slot.is_connected())
                     slot.assign([weak = std::weak_ptr<Prefetch>(ahead)](asio::cancellation_type type) {
                         if (auto p = weak.lock()) p->cancel.emit(type);
                     });
-                ahead->waiter.emplace(std::move(handler));
             },
             asio::use_awaitable);
     }
@@ -109,7 +115,7 @@ struct PagerState {
             auto request = cursor.next_request(client->endpoint);
             if (!request) co_return SchedulePage{};
             if (!*request) co_return std::unexpected(std::move(request->error()));
-            page = co_await run_operation<SchedulePage>(client, std::move(**request));
+            page = co_await run_operation<SchedulePage>(client, std::move(**request), settings);
         }
         if (!page) {
             cursor.on_error();
@@ -121,6 +127,7 @@ struct PagerState {
     }
 
     asio::awaitable<expected<SchedulePage>> next_page() {
+        co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
         if (busy) co_return std::unexpected(in_progress());
         Busy guard(*this);
         items.clear();  // a page read whole leaves nothing for async_next()
@@ -129,6 +136,7 @@ struct PagerState {
     }
 
     asio::awaitable<std::optional<expected<Schedule>>> next() {
+        co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
         if (busy) co_return std::unexpected(in_progress());
         Busy guard(*this);
         while (next_item == items.size()) {
@@ -144,6 +152,7 @@ struct PagerState {
 
     // Collects a whole listing, refusing to hold more than max_items schedules.
     asio::awaitable<expected<std::vector<Schedule>>> collect(std::size_t max_items) {
+        co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
         if (busy) co_return std::unexpected(in_progress());
         Busy guard(*this);
         std::vector<Schedule> all;

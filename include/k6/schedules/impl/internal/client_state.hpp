@@ -5,8 +5,10 @@
 
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/detail/endpoint.hpp>
+#include <k6/schedules/detail/proxy.hpp>
 #include <k6/schedules/impl/internal/connection.hpp>
 #include <k6/schedules/impl/internal/connection_pool.hpp>
+#include <k6/schedules/impl/internal/connection_slots.hpp>
 #include <k6/schedules/impl/internal/request_builder.hpp>
 #include <k6/schedules/impl/internal/response_parser.hpp>
 #include <k6/schedules/options.hpp>
@@ -67,12 +69,30 @@ inline ssl::context make_tls_context(const ClientOptions& options) {
     return context;
 }
 
-struct ClientState {
+// What one call runs with: the client's settings, with a handle's CallOptions applied.
+struct CallSettings {
+    RetryPolicy retry;
+    std::optional<std::chrono::milliseconds> attempt_timeout;
+    std::optional<std::chrono::milliseconds> deadline;
+
+    static CallSettings from(const ClientOptions& options, const CallOptions& overrides = {}) {
+        return {overrides.retry.value_or(options.retry),
+                overrides.attempt_timeout ? overrides.attempt_timeout : options.attempt_timeout,
+                overrides.deadline ? overrides.deadline : options.deadline};
+    }
+};
+
+struct ClientState : std::enable_shared_from_this<ClientState> {
     ClientState(const asio::any_io_executor& executor, ClientOptions client_options)
-        : strand(asio::make_strand(executor)), options(std::move(client_options)) {
+        : strand(asio::make_strand(executor)),
+          options(std::move(client_options)),
+          slots(strand, options.max_connections) {
         if (auto valid = options.validate(); !valid) throw std::invalid_argument(valid.error().message);
         endpoint = *parse_endpoint(options.api_url);
         if (endpoint.tls) tls_context.emplace(make_tls_context(options));
+        auto selected = select_proxy(endpoint, options.proxy, options.proxy_from_environment, getenv_string);
+        if (!selected) throw std::invalid_argument("invalid client options: " + selected.error());
+        proxy = std::move(*selected);
         authorization = "Bearer " + options.token;
         stack_id = std::to_string(options.stack_id);
     }
@@ -81,9 +101,37 @@ struct ClientState {
     ClientOptions options;
     Endpoint endpoint;
     std::optional<ssl::context> tls_context;
+    std::optional<Proxy> proxy;  // connections go through it with CONNECT
+    ConnectionSlots slots;
     ConnectionPool pool;
     std::string authorization;
     std::string stack_id;
+    std::optional<asio::steady_timer> idle_sweep;  // with close_idle_in_background, while connections are idle
+
+    // Returns a kept-alive connection to the pool, and (when asked to) makes sure a timer will
+    // close it once it has been idle for idle_timeout.
+    void keep(std::unique_ptr<Connection> connection) {
+        pool.put(std::move(connection), ConnectionPool::clock::now(), options.max_idle_connections);
+        if (options.close_idle_in_background && !idle_sweep && pool.size() > 0)
+            schedule_sweep(ConnectionPool::clock::now() + options.idle_timeout);
+    }
+
+    void schedule_sweep(ConnectionPool::clock::time_point when) {
+        idle_sweep.emplace(strand, when);
+        // A weak reference: the timer must not keep a client nobody uses alive.
+        idle_sweep->async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+            auto self = weak.lock();
+            if (ec || !self) return;
+            self->idle_sweep.reset();
+            if (auto next = self->pool.close_expired(ConnectionPool::clock::now(), self->options.idle_timeout))
+                self->schedule_sweep(*next);
+        });
+    }
+
+    void close_idle() {
+        pool.clear();
+        idle_sweep.reset();  // cancels the timer
+    }
 };
 
 struct Performed {
@@ -97,6 +145,18 @@ struct Performed {
 // A template only so that translation units that never send a request do not compile it.
 template <class State = ClientState>
 asio::awaitable<expected<Performed>> perform(State& state, const RequestSpec& spec) {
+    // A slot first: at most max_connections requests are on the wire; the rest wait in order.
+    if (!state.slots.try_acquire()) {
+        auto [slot_ec] = co_await state.slots.async_wait(use_tuple);
+        if (slot_ec) {
+            ApiError e;
+            e.kind = ErrorKind::cancelled;
+            e.ec = make_error_code(errc::cancelled);
+            e.message = "cancelled while waiting for a free connection to " + state.endpoint.host_header;
+            co_return std::unexpected(std::move(e));
+        }
+    }
+    const SlotGuard slot(state.slots);
     const auto request = build_http_request(state.endpoint, state.authorization, state.stack_id, spec);
     ssl::context* tls_context = state.tls_context ? &*state.tls_context : nullptr;
     unsigned attempts = 0;
@@ -104,7 +164,7 @@ asio::awaitable<expected<Performed>> perform(State& state, const RequestSpec& sp
         auto connection = state.pool.take(ConnectionPool::clock::now(), state.options.idle_timeout);
         const bool reused = connection != nullptr;
         if (!connection) {
-            auto opened = co_await open_connection(tls_context, state.endpoint, state.options);
+            auto opened = co_await open_connection(tls_context, state.endpoint, state.options, state.proxy);
             if (!opened) {
                 opened.error().attempts = attempts;
                 co_return std::unexpected(std::move(opened.error()));
@@ -126,8 +186,7 @@ asio::awaitable<expected<Performed>> perform(State& state, const RequestSpec& sp
             failure.error.attempts = attempts;
             co_return std::unexpected(std::move(failure.error));
         }
-        if (exchanged->reusable)
-            state.pool.put(std::move(connection), ConnectionPool::clock::now(), state.options.max_idle_connections);
+        if (exchanged->reusable) state.keep(std::move(connection));
         co_return Performed{std::move(exchanged->response), attempts};
     }
 }

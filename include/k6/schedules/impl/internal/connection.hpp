@@ -5,8 +5,10 @@
 
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/detail/endpoint.hpp>
+#include <k6/schedules/detail/proxy.hpp>
 #include <k6/schedules/error.hpp>
 #include <k6/schedules/options.hpp>
+#include <k6/schedules/version.hpp>
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -22,6 +24,7 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -31,6 +34,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
@@ -122,12 +126,13 @@ inline bool was_cancelled(const asio::cancellation_state& state) noexcept {
     return state.cancelled() != asio::cancellation_type::none;
 }
 
-// Resolve, connect and (for https) handshake, each bounded by options.connect_timeout.
+// Resolve, connect, open a tunnel through the proxy (if any), and (for https) handshake, each
+// bounded by options.connect_timeout.
 // A template only so that translation units that never open a connection do not compile it.
 template <class Options = ClientOptions>
 asio::awaitable<expected<std::unique_ptr<Connection>>> open_connection(ssl::context* tls_context,
-                                                                       const Endpoint& endpoint,
-                                                                       const Options& options) {
+                                                                       const Endpoint& endpoint, const Options& options,
+                                                                       const std::optional<Proxy>& proxy = {}) {
     const auto executor = co_await asio::this_coro::executor;
     // Fetched once, up front: GCC 12 mishandles a co_await nested inside a larger expression.
     const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
@@ -143,13 +148,16 @@ asio::awaitable<expected<std::unique_ptr<Connection>>> open_connection(ssl::cont
             *resolve_timed_out = true;
             if (auto r = weak.lock()) r->cancel();
         });
-    const std::string service = std::to_string(endpoint.port);
+    // Through a proxy, the TCP connection goes to the proxy and CONNECT opens the tunnel.
+    const std::string& connect_host = proxy ? proxy->host : endpoint.host;
+    const std::string service = std::to_string(proxy ? proxy->port : endpoint.port);
     auto [resolve_ec, results] =
-        co_await resolver->async_resolve(endpoint.host, service, tcp::resolver::numeric_service, use_tuple);
+        co_await resolver->async_resolve(connect_host, service, tcp::resolver::numeric_service, use_tuple);
     resolve_timer.cancel();
     if (resolve_ec) {
         if (*resolve_timed_out) resolve_ec = beast::error::timeout;
-        co_return std::unexpected(io_error(resolve_ec, "resolving", endpoint, was_cancelled(cancel_state)));
+        co_return std::unexpected(io_error(resolve_ec, proxy ? "resolving the proxy for" : "resolving", endpoint,
+                                           was_cancelled(cancel_state)));
     }
 
     auto connection = std::make_unique<Connection>(executor, tls_context);
@@ -157,9 +165,42 @@ asio::awaitable<expected<std::unique_ptr<Connection>>> open_connection(ssl::cont
     stream.expires_after(options.connect_timeout);
     auto [connect_ec, connected] = co_await stream.async_connect(results, use_tuple);
     if (connect_ec)
-        co_return std::unexpected(io_error(connect_ec, "connecting to", endpoint, was_cancelled(cancel_state)));
+        co_return std::unexpected(io_error(connect_ec, proxy ? "connecting to the proxy for" : "connecting to",
+                                           endpoint, was_cancelled(cancel_state)));
     boost::system::error_code ignored;
     stream.socket().set_option(tcp::no_delay(true), ignored);  // requests are small and latency-bound
+
+    if (proxy) {
+        // CONNECT host:port; the TLS session (and the bearer token) then travel inside the tunnel.
+        const bool ipv6 = endpoint.host.find(':') != std::string::npos;
+        const std::string authority =
+            (ipv6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
+        http::request<http::empty_body> connect{http::verb::connect, authority, 11};
+        connect.set(http::field::host, authority);
+        connect.set(http::field::user_agent, user_agent);
+        if (proxy->authorization) connect.set(http::field::proxy_authorization, *proxy->authorization);
+        stream.expires_after(options.connect_timeout);
+        auto [write_ec, written] = co_await http::async_write(stream, connect, use_tuple);
+        http::response_parser<http::empty_body> answer;
+        answer.skip(true);  // a response to CONNECT has no body, whatever its headers say
+        boost::system::error_code read_ec = write_ec;
+        if (!read_ec) {
+            auto [header_ec, header_bytes] =
+                co_await http::async_read_header(stream, connection->buffer, answer, use_tuple);
+            read_ec = header_ec;
+        }
+        if (read_ec)
+            co_return std::unexpected(io_error(read_ec, "opening a tunnel through " + proxy->display + " to", endpoint,
+                                               was_cancelled(cancel_state)));
+        if (answer.get().result_int() / 100 != 2) {
+            ApiError e;
+            e.kind = ErrorKind::transport;
+            e.ec = make_error_code(errc::unexpected_status);
+            e.message = "the proxy " + proxy->display + " refused to CONNECT to " + describe(endpoint) + ": " +
+                        std::to_string(answer.get().result_int()) + " " + std::string(answer.get().reason());
+            co_return std::unexpected(std::move(e));
+        }
+    }
 
     if (auto* tls = connection->tls()) {
         SSL* ssl_handle = tls->native_handle();

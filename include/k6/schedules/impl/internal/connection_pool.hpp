@@ -5,8 +5,10 @@
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/impl/internal/connection.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <vector>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
@@ -32,6 +34,15 @@ public:
         connection->idle_since = now;
         if (idle_.size() >= max_idle) idle_.erase(idle_.begin());  // the oldest is the likeliest to be stale
         idle_.push_back(std::move(connection));
+    }
+
+    // Closes the connections idle for idle_timeout or longer; returns when the next one will be.
+    std::optional<clock::time_point> close_expired(clock::time_point now, std::chrono::milliseconds idle_timeout) {
+        std::erase_if(idle_, [&](const auto& c) { return now - c->idle_since >= idle_timeout; });
+        if (idle_.empty()) return std::nullopt;
+        auto oldest = idle_.front()->idle_since;
+        for (const auto& c : idle_) oldest = std::min(oldest, c->idle_since);
+        return oldest + idle_timeout;
     }
 
     void clear() noexcept { idle_.clear(); }

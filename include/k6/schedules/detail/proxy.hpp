@@ -1,0 +1,130 @@
+// Which HTTP proxy, if any, carries the connections to the API: ClientOptions::proxy, or the
+// HTTPS_PROXY/https_proxy and NO_PROXY/no_proxy variables every mainstream HTTP client honours.
+// Sans-io: parsing and matching only.
+#ifndef K6_SCHEDULES_DETAIL_PROXY_HPP
+#define K6_SCHEDULES_DETAIL_PROXY_HPP
+
+#include <k6/schedules/detail/config.hpp>
+#include <k6/schedules/detail/endpoint.hpp>
+#include <k6/schedules/detail/text.hpp>
+
+#include <openssl/evp.h>
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <expected>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+struct Proxy {
+    std::string host;
+    std::uint16_t port = 3128;
+    std::string display;                       // "http://proxy:3128", without credentials
+    std::optional<std::string> authorization;  // "Basic ..." for Proxy-Authorization
+};
+
+inline std::string base64(std::string_view data) {
+    std::string out(4 * ((data.size() + 2) / 3), '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+// "http://user:pass@proxy:3128" or "proxy:3128"; only plain-HTTP proxies (CONNECT then carries TLS).
+inline std::expected<Proxy, std::string> parse_proxy(std::string_view text) {
+    std::string url(text);
+    if (url.find("://") == std::string::npos) url = "http://" + url;
+    auto parsed = boost::urls::parse_absolute_uri(url);
+    if (!parsed) return std::unexpected("the proxy is not a URL");
+    if (!iequals(parsed->scheme(), "http")) return std::unexpected("only http:// proxies are supported");
+    auto origin = parse_origin(*parsed);
+    if (!origin && parsed->has_userinfo()) {  // parse_origin refuses credentials; a proxy may have them
+        boost::urls::url copy(*parsed);
+        copy.remove_userinfo();
+        origin = parse_origin(copy);
+    }
+    if (!origin) return std::unexpected(origin.error());
+    Proxy proxy;
+    proxy.host = origin->host;
+    proxy.port = parsed->has_port() ? origin->port : 3128;
+    proxy.display = "http://" + (proxy.host.find(':') != std::string::npos ? "[" + proxy.host + "]" : proxy.host) +
+                    ":" + std::to_string(proxy.port);
+    if (parsed->has_userinfo())
+        proxy.authorization = "Basic " + base64(std::string(parsed->user()) + ":" + std::string(parsed->password()));
+    return proxy;
+}
+
+// NO_PROXY: comma-separated host names, domain suffixes (".example.com" or "example.com" match
+// sub.example.com too) or IP addresses; "*" matches everything. Ports in entries are ignored.
+inline bool no_proxy_matches(std::string_view list, std::string_view host) {
+    std::size_t start = 0;
+    while (start <= list.size()) {
+        const auto comma = std::min(list.find(',', start), list.size());
+        std::string entry = lower(list.substr(start, comma - start));
+        start = comma + 1;
+        entry.erase(0, entry.find_first_not_of(" \t"));
+        entry.erase(entry.find_last_not_of(" \t") + 1);
+        if (entry.empty()) continue;
+        if (entry == "*") return true;
+        if (entry.front() == '[') {  // [::1]:8080
+            entry = entry.substr(1, entry.find(']') - 1);
+        } else if (std::count(entry.begin(), entry.end(), ':') == 1) {
+            entry.erase(entry.find(':'));  // name:port
+        }
+        while (!entry.empty() && entry.front() == '.') entry.erase(0, 1);
+        if (host == entry) return true;
+        if (host.size() > entry.size() && host.ends_with(entry) && host[host.size() - entry.size() - 1] == '.')
+            return true;
+    }
+    return false;
+}
+
+inline bool is_loopback(const std::string& host) {
+    return host == "localhost" || host == "::1" || host.starts_with("127.") || host.ends_with(".localhost");
+}
+
+// The proxy for `endpoint`: the explicit one, else (when allowed) the environment's; never for
+// plain http:// endpoints (local servers). The environment's is not used for a host NO_PROXY
+// lists, nor for loopback hosts (as Go's HTTP client does), so a local emulator is always
+// reached directly.
+inline std::expected<std::optional<Proxy>, std::string> select_proxy(
+    const Endpoint& endpoint, const std::optional<std::string>& explicit_proxy, bool from_environment,
+    const std::function<std::optional<std::string>(std::string_view)>& env) {
+    if (!endpoint.tls) return std::optional<Proxy>{};
+    std::optional<std::string> chosen = explicit_proxy;
+    if (!chosen && from_environment && !is_loopback(endpoint.host)) {
+        chosen = env("HTTPS_PROXY");
+        if (!chosen || chosen->empty()) chosen = env("https_proxy");
+        if (chosen && chosen->empty()) chosen.reset();
+        if (chosen) {
+            auto no_proxy = env("NO_PROXY");
+            if (!no_proxy || no_proxy->empty()) no_proxy = env("no_proxy");
+            if (no_proxy && no_proxy_matches(*no_proxy, endpoint.host)) chosen.reset();
+        }
+    }
+    if (!chosen) return std::optional<Proxy>{};
+    auto proxy = parse_proxy(*chosen);
+    if (!proxy) return std::unexpected("proxy " + quote_url(*chosen) + ": " + proxy.error());
+    return std::optional<Proxy>{std::move(*proxy)};
+}
+
+inline std::optional<std::string> getenv_string(std::string_view name) {
+    const char* value = std::getenv(std::string(name).c_str());
+    if (!value) return std::nullopt;
+    return std::string(value);
+}
+
+}  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_DETAIL_PROXY_HPP

@@ -1,0 +1,337 @@
+// Deadlines, the connection limit, idle connections, cancellation at every stage, and the bulk
+// helper (k6/schedules/impl/client.hpp, impl/internal/connection_slots.hpp, bulk.hpp).
+#include <k6/schedules.hpp>
+
+#include "support/test_server.hpp"
+
+#include <doctest/doctest.h>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+using namespace k6::schedules;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+namespace emu = k6::emulator;
+using k6::test::run;
+using k6::test::TestServer;
+
+namespace {
+
+const char* hourly_schedule =
+    R"({"id": 1, "load_test_id": 2, "starts": "2025-01-01T00:00:00Z", "recurrence_rule": null, "cron": null,
+        "deactivated": false, "next_run": null, "created_by": null})";
+
+emu::Response answer(unsigned status, std::string body = hourly_schedule) {
+    emu::Response r;
+    r.status = status;
+    r.headers = {{"Content-Type", "application/json"}};
+    r.body = std::move(body);
+    return r;
+}
+
+emu::Response unavailable() { return answer(503, R"({"error": {"code": "unavailable", "message": "Later."}})"); }
+
+// Counts requests the server is working on at once.
+struct Gauge {
+    std::atomic<int> now{0}, peak{0};
+    void enter() {
+        const int n = ++now;
+        int p = peak.load();
+        while (n > p && !peak.compare_exchange_weak(p, n)) {
+        }
+    }
+    void leave() { --now; }
+};
+
+// Completes with the operation's result, cancelled with a terminal signal after `after`.
+template <class T, class Initiate>
+std::optional<expected<T>> cancel_after(asio::io_context& io, std::chrono::milliseconds after, Initiate initiate,
+                                        std::chrono::steady_clock::duration& took) {
+    asio::cancellation_signal signal;
+    std::optional<expected<T>> result;
+    initiate(asio::bind_cancellation_slot(signal.slot(), [&](expected<T> r) { result = std::move(r); }));
+    asio::steady_timer timer(io, after);
+    timer.async_wait([&](boost::system::error_code) { signal.emit(asio::cancellation_type::terminal); });
+    const auto start = std::chrono::steady_clock::now();
+    io.restart();
+    io.run_for(10s);
+    took = std::chrono::steady_clock::now() - start;
+    return result;
+}
+
+}  // namespace
+
+TEST_CASE("max_connections: extra operations wait, and go out in the order they were started") {
+    Gauge gauge;
+    std::mutex order_mutex;
+    std::vector<std::string> order;
+    TestServer server([&](const emu::Request& request) {
+        gauge.enter();
+        {
+            std::lock_guard lock(order_mutex);
+            order.push_back(request.target);
+        }
+        std::this_thread::sleep_for(100ms);  // the server thread works on one request at a time...
+        gauge.leave();
+        return answer(200);
+    });
+    asio::io_context io;
+    auto options = server.client_options();
+    options.max_connections = 2;
+    Client client(io, options);
+    std::vector<std::future<expected<Schedule>>> results;
+    for (int i = 1; i <= 6; ++i) results.push_back(client.async_get_schedule(ScheduleId{i}, asio::use_future));
+    io.run_for(10s);
+    for (auto& r : results) CHECK(r.get().has_value());
+    // ...so what bounds the client is what reached the server over how many connections.
+    CHECK(server.server().connections_accepted() == 2);
+    std::vector<std::string> expected_order;
+    for (int i = 1; i <= 6; ++i) expected_order.push_back("/cloud/v6/schedules/" + std::to_string(i));
+    CHECK(order == expected_order);
+}
+
+TEST_CASE("cancelling an operation that waits for a connection takes it out of the queue") {
+    TestServer server([](const emu::Request&) {
+        auto r = answer(200);
+        r.delay = 500ms;
+        return r;
+    });
+    asio::io_context io;
+    auto options = server.client_options();
+    options.max_connections = 1;
+    Client client(io, options);
+    auto first = client.async_get_schedule(ScheduleId{1}, asio::use_future);
+    std::chrono::steady_clock::duration took{};
+    auto second = cancel_after<Schedule>(
+        io, 100ms, [&](auto token) { client.async_get_schedule(ScheduleId{2}, std::move(token)); }, took);
+    REQUIRE(second.has_value());
+    REQUIRE_FALSE(second->has_value());
+    CHECK_MESSAGE(second->error().kind == ErrorKind::cancelled, second->error().to_string());
+    CHECK(second->error().message.find("waiting for a free connection") != std::string::npos);
+    CHECK(first.get().has_value());
+    CHECK(server.requests().size() == 1);  // the cancelled one never went out
+    CHECK(run(io, client.async_get_schedule(ScheduleId{3})).has_value());
+}
+
+TEST_CASE("cancellation in the middle of connecting: a server that never answers the TLS handshake") {
+    asio::io_context server_io;
+    asio::ip::tcp::acceptor acceptor(server_io, {asio::ip::make_address("127.0.0.1"), 0});
+    asio::ip::tcp::socket silent(server_io);  // accepts, then says nothing
+    acceptor.async_accept(silent, [](boost::system::error_code) {});
+    std::thread server_thread([&] { server_io.run_for(5s); });
+    asio::io_context io;
+    ClientOptions options;
+    options.api_url = "https://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
+    options.token = k6::test::test_token;
+    options.stack_id = 1;
+    options.proxy_from_environment = false;
+    Client client(io, options);
+    std::chrono::steady_clock::duration took{};
+    auto result = cancel_after<Schedule>(
+        io, 200ms, [&](auto token) { client.async_get_schedule(ScheduleId{1}, std::move(token)); }, took);
+    REQUIRE(result.has_value());
+    REQUIRE_FALSE(result->has_value());
+    CHECK(result->error().kind == ErrorKind::cancelled);
+    CHECK(result->error().message.find("TLS handshake") != std::string::npos);
+    CHECK(took < 3s);
+    server_io.stop();
+    server_thread.join();
+}
+
+TEST_CASE("deadline: it bounds the waits between retries too") {
+    TestServer server([](const emu::Request&) { return unavailable(); });
+    asio::io_context io;
+    auto options = server.client_options();
+    options.retry.max_retries = 5;
+    options.retry.initial_delay = 10s;
+    options.retry.max_delay = 10s;
+    options.retry.jitter = [] { return 1.0; };
+    options.deadline = 500ms;
+    Client client(io, options);
+    const auto start = std::chrono::steady_clock::now();
+    auto result = run(io, client.async_get_schedule(ScheduleId{1}));
+    CHECK(std::chrono::steady_clock::now() - start < 3s);
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error().status == 503);  // the last answer is kept
+    CHECK(result.error().message == "Later.");
+    CHECK(result.error().attempts == 1);
+    CHECK(result.error().retry_stopped == "the deadline would pass before another attempt");
+}
+
+TEST_CASE("deadline: it cuts a stalled attempt short") {
+    TestServer server([](const emu::Request&) {
+        auto r = answer(200);
+        r.delay = 10s;
+        return r;
+    });
+    asio::io_context io;
+    auto options = server.client_options();
+    options.deadline = 400ms;
+    Client client(io, options);
+    const auto start = std::chrono::steady_clock::now();
+    auto result = run(io, client.async_get_schedule(ScheduleId{1}));
+    CHECK(std::chrono::steady_clock::now() - start < 3s);
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error().kind == ErrorKind::timeout);
+    CHECK(result.error().message.find("the call's deadline") != std::string::npos);
+}
+
+TEST_CASE("attempt_timeout: a stalled attempt is abandoned and the next one answers") {
+    std::atomic<int> calls{0};
+    TestServer server([&calls](const emu::Request&) {
+        auto r = answer(200);
+        if (++calls == 1) r.delay = 10s;
+        return r;
+    });
+    asio::io_context io;
+    auto options = server.client_options();
+    options.attempt_timeout = 300ms;
+    options.retry.max_retries = 2;
+    options.retry.jitter = [] { return 0.0; };
+    Client client(io, options);
+    const auto start = std::chrono::steady_clock::now();
+    auto result = run(io, client.async_get_schedule(ScheduleId{1}));
+    CHECK(std::chrono::steady_clock::now() - start < 3s);
+    CHECK_MESSAGE(result.has_value(), (result ? "" : result.error().to_string()));
+    CHECK(server.requests().size() == 2);
+}
+
+TEST_CASE("Client::with overrides retries, timeouts and deadline for one handle") {
+    TestServer server([](const emu::Request&) { return unavailable(); });
+    asio::io_context io;
+    auto options = server.client_options();
+    options.retry.max_retries = 2;
+    options.retry.jitter = [] { return 0.0; };
+    Client client(io, options);
+    CHECK(run(io, client.async_get_schedule(ScheduleId{1})).error().attempts == 3);
+    auto once = client.with({.retry = RetryPolicy{.max_retries = 0}});
+    CHECK(run(io, once.async_get_schedule(ScheduleId{1})).error().attempts == 1);
+    auto pages = once.list_schedules();
+    CHECK(run(io, pages.async_next_page()).error().attempts == 1);  // pagers inherit the handle's settings
+    CHECK(run(io, client.async_get_schedule(ScheduleId{1})).error().attempts == 3);  // the original is unchanged
+}
+
+TEST_CASE("a delete whose first attempt may have gone through: a 404 on the retry means done") {
+    std::atomic<int> calls{0};
+    TestServer server([&calls](const emu::Request&) {
+        if (++calls == 1) {  // deleted, but the answer is lost
+            emu::Response reset;
+            reset.reset_before_response = true;
+            return reset;
+        }
+        return answer(404, R"({"error": {"code": "not_found", "message": "Schedule not found."}})");
+    });
+    asio::io_context io;
+    auto options = server.client_options();
+    options.retry.max_retries = 2;
+    options.retry.jitter = [] { return 0.0; };
+    Client client(io, options);
+    CHECK(run(io, client.async_delete_schedule(ScheduleId{1})).has_value());
+    // Without an ambiguous attempt before it, a 404 is an error as usual.
+    auto plain = run(io, client.async_delete_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(plain.has_value());
+    CHECK(plain.error().status == 404);
+}
+
+TEST_CASE("idle connections: closed by a timer with close_idle_in_background, else left for the next use") {
+    TestServer server(TestServer::ok_json(hourly_schedule));
+    {
+        asio::io_context io;
+        auto options = server.client_options();
+        options.close_idle_in_background = true;
+        options.idle_timeout = 200ms;
+        Client client(io, options);
+        REQUIRE(run(io, client.async_get_schedule(ScheduleId{1})).has_value());
+        const auto start = std::chrono::steady_clock::now();
+        io.restart();
+        io.run_for(5s);  // returns once the timer has closed the idle connection
+        CHECK(std::chrono::steady_clock::now() - start < 2s);
+        std::this_thread::sleep_for(100ms);
+        CHECK(server.server().open_connections() == 0);
+    }
+    {
+        asio::io_context io;
+        Client client(io, server.client_options());
+        REQUIRE(run(io, client.async_get_schedule(ScheduleId{1})).has_value());
+        const auto start = std::chrono::steady_clock::now();
+        io.restart();
+        io.run_for(5s);  // nothing pending: returns at once, the connection stays open for reuse
+        CHECK(std::chrono::steady_clock::now() - start < 1s);
+        CHECK(server.server().open_connections() == 1);
+        client.close_idle_connections();
+        io.restart();
+        io.run_for(1s);
+        std::this_thread::sleep_for(100ms);
+        CHECK(server.server().open_connections() == 0);
+    }
+}
+
+TEST_CASE("async_for_each: one result per id, in order, with a bounded number in flight") {
+    Gauge gauge;
+    TestServer server([&gauge](const emu::Request& request) {
+        gauge.enter();
+        gauge.leave();
+        if (request.target.ends_with("/13/deactivate"))
+            return answer(404, R"({"error": {"code": "not_found", "message": "Schedule not found."}})");
+        emu::Response r;
+        r.status = 204;
+        r.delay = 5ms;
+        return r;
+    });
+    asio::io_context io;
+    auto options = server.client_options();
+    Client client(io, options);
+    std::vector<ScheduleId> ids;
+    for (int i = 1; i <= 200; ++i) ids.emplace_back(i);
+    auto results = run(
+        io, async_for_each(client, ids, 8, [](Client& c, ScheduleId id) { return c.async_deactivate_schedule(id); }));
+    REQUIRE(results.size() == 200);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        CAPTURE(i);
+        CHECK(results[i].has_value() == (ids[i].value != 13));
+    }
+    CHECK(results[12].error().status == 404);
+    CHECK(server.requests().size() == 200);
+    CHECK(server.server().connections_accepted() <= 8);
+
+    auto none = run(io, async_for_each(client, std::vector<ScheduleId>{}, 8,
+                                       [](Client& c, ScheduleId id) { return c.async_get_schedule(id); }));
+    CHECK(none.empty());
+}
+
+TEST_CASE("async_for_each: cancelled, it stops starting new operations and reports the ones in flight") {
+    TestServer server([](const emu::Request&) {
+        emu::Response r;
+        r.status = 204;
+        r.delay = 300ms;
+        return r;
+    });
+    asio::io_context io;
+    Client client(io, server.client_options());
+    std::vector<ScheduleId> ids;
+    for (int i = 1; i <= 50; ++i) ids.emplace_back(i);
+    asio::cancellation_signal signal;
+    std::optional<std::vector<expected<void>>> results;
+    async_for_each(
+        client, ids, 4, [](Client& c, ScheduleId id) { return c.async_activate_schedule(id); },
+        asio::bind_cancellation_slot(signal.slot(), [&](std::vector<expected<void>> r) { results = std::move(r); }));
+    asio::steady_timer timer(io, 100ms);
+    timer.async_wait([&](boost::system::error_code) { signal.emit(asio::cancellation_type::terminal); });
+    const auto start = std::chrono::steady_clock::now();
+    io.run_for(10s);
+    REQUIRE(results.has_value());
+    CHECK(std::chrono::steady_clock::now() - start < 3s);
+    REQUIRE(results->size() == 50);
+    const auto cancelled = std::count_if(results->begin(), results->end(), [](const expected<void>& r) {
+        return !r && r.error().kind == ErrorKind::cancelled;
+    });
+    CHECK(cancelled == 4);  // the four in flight; the rest never started
+    CHECK(server.requests().size() <= 4);
+}
