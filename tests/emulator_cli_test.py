@@ -90,7 +90,9 @@ help_run = subprocess.run([EMULATOR, "--help"], capture_output=True, text=True)
 check(help_run.returncode == 0 and "--latency-ms" in help_run.stdout, "--help prints usage, exit 0")
 for flags, says in [(["--bogus"], "unknown option --bogus"), (["--port", "70000"], "--port"),
                     (["--error-rate", "2"], "--error-rate"), (["--now", "yesterday"], "--now"),
-                    (["--load-tests", "5-1"], "--load-tests")]:
+                    (["--load-tests", "5-1"], "--load-tests"), (["--error-burst", "0"], "--error-burst"),
+                    (["--retry-after", "+soon"], "--retry-after"), (["--stall-rate", "-1"], "--stall-rate"),
+                    (["--stall-ms", "x"], "--stall-ms"), (["--drop-rate", "1.5"], "--drop-rate")]:
     bad = subprocess.run([EMULATOR, "--token", TOKEN, *flags], capture_output=True, text=True)
     check(bad.returncode == 2 and says in bad.stderr, f"{' '.join(flags)}: exit 2, names the problem")
 no_token = subprocess.run([EMULATOR], capture_output=True, text=True, env={"PATH": os.environ.get("PATH", "")})

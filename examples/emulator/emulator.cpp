@@ -138,6 +138,11 @@ Response Emulator::handle(const Request& request) {
     return response;
 }
 
+FaultCounts Emulator::fault_counts() {
+    std::lock_guard lock(mutex_);
+    return faults_.counts();
+}
+
 Response Emulator::route(const Request& request) {
     if (request.header("Authorization") != "Bearer " + options_.token)
         return error_response(401, "unauthenticated", "Invalid token or authentication scheme.");

@@ -42,6 +42,9 @@ public:
     // Thread-safe; called on the server thread.
     Response handle(const Request& request);
 
+    // What fault injection has done so far (thread-safe).
+    FaultCounts fault_counts();
+
 private:
     struct Stored {
         schedules::ScheduleId id;

@@ -43,9 +43,15 @@ Serves the k6 Schedules REST API from memory on 127.0.0.1.
 Fault injection (off by default; decisions are seeded, so runs repeat):
   --latency-ms N      wait N ms before every answer
   --error-rate P      answer this fraction of requests 500 or 503 (not applied)
+  --error-burst N     each such error starts a burst: N - 1 more requests get 503 (default 1)
   --throttle-rate P   answer this fraction 429 with Retry-After (not applied)
-  --retry-after V     the Retry-After value: seconds or an HTTP-date (default 1)
+  --retry-after V     the Retry-After value: seconds, an HTTP-date, or +N for the
+                      HTTP-date N seconds after each answer (default 1)
   --reset-rate P      apply this fraction, then reset the connection mid-answer
+  --stall-rate P      apply this fraction, then hold the answer back (--stall-ms)
+  --stall-ms N        how long a stalled answer is held back (default 30000)
+  --drop-rate P       answer this fraction with keep-alive, then close the
+                      connection without notice
   --close             send "Connection: close" with every answer
   --seed N            seed of the fault decisions (default 1)
 
@@ -125,8 +131,18 @@ int main(int argc, char** argv) {
             options.faults.error_rate = rate(arg, value());
         } else if (arg == "--throttle-rate") {
             options.faults.throttle_rate = rate(arg, value());
+        } else if (arg == "--error-burst") {
+            options.faults.error_burst = static_cast<unsigned>(number(arg, value(), 1, 1'000'000));
         } else if (arg == "--retry-after") {
             options.faults.retry_after = value();
+            if (options.faults.retry_after.starts_with('+'))
+                number(arg, options.faults.retry_after.substr(1), 0, 86'400);  // +N: N is checked here
+        } else if (arg == "--stall-rate") {
+            options.faults.stall_rate = rate(arg, value());
+        } else if (arg == "--stall-ms") {
+            options.faults.stall = std::chrono::milliseconds(number(arg, value(), 0, 3'600'000));
+        } else if (arg == "--drop-rate") {
+            options.faults.drop_rate = rate(arg, value());
         } else if (arg == "--reset-rate") {
             options.faults.reset_rate = rate(arg, value());
         } else if (arg == "--close") {
@@ -174,6 +190,7 @@ int main(int argc, char** argv) {
         sigaddset(&stop_signals, SIGTERM);
         pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+        const bool faulty = options.faults.any();
         emu::Emulator emulator(std::move(options));
         emu::HttpServer server(server_options,
                                [&emulator](const emu::Request& request) { return emulator.handle(request); });
@@ -184,7 +201,9 @@ int main(int argc, char** argv) {
         int signal = 0;
         sigwait(&stop_signals, &signal);
         server.stop();  // finishes the requests in flight
-        std::cerr << "k6-schedules-emulator: stopped (" << (signal == SIGINT ? "SIGINT" : "SIGTERM") << ")\n";
+        std::cerr << "k6-schedules-emulator: stopped (" << (signal == SIGINT ? "SIGINT" : "SIGTERM") << ")";
+        if (faulty) std::cerr << "; " << emulator.fault_counts().to_string();
+        std::cerr << "\n";
     } catch (const std::exception& e) {
         std::cerr << "k6-schedules-emulator: " << e.what() << "\n";
         return 1;

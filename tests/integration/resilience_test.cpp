@@ -240,6 +240,30 @@ TEST_CASE("a delete whose first attempt may have gone through: a 404 on the retr
     CHECK(plain.error().status == 404);
 }
 
+TEST_CASE("a delete re-sent after its kept-alive connection died unanswered: the 404 means done too") {
+    // On a reused connection, "died before answering" is how a stale keep-alive connection looks,
+    // so the client sends again at once without counting a retry; the server may have deleted it.
+    std::atomic<int> calls{0};
+    TestServer server([&calls](const emu::Request& request) {
+        ++calls;
+        if (request.method == "GET") return answer(200, hourly_schedule);
+        if (calls == 2) {  // the delete, applied, then the connection is reset without an answer
+            emu::Response reset;
+            reset.reset_before_response = true;
+            return reset;
+        }
+        return answer(404, R"({"error": {"code": "not_found", "message": "Schedule not found."}})");
+    });
+    asio::io_context io;
+    Client client(io, server.client_options());  // no retries at all
+    REQUIRE(run(io, client.async_get_schedule(ScheduleId{1})).has_value());  // leaves a kept-alive connection
+    CHECK(run(io, client.async_delete_schedule(ScheduleId{1})).has_value());
+    CHECK(calls == 3);
+    auto plain = run(io, client.async_delete_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(plain.has_value());
+    CHECK(plain.error().status == 404);
+}
+
 TEST_CASE("idle connections: closed by a timer with close_idle_in_background, else left for the next use") {
     TestServer server(TestServer::ok_json(hourly_schedule));
     {

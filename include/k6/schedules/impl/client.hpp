@@ -27,11 +27,13 @@ namespace detail {
 template <class T>
 using Handler = asio::any_completion_handler<void(expected<T>)>;
 
-// One attempt: send, and read the answer as T or as the ApiError it means.
+// One attempt: send, and read the answer as T or as the ApiError it means. maybe_applied is set
+// when the request was sent twice on the way (see Performed::resent).
 template <class T>
-asio::awaitable<expected<T>> attempt_once(ClientState& state, const RequestSpec& spec) {
+asio::awaitable<expected<T>> attempt_once(ClientState& state, const RequestSpec& spec, bool& maybe_applied) {
     auto performed = co_await perform(state, spec);
     if (!performed) co_return std::unexpected(std::move(performed.error()));
+    if (performed->resent) maybe_applied = true;
     const auto& response = performed->response;
     const unsigned status = response.result_int();
     if (status < 200 || status > 299) {
@@ -82,7 +84,7 @@ asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, R
         expected<T> result;
         if (limit) {
             asio::steady_timer expiry(state->strand, *limit);
-            auto outcome = co_await (attempt_once<T>(*state, spec) || expiry.async_wait(use_tuple));
+            auto outcome = co_await (attempt_once<T>(*state, spec, maybe_applied) || expiry.async_wait(use_tuple));
             if (outcome.index() == 0)
                 result = std::move(std::get<0>(outcome));
             else
@@ -91,7 +93,7 @@ asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, R
                         " ms (" + (limit == settings.attempt_timeout ? "attempt_timeout" : "the call's deadline") + ")",
                     1));
         } else {
-            result = co_await attempt_once<T>(*state, spec);
+            result = co_await attempt_once<T>(*state, spec, maybe_applied);
         }
         if (result) co_return result;
         if constexpr (std::is_void_v<T>) {

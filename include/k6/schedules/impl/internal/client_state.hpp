@@ -137,6 +137,10 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
 struct Performed {
     HttpResponse response;
     unsigned attempts = 0;
+    // The request went again after a kept-alive connection failed without an answer. A server that
+    // died after handling it looks the same as one that had closed the connection, so the first
+    // copy may have been applied.
+    bool resent = false;
 };
 
 // Sends one request to the API and returns its response, whatever the status. A kept-alive
@@ -187,7 +191,7 @@ asio::awaitable<expected<Performed>> perform(State& state, const RequestSpec& sp
             co_return std::unexpected(std::move(failure.error));
         }
         if (exchanged->reusable) state.keep(std::move(connection));
-        co_return Performed{std::move(exchanged->response), attempts};
+        co_return Performed{std::move(exchanged->response), attempts, attempts > 1};
     }
 }
 

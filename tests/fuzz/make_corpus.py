@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Writes the fuzzers' seed corpora into OUT_DIR/<target>/, one file per seed.
+
+Usage: make_corpus.py OUT_DIR [SPEC_EXAMPLES_JSON]
+
+fuzz_json_decode: every example of tests/data/spec_examples.json (schedules, list pages, requests, and
+error bodies if the file ever has them), serialised compactly and prefixed with the byte that selects
+the model in fuzz_json_decode.cpp; the spec has no error examples, so error bodies are written here
+following its ErrorApiModel schema. The other targets get the spec's date-times and @nextLink plus a
+few hand-written values. Existing files are overwritten; files libFuzzer added are left alone.
+"""
+import json
+import pathlib
+import sys
+
+# data[0] % 4 in fuzz_json_decode.cpp
+SCHEDULE, PAGE, ERROR, REQUEST = 0, 1, 2, 3
+
+ERROR_BODIES = [
+    {"code": "not_found", "message": "Load test not found."},
+    {"code": "error", "message": "Validation error.", "target": None, "details": None},
+    {"code": "error", "message": "Validation error.", "target": "starts",
+     "details": [{"code": "invalid", "message": "Must be in the future.", "target": "starts"},
+                 {"code": "invalid", "message": "Unknown time zone."}]},
+]
+
+EXTRA_TIMESTAMPS = [
+    "2024-07-16T10:46:04+02:00", "2024-07-16t08:46:04.021z", "2024-07-16T08:46:04.123456789-05:30",
+    "2016-12-31T23:59:60Z", "0000-01-01T00:00:00+23:59", "9999-12-31T23:59:59.999-23:59", "2024-02-29T00:00:00Z",
+]
+
+RETRY_AFTER = [
+    "120", "0", "  7\t", "99999999999999999999", "Sun, 06 Nov 1994 08:49:37 GMT", "Wed, 17 Jul 2024 08:46:04 GMT",
+    "Thu, 31 Dec 9999 23:59:60 GMT",
+]
+
+
+def examples_of(node, key):
+    return list(node.get(key, {}).values())
+
+
+def collect(node, names, out):
+    """Every string value of a member called one of `names`, anywhere in `node`."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in names and isinstance(value, str):
+                out.append(value)
+            collect(value, names, out)
+    elif isinstance(node, list):
+        for value in node:
+            collect(value, names, out)
+    return out
+
+
+def main():
+    out_dir = pathlib.Path(sys.argv[1])
+    spec_path = pathlib.Path(sys.argv[2] if len(sys.argv) > 2 else
+                             pathlib.Path(__file__).resolve().parents[1] / "data" / "spec_examples.json")
+    spec = json.loads(spec_path.read_text())
+    seeds = {"json": [], "rfc3339": [], "next_link": [], "retry_after": []}
+
+    def add_json(selector, value):
+        seeds["json"].append(bytes([selector]) + json.dumps(value, separators=(",", ":")).encode())
+
+    for schedule in examples_of(spec, "schedule"):
+        add_json(SCHEDULE, schedule)
+    for page in examples_of(spec, "list"):
+        add_json(PAGE, page)
+    for body in examples_of(spec, "error") + ERROR_BODIES:
+        add_json(ERROR, body.get("error", body))
+    for request in examples_of(spec, "request"):
+        add_json(REQUEST, request)
+    # A last page: every schedule example, no @nextLink.
+    add_json(PAGE, {"value": examples_of(spec, "schedule"), "@count": len(examples_of(spec, "schedule"))})
+
+    timestamps = collect(spec, {"starts", "next_run", "until"}, [])
+    seeds["rfc3339"] = [t.encode() for t in dict.fromkeys(timestamps + EXTRA_TIMESTAMPS)]
+
+    links = collect(spec, {"@nextLink"}, [])
+    links += [
+        "/cloud/v6/schedules?$skip=70&$top=20",      # relative, absolute path
+        "schedules?$skip=50&$top=20",                  # relative path
+        "https://evil.example.com/cloud/v6/schedules?$skip=50",  # another host: refused
+        "//api.k6.io/cloud/v6/schedules?$skip=50",     # network-path reference
+        "HTTPS://API.K6.IO:443/cloud/v6/schedules?$skip=50#x",
+        "http://user:secret@proxy.internal:3128",       # also a proxy URL, with credentials
+        "proxy.internal:8080",
+        ".example.com, localhost,[::1]:8080,*",         # a NO_PROXY list
+    ]
+    seeds["next_link"] = [link.encode() for link in dict.fromkeys(links)]
+    seeds["retry_after"] = [value.encode() for value in RETRY_AFTER]
+
+    for target, values in seeds.items():
+        directory = out_dir / target
+        directory.mkdir(parents=True, exist_ok=True)
+        for i, value in enumerate(values):
+            (directory / f"seed-{i:02d}").write_bytes(value)
+        print(f"make_corpus: {len(values)} seeds in {directory}")
+
+
+if __name__ == "__main__":
+    main()
