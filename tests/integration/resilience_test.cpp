@@ -145,6 +145,71 @@ TEST_CASE("cancellation in the middle of connecting: a server that never answers
     server_thread.join();
 }
 
+TEST_CASE("every operation, and the pager, can be cancelled mid-request; the client stays usable") {
+    std::atomic<bool> stall{true};
+    TestServer server([&stall](const emu::Request& request) {
+        emu::Response r = request.method == "GET" && request.target.find("/schedules?") != std::string::npos
+                              ? answer(200, R"({"value": []})")
+                          : request.method == "POST" && request.target.ends_with("activate") ? answer(204, "")
+                          : request.method == "DELETE"                                       ? answer(204, "")
+                                                                                             : answer(200);
+        if (stall) r.delay = 10s;  // the request has arrived; the answer does not come
+        return r;
+    });
+    asio::io_context io;
+    Client client(io, server.client_options());
+    const CreateScheduleRequest daily{
+        parse_rfc3339("2030-01-01T00:00:00Z").value(), RecurrenceRule{Frequency::daily, 1, {}, {}, {}}, {}};
+    std::size_t requests_seen = 0;
+    auto check_cancelled = [&](const char* name, const auto& result, std::chrono::steady_clock::duration took) {
+        CAPTURE(name);
+        REQUIRE(result.has_value());
+        REQUIRE_FALSE(result->has_value());
+        CHECK(result->error().kind == ErrorKind::cancelled);
+        CHECK(took < 5s);
+        CHECK(server.requests().size() == ++requests_seen);  // it was cancelled after the request went out
+    };
+    std::chrono::steady_clock::duration took{};
+    const auto after = 300ms;
+    check_cancelled("get_load_test_schedule",
+                    cancel_after<Schedule>(
+                        io, after, [&](auto h) { client.async_get_load_test_schedule(LoadTestId{1}, h); }, took),
+                    took);
+    check_cancelled("set_load_test_schedule",
+                    cancel_after<Schedule>(
+                        io, after, [&](auto h) { client.async_set_load_test_schedule(LoadTestId{1}, daily, h); }, took),
+                    took);
+    check_cancelled("list_schedules",
+                    cancel_after<SchedulePage>(
+                        io, after, [&](auto h) { client.async_list_schedules({}, h); }, took),
+                    took);
+    check_cancelled("get_schedule",
+                    cancel_after<Schedule>(
+                        io, after, [&](auto h) { client.async_get_schedule(ScheduleId{1}, h); }, took),
+                    took);
+    check_cancelled("delete_schedule",
+                    cancel_after<void>(
+                        io, after, [&](auto h) { client.async_delete_schedule(ScheduleId{1}, h); }, took),
+                    took);
+    check_cancelled("activate_schedule",
+                    cancel_after<void>(
+                        io, after, [&](auto h) { client.async_activate_schedule(ScheduleId{1}, h); }, took),
+                    took);
+    check_cancelled("deactivate_schedule",
+                    cancel_after<void>(
+                        io, after, [&](auto h) { client.async_deactivate_schedule(ScheduleId{1}, h); }, took),
+                    took);
+    Pager pager = client.list_schedules();
+    check_cancelled("Pager::async_next_page",
+                    cancel_after<SchedulePage>(
+                        io, after, [&](auto h) { pager.async_next_page(h); }, took),
+                    took);
+
+    stall = false;
+    auto next = run(io, client.async_get_schedule(ScheduleId{2}));
+    CHECK_MESSAGE(next.has_value(), next.error().to_string());
+}
+
 TEST_CASE("deadline: it bounds the waits between retries too") {
     TestServer server([](const emu::Request&) { return unavailable(); });
     asio::io_context io;
@@ -255,7 +320,7 @@ TEST_CASE("a delete re-sent after its kept-alive connection died unanswered: the
         return answer(404, R"({"error": {"code": "not_found", "message": "Schedule not found."}})");
     });
     asio::io_context io;
-    Client client(io, server.client_options());  // no retries at all
+    Client client(io, server.client_options());                              // no retries at all
     REQUIRE(run(io, client.async_get_schedule(ScheduleId{1})).has_value());  // leaves a kept-alive connection
     CHECK(run(io, client.async_delete_schedule(ScheduleId{1})).has_value());
     CHECK(calls == 3);
