@@ -158,6 +158,10 @@ TEST_CASE("Retry-After: delta-seconds and HTTP-date, junk ignored") {
     CHECK(internal::parse_retry_after("99999999999999999999", now) == hours{24});
     CHECK(internal::parse_retry_after("Tue, 16 Jul 2024 08:00:30 GMT", now) == seconds{30});
     CHECK(internal::parse_retry_after("Tue, 16 Jul 2024 07:00:00 GMT", now) == seconds{0});
+    // Far dates (the system clock counts nanoseconds, and overflows after 2262 and before 1677).
+    CHECK(internal::parse_retry_after("Fri, 01 Jan 2300 00:00:00 GMT", now) == hours{24});
+    CHECK(internal::parse_retry_after("Thu, 31 Dec 9999 23:59:60 GMT", now) == hours{24});
+    CHECK(internal::parse_retry_after("Mon, 01 Jan 1600 00:00:00 GMT", now) == seconds{0});
     for (const char* junk : {"", "soon", "-5", "1.5", "12s", "Tue, 16 Jul 2024 08:00:30 UTC",
                              "Tue, 32 Jul 2024 08:00:30 GMT", "Tue, 16 Foo 2024 08:00:30 GMT"}) {
         CAPTURE(junk);

@@ -56,7 +56,9 @@ inline std::optional<std::chrono::seconds> parse_retry_after(std::string_view va
     const year_month_day date{year{year_number}, std::chrono::month{month}, day{static_cast<unsigned>(day_number)}};
     if (!date.ok()) return std::nullopt;
     const auto at = sys_days{date} + hours{hour} + minutes{minute} + seconds{second};
-    const auto wait = ceil<seconds>(at - now);
+    // In whole seconds: `at - now` would convert `at` to the clock's nanoseconds, which overflows
+    // for dates after 2262 (found by tests/fuzz). `at` is whole seconds, so this is ceil(at - now).
+    const seconds wait = at - floor<seconds>(now);
     if (wait <= seconds{0}) return seconds{0};
     return std::min(wait, cap);
 }
