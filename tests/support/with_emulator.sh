@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # with_emulator.sh EMULATOR [EMULATOR FLAGS...] -- COMMAND [ARGS...]
 # Starts the emulator on a free port over HTTPS, points K6_CLOUD_* at it, runs COMMAND, stops the
-# emulator (SIGTERM) and exits with COMMAND's status. For ctest cases that run programs end to end.
+# emulator (SIGTERM) and exits with COMMAND's status, or fails when the emulator did not exit cleanly
+# (a crash, or a sanitizer's report at exit). For ctest cases that run programs end to end.
 # With K6_EMULATOR_SEED_DATA=FILE, the emulator starts from a copy of that data file.
 set -euo pipefail
 emulator=$1
@@ -24,4 +25,14 @@ read -r started <"$work/out" || { cat "$work/err" >&2; exit 1; }
 K6_CLOUD_API_URL=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["url"])' "$started")
 K6_CLOUD_CA_FILE=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["ca_file"])' "$started")
 export K6_CLOUD_API_URL K6_CLOUD_CA_FILE
-"$@"
+status=0
+"$@" || status=$?
+emulator_status=0
+kill -TERM $pid 2>/dev/null || true
+wait $pid || emulator_status=$?
+if ((emulator_status != 0)); then
+  echo "with_emulator: the emulator exited with status $emulator_status; its stderr:" >&2
+  cat "$work/err" >&2
+  ((status != 0)) || status=1
+fi
+exit $status
