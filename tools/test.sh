@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build}
 jobs=${JOBS:-$(nproc)}
 
-cmake -S . -B "$build_dir" -G Ninja
+# K6_CMAKE_ARGS: extra configure options, e.g. CI's sanitizer build skips what it need not repeat.
+# shellcheck disable=SC2086
+cmake -S . -B "$build_dir" -G Ninja ${K6_CMAKE_ARGS:-}
 cmake --build "$build_dir" --parallel "$jobs"
 ctest --test-dir "$build_dir" --output-on-failure --parallel "$jobs" --timeout 300

@@ -94,6 +94,10 @@ TEST_CASE("max_connections: extra operations wait, and go out in the order they 
     CHECK(server.server().connections_accepted() == 2);
     std::vector<std::string> expected_order;
     for (int i = 1; i <= 6; ++i) expected_order.push_back("/cloud/v6/schedules/" + std::to_string(i));
+    // The first two race each other through their own TLS handshakes; the four that waited go out
+    // in the order they were started, each as a connection comes free.
+    REQUIRE(order.size() == 6);
+    std::sort(order.begin(), order.begin() + 2);
     CHECK(order == expected_order);
 }
 
