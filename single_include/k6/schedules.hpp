@@ -3527,6 +3527,9 @@ boost::asio::awaitable<std::vector<Result>> bulk_run(std::shared_ptr<State> stat
     if (state->running > 0) {
         // This operation was cancelled: start nothing new, cancel what is in flight, wait for it.
         co_await asio::this_coro::reset_cancellation_state();
+        // Ids never started say so: a default-constructed expected would read as a success.
+        for (std::size_t i = state->next; i < state->ids.size(); ++i)
+            state->results[i] = fail(ErrorKind::cancelled, errc::cancelled, "cancelled before it was started");
         state->next = state->ids.size();
         for (auto& cancel : state->cancels) cancel->emit(asio::cancellation_type::terminal);
         while (state->running > 0) {
@@ -3545,8 +3548,8 @@ boost::asio::awaitable<std::vector<Result>> bulk_run(std::shared_ptr<State> stat
 // the order of `ids`. `operation` returns a deferred operation of the client, e.g.
 //   async_for_each(client, ids, 8, [](Client& c, ScheduleId id) { return c.async_deactivate_schedule(id); })
 // Every result is the operation's own (retries included); the client's max_connections also
-// bounds what is on the wire. Cancelling it cancels the operations in flight (their results then
-// say cancelled) and starts no more (theirs stay default-constructed).
+// bounds what is on the wire. Cancelling it cancels the operations in flight and starts no more:
+// the results of both say ErrorKind::cancelled.
 template <class Id, class Operation, class CompletionToken = boost::asio::deferred_t>
 auto async_for_each(const Client& client, std::vector<Id> ids, std::size_t max_in_flight, Operation operation,
                     CompletionToken&& token = {}) {
