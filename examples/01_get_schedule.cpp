@@ -26,8 +26,9 @@ asio::awaitable<void> show(k6s::Client& client, k6s::LoadTestId load_test, int& 
 }
 
 int main(int argc, char** argv) {
-    if (argc != 2) {
-        std::cerr << "usage: 01_get_schedule LOAD_TEST_ID\n";
+    const auto load_test = argc == 2 ? k6s::parse_id<k6s::LoadTestId>(argv[1]) : std::nullopt;
+    if (!load_test) {
+        std::cerr << "usage: 01_get_schedule LOAD_TEST_ID  (a positive integer)\n";
         return 2;
     }
     auto options = k6s::ClientOptions::from_env();  // K6_CLOUD_API_URL, _TOKEN, _STACK_ID, _CA_FILE
@@ -36,9 +37,14 @@ int main(int argc, char** argv) {
         return 2;
     }
     asio::io_context io;
-    k6s::Client client(io, *options);
+    auto created = k6s::Client::create(io, *options);  // never throws: bad options or CA file are an error value
+    if (!created) {
+        std::cerr << created.error() << "\n";
+        return 2;
+    }
+    k6s::Client client = std::move(*created);
     int status = 1;
-    asio::co_spawn(io, show(client, k6s::LoadTestId{std::stoll(argv[1])}, status), asio::detached);
+    asio::co_spawn(io, show(client, *load_test, status), asio::detached);
     io.run();
     return status;
 }

@@ -16,8 +16,9 @@ namespace asio = boost::asio;
 namespace k6s = k6::schedules;
 
 int main(int argc, char** argv) {
-    if (argc != 2) {
-        std::cerr << "usage: 02_callbacks_and_futures LOAD_TEST_ID\n";
+    const auto id = argc == 2 ? k6s::parse_id<k6s::LoadTestId>(argv[1]) : std::nullopt;
+    if (!id) {
+        std::cerr << "usage: 02_callbacks_and_futures LOAD_TEST_ID  (a positive integer)\n";
         return 2;
     }
     auto options = k6s::ClientOptions::from_env();
@@ -25,9 +26,14 @@ int main(int argc, char** argv) {
         std::cerr << options.error().message << "\n";
         return 2;
     }
-    const k6s::LoadTestId load_test{std::stoll(argv[1])};
+    const k6s::LoadTestId load_test = *id;
     asio::io_context io;
-    k6s::Client client(io, *options);
+    auto created = k6s::Client::create(io, *options);  // never throws: bad options or CA file are an error value
+    if (!created) {
+        std::cerr << created.error() << "\n";
+        return 2;
+    }
+    k6s::Client client = std::move(*created);
     int ok = 0;
 
     // 1. A callback: called once, from io.run(), never from inside the initiating call.

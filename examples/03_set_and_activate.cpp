@@ -43,8 +43,9 @@ asio::awaitable<int> run(k6s::Client& client, k6s::LoadTestId load_test) {
 }
 
 int main(int argc, char** argv) {
-    if (argc != 2) {
-        std::cerr << "usage: 03_set_and_activate LOAD_TEST_ID\n";
+    const auto load_test = argc == 2 ? k6s::parse_id<k6s::LoadTestId>(argv[1]) : std::nullopt;
+    if (!load_test) {
+        std::cerr << "usage: 03_set_and_activate LOAD_TEST_ID  (a positive integer)\n";
         return 2;
     }
     auto options = k6s::ClientOptions::from_env();
@@ -53,9 +54,14 @@ int main(int argc, char** argv) {
         return 2;
     }
     asio::io_context io;
-    k6s::Client client(io, *options);
+    auto created = k6s::Client::create(io, *options);  // never throws: bad options or CA file are an error value
+    if (!created) {
+        std::cerr << created.error() << "\n";
+        return 2;
+    }
+    k6s::Client client = std::move(*created);
     int status = 1;
-    asio::co_spawn(io, run(client, k6s::LoadTestId{std::stoll(argv[1])}), [&status](std::exception_ptr e, int result) {
+    asio::co_spawn(io, run(client, *load_test), [&status](std::exception_ptr e, int result) {
         if (e) std::rethrow_exception(e);
         status = result;
     });

@@ -64,7 +64,12 @@ int main(int argc, char** argv) {
         return 2;
     }
     asio::io_context io;
-    k6s::Client client(io, *options);
+    auto created = k6s::Client::create(io, *options);  // never throws: bad options or CA file are an error value
+    if (!created) {
+        std::cerr << created.error() << "\n";
+        return 2;
+    }
+    k6s::Client client = std::move(*created);
     int status = 1;
     asio::co_spawn(
         io,

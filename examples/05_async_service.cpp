@@ -47,8 +47,10 @@ asio::awaitable<void> service(k6s::Client& client, k6s::LoadTestId first, k6s::L
 }
 
 int main(int argc, char** argv) {
-    if (argc != 3) {
-        std::cerr << "usage: 05_async_service LOAD_TEST_ID LOAD_TEST_ID\n";
+    const auto first = argc == 3 ? k6s::parse_id<k6s::LoadTestId>(argv[1]) : std::nullopt;
+    const auto second = argc == 3 ? k6s::parse_id<k6s::LoadTestId>(argv[2]) : std::nullopt;
+    if (!first || !second) {
+        std::cerr << "usage: 05_async_service LOAD_TEST_ID LOAD_TEST_ID  (positive integers)\n";
         return 2;
     }
     auto options = k6s::ClientOptions::from_env();
@@ -57,8 +59,13 @@ int main(int argc, char** argv) {
         return 2;
     }
     asio::io_context io;
-    k6s::Client client(io, *options);
-    asio::co_spawn(io, service(client, k6s::LoadTestId{std::stoll(argv[1])}, k6s::LoadTestId{std::stoll(argv[2])}),
+    auto created = k6s::Client::create(io, *options);  // never throws: bad options or CA file are an error value
+    if (!created) {
+        std::cerr << created.error() << "\n";
+        return 2;
+    }
+    k6s::Client client = std::move(*created);
+    asio::co_spawn(io, service(client, *first, *second),
                    [](std::exception_ptr e) {
                        if (e) std::rethrow_exception(e);
                    });

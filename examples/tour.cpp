@@ -155,7 +155,12 @@ int main() {
         return 2;
     }
     asio::io_context io;
-    k6s::Client client(io, *options);
+    auto created = k6s::Client::create(io, *options);  // never throws: bad options or CA file are an error value
+    if (!created) {
+        std::cerr << "tour: " << created.error() << "\n";
+        return 2;
+    }
+    k6s::Client client = std::move(*created);
     std::cout << "k6-schedules-cpp " << k6s::version << " touring " << options->api_url << "\n";
     int failures = -1;
     asio::co_spawn(io, tour(client), [&failures](std::exception_ptr e, int result) {

@@ -97,8 +97,9 @@ int exit_status(const k6s::ApiError& e) {
         case k6s::ErrorKind::tls:
         case k6s::ErrorKind::timeout:
         case k6s::ErrorKind::cancelled: return 3;
+        case k6s::ErrorKind::internal: return 5;
     }
-    return 3;
+    return 5;
 }
 
 // The one stderr line of a failure; its exit status.
@@ -322,7 +323,9 @@ int main(int argc, char** argv) {
             return 2;
         }
         asio::io_context io;
-        k6s::Client client(io, *options);
+        auto created = k6s::Client::create(io, *options);  // an unusable CA file, say
+        if (!created) return report(created.error());
+        k6s::Client client = std::move(*created);
         int status = 3;
         std::exception_ptr failure;
         asio::co_spawn(io, dispatch(Context{client, invocation.globals.json}, std::move(arguments)),
@@ -335,9 +338,6 @@ int main(int argc, char** argv) {
         return status;
     } catch (const UsageError& e) {
         std::cerr << "error: " << e.what() << "\n\n" << usage_of(e.command.empty() ? command : e.command);
-        return 2;
-    } catch (const std::invalid_argument& e) {  // from the Client constructor: an unusable CA file, say
-        std::cerr << "error: " << e.what() << '\n';
         return 2;
     }
 }

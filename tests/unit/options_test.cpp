@@ -99,6 +99,24 @@ TEST_CASE("validate lists every problem and names the first setting") {
     CHECK_FALSE(options.validate().has_value());
 }
 
+TEST_CASE("Client::create reports invalid options and an unreadable CA file as values, never throwing") {
+    boost::asio::io_context io;
+    ClientOptions options;  // no token, no stack
+    auto created = Client::create(io, options);
+    REQUIRE_FALSE(created.has_value());
+    CHECK(created.error().kind == ErrorKind::invalid_argument);
+    CHECK(created.error().target == "token");
+    options.token = "t0ken";
+    options.stack_id = 1;
+    options.ca_file = "/nonexistent/ca.pem";
+    created = Client::create(io.get_executor(), options);
+    REQUIRE_FALSE(created.has_value());
+    CHECK(created.error().target == "ca_file");
+    CHECK(created.error().message.find("/nonexistent/ca.pem") != std::string::npos);
+    options.ca_file.reset();
+    CHECK(Client::create(io, options).has_value());
+}
+
 TEST_CASE("the Client constructor refuses invalid options with std::invalid_argument") {
     boost::asio::io_context io;
     ClientOptions options;  // no token, no stack
@@ -150,42 +168,83 @@ TEST_CASE("proxy selection: explicit, HTTPS_PROXY/https_proxy, NO_PROXY, loopbac
     };
     const auto k6 = parse_endpoint("https://api.k6.io").value();
     auto via = select_proxy(k6, std::nullopt, true, env({{"HTTPS_PROXY", "http://alice:s%40cret@proxy.corp:3128"}}));
-    REQUIRE((via && *via));
-    CHECK((*via)->host == "proxy.corp");
-    CHECK((*via)->port == 3128);
-    CHECK((*via)->display == "http://proxy.corp:3128");
-    CHECK((*via)->authorization == "Basic " + k6::schedules::detail::base64("alice:s@cret"));
-    CHECK(select_proxy(k6, std::nullopt, true, env({{"https_proxy", "proxy.corp:8080"}}))->value().port == 8080);
-    CHECK(select_proxy(k6, std::nullopt, true, env({{"https_proxy", "proxy.corp"}}))->value().port == 3128);
+    REQUIRE(via.proxy);
+    CHECK_FALSE(via.unusable);
+    CHECK(via.proxy->host == "proxy.corp");
+    CHECK(via.proxy->port == 3128);
+    CHECK_FALSE(via.proxy->tls);
+    CHECK(via.proxy->display == "http://proxy.corp:3128");
+    CHECK(via.proxy->authorization == "Basic " + k6::schedules::detail::base64("alice:s@cret"));
+    CHECK(select_proxy(k6, std::nullopt, true, env({{"https_proxy", "proxy.corp:8080"}})).proxy->port == 8080);
     for (const char* no_proxy :
          {"*", "api.k6.io", ".k6.io", "k6.io", "example.com, k6.io", "api.k6.io:443", " API.K6.IO "}) {
         CAPTURE(std::string(no_proxy));
-        CHECK_FALSE(select_proxy(k6, std::nullopt, true, env({{"HTTPS_PROXY", "http://p:1"}, {"NO_PROXY", no_proxy}}))
-                        ->has_value());
+        CHECK_FALSE(
+            select_proxy(k6, std::nullopt, true, env({{"HTTPS_PROXY", "http://p:1"}, {"NO_PROXY", no_proxy}})).proxy);
     }
     for (const char* no_proxy : {"k6.io.evil", "pi.k6.io", "", "example.com"}) {
         CAPTURE(std::string(no_proxy));
-        CHECK(select_proxy(k6, std::nullopt, true, env({{"HTTPS_PROXY", "http://p:1"}, {"no_proxy", no_proxy}}))
-                  ->has_value());
+        CHECK(select_proxy(k6, std::nullopt, true, env({{"HTTPS_PROXY", "http://p:1"}, {"no_proxy", no_proxy}})).proxy);
     }
-    CHECK_FALSE(select_proxy(k6, std::nullopt, false, env({{"HTTPS_PROXY", "http://p:1"}}))->has_value());
-    CHECK_FALSE(select_proxy(k6, std::nullopt, true, env({}))->has_value());
+    CHECK_FALSE(select_proxy(k6, std::nullopt, false, env({{"HTTPS_PROXY", "http://p:1"}})).proxy);
+    CHECK_FALSE(select_proxy(k6, std::nullopt, true, env({})).proxy);
     // Local servers: plain http:// and loopback hosts never take the environment's proxy...
     CHECK_FALSE(select_proxy(parse_endpoint("http://api.k6.io").value(), std::nullopt, true,
                              env({{"HTTPS_PROXY", "http://p:1"}}))
-                    ->has_value());
+                    .proxy);
     for (const char* local : {"https://127.0.0.1:8443", "https://localhost:8443", "https://[::1]:8443"})
         CHECK_FALSE(
-            select_proxy(parse_endpoint(local).value(), std::nullopt, true, env({{"HTTPS_PROXY", "http://p:1"}}))
-                ->has_value());
+            select_proxy(parse_endpoint(local).value(), std::nullopt, true, env({{"HTTPS_PROXY", "http://p:1"}})).proxy);
     // ...but an explicit proxy is used for them too.
     CHECK(select_proxy(parse_endpoint("https://127.0.0.1:8443").value(), std::string("http://127.0.0.1:3128"), true,
                        env({}))
-              ->has_value());
-    // Bad proxies are reported without their credentials.
-    auto https_proxy = select_proxy(k6, std::string("https://u:pw@p:1"), true, env({}));
-    REQUIRE_FALSE(https_proxy.has_value());
-    CHECK(https_proxy.error().find("only http:// proxies") != std::string::npos);
-    CHECK(https_proxy.error().find("pw") == std::string::npos);
-    CHECK_FALSE(select_proxy(k6, std::string("http://"), true, env({})).has_value());
+              .proxy);
+}
+
+TEST_CASE("proxy URLs: http:// and https://, the scheme's port by default, as Go reads them") {
+    using k6::schedules::detail::parse_proxy;
+    CHECK(parse_proxy("http://proxy.corp").value().port == 80);
+    CHECK(parse_proxy("proxy.corp").value().port == 80);  // http:// assumed
+    const auto tls = parse_proxy("https://u:pw@proxy.corp").value();
+    CHECK(tls.tls);
+    CHECK(tls.port == 443);
+    CHECK(tls.display == "https://proxy.corp:443");
+    CHECK(tls.authorization == "Basic " + k6::schedules::detail::base64("u:pw"));
+    CHECK(parse_proxy("HTTPS://proxy.corp:8443").value().port == 8443);
+    CHECK_FALSE(parse_proxy("http://").has_value());
+    auto socks = parse_proxy("socks5://u:pw@p:1080");
+    REQUIRE_FALSE(socks.has_value());
+    CHECK(socks.error().find("socks5") != std::string::npos);
+    CHECK(socks.error().find("pw") == std::string::npos);
+}
+
+TEST_CASE("a proxy variable the client cannot use fails the requests, naming the variable, never its credentials") {
+    using k6::schedules::detail::parse_endpoint;
+    using k6::schedules::detail::select_proxy;
+    const auto k6 = parse_endpoint("https://api.k6.io").value();
+    for (const char* variable : {"HTTPS_PROXY", "https_proxy"}) {
+        CAPTURE(std::string(variable));
+        auto choice = select_proxy(k6, std::nullopt, true, [&](std::string_view name) -> std::optional<std::string> {
+            if (name == variable) return "socks5://alice:hunter2@socks.corp:1080";
+            return std::nullopt;
+        });
+        CHECK_FALSE(choice.proxy);
+        REQUIRE(choice.unusable);
+        CHECK(choice.unusable->kind == ErrorKind::invalid_argument);
+        CHECK(choice.unusable->target == variable);
+        CHECK(choice.unusable->message.starts_with(std::string(variable) + "="));
+        CHECK(choice.unusable->message.find("NO_PROXY") != std::string::npos);
+        CHECK(choice.unusable->message.find("hunter2") == std::string::npos);
+        CHECK(choice.unusable->message.find("alice") == std::string::npos);
+    }
+    // The same variable no longer stops a Client from being made: its requests fail instead.
+    // (ClientOptions::proxy, which the program sets itself, is checked by validate(), below.)
+    ClientOptions options;
+    options.token = "t0ken";
+    options.stack_id = 1;
+    options.proxy = "socks5://alice:hunter2@socks.corp:1080";
+    auto invalid = options.validate();
+    REQUIRE_FALSE(invalid.has_value());
+    CHECK(invalid.error().target == "proxy");
+    CHECK(invalid.error().message.find("hunter2") == std::string::npos);
 }

@@ -25,7 +25,8 @@ enum class ErrorKind {
     tls,                 // TLS handshake or certificate verification failed
     timeout,             // a step took longer than its timeout
     malformed_response,  // the server's answer is not what the API specifies
-    cancelled,           // the operation was cancelled by the caller
+    cancelled,           // the operation was cancelled by the caller (or by Client::cancel_all/close)
+    internal,            // the client itself failed (an exception such as std::bad_alloc): a bug or exhaustion
 };
 
 constexpr std::string_view to_string(ErrorKind kind) noexcept {
@@ -37,6 +38,7 @@ constexpr std::string_view to_string(ErrorKind kind) noexcept {
         case ErrorKind::timeout: return "timeout";
         case ErrorKind::malformed_response: return "malformed_response";
         case ErrorKind::cancelled: return "cancelled";
+        case ErrorKind::internal: return "internal";
     }
     return "unknown";
 }
@@ -64,6 +66,9 @@ enum class errc {
     bad_next_link,       // an @nextLink that points away from the API origin or repeats itself
     timeout,             // a step did not complete in time
     cancelled,           // cancelled through the completion handler's cancellation slot
+    queue_timeout,       // the call's deadline passed while it waited for a free connection (nothing was sent)
+    proxy_error,         // the proxy broke the CONNECT protocol (e.g. sent bytes before the TLS handshake)
+    internal_error,      // the client failed inside (an exception); see ErrorKind::internal
 };
 
 namespace detail {
@@ -91,6 +96,9 @@ public:
             case errc::bad_next_link: return "refused @nextLink";
             case errc::timeout: return "timed out";
             case errc::cancelled: return "cancelled";
+            case errc::queue_timeout: return "timed out waiting for a free connection";
+            case errc::proxy_error: return "the proxy broke the CONNECT protocol";
+            case errc::internal_error: return "internal error";
         }
         return "unknown k6.schedules error";
     }

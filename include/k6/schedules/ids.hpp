@@ -7,8 +7,11 @@
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <charconv>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 
@@ -25,6 +28,16 @@ struct Id {
 
 using LoadTestId = Id<struct LoadTestIdTag>;
 using ScheduleId = Id<struct ScheduleIdTag>;
+
+// An id typed by a user ("42"): decimal digits only, positive, within int64. parse_id<ScheduleId>(argv[1]).
+template <class IdType>
+constexpr std::optional<IdType> parse_id(std::string_view text) noexcept {
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || text.front() == '-' || ec != std::errc{} || end != text.data() + text.size() || value <= 0)
+        return std::nullopt;
+    return IdType{value};
+}
 
 K6_SCHEDULES_END_NAMESPACE
 

@@ -4,6 +4,7 @@
 
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/detail/endpoint.hpp>
+#include <k6/schedules/detail/proxy.hpp>
 #include <k6/schedules/detail/text.hpp>
 #include <k6/schedules/error.hpp>
 #include <k6/schedules/model.hpp>
@@ -15,9 +16,14 @@
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+
+namespace boost::asio::ssl {
+class context;
+}
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 
@@ -46,7 +52,9 @@ private:
 
 // How failed requests are sent again: retryable statuses (429, 500, 502, 503, 504) and connection
 // failures, up to max_retries times, waiting with exponential backoff and full jitter, or as long as
-// the server's Retry-After asks (capped at max_delay). Every operation of this API is idempotent.
+// the server's Retry-After asks. A Retry-After longer than max_delay ends the retries (the final
+// error's retry_stopped says so) rather than send before the server allows. Every operation of
+// this API is idempotent.
 struct RetryPolicy {
     unsigned max_retries = 3;                      // 0: never retry
     std::chrono::milliseconds initial_delay{200};  // the first backoff, before jitter
@@ -56,6 +64,12 @@ struct RetryPolicy {
     // Empty: a per-thread pseudo-random generator. Inject a fixed function for repeatable tests.
     std::function<double()> jitter{};
 };
+
+namespace detail {
+inline bool retry_policy_valid(const RetryPolicy& retry) noexcept {
+    return retry.initial_delay.count() >= 0 && retry.max_delay >= retry.initial_delay && retry.multiplier >= 1;
+}
+}  // namespace detail
 
 struct ClientOptions {
     // The API origin, optionally with a path prefix. https:// always verifies the peer and its
@@ -68,11 +82,19 @@ struct ClientOptions {
     std::int64_t stack_id = 0;
     // Extra PEM bundle of trusted CAs, added to the system's roots (verification stays on).
     std::optional<std::string> ca_file{};
+    // Your own TLS context instead of one per client with the system's roots (and ca_file): share one
+    // between clients, trust a private CA, pin certificates with a verify callback. Certificate
+    // and host-name verification stay on for every connection whatever the context says. Exclusive
+    // with ca_file (load the CA into your context). The context must outlive its connections, which
+    // the shared_ptr sees to; configure it before the first request and leave it alone after.
+    std::shared_ptr<boost::asio::ssl::context> tls_context{};
 
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};  // each of resolve, connect, TLS handshake
     std::chrono::milliseconds io_timeout{std::chrono::seconds(30)};       // each of send request, receive response
     std::size_t max_body_bytes = 32u << 20;  // larger response bodies fail with errc::body_too_large
-    std::size_t max_idle_connections = 4;    // kept-alive connections ready for reuse
+    // Kept-alive connections ready for reuse. As many as max_connections by default: fewer means a
+    // burst of requests ends by closing connections the next burst must open again.
+    std::size_t max_idle_connections = 8;
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(50)};  // older idle connections are not reused
     RetryPolicy retry;  // for every operation, and for each page of a listing
     // Optional bounds on time: each attempt (connect, send, receive) as a whole, and the whole call
@@ -86,8 +108,10 @@ struct ClientOptions {
     std::size_t max_connections = 8;
     bool close_idle_in_background = false;
 
-    // An HTTP proxy for https:// API URLs, reached with CONNECT, e.g. "http://user:pass@proxy:3128".
-    // Unset: HTTPS_PROXY or https_proxy, unless NO_PROXY/no_proxy lists the API host.
+    // A proxy for https:// API URLs, reached with CONNECT: "http://user:pass@proxy:3128", or
+    // "https://proxy" for TLS to the proxy as well. Without a port, the scheme's (80 or 443).
+    // Unset: HTTPS_PROXY or https_proxy, unless NO_PROXY/no_proxy lists the API host; a variable
+    // this client cannot use (e.g. socks5://) fails each request with invalid_argument naming it.
     std::optional<std::string> proxy{};
     bool proxy_from_environment = true;
 
@@ -110,12 +134,18 @@ struct ClientOptions {
             add("token", "the API token contains characters that cannot be sent in a header");
         if (stack_id <= 0) add("stack_id", "the stack id must be a positive integer");
         if (ca_file && ca_file->empty()) add("ca_file", "ca_file is set but empty");
+        if (ca_file && tls_context)
+            add("ca_file", "ca_file and tls_context are exclusive: load the CA file into your context");
+        if (proxy) {
+            if (auto parsed = detail::parse_proxy(*proxy); !parsed)
+                add("proxy", "proxy " + detail::quote_url(*proxy) + " is not usable: " + parsed.error());
+        }
         if (connect_timeout.count() <= 0 || io_timeout.count() <= 0) add("timeout", "timeouts must be positive");
         if (max_body_bytes == 0) add("max_body_bytes", "max_body_bytes must be positive");
         if (max_connections == 0) add("max_connections", "max_connections must be at least 1");
         if ((attempt_timeout && attempt_timeout->count() <= 0) || (deadline && deadline->count() <= 0))
             add("timeout", "attempt_timeout and deadline must be positive when set");
-        if (retry.initial_delay.count() < 0 || retry.max_delay < retry.initial_delay || !(retry.multiplier >= 1))
+        if (!detail::retry_policy_valid(retry))
             add("retry", "the retry policy needs 0 <= initial_delay <= max_delay and multiplier >= 1");
         return problems.result("invalid client options: ");
     }
@@ -176,6 +206,17 @@ struct CallOptions {
     std::optional<RetryPolicy> retry{};
     std::optional<std::chrono::milliseconds> attempt_timeout{};
     std::optional<std::chrono::milliseconds> deadline{};
+
+    // The same rules as ClientOptions::validate for these members. A handle made with invalid
+    // CallOptions completes every operation with this error and sends nothing.
+    expected<void> validate() const {
+        detail::Problems problems;
+        if ((attempt_timeout && attempt_timeout->count() <= 0) || (deadline && deadline->count() <= 0))
+            problems.add("timeout", "attempt_timeout and deadline must be positive when set");
+        if (retry && !detail::retry_policy_valid(*retry))
+            problems.add("retry", "the retry policy needs 0 <= initial_delay <= max_delay and multiplier >= 1");
+        return problems.result("invalid call options: ");
+    }
 };
 
 K6_SCHEDULES_END_NAMESPACE

@@ -72,7 +72,8 @@ public:
     bool done() const { return state_->cursor.finished() && !state_->prefetch; }
 
 private:
-    friend class Client;
+    template <class>
+    friend class BasicClient;
 
     explicit Pager(std::shared_ptr<detail::PagerState> state) : state_(std::move(state)) {}
 
@@ -80,18 +81,17 @@ private:
     auto initiate(CompletionToken&& token, Body body) {
         return boost::asio::async_initiate<CompletionToken, void(Result)>(
             [state = state_, body](auto handler) {
-                auto strand = state->client->strand;
                 // The coroutine holds the state, so the operation finishes even if the Pager is dropped.
                 auto run = [](std::shared_ptr<detail::PagerState> s, Body b) -> boost::asio::awaitable<Result> {
                     co_return co_await b(*s);
                 };
-                detail::spawn_on_strand(strand, run(state, body), std::move(handler));
+                detail::start_operation<Result>(state->client, run(state, body), std::move(handler));
             },
             token);
     }
 
     void cancel_read_ahead() noexcept {
-        if (!state_) return;
+        if (!state_ || !state_->read_ahead) return;  // without read-ahead there is never a request to cancel
         try {
             boost::asio::post(state_->client->strand, [state = state_] {
                 if (state->prefetch && !state->prefetch->result)

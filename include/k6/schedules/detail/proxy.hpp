@@ -7,6 +7,7 @@
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/detail/endpoint.hpp>
 #include <k6/schedules/detail/text.hpp>
+#include <k6/schedules/error.hpp>
 
 #include <openssl/evp.h>
 #include <boost/url/parse.hpp>
@@ -26,8 +27,9 @@ K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
 
 struct Proxy {
+    bool tls = false;  // https:// proxy: TLS to the proxy, then CONNECT, then TLS to the API inside
     std::string host;
-    std::uint16_t port = 3128;
+    std::uint16_t port = 80;
     std::string display;                       // "http://proxy:3128", without credentials
     std::optional<std::string> authorization;  // "Basic ..." for Proxy-Authorization
 };
@@ -40,25 +42,29 @@ inline std::string base64(std::string_view data) {
     return out;
 }
 
-// "http://user:pass@proxy:3128" or "proxy:3128"; only plain-HTTP proxies (CONNECT then carries TLS).
+// "http://user:pass@proxy:3128", "https://proxy" or "proxy:3128" (http:// assumed, as curl and Go
+// do). Without a port, the scheme's own (80 or 443), as Go does. The error is a short reason that
+// never contains the URL's credentials.
 inline std::expected<Proxy, std::string> parse_proxy(std::string_view text) {
     std::string url(text);
     if (url.find("://") == std::string::npos) url = "http://" + url;
     auto parsed = boost::urls::parse_absolute_uri(url);
     if (!parsed) return std::unexpected("the proxy is not a URL");
-    if (!iequals(parsed->scheme(), "http")) return std::unexpected("only http:// proxies are supported");
-    auto origin = parse_origin(*parsed);
-    if (!origin && parsed->has_userinfo()) {  // parse_origin refuses credentials; a proxy may have them
-        boost::urls::url copy(*parsed);
-        copy.remove_userinfo();
-        origin = parse_origin(copy);
-    }
+    const bool tls = iequals(parsed->scheme(), "https");
+    if (!tls && !iequals(parsed->scheme(), "http"))
+        return std::unexpected("the proxy's scheme " + quote_for_message(parsed->scheme(), 16) +
+                               " is not supported (only http:// and https:// proxies are)");
+    boost::urls::url without_credentials(*parsed);
+    without_credentials.remove_userinfo();
+    auto origin = parse_origin(without_credentials);
     if (!origin) return std::unexpected(origin.error());
     Proxy proxy;
+    proxy.tls = tls;
     proxy.host = origin->host;
-    proxy.port = parsed->has_port() ? origin->port : 3128;
-    proxy.display = "http://" + (proxy.host.find(':') != std::string::npos ? "[" + proxy.host + "]" : proxy.host) +
-                    ":" + std::to_string(proxy.port);
+    proxy.port = origin->port;  // the scheme's when the URL has none
+    proxy.display = (tls ? "https://" : "http://") +
+                    (proxy.host.find(':') != std::string::npos ? "[" + proxy.host + "]" : proxy.host) + ":" +
+                    std::to_string(proxy.port);
     if (parsed->has_userinfo())
         proxy.authorization = "Basic " + base64(std::string(parsed->user()) + ":" + std::string(parsed->password()));
     return proxy;
@@ -93,18 +99,29 @@ inline bool is_loopback(const std::string& host) {
     return host == "localhost" || host == "::1" || host.starts_with("127.") || host.ends_with(".localhost");
 }
 
+// Which proxy carries the connections: `proxy` (none: direct), or why no connection can be made
+// (`unusable`, the error every request then completes with).
+struct ProxyChoice {
+    std::optional<Proxy> proxy;
+    std::optional<ApiError> unusable;
+};
+
 // The proxy for `endpoint`: the explicit one, else (when allowed) the environment's; never for
 // plain http:// endpoints (local servers). The environment's is not used for a host NO_PROXY
 // lists, nor for loopback hosts (as Go's HTTP client does), so a local emulator is always
-// reached directly.
-inline std::expected<std::optional<Proxy>, std::string> select_proxy(
-    const Endpoint& endpoint, const std::optional<std::string>& explicit_proxy, bool from_environment,
-    const std::function<std::optional<std::string>(std::string_view)>& env) {
-    if (!endpoint.tls) return std::optional<Proxy>{};
+// reached directly. A variable the user may not control (an https:// or socks5:// proxy set for
+// other programs) must not make constructing a client fail: an unusable one fails the requests
+// instead, with an error that names the variable and never its credentials.
+inline ProxyChoice select_proxy(const Endpoint& endpoint, const std::optional<std::string>& explicit_proxy,
+                                bool from_environment,
+                                const std::function<std::optional<std::string>(std::string_view)>& env) {
+    if (!endpoint.tls) return {};
     std::optional<std::string> chosen = explicit_proxy;
+    std::string source = "ClientOptions::proxy";
     if (!chosen && from_environment && !is_loopback(endpoint.host)) {
-        chosen = env("HTTPS_PROXY");
-        if (!chosen || chosen->empty()) chosen = env("https_proxy");
+        source = "HTTPS_PROXY";
+        chosen = env(source);
+        if (!chosen || chosen->empty()) chosen = env(source = "https_proxy");
         if (chosen && chosen->empty()) chosen.reset();
         if (chosen) {
             auto no_proxy = env("NO_PROXY");
@@ -112,10 +129,13 @@ inline std::expected<std::optional<Proxy>, std::string> select_proxy(
             if (no_proxy && no_proxy_matches(*no_proxy, endpoint.host)) chosen.reset();
         }
     }
-    if (!chosen) return std::optional<Proxy>{};
+    if (!chosen) return {};
     auto proxy = parse_proxy(*chosen);
-    if (!proxy) return std::unexpected("proxy " + quote_url(*chosen) + ": " + proxy.error());
-    return std::optional<Proxy>{std::move(*proxy)};
+    if (proxy) return {std::move(*proxy), std::nullopt};
+    std::string message = source + "=" + quote_url(*chosen) + " cannot be used: " + proxy.error();
+    if (source != "ClientOptions::proxy")
+        message += " (list " + endpoint.host + " in NO_PROXY, or set ClientOptions::proxy_from_environment = false)";
+    return {std::nullopt, invalid_argument(std::move(message), source).error()};
 }
 
 inline std::optional<std::string> getenv_string(std::string_view name) {

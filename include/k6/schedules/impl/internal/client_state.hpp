@@ -18,13 +18,15 @@
 #include <openssl/x509.h>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
-#include <stdexcept>
 #include <string>
+#include <unordered_set>
+#include <vector>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
@@ -54,17 +56,19 @@ inline void load_system_roots(SSL_CTX* context) {
     ERR_clear_error();  // a missing default location is not an error
 }
 
-inline ssl::context make_tls_context(const ClientOptions& options) {
-    ssl::context context(ssl::context::tls_client);
-    SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
-    context.set_verify_mode(ssl::verify_peer);
-    load_system_roots(context.native_handle());  // an extra CA file adds to them
+// The client's own TLS context: the system's roots plus ClientOptions::ca_file, peer verification on.
+inline expected<std::shared_ptr<ssl::context>> make_tls_context(const ClientOptions& options) {
+    auto context = std::make_shared<ssl::context>(ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+    context->set_verify_mode(ssl::verify_peer);
+    load_system_roots(context->native_handle());  // an extra CA file adds to them
     boost::system::error_code ec;
     if (options.ca_file) {
-        context.load_verify_file(*options.ca_file, ec);
+        context->load_verify_file(*options.ca_file, ec);
         if (ec)
-            throw std::invalid_argument("cannot load the CA file " + quote_for_message(*options.ca_file, 200) + ": " +
-                                        ec.message());
+            return invalid_argument("cannot load the CA file " + quote_for_message(*options.ca_file, 200) + ": " +
+                                        ec.message(),
+                                    "ca_file");
     }
     return context;
 }
@@ -74,43 +78,71 @@ struct CallSettings {
     RetryPolicy retry;
     std::optional<std::chrono::milliseconds> attempt_timeout;
     std::optional<std::chrono::milliseconds> deadline;
+    std::optional<ApiError> invalid;  // invalid CallOptions: every operation completes with this, sending nothing
 
     static CallSettings from(const ClientOptions& options, const CallOptions& overrides = {}) {
-        return {overrides.retry.value_or(options.retry),
-                overrides.attempt_timeout ? overrides.attempt_timeout : options.attempt_timeout,
-                overrides.deadline ? overrides.deadline : options.deadline};
+        CallSettings settings{overrides.retry.value_or(options.retry),
+                              overrides.attempt_timeout ? overrides.attempt_timeout : options.attempt_timeout,
+                              overrides.deadline ? overrides.deadline : options.deadline, std::nullopt};
+        if (auto valid = overrides.validate(); !valid) settings.invalid = std::move(valid.error());
+        return settings;
     }
 };
 
+// One operation in flight, as Client::cancel_all() reaches it: its coroutine listens to `signal`.
+struct OperationRecord {
+    asio::cancellation_signal signal;
+};
+
 struct ClientState : std::enable_shared_from_this<ClientState> {
-    ClientState(const asio::any_io_executor& executor, ClientOptions client_options)
-        : strand(asio::make_strand(executor)),
-          options(std::move(client_options)),
-          slots(strand, options.max_connections) {
-        if (auto valid = options.validate(); !valid) throw std::invalid_argument(valid.error().message);
-        endpoint = *parse_endpoint(options.api_url);
-        if (endpoint.tls) tls_context.emplace(make_tls_context(options));
-        auto selected = select_proxy(endpoint, options.proxy, options.proxy_from_environment, getenv_string);
-        if (!selected) throw std::invalid_argument("invalid client options: " + selected.error());
-        proxy = std::move(*selected);
-        authorization = "Bearer " + options.token;
-        stack_id = std::to_string(options.stack_id);
+    // Validates the options, loads the TLS context and picks the proxy; never throws for bad input.
+    static expected<std::shared_ptr<ClientState>> create(const asio::any_io_executor& executor,
+                                                         ClientOptions options) {
+        if (auto valid = options.validate(); !valid) return std::unexpected(std::move(valid.error()));
+        auto endpoint = *parse_endpoint(options.api_url);
+        std::shared_ptr<ssl::context> tls_context = options.tls_context;
+        if (endpoint.tls && !tls_context) {
+            auto made = make_tls_context(options);
+            if (!made) return std::unexpected(std::move(made.error()));
+            tls_context = std::move(*made);
+        }
+        auto proxy = select_proxy(endpoint, options.proxy, options.proxy_from_environment, getenv_string);
+        return std::make_shared<ClientState>(executor, std::move(options), std::move(endpoint), std::move(tls_context),
+                                             std::move(proxy));
     }
 
+    ClientState(const asio::any_io_executor& client_executor, ClientOptions client_options, Endpoint api,
+                std::shared_ptr<ssl::context> tls, ProxyChoice proxy_choice)
+        : executor(client_executor),
+          strand(asio::make_strand(client_executor)),
+          options(std::move(client_options)),
+          endpoint(std::move(api)),
+          tls_context(std::move(tls)),
+          proxy(std::move(proxy_choice.proxy)),
+          proxy_error(std::move(proxy_choice.unusable)),
+          slots(strand, options.max_connections),
+          authorization("Bearer " + options.token),
+          stack_id(std::to_string(options.stack_id)) {}
+
+    asio::any_io_executor executor;  // the one the Client was given: handlers without their own run there
     asio::strand<asio::any_io_executor> strand;
     ClientOptions options;
     Endpoint endpoint;
-    std::optional<ssl::context> tls_context;
-    std::optional<Proxy> proxy;  // connections go through it with CONNECT
+    std::shared_ptr<ssl::context> tls_context;  // https:// only; the user's, or our own
+    std::optional<Proxy> proxy;                 // connections go through it with CONNECT
+    std::optional<ApiError> proxy_error;        // the environment names a proxy that cannot be used
     ConnectionSlots slots;
     ConnectionPool pool;
     std::string authorization;
     std::string stack_id;
     std::optional<asio::steady_timer> idle_sweep;  // with close_idle_in_background, while connections are idle
+    std::unordered_set<OperationRecord*> running;  // operations in flight, for cancel_all()
+    bool closed = false;                           // close() was called: no new operation starts
 
     // Returns a kept-alive connection to the pool, and (when asked to) makes sure a timer will
     // close it once it has been idle for idle_timeout.
     void keep(std::unique_ptr<Connection> connection) {
+        if (closed) return;
         pool.put(std::move(connection), ConnectionPool::clock::now(), options.max_idle_connections);
         if (options.close_idle_in_background && !idle_sweep && pool.size() > 0)
             schedule_sweep(ConnectionPool::clock::now() + options.idle_timeout);
@@ -132,66 +164,78 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
         pool.clear();
         idle_sweep.reset();  // cancels the timer
     }
+
+    // Cancels every operation in flight (waiting for a connection, connecting, exchanging or
+    // waiting to retry) and closes the idle connections. On the strand.
+    void cancel_all() {
+        const std::vector<OperationRecord*> now(running.begin(), running.end());
+        for (OperationRecord* record : now) record->signal.emit(asio::cancellation_type::terminal);
+        close_idle();
+    }
+};
+
+// Keeps an operation in ClientState::running while its coroutine runs.
+class RunningOperation {
+public:
+    RunningOperation(ClientState& state, OperationRecord& record) : state_(state), record_(record) {
+        state_.running.insert(&record_);
+    }
+    RunningOperation(const RunningOperation&) = delete;
+    RunningOperation& operator=(const RunningOperation&) = delete;
+    ~RunningOperation() { state_.running.erase(&record_); }
+
+private:
+    ClientState& state_;
+    OperationRecord& record_;
 };
 
 struct Performed {
     HttpResponse response;
-    unsigned attempts = 0;
-    // The request went again after a kept-alive connection failed without an answer. A server that
-    // died after handling it looks the same as one that had closed the connection, so the first
-    // copy may have been applied.
-    bool resent = false;
+    unsigned exchanges = 0;  // requests written on connections, counting a resend after a stale one
 };
 
-// Sends one request to the API and returns its response, whatever the status. A kept-alive
-// connection the server closed meanwhile fails before any response byte; the request then goes
-// again on another connection (every operation of this API is idempotent, design §4).
+// Sends one request to the API and returns its response, whatever the status. The caller holds a
+// connection slot. A kept-alive connection the server closed meanwhile fails before any response
+// byte; the request then goes again on another connection (every operation of this API is
+// idempotent), and `progress` notes when the lost copy may have reached the server.
 // A template only so that translation units that never send a request do not compile it.
 template <class State = ClientState>
-asio::awaitable<expected<Performed>> perform(State& state, const RequestSpec& spec) {
-    // A slot first: at most max_connections requests are on the wire; the rest wait in order.
-    if (!state.slots.try_acquire()) {
-        auto [slot_ec] = co_await state.slots.async_wait(use_tuple);
-        if (slot_ec) {
-            ApiError e;
-            e.kind = ErrorKind::cancelled;
-            e.ec = make_error_code(errc::cancelled);
-            e.message = "cancelled while waiting for a free connection to " + state.endpoint.host_header;
-            co_return std::unexpected(std::move(e));
-        }
-    }
-    const SlotGuard slot(state.slots);
-    const auto request = build_http_request(state.endpoint, state.authorization, state.stack_id, spec);
-    ssl::context* tls_context = state.tls_context ? &*state.tls_context : nullptr;
-    unsigned attempts = 0;
+asio::awaitable<expected<Performed>> perform(State& state, const http::request<http::string_body>& request,
+                                             const AttemptLimit& limit, AttemptProgress& progress) {
+    const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
+    unsigned exchanges = 0;
     for (;;) {
         auto connection = state.pool.take(ConnectionPool::clock::now(), state.options.idle_timeout);
         const bool reused = connection != nullptr;
         if (!connection) {
-            auto opened = co_await open_connection(tls_context, state.endpoint, state.options, state.proxy);
+            auto opened =
+                co_await open_connection(state.tls_context.get(), state.endpoint, state.options, state.proxy, limit);
             if (!opened) {
-                opened.error().attempts = attempts;
+                opened.error().attempts = exchanges;
                 co_return std::unexpected(std::move(opened.error()));
             }
             connection = std::move(*opened);
         }
-        ++attempts;
-        // Not a ?: with a co_await in each arm: GCC 12 destroys such a temporary twice.
-        std::expected<Exchanged, ExchangeFailure> exchanged;
-        if (auto* tls = connection->tls())
-            exchanged = co_await exchange_on(*tls, *connection, request, state.endpoint, state.options);
-        else
-            exchanged = co_await exchange_on(connection->plain(), *connection, request, state.endpoint, state.options);
+        ++exchanges;
+        std::expected<Exchanged, ExchangeFailure> exchanged = co_await connection->with_stream([&](auto& stream) {
+            return exchange_on(stream, *connection, request, state.endpoint, state.options, limit, progress);
+        });
         if (!exchanged) {
             auto& failure = exchanged.error();
-            const bool stale = reused && failure.nothing_received &&
+            const bool stale = reused && failure.nothing_received && !was_cancelled(cancel_state) &&
                                (failure.error.kind == ErrorKind::transport || failure.error.kind == ErrorKind::tls);
-            if (stale) continue;  // bounded: each retry consumes an idle connection or opens a fresh one
-            failure.error.attempts = attempts;
+            if (stale) {  // bounded: each retry consumes an idle connection or opens a fresh one
+                // A server that died after handling the request looks the same as one that had
+                // closed the connection: if the copy was written in full, it may have been applied.
+                if (progress.awaiting_answer) progress.copy_lost = true;
+                progress.awaiting_answer = false;
+                continue;
+            }
+            failure.error.attempts = exchanges;
             co_return std::unexpected(std::move(failure.error));
         }
         if (exchanged->reusable) state.keep(std::move(connection));
-        co_return Performed{std::move(exchanged->response), attempts, attempts > 1};
+        co_return Performed{std::move(exchanged->response), exchanges};
     }
 }
 

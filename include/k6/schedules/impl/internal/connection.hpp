@@ -1,15 +1,18 @@
-// One HTTP/1.1 connection to the API (TLS or plain TCP): opening it with every step bounded by a
-// timeout, one request/response exchange on it, and a cheap check that an idle one is still open.
+// One HTTP/1.1 connection to the API (TLS, TLS through a proxy's tunnel, or plain TCP): opening it
+// with every step bounded in time and checked for cancellation, one request/response exchange on
+// it, and a cheap check that an idle one is still open.
 #ifndef K6_SCHEDULES_IMPL_INTERNAL_CONNECTION_HPP
 #define K6_SCHEDULES_IMPL_INTERNAL_CONNECTION_HPP
 
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/detail/endpoint.hpp>
 #include <k6/schedules/detail/proxy.hpp>
+#include <k6/schedules/detail/text.hpp>
 #include <k6/schedules/error.hpp>
 #include <k6/schedules/options.hpp>
 #include <k6/schedules/version.hpp>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <boost/asio/as_tuple.hpp>
@@ -18,6 +21,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -30,10 +34,14 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
@@ -51,43 +59,86 @@ class Connection {
 public:
     static constexpr std::size_t read_buffer_size = 64 * 1024;
 
+    using PlainStream = beast::tcp_stream;
     using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+    // TLS to an https:// proxy (Asio's stream: Beast's cannot be the next layer of another TLS
+    // stream), and TLS to the API inside the tunnel through it.
+    using ProxyTlsStream = asio::ssl::stream<beast::tcp_stream>;
+    using TunneledTlsStream = beast::ssl_stream<ProxyTlsStream>;
 
-    Connection(const asio::any_io_executor& executor, ssl::context* tls_context) {
-        // Beast reads at most the buffer's free capacity at a time (512 bytes minimum): without
-        // room, a 300 KB page arrives in hundreds of tiny reads instead of one per TLS record.
-        buffer.reserve(read_buffer_size);
-        if (tls_context)
-            tls_.emplace(executor, *tls_context);
-        else
-            plain_.emplace(executor);
+    explicit Connection(PlainStream stream) : plain_(std::move(stream)) { reserve(); }
+    explicit Connection(TlsStream stream) : tls_(std::move(stream)) { reserve(); }
+    explicit Connection(TunneledTlsStream stream) : tunneled_(std::move(stream)) { reserve(); }
+
+    beast::tcp_stream& lowest() noexcept {
+        if (tunneled_) return beast::get_lowest_layer(*tunneled_);
+        if (tls_) return beast::get_lowest_layer(*tls_);
+        return *plain_;
     }
 
-    beast::tcp_stream& lowest() noexcept { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
-    TlsStream* tls() noexcept { return tls_ ? &*tls_ : nullptr; }
-    beast::tcp_stream& plain() noexcept { return *plain_; }
+    // Calls f with the stream that carries HTTP, whichever kind it is.
+    template <class F>
+    decltype(auto) with_stream(F&& f) {
+        if (tunneled_) return std::forward<F>(f)(*tunneled_);
+        if (tls_) return std::forward<F>(f)(*tls_);
+        return std::forward<F>(f)(*plain_);
+    }
 
     // An idle keep-alive connection the server has closed (or that has unread bytes nobody asked
-    // for) must not carry the next request. A non-blocking peek tells without consuming anything.
+    // for) must not carry the next request. One non-blocking peek tells without consuming anything.
     bool looks_closed() noexcept {
         auto& socket = lowest().socket();
         if (!socket.is_open()) return true;
-        boost::system::error_code ec;
-        socket.non_blocking(true, ec);
-        if (ec) return true;
         char byte;
-        socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
-        boost::system::error_code ignored;
-        socket.non_blocking(false, ignored);
-        return ec != asio::error::would_block;
+        const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
     }
 
     beast::flat_buffer buffer;  // bytes read past the current message stay with their connection
     std::chrono::steady_clock::time_point idle_since{};
 
 private:
+    // Beast reads at most the buffer's free capacity at a time (512 bytes minimum): without room,
+    // a 300 KB page arrives in hundreds of tiny reads instead of one per TLS record.
+    void reserve() { buffer.reserve(read_buffer_size); }
+
+    std::optional<PlainStream> plain_;
     std::optional<TlsStream> tls_;
-    std::optional<beast::tcp_stream> plain_;
+    std::optional<TunneledTlsStream> tunneled_;
+};
+
+// When the current attempt must be over (ClientOptions/CallOptions attempt_timeout, or the call's
+// deadline when that comes first). Each step is bounded by the smaller of its own timeout and what
+// is left of the attempt, so no extra timer races the steps and a timeout always names its step.
+struct AttemptLimit {
+    using clock = std::chrono::steady_clock;
+
+    std::optional<clock::time_point> end{};
+    std::string_view name{};                // "attempt_timeout" or "the call's deadline"
+    std::chrono::milliseconds length{0};  // of that limit, for messages
+
+    struct Budget {
+        std::chrono::milliseconds duration;
+        bool attempt_bound = false;  // the attempt's end, not the step's own timeout, bounds it
+    };
+
+    Budget budget(std::chrono::milliseconds step) const {
+        if (!end) return {step, false};
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(*end - clock::now());
+        if (left >= step) return {step, false};
+        return {std::max(left, std::chrono::milliseconds(1)), true};
+    }
+
+    std::string note(const Budget& budget) const {
+        if (!budget.attempt_bound) return "";
+        return " (" + std::string(name) + " of " + std::to_string(length.count()) + " ms)";
+    }
+};
+
+// What one attempt did, read by the operation after it, whatever the attempt's outcome.
+struct AttemptProgress {
+    bool awaiting_answer = false;  // a copy of the request was written in full and its answer is not read yet
+    bool copy_lost = false;        // an earlier copy was written in full, then its connection died unanswered
 };
 
 inline std::string describe(const Endpoint& endpoint) { return endpoint.host_header; }
@@ -98,20 +149,26 @@ inline bool is_ip_address(const std::string& host) {
     return !ec;
 }
 
-// Classifies a failed step into the ApiError kinds of design §6.
+inline ApiError cancelled_error(std::string message) {
+    ApiError e;
+    e.kind = ErrorKind::cancelled;
+    e.ec = make_error_code(errc::cancelled);
+    e.message = std::move(message);
+    return e;
+}
+
+// Classifies a failed step into the ApiError kinds (api, transport, tls, timeout, cancelled...).
 inline ApiError io_error(boost::system::error_code ec, std::string_view step, const Endpoint& endpoint,
-                         bool cancelled) {
+                         bool cancelled, std::string_view timeout_note = {}) {
     ApiError e;
     e.ec = ec;
     const std::string where = std::string(step) + " " + describe(endpoint);
     if (cancelled) {
-        e.kind = ErrorKind::cancelled;
-        e.ec = make_error_code(errc::cancelled);
-        e.message = "cancelled while " + where;
+        e = cancelled_error("cancelled while " + where);
     } else if (ec == beast::error::timeout) {
         e.kind = ErrorKind::timeout;
         e.ec = make_error_code(errc::timeout);
-        e.message = where + " timed out";
+        e.message = where + " timed out" + std::string(timeout_note);
     } else if (ec.category() == asio::error::get_ssl_category() && ec != ssl::error::stream_truncated) {
         e.kind = ErrorKind::tls;
         e.message = "TLS failure while " + where + ": " + ec.message();
@@ -126,106 +183,204 @@ inline bool was_cancelled(const asio::cancellation_state& state) noexcept {
     return state.cancelled() != asio::cancellation_type::none;
 }
 
-// Resolve, connect, open a tunnel through the proxy (if any), and (for https) handshake, each
-// bounded by options.connect_timeout.
+// SNI and host-name (or IP address) verification of the peer, for the API or a TLS proxy. The
+// certificate must match the name or the IP address; SNI is for names only (RFC 6066). Every call
+// is checked: a peer check that silently failed to install would accept any valid certificate.
+inline expected<void> require_peer_identity(SSL* ssl_handle, const std::string& host) {
+    SSL_set_verify(ssl_handle, SSL_VERIFY_PEER, SSL_get_verify_callback(ssl_handle));
+    bool ok = true;
+    if (is_ip_address(host)) {
+        ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_handle), host.c_str()) == 1;
+    } else {
+        ok = SSL_set_tlsext_host_name(ssl_handle, host.c_str()) == 1 && SSL_set1_host(ssl_handle, host.c_str()) == 1;
+    }
+    if (ok) return {};
+    ERR_clear_error();
+    ApiError e;
+    e.kind = ErrorKind::tls;
+    e.ec = make_error_code(errc::invalid_argument);
+    e.message = "cannot set up TLS verification of the host " + quote_for_message(host, 80) +
+                " (SNI and host-name check); nothing was sent";
+    return std::unexpected(std::move(e));
+}
+
+// A host name lookup that cancellation and the step's timeout can abandon. The system resolver
+// (getaddrinfo, on Asio's resolver thread) cannot be interrupted: a stuck lookup is left to finish
+// in the background, and a later lookup on the same io_context waits behind it, but never longer
+// than its own step's timeout.
+inline asio::awaitable<std::tuple<boost::system::error_code, tcp::resolver::results_type>> resolve_abandonable(
+    std::string host, std::string service, std::chrono::milliseconds budget) {
+    struct Lookup {
+        explicit Lookup(const asio::any_io_executor& executor) : resolver(executor), wake(executor) {}
+        tcp::resolver resolver;
+        asio::steady_timer wake;
+        std::optional<std::tuple<boost::system::error_code, tcp::resolver::results_type>> result;
+    };
+    auto lookup = std::make_shared<Lookup>(co_await asio::this_coro::executor);
+    lookup->wake.expires_after(budget);
+    lookup->resolver.async_resolve(host, service, tcp::resolver::numeric_service,
+                                   [lookup](boost::system::error_code ec, tcp::resolver::results_type results) {
+                                       lookup->result.emplace(ec, std::move(results));
+                                       lookup->wake.cancel();
+                                   });
+    auto [wait_ec] = co_await lookup->wake.async_wait(use_tuple);
+    if (lookup->result) co_return std::move(*lookup->result);
+    lookup->resolver.cancel();  // helps only if the lookup has not started yet
+    co_return std::tuple{wait_ec ? boost::system::error_code(asio::error::operation_aborted)
+                                 : boost::system::error_code(beast::error::timeout),
+                         tcp::resolver::results_type{}};
+}
+
+// The TLS handshake with `host` on `stream`, verifying its certificate and name.
+template <class TlsStream, class Options>
+asio::awaitable<expected<void>> tls_handshake(TlsStream& stream, const std::string& host, std::string_view step,
+                                          const Endpoint& endpoint, const Options& options,
+                                          const AttemptLimit& limit, const asio::cancellation_state& cancel_state) {
+    SSL* ssl_handle = stream.native_handle();
+    if (auto identity = require_peer_identity(ssl_handle, host); !identity) co_return identity;
+    const auto budget = limit.budget(options.connect_timeout);
+    beast::get_lowest_layer(stream).expires_after(budget.duration);
+    auto [ec] = co_await stream.async_handshake(ssl::stream_base::client, use_tuple);
+    if (!ec && was_cancelled(cancel_state)) ec = asio::error::operation_aborted;
+    if (!ec) co_return expected<void>{};
+    ApiError e = io_error(ec, step, endpoint, was_cancelled(cancel_state), limit.note(budget));
+    if (e.kind == ErrorKind::transport || e.kind == ErrorKind::tls) {
+        e.kind = ErrorKind::tls;  // whatever broke it, the secure channel was not established
+        const long verify = SSL_get_verify_result(ssl_handle);
+        if (verify != X509_V_OK) e.message += " (certificate: " + std::string(X509_verify_cert_error_string(verify)) + ")";
+    }
+    co_return std::unexpected(std::move(e));
+}
+
+// What a proxy's answer to CONNECT means: the tunnel is open, or why not. `leftover` is how many
+// bytes arrived after the answer's header. Sans-io, so the fuzzers reach it.
+inline expected<void> connect_answer_verdict(unsigned status, std::string_view reason, std::size_t leftover,
+                                             const Proxy& proxy, const Endpoint& endpoint) {
+    if (status / 100 != 2) {
+        ApiError e;
+        e.kind = ErrorKind::transport;
+        e.ec = make_error_code(errc::unexpected_status);
+        e.message = "the proxy " + proxy.display + " refused to CONNECT to " + describe(endpoint) + ": " +
+                    std::to_string(status) + " " + quote_for_message(reason, 200);
+        return std::unexpected(std::move(e));
+    }
+    // Until our TLS ClientHello, the API has nothing to say: any byte past the proxy's answer can
+    // only come from the proxy, e.g. a forged HTTP response that would otherwise be read as the
+    // API's (it would sit in the read buffer, in front of everything the TLS session decrypts).
+    if (leftover != 0) {
+        ApiError e;
+        e.kind = ErrorKind::transport;
+        e.ec = make_error_code(errc::proxy_error);
+        e.message = "the proxy " + proxy.display + " sent " + std::to_string(leftover) +
+                    " bytes after its answer to CONNECT, before the TLS handshake with " + describe(endpoint) +
+                    "; refusing the tunnel";
+        return std::unexpected(std::move(e));
+    }
+    return {};
+}
+
+// CONNECT host:port through the proxy on `stream`. The TLS session to the API (and so the bearer
+// token) then travels inside the tunnel, which the proxy cannot read.
+template <class Stream, class Options>
+asio::awaitable<expected<void>> open_tunnel(Stream& stream, const Proxy& proxy, const Endpoint& endpoint,
+                                            const Options& options, const AttemptLimit& limit,
+                                            const asio::cancellation_state& cancel_state) {
+    const bool ipv6 = endpoint.host.find(':') != std::string::npos;
+    const std::string authority =
+        (ipv6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
+    http::request<http::empty_body> connect{http::verb::connect, authority, 11};
+    connect.set(http::field::host, authority);
+    connect.set(http::field::user_agent, user_agent);
+    if (proxy.authorization) connect.set(http::field::proxy_authorization, *proxy.authorization);
+    const auto budget = limit.budget(options.connect_timeout);
+    beast::get_lowest_layer(stream).expires_after(budget.duration);
+    auto [write_ec, written] = co_await http::async_write(stream, connect, use_tuple);
+    http::response_parser<http::empty_body> answer;
+    answer.skip(true);  // a response to CONNECT has no body, whatever its headers say
+    answer.header_limit(16 * 1024);
+    beast::flat_buffer buffer;
+    boost::system::error_code read_ec = write_ec;
+    if (!read_ec) {
+        auto [header_ec, header_bytes] = co_await http::async_read_header(stream, buffer, answer, use_tuple);
+        read_ec = header_ec;
+    }
+    if (!read_ec && was_cancelled(cancel_state)) read_ec = asio::error::operation_aborted;
+    const std::string step = "opening a tunnel through " + proxy.display + " to";
+    if (read_ec)
+        co_return std::unexpected(io_error(read_ec, step, endpoint, was_cancelled(cancel_state), limit.note(budget)));
+    const auto& header = answer.get();
+    co_return connect_answer_verdict(header.result_int(),
+                                     std::string_view(header.reason().data(), header.reason().size()),
+                                     buffer.size(), proxy, endpoint);
+}
+
+// Resolve, connect, go through the proxy (if any: TLS to it for an https:// proxy, then CONNECT),
+// and (for https) handshake with the API. Each step is bounded by connect_timeout and what is
+// left of the attempt, and a cancellation that arrived during a step that cannot be cancelled
+// (the host name lookup) is honoured as soon as the step ends: nothing is sent after it.
 // A template only so that translation units that never open a connection do not compile it.
 template <class Options = ClientOptions>
 asio::awaitable<expected<std::unique_ptr<Connection>>> open_connection(ssl::context* tls_context,
                                                                        const Endpoint& endpoint, const Options& options,
-                                                                       const std::optional<Proxy>& proxy = {}) {
+                                                                       const std::optional<Proxy>& proxy = {},
+                                                                       const AttemptLimit& limit = {}) {
     const auto executor = co_await asio::this_coro::executor;
     // Fetched once, up front: GCC 12 mishandles a co_await nested inside a larger expression.
     const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
+    auto failed = [&](boost::system::error_code ec, std::string_view step, const AttemptLimit::Budget& budget) {
+        return std::unexpected(io_error(ec, step, endpoint, was_cancelled(cancel_state), limit.note(budget)));
+    };
 
-    // The resolver has no timeout of its own: a timer cancels it. Both run on this strand, and
-    // the timer's handler holds only weak/shared state, so it is safe whenever it runs.
-    auto resolver = std::make_shared<tcp::resolver>(executor);
-    auto resolve_timed_out = std::make_shared<bool>(false);
-    asio::steady_timer resolve_timer(executor, options.connect_timeout);
-    resolve_timer.async_wait(
-        [weak = std::weak_ptr<tcp::resolver>(resolver), resolve_timed_out](boost::system::error_code ec) {
-            if (ec) return;
-            *resolve_timed_out = true;
-            if (auto r = weak.lock()) r->cancel();
-        });
-    // Through a proxy, the TCP connection goes to the proxy and CONNECT opens the tunnel.
+    // Through a proxy, the TCP connection goes to the proxy.
     const std::string& connect_host = proxy ? proxy->host : endpoint.host;
     const std::string service = std::to_string(proxy ? proxy->port : endpoint.port);
-    auto [resolve_ec, results] =
-        co_await resolver->async_resolve(connect_host, service, tcp::resolver::numeric_service, use_tuple);
-    resolve_timer.cancel();
-    if (resolve_ec) {
-        if (*resolve_timed_out) resolve_ec = beast::error::timeout;
-        co_return std::unexpected(io_error(resolve_ec, proxy ? "resolving the proxy for" : "resolving", endpoint,
-                                           was_cancelled(cancel_state)));
-    }
+    const auto resolve_budget = limit.budget(options.connect_timeout);
+    auto [resolve_ec, results] = co_await resolve_abandonable(connect_host, service, resolve_budget.duration);
+    if (!resolve_ec && was_cancelled(cancel_state)) resolve_ec = asio::error::operation_aborted;
+    if (resolve_ec) co_return failed(resolve_ec, proxy ? "resolving the proxy for" : "resolving", resolve_budget);
 
-    auto connection = std::make_unique<Connection>(executor, tls_context);
-    auto& stream = connection->lowest();
-    stream.expires_after(options.connect_timeout);
+    beast::tcp_stream stream(executor);
+    const auto connect_budget = limit.budget(options.connect_timeout);
+    stream.expires_after(connect_budget.duration);
     auto [connect_ec, connected] = co_await stream.async_connect(results, use_tuple);
+    if (!connect_ec && was_cancelled(cancel_state)) connect_ec = asio::error::operation_aborted;
     if (connect_ec)
-        co_return std::unexpected(io_error(connect_ec, proxy ? "connecting to the proxy for" : "connecting to",
-                                           endpoint, was_cancelled(cancel_state)));
+        co_return failed(connect_ec, proxy ? "connecting to the proxy for" : "connecting to", connect_budget);
     boost::system::error_code ignored;
     stream.socket().set_option(tcp::no_delay(true), ignored);  // requests are small and latency-bound
 
-    if (proxy) {
-        // CONNECT host:port; the TLS session (and the bearer token) then travel inside the tunnel.
-        const bool ipv6 = endpoint.host.find(':') != std::string::npos;
-        const std::string authority =
-            (ipv6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
-        http::request<http::empty_body> connect{http::verb::connect, authority, 11};
-        connect.set(http::field::host, authority);
-        connect.set(http::field::user_agent, user_agent);
-        if (proxy->authorization) connect.set(http::field::proxy_authorization, *proxy->authorization);
-        stream.expires_after(options.connect_timeout);
-        auto [write_ec, written] = co_await http::async_write(stream, connect, use_tuple);
-        http::response_parser<http::empty_body> answer;
-        answer.skip(true);  // a response to CONNECT has no body, whatever its headers say
-        boost::system::error_code read_ec = write_ec;
-        if (!read_ec) {
-            auto [header_ec, header_bytes] =
-                co_await http::async_read_header(stream, connection->buffer, answer, use_tuple);
-            read_ec = header_ec;
-        }
-        if (read_ec)
-            co_return std::unexpected(io_error(read_ec, "opening a tunnel through " + proxy->display + " to", endpoint,
-                                               was_cancelled(cancel_state)));
-        if (answer.get().result_int() / 100 != 2) {
-            ApiError e;
-            e.kind = ErrorKind::transport;
-            e.ec = make_error_code(errc::unexpected_status);
-            e.message = "the proxy " + proxy->display + " refused to CONNECT to " + describe(endpoint) + ": " +
-                        std::to_string(answer.get().result_int()) + " " + std::string(answer.get().reason());
-            co_return std::unexpected(std::move(e));
-        }
+    if (!endpoint.tls) {
+        stream.expires_never();
+        co_return std::make_unique<Connection>(std::move(stream));
     }
+    if (!tls_context) co_return fail(ErrorKind::internal, errc::internal_error, "no TLS context for an https:// URL");
 
-    if (auto* tls = connection->tls()) {
-        SSL* ssl_handle = tls->native_handle();
-        // SNI is for names only (RFC 6066); the certificate must match the name or the IP address.
-        if (is_ip_address(endpoint.host)) {
-            X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_handle), endpoint.host.c_str());
-        } else {
-            SSL_set_tlsext_host_name(ssl_handle, endpoint.host.c_str());
-            SSL_set1_host(ssl_handle, endpoint.host.c_str());
-        }
-        stream.expires_after(options.connect_timeout);
-        auto [handshake_ec] = co_await tls->async_handshake(ssl::stream_base::client, use_tuple);
-        if (handshake_ec) {
-            ApiError e = io_error(handshake_ec, "TLS handshake with", endpoint, was_cancelled(cancel_state));
-            if (e.kind == ErrorKind::transport || e.kind == ErrorKind::tls) {
-                e.kind = ErrorKind::tls;  // whatever broke it, the secure channel was not established
-                const long verify = SSL_get_verify_result(ssl_handle);
-                if (verify != X509_V_OK)
-                    e.message += " (certificate: " + std::string(X509_verify_cert_error_string(verify)) + ")";
-            }
-            co_return std::unexpected(std::move(e));
-        }
+    // Named results, not co_await inside if-conditions with temporaries: GCC 12 has bugs with
+    // temporaries that live across a suspension.
+    expected<void> step;
+    if (proxy && proxy->tls) {
+        Connection::ProxyTlsStream to_proxy(std::move(stream), *tls_context);
+        const std::string to_proxy_step = "TLS handshake with the proxy " + proxy->display + " for";
+        step = co_await tls_handshake(to_proxy, proxy->host, to_proxy_step, endpoint, options, limit, cancel_state);
+        if (!step) co_return std::unexpected(std::move(step.error()));
+        step = co_await open_tunnel(to_proxy, *proxy, endpoint, options, limit, cancel_state);
+        if (!step) co_return std::unexpected(std::move(step.error()));
+        Connection::TunneledTlsStream tunneled(std::move(to_proxy), *tls_context);
+        step = co_await tls_handshake(tunneled, endpoint.host, "TLS handshake with", endpoint, options, limit,
+                                      cancel_state);
+        if (!step) co_return std::unexpected(std::move(step.error()));
+        beast::get_lowest_layer(tunneled).expires_never();
+        co_return std::make_unique<Connection>(std::move(tunneled));
     }
-    stream.expires_never();
-    co_return connection;
+    if (proxy) {
+        step = co_await open_tunnel(stream, *proxy, endpoint, options, limit, cancel_state);
+        if (!step) co_return std::unexpected(std::move(step.error()));
+    }
+    Connection::TlsStream tls(std::move(stream), *tls_context);
+    step = co_await tls_handshake(tls, endpoint.host, "TLS handshake with", endpoint, options, limit, cancel_state);
+    if (!step) co_return std::unexpected(std::move(step.error()));
+    beast::get_lowest_layer(tls).expires_never();
+    co_return std::make_unique<Connection>(std::move(tls));
 }
 
 struct Exchanged {
@@ -238,38 +393,67 @@ struct ExchangeFailure {
     bool nothing_received = false;  // no byte of a response arrived: the request may be resent safely
 };
 
-// Writes one request and reads its response, each bounded by options.io_timeout; the response
-// body is limited to options.max_body_bytes.
+// Interim answers (1xx, such as 103 Early Hints) before the final one are skipped, up to this many.
+inline constexpr unsigned max_interim_responses = 16;
+
+// Writes one request and reads its final response, each bounded by options.io_timeout (and the
+// attempt); the response body is limited to options.max_body_bytes. `progress` records whether the
+// request was written in full, which the caller needs when no answer comes.
 template <class Stream>
 asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(Stream& stream, Connection& connection,
                                                                        const http::request<http::string_body>& request,
                                                                        const Endpoint& endpoint,
-                                                                       const ClientOptions& options) {
+                                                                       const ClientOptions& options,
+                                                                       const AttemptLimit& limit,
+                                                                       AttemptProgress& progress) {
     const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
-    connection.lowest().expires_after(options.io_timeout);
+    const auto write_budget = limit.budget(options.io_timeout);
+    connection.lowest().expires_after(write_budget.duration);
     auto [write_ec, written] = co_await http::async_write(stream, request, use_tuple);
     if (write_ec)
-        co_return std::unexpected(
-            ExchangeFailure{io_error(write_ec, "sending the request to", endpoint, was_cancelled(cancel_state)), true});
+        co_return std::unexpected(ExchangeFailure{
+            io_error(write_ec, "sending the request to", endpoint, was_cancelled(cancel_state), limit.note(write_budget)),
+            true});
+    progress.awaiting_answer = true;
 
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(options.max_body_bytes);
-    parser.header_limit(64 * 1024);
-    connection.lowest().expires_after(options.io_timeout);
-    auto [read_ec, read] = co_await http::async_read(stream, connection.buffer, parser, use_tuple);
+    // One budget for the whole answer, interim responses included.
+    const auto read_budget = limit.budget(options.io_timeout);
+    connection.lowest().expires_after(read_budget.duration);
+    std::optional<http::response_parser<http::string_body>> parser;
+    boost::system::error_code read_ec;
+    for (unsigned interim = 0;; ++interim) {
+        parser.emplace();
+        parser->body_limit(options.max_body_bytes);
+        parser->header_limit(64 * 1024);
+        auto [ec, read] = co_await http::async_read(stream, connection.buffer, *parser, use_tuple);
+        read_ec = ec;
+        if (read_ec) break;
+        const unsigned status = parser->get().result_int();
+        if (status < 100 || status > 199 || status == 101) break;  // final (101 is never asked for: an error)
+        if (interim + 1 == max_interim_responses) {
+            ApiError e;
+            e.kind = ErrorKind::malformed_response;
+            e.ec = make_error_code(errc::malformed_response);
+            e.message = "the server at " + describe(endpoint) + " sent " + std::to_string(max_interim_responses) +
+                        " interim (1xx) answers and no final one";
+            connection.lowest().expires_never();
+            co_return std::unexpected(ExchangeFailure{std::move(e), false});
+        }
+    }
     connection.lowest().expires_never();
-    if (read_ec == ssl::error::stream_truncated && parser.is_header_done() && !parser.is_done()) {
+    if (read_ec == ssl::error::stream_truncated && parser->is_header_done() && !parser->is_done()) {
         // A body delimited by the end of the connection, closed without TLS close_notify:
         // the end of the stream is the end of the body (as Beast's examples treat it).
-        parser.put_eof(read_ec);
+        parser->put_eof(read_ec);
     }
+    if (!read_ec && was_cancelled(cancel_state)) read_ec = asio::error::operation_aborted;
     if (read_ec) {
-        const bool nothing = !parser.got_some() && connection.buffer.size() == 0;
+        const bool nothing = !parser->got_some() && connection.buffer.size() == 0;
         if (read_ec == http::error::body_limit) {
             ApiError e;
             e.kind = ErrorKind::malformed_response;
             e.ec = make_error_code(errc::body_too_large);
-            e.status = parser.get().result_int();
+            e.status = parser->get().result_int();
             e.message = "the response body from " + describe(endpoint) + " is larger than the limit of " +
                         std::to_string(options.max_body_bytes) + " bytes (ClientOptions::max_body_bytes)";
             co_return std::unexpected(ExchangeFailure{std::move(e), false});
@@ -282,12 +466,14 @@ asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(Stream& s
             e.message = "the HTTP response from " + describe(endpoint) + " is malformed: " + read_ec.message();
             co_return std::unexpected(ExchangeFailure{std::move(e), false});
         }
-        co_return std::unexpected(ExchangeFailure{
-            io_error(read_ec, "reading the response from", endpoint, was_cancelled(cancel_state)), nothing});
+        co_return std::unexpected(ExchangeFailure{io_error(read_ec, "reading the response from", endpoint,
+                                                           was_cancelled(cancel_state), limit.note(read_budget)),
+                                                  nothing});
     }
+    progress.awaiting_answer = false;
     Exchanged out;
-    out.reusable = parser.keep_alive() && connection.buffer.size() == 0;
-    out.response = parser.release();
+    out.reusable = parser->keep_alive() && connection.buffer.size() == 0 && parser->get().result_int() != 101;
+    out.response = parser->release();
     co_return out;
 }
 

@@ -12,18 +12,21 @@
 #include <cmath>
 #include <optional>
 #include <random>
+#include <string>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
 
 struct RetryDecision {
     std::optional<std::chrono::milliseconds> wait;  // nullopt: stop and report the error
-    const char* reason = "";                        // why retrying stopped, for the final error
+    std::string reason{};                           // why retrying stopped, for the final error
 };
 
 // retries_done: how many retries were already made after the first attempt.
 // jitter01: in [0, 1]; full jitter scales the exponential backoff by it. A Retry-After hint
-// replaces the backoff (no jitter: the server said when), capped at max_delay.
+// replaces the backoff (no jitter: the server said when). A hint longer than max_delay stops the
+// retries: sending earlier than the server allows only earns another refusal, and waiting that
+// long is more than the caller agreed to.
 inline RetryDecision decide_retry(const ApiError& error, unsigned retries_done, const RetryPolicy& policy,
                                   double jitter01) {
     using std::chrono::milliseconds;
@@ -31,7 +34,11 @@ inline RetryDecision decide_retry(const ApiError& error, unsigned retries_done, 
     if (retries_done >= policy.max_retries) return {std::nullopt, "retries exhausted"};
     if (error.retry_after) {
         const auto asked = std::chrono::duration_cast<milliseconds>(*error.retry_after);
-        return {std::min(asked, policy.max_delay), ""};
+        if (asked > policy.max_delay)
+            return {std::nullopt, "the server asked to wait " + std::to_string(error.retry_after->count()) +
+                                      " s (Retry-After), longer than RetryPolicy::max_delay of " +
+                                      std::to_string(policy.max_delay.count()) + " ms"};
+        return {asked, ""};
     }
     const double factor = std::pow(policy.multiplier, static_cast<double>(retries_done));
     const double backoff = std::min(static_cast<double>(policy.max_delay.count()),

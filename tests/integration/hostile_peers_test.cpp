@@ -1,0 +1,179 @@
+// Peers that do what well-behaved ones never would: a proxy that forges an answer in front of the
+// tunnel, an https:// proxy (TLS to the proxy, then TLS to the API inside it), servers that send
+// interim 1xx answers or control bytes in their reason phrases.
+#include <k6/schedules.hpp>
+
+#include "support/connect_proxy.hpp"
+#include "support/scripted_server.hpp"
+#include "support/test_server.hpp"
+
+#include <doctest/doctest.h>
+#include <boost/asio/io_context.hpp>
+
+#include <cstdlib>
+
+using namespace k6::schedules;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+using k6::test::ConnectProxy;
+using k6::test::ConnectProxyOptions;
+using k6::test::run;
+using k6::test::Script;
+using k6::test::ScriptedServer;
+using k6::test::TestServer;
+using k6::test::Then;
+
+namespace {
+
+const std::string a_schedule =
+    R"({"id": 1, "load_test_id": 2, "starts": "2025-01-01T00:00:00Z", "recurrence_rule": null, "cron": null,
+        "deactivated": false, "next_run": null, "created_by": null})";
+
+// What a forging proxy would like the client to believe the API said.
+const std::string forged_schedule =
+    R"({"id": 666, "load_test_id": 666, "starts": "2025-01-01T00:00:00Z", "recurrence_rule": null, "cron": null,
+        "deactivated": false, "next_run": null, "created_by": "the proxy"})";
+
+std::string ok_bytes(const std::string& body) {
+    return k6::test::http_response_bytes(200, "OK", body, {{"Content-Type", "application/json"}});
+}
+
+}  // namespace
+
+TEST_CASE("bytes a proxy sends after its CONNECT answer fail the tunnel: a forged response is never returned") {
+    TestServer server(TestServer::ok_json(a_schedule));
+    for (bool tls_to_proxy : {false, true}) {
+        CAPTURE(tls_to_proxy);
+        ConnectProxyOptions proxy_options;
+        proxy_options.tls = tls_to_proxy;
+        proxy_options.answer.inject_after_answer = ok_bytes(forged_schedule);
+        ConnectProxy proxy(proxy_options);
+        asio::io_context io;
+        auto options = server.client_options();
+        options.proxy = proxy.url();
+        Client client(io, options);
+        auto result = run(io, client.async_get_schedule(ScheduleId{1}));
+        REQUIRE_FALSE(result.has_value());
+        CHECK(result.error().kind == ErrorKind::transport);
+        CHECK(result.error().ec == errc::proxy_error);
+        CHECK(result.error().message.find("after its answer to CONNECT") != std::string::npos);
+        CHECK(proxy.tunnels_opened() == 1);
+    }
+    CHECK(server.requests().empty());  // the request never went out: the TLS session was never begun
+}
+
+TEST_CASE("an https:// proxy: TLS to the proxy, CONNECT with credentials, then TLS to the API inside") {
+    TestServer server(TestServer::ok_json(a_schedule));
+    ConnectProxyOptions proxy_options;
+    proxy_options.tls = true;
+    proxy_options.credentials = "proxyuser:proxypass";
+    ConnectProxy proxy(proxy_options);
+    asio::io_context io;
+    auto options = server.client_options();
+    options.proxy = proxy.url("proxyuser:proxypass");
+    REQUIRE(options.proxy->starts_with("https://"));
+    Client client(io, options);
+    auto schedule = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_MESSAGE(schedule.has_value(), schedule.error().to_string());
+    REQUIRE(run(io, client.async_get_schedule(ScheduleId{1})).has_value());
+    CHECK(proxy.connections_accepted() == 1);  // one tunnel, kept alive for both requests
+    REQUIRE(proxy.requests().size() == 1);
+    CHECK(proxy.requests()[0].method == "CONNECT");
+    CHECK(proxy.requests()[0].target == "127.0.0.1:" + std::to_string(server.server().port()));
+    CHECK(proxy.requests()[0].header("Proxy-Authorization") ==
+          "Basic " + k6::schedules::detail::base64("proxyuser:proxypass"));
+    CHECK(proxy.requests()[0].header("Authorization") == std::nullopt);  // the token only inside the tunnel
+    CHECK(server.requests().size() == 2);
+    CHECK(server.requests()[0].header("Authorization") == std::string("Bearer ") + k6::test::test_token);
+}
+
+TEST_CASE("an https:// proxy is verified like the API: a certificate for another name is refused") {
+    TestServer server(TestServer::ok_json(a_schedule));
+    ConnectProxyOptions proxy_options;
+    proxy_options.tls = true;
+    proxy_options.certificate = k6::test::Pki::get().wrong_host_leaf;
+    ConnectProxy proxy(proxy_options);
+    asio::io_context io;
+    auto options = server.client_options();
+    options.proxy = proxy.url();
+    Client client(io, options);
+    auto result = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error().kind == ErrorKind::tls);
+    CHECK(result.error().message.find("proxy") != std::string::npos);
+    CHECK(proxy.requests().empty());  // no CONNECT, so no credentials, went to an unverified proxy
+    CHECK(server.requests().empty());
+}
+
+TEST_CASE("HTTPS_PROXY=https://... from the environment carries requests to a host only the proxy can reach") {
+    // api.example.invalid does not resolve: only the proxy, which sends every tunnel to the test
+    // server, can reach it, and the server's certificate is for that name.
+    TestServer server(TestServer::ok_json(a_schedule), TestServer::tls_options(k6::test::Pki::get().wrong_host_leaf));
+    ConnectProxyOptions proxy_options;
+    proxy_options.tls = true;
+    proxy_options.forward_to_port = server.server().port();
+    ConnectProxy proxy(proxy_options);
+    asio::io_context io;
+    auto options = server.client_options();
+    options.api_url = "https://api.example.invalid:" + std::to_string(server.server().port());
+    options.proxy_from_environment = true;
+    ::setenv("HTTPS_PROXY", proxy.url().c_str(), 1);
+    ::unsetenv("NO_PROXY");
+    ::unsetenv("no_proxy");
+    auto created = Client::create(io, options);
+    ::unsetenv("HTTPS_PROXY");
+    REQUIRE(created.has_value());
+    auto schedule = run(io, created->async_get_schedule(ScheduleId{1}));
+    REQUIRE_MESSAGE(schedule.has_value(), schedule.error().to_string());
+    REQUIRE(proxy.requests().size() == 1);
+    CHECK(proxy.requests()[0].target == "api.example.invalid:" + std::to_string(server.server().port()));
+    CHECK(server.requests().at(0).header("Host") == "api.example.invalid:" + std::to_string(server.server().port()));
+}
+
+TEST_CASE("interim 1xx answers are skipped and the final answer is read; the connection stays reusable") {
+    ScriptedServer server([](const k6::test::RecordedRequest&) {
+        return Script{"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+                      "HTTP/1.1 100 Continue\r\n\r\n" +
+                          ok_bytes(a_schedule),
+                      Then::keep_reading};
+    });
+    asio::io_context io;
+    Client client(io, server.client_options());
+    for (int i = 0; i < 3; ++i) {
+        auto schedule = run(io, client.async_get_schedule(ScheduleId{1}));
+        REQUIRE_MESSAGE(schedule.has_value(), schedule.error().to_string());
+        CHECK(schedule->load_test_id == LoadTestId{2});
+    }
+    CHECK(server.connections_accepted() == 1);
+    CHECK(server.requests_read() == 3);
+}
+
+TEST_CASE("a server that sends nothing but interim answers gets malformed_response, not an endless read") {
+    std::string interim;
+    for (int i = 0; i < 40; ++i) interim += "HTTP/1.1 103 Early Hints\r\n\r\n";
+    ScriptedServer server(Script{interim, Then::stall});
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto result = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error().kind == ErrorKind::malformed_response);
+    CHECK(result.error().message.find("interim (1xx)") != std::string::npos);
+}
+
+TEST_CASE("101 Switching Protocols is never taken as an answer to reuse: an error, and a fresh connection next") {
+    int calls = 0;
+    ScriptedServer server([&calls](const k6::test::RecordedRequest&) {
+        if (++calls == 1) return Script{"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n",
+                                        Then::stall};
+        return Script{ok_bytes(a_schedule), Then::keep_reading};
+    });
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto first = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(first.has_value());
+    CHECK(first.error().status == 101);
+    CHECK(first.error().ec == errc::unexpected_status);
+    auto second = run(io, client.async_get_schedule(ScheduleId{1}));
+    CHECK_MESSAGE(second.has_value(), (second ? "" : second.error().to_string()));
+    CHECK(server.connections_accepted() == 2);
+}
