@@ -7,7 +7,7 @@ fuzz_json_decode: every example of tests/data/spec_examples.json (schedules, lis
 error bodies if the file ever has them), serialised compactly and prefixed with the byte that selects
 the model in fuzz_json_decode.cpp; the spec has no error examples, so error bodies are written here
 following its ErrorApiModel schema. The other targets get the spec's date-times and @nextLink plus a
-few hand-written values. Existing files are overwritten; files libFuzzer added are left alone.
+few hand-written values; fuzz_next_link's seeds start with the byte that selects its API URL. Existing files are overwritten; files libFuzzer added are left alone.
 """
 import json
 import pathlib
@@ -80,6 +80,7 @@ def main():
     links += [
         "/cloud/v6/schedules?$skip=70&$top=20",      # relative, absolute path
         "schedules?$skip=50&$top=20",                  # relative path
+        "?$skip=50&$top=20",                           # relative: the page's path, another query
         "https://evil.example.com/cloud/v6/schedules?$skip=50",  # another host: refused
         "//api.k6.io/cloud/v6/schedules?$skip=50",     # network-path reference
         "HTTPS://API.K6.IO:443/cloud/v6/schedules?$skip=50#x",
@@ -87,7 +88,25 @@ def main():
         "proxy.internal:8080",
         ".example.com, localhost,[::1]:8080,*",         # a NO_PROXY list
     ]
-    seeds["next_link"] = [link.encode() for link in dict.fromkeys(links)]
+    # fuzz_next_link.cpp: data[0] chooses the API URL (0 https://api.k6.io, 1 .../cloud/v6,
+    # 2 https://gw/k6, 3 http://127.0.0.1:8080/a/../k%36/, 4 https://[::1]:8443/k6/v%2F1); then links
+    # separated by newlines, each resolved against the page the previous one led to.
+    prefixed = [
+        "https://gw/k6/cloud/v6/schedules?$skip=5",
+        "https://gw/k6/../elsewhere",                  # dot segments leave the prefix: refused
+        "/k6/%2e%2e/elsewhere",                        # so do encoded ones
+        "/k6/.%2E/elsewhere",
+        "https://gw/k6evil/cloud/v6/schedules",        # a longer name is not below /k6
+        "/k6/cloud/x/../v6/%73chedules?%24skip=5",     # below /k6 once normalised
+        "/k6%2F..%2Felsewhere",
+        "../../../elsewhere",
+        "/k6/cloud/v6/schedules?$top=5\n?$skip=5\nschedules?$skip=10\n./schedules?$skip=15\n#f",
+        "/k6/a/b/c\n../../../../k6evil\n../x\n//gw/k6/y",
+    ]
+    seeds["next_link"] = [bytes([choice]) + link.encode() for choice in (0, 1)
+                          for link in dict.fromkeys(links)]
+    seeds["next_link"] += [bytes([choice]) + link.encode() for choice in (2, 3) for link in prefixed]
+    seeds["next_link"] += [bytes([4]) + b"https://[::1]:8443/k6/v%2f1/x\n../../y\n/k6/v%2F1\n/k6/v/1"]
     seeds["retry_after"] = [value.encode() for value in RETRY_AFTER]
 
     for target, values in seeds.items():

@@ -66,6 +66,14 @@ Drained drain_all(asio::io_context& io, Pager& pager) {
     return run(io, asio::co_spawn(io, drain(pager), asio::deferred));
 }
 
+// A page of schedules first_id, first_id + 1, ... (count of them) with the given @nextLink.
+std::string page_json(std::int64_t first_id, std::int64_t count, std::optional<std::string> next_link) {
+    SchedulePage page;
+    for (std::int64_t i = 0; i < count; ++i) page.items.push_back(k6::test::generated_schedule(first_id + i));
+    page.next_link = std::move(next_link);
+    return boost::json::serialize(boost::json::value_from(page));
+}
+
 std::vector<std::int64_t> one_to(std::int64_t n) {
     std::vector<std::int64_t> ids;
     for (std::int64_t i = 1; i <= n; ++i) ids.push_back(i);
@@ -246,7 +254,246 @@ TEST_CASE("links to a foreign host, a foreign port or plain http are refused bef
     CHECK(foreign_plain.requests().empty());
 }
 
-TEST_CASE("a relative @nextLink resolves against the API URL") {
+TEST_CASE("endless empty pages with ever-new links stop after max_empty_pages (100 by default)") {
+    std::string base;
+    std::atomic<int> served{0};
+    TestServer server([&base, &served](const emu::Request&) {
+        const int n = ++served;
+        if (n >= 1000) return json_response(R"({"value": []})");  // without a bound: a long run, then the end
+        return json_response(page_json(1, 0, base + "/cloud/v6/schedules?$skip=" + std::to_string(n)));
+    });
+    base = server.server().url();
+    asio::io_context io;
+    Client client(io, server.client_options());
+    CHECK(PagerOptions{}.max_empty_pages == 100);
+    auto pager = client.list_schedules();
+    const auto drained = drain_all(io, pager);
+    CHECK(drained.ids.empty());
+    REQUIRE(drained.error.has_value());
+    CHECK(drained.error->kind == ErrorKind::malformed_response);
+    CHECK(drained.error->ec == errc::bad_next_link);
+    CHECK(drained.error->target == "@nextLink");
+    CHECK(drained.error->message.starts_with("100 empty pages in a row"));
+    CHECK(drained.ended_after_error);
+    CHECK(pager.done());
+    CHECK_FALSE(pager.next_link().has_value());  // refused: nothing to resume from
+    CHECK(server.requests().size() == 100);
+
+    for (bool read_ahead : {false, true}) {
+        CAPTURE(read_ahead);
+        const auto before = server.requests().size();
+        auto bounded = client.list_schedules({}, {.read_ahead = read_ahead, .max_empty_pages = 5});
+        const auto d = drain_all(io, bounded);
+        REQUIRE(d.error.has_value());
+        CHECK(d.error->message.starts_with("5 empty pages in a row"));
+        CHECK(server.requests().size() - before == 5);  // the read-ahead does not send the sixth either
+    }
+}
+
+TEST_CASE("a cycle of non-empty pages is detected, short (A, B, C, A) or long") {
+    for (std::int64_t period : {3, 20}) {
+        CAPTURE(period);
+        std::string base;
+        TestServer server([&base, period](const emu::Request& request) {
+            const auto r = page_request(request.target);
+            // $skip: 0, then 10, 20, ... 10 * period, then 10 again.
+            const std::int64_t next = r.skip == 10 * period ? 10 : r.skip + 10;
+            return json_response(
+                page_json(r.skip + 1, 10, base + "/cloud/v6/schedules?$skip=" + std::to_string(next) + "&$top=10"));
+        });
+        base = server.server().url();
+        asio::io_context io;
+        Client client(io, server.client_options());
+        auto pager = client.list_schedules({10, {}, false});
+        const auto drained = drain_all(io, pager);
+        REQUIRE(drained.error.has_value());
+        CHECK(drained.error->ec == errc::bad_next_link);
+        CHECK(drained.error->kind == ErrorKind::malformed_response);
+        CHECK(drained.error->message.find("followed before") != std::string::npos);
+        CHECK(drained.ended_after_error);
+        const auto requests = static_cast<std::int64_t>(server.requests().size());
+        if (period == 3) {
+            CHECK(requests == 4);  // the first page and A, B, C: none twice
+            CHECK(drained.ids == one_to(40));
+        } else {
+            CHECK(requests <= 2 * (period + 2) + period);  // long: caught within Brent's bound
+        }
+    }
+}
+
+TEST_CASE("@nextLink: links that leave api_url's path are refused before anything is sent, however spelled") {
+    std::string next;
+    TestServer api(
+        [&next](const emu::Request&) { return json_response(R"({"value": [], "@nextLink": ")" + next + R"("})"); });
+    const std::string origin = api.server().url();
+    auto options = api.client_options();
+    options.api_url = origin + "/k6";
+    asio::io_context io;
+    Client client(io, options);
+    for (const std::string& link :
+         {origin + "/elsewhere/cloud/v6/schedules", origin + "/k6/../elsewhere/cloud/v6/schedules",
+          origin + "/k6/%2e%2e/elsewhere/cloud/v6/schedules", std::string("/k6/%2E%2E/elsewhere"),
+          origin + "/k6evil/cloud/v6/schedules", std::string("/k6evil"), std::string("../../../elsewhere"),
+          std::string("/")}) {
+        CAPTURE(link);
+        next = link;
+        const auto before = api.requests().size();
+        auto pager = client.list_schedules();
+        REQUIRE(run(io, pager.async_next_page()).has_value());
+        CHECK(api.requests().back().target == "/k6/cloud/v6/schedules");
+        auto refused = run(io, pager.async_next_page());
+        REQUIRE_FALSE(refused.has_value());
+        CHECK(refused.error().ec == errc::bad_next_link);
+        CHECK(refused.error().kind == ErrorKind::malformed_response);
+        CHECK(refused.error().message.find("outside the API URL's path \"/k6\"") != std::string::npos);
+        CHECK(pager.done());
+        CHECK(api.requests().size() == before + 1);  // only the first page
+    }
+    // Below the prefix, the link is followed, its path sent in normal form.
+    next = origin + "/k6/cloud/x/../v6/%73chedules?$skip=10";
+    auto pager = client.list_schedules();
+    REQUIRE(run(io, pager.async_next_page()).has_value());
+    REQUIRE(run(io, pager.async_next_page()).has_value());
+    CHECK(api.requests().back().target == "/k6/cloud/v6/schedules?$skip=10");
+}
+
+TEST_CASE("an empty-string @nextLink ends the listing") {
+    TestServer server([](const emu::Request&) { return json_response(page_json(1, 5, "")); });
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto pager = client.list_schedules();
+    const auto drained = drain_all(io, pager);
+    CHECK(drained.ids == one_to(5));
+    CHECK_FALSE(drained.error.has_value());
+    CHECK(pager.done());
+    CHECK(server.requests().size() == 1);
+
+    auto pages = client.list_schedules();
+    auto page = run(io, pages.async_next_page());
+    REQUIRE(page.has_value());
+    CHECK_FALSE(page->next_link.has_value());  // as from a last page: next_link is there iff the listing goes on
+    CHECK(pages.done());
+    CHECK_FALSE(pages.next_link().has_value());
+    CHECK(server.requests().size() == 2);
+}
+
+TEST_CASE("relative links ?$skip=5 and schedules?$skip=5 resolve against the page that carried them") {
+    TestServer server([](const emu::Request& request) {
+        const auto r = page_request(request.target);
+        if (r.skip == 0) return json_response(page_json(1, 5, "?$skip=5&$top=5"));
+        if (r.skip == 5) return json_response(page_json(6, 5, "schedules?$skip=10&$top=5"));
+        return json_response(page_json(r.skip + 1, 5, std::nullopt));
+    });
+    const std::string api_url = server.server().url() + "/k6";
+    auto options = server.client_options();
+    options.api_url = api_url;
+    asio::io_context io;
+    Client client(io, options);
+    auto pager = client.list_schedules({5, {}, false});
+    REQUIRE(run(io, pager.async_next_page()).has_value());
+    CHECK(pager.next_link() == api_url + "/cloud/v6/schedules?$skip=5&$top=5");  // absolute, to resume from
+    REQUIRE(run(io, pager.async_next_page()).has_value());
+    const auto saved = pager.next_link();
+    CHECK(saved == api_url + "/cloud/v6/schedules?$skip=10&$top=5");
+    std::vector<std::int64_t> ids = one_to(10);
+    for (auto id : drain_all(io, pager).ids) ids.push_back(id);
+    CHECK(ids == one_to(15));
+    const auto requests = server.requests();
+    REQUIRE(requests.size() == 3);
+    CHECK(requests[0].target == "/k6/cloud/v6/schedules?$top=5");
+    CHECK(requests[1].target == "/k6/cloud/v6/schedules?$skip=5&$top=5");
+    CHECK(requests[2].target == "/k6/cloud/v6/schedules?$skip=10&$top=5");
+
+    auto resumed = client.resume_listing(*saved);
+    CHECK(drain_all(io, resumed).ids == std::vector<std::int64_t>{11, 12, 13, 14, 15});
+    CHECK(server.requests().back().target == "/k6/cloud/v6/schedules?$skip=10&$top=5");
+    auto relative = client.resume_listing("cloud/v6/schedules?$skip=10&$top=5");  // against api_url
+    CHECK(drain_all(io, relative).ids == std::vector<std::int64_t>{11, 12, 13, 14, 15});
+    CHECK(server.requests().back().target == "/k6/cloud/v6/schedules?$skip=10&$top=5");
+}
+
+TEST_CASE("after a server error on page 3, next_link() names page 3 and resuming from it loses and repeats nothing") {
+    std::string base;
+    std::atomic<bool> failing{true};
+    TestServer server([&base, &failing](const emu::Request& request) {
+        const auto r = page_request(request.target);
+        if (r.skip == 20 && failing)
+            return json_response(R"({"error": {"code": "internal_error", "message": "Database unavailable."}})", 500);
+        return json_response(listing_page(base, 45, r));
+    });
+    base = server.server().url();
+    asio::io_context io;
+    Client client(io, server.client_options());
+    for (bool read_ahead : {false, true}) {
+        CAPTURE(read_ahead);
+        failing = true;
+        auto pager = client.list_schedules({10, {}, false}, {.read_ahead = read_ahead});
+        const auto drained = drain_all(io, pager);
+        CHECK(drained.ids == one_to(20));
+        REQUIRE(drained.error.has_value());
+        CHECK(drained.error->status == 500);
+        CHECK(drained.ended_after_error);
+        CHECK(pager.done());
+        REQUIRE(pager.next_link().has_value());
+        CHECK(*pager.next_link() == base + "/cloud/v6/schedules?$skip=20&$top=10");
+
+        failing = false;
+        auto resumed = client.resume_listing(*pager.next_link(), {.read_ahead = read_ahead});
+        std::vector<std::int64_t> ids = drained.ids;
+        for (auto id : drain_all(io, resumed).ids) ids.push_back(id);
+        CHECK(ids == one_to(45));
+    }
+}
+
+TEST_CASE("cancelling one async_next leaves the listing where it was: the next call fetches that page again") {
+    for (bool read_ahead : {false, true}) {
+        CAPTURE(read_ahead);
+        std::string base;
+        std::atomic<int> second_page_requests{0};
+        TestServer server([&base, &second_page_requests](const emu::Request& request) {
+            const auto r = page_request(request.target);
+            auto response = json_response(listing_page(base, 30, r));
+            if (r.skip == 10 && ++second_page_requests == 1) response.delay = 10s;  // the first time only
+            return response;
+        });
+        base = server.server().url();
+        asio::io_context io;
+        Client client(io, server.client_options());
+        auto pager = client.list_schedules({10, {}, false}, {.read_ahead = read_ahead});
+        std::vector<std::int64_t> ids;
+        for (int i = 0; i < 10; ++i) {
+            auto item = run(io, pager.async_next());
+            REQUIRE((item && *item));
+            ids.push_back((*item)->id.value);
+        }
+        // The 11th schedule needs page 2, which stalls (requested ahead, or now); the caller gives up.
+        asio::cancellation_signal signal;
+        std::optional<std::optional<expected<Schedule>>> cancelled;
+        pager.async_next(asio::bind_cancellation_slot(
+            signal.slot(), [&](std::optional<expected<Schedule>> item) { cancelled = std::move(item); }));
+        asio::steady_timer timer(io, 200ms);
+        timer.async_wait([&](boost::system::error_code) { signal.emit(asio::cancellation_type::terminal); });
+        const auto start = std::chrono::steady_clock::now();
+        io.restart();
+        io.run_for(8s);
+        REQUIRE(cancelled.has_value());
+        REQUIRE(cancelled->has_value());
+        REQUIRE_FALSE(cancelled->value().has_value());
+        CHECK(cancelled->value().error().kind == ErrorKind::cancelled);
+        CHECK(std::chrono::steady_clock::now() - start < 5s);
+        CHECK_FALSE(pager.done());
+        CHECK(pager.next_link() == base + "/cloud/v6/schedules?$skip=10&$top=10");
+
+        const auto rest = drain_all(io, pager);
+        CHECK_FALSE(rest.error.has_value());
+        for (auto id : rest.ids) ids.push_back(id);
+        CHECK(ids == one_to(30));
+        CHECK(second_page_requests == 2);
+        CHECK(server.requests().size() == 4);  // pages 1 and 3 once, page 2 twice
+    }
+}
+
+TEST_CASE("an absolute-path @nextLink is taken from the API origin") {
     TestServer server([](const emu::Request& request) {
         auto r = page_request(request.target);
         if (r.skip == 0) return json_response(R"({"value": [], "@nextLink": "/cloud/v6/schedules?$skip=5&$top=5"})");
@@ -345,9 +592,12 @@ TEST_CASE("cancelling a listing mid-way leaves the client usable") {
     REQUIRE_FALSE(second->has_value());
     CHECK(second->error().kind == ErrorKind::cancelled);
     CHECK(std::chrono::steady_clock::now() - start < 5s);
-    CHECK(pager.done());
+    CHECK_FALSE(pager.done());  // the caller stopped waiting; the listing is still there
     server.answer(TestServer::ok_json(R"({"value": []})"));
     CHECK(run(io, client.async_list_schedules()).has_value());
+    CHECK(run(io, pager.async_next_page()).has_value());  // the page that was cancelled, asked for again
+    CHECK(server.requests().back().target == "/cloud/v6/schedules?$skip=10&$top=10");
+    CHECK(pager.done());
 }
 
 TEST_CASE("read-ahead: the next page is requested while the caller works on the current one") {

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <set>
+
 using namespace k6::schedules;
 using namespace std::chrono;
 namespace http = boost::beast::http;
@@ -186,7 +188,7 @@ TEST_CASE("a 2xx body is decoded, or named as malformed") {
     CHECK(bad.error().message.starts_with("unexpected response body: "));
 }
 
-TEST_CASE("@nextLink: same origin only, the target exactly as written, relative links resolved") {
+TEST_CASE("@nextLink: same origin only, the path normalised, the query exactly as written") {
     const auto api = endpoint("https://api.k6.io");
     auto same = internal::next_link_request(api, "https://api.k6.io/cloud/v6/schedules?$skip=50&$top=20");
     REQUIRE(same.has_value());
@@ -195,9 +197,18 @@ TEST_CASE("@nextLink: same origin only, the target exactly as written, relative 
     CHECK(same->request_target(endpoint("https://api.k6.io/prefix")) == "/cloud/v6/schedules?$skip=50&$top=20");
     // Default port written out, upper-case scheme and host: still the same origin.
     CHECK(internal::next_link_request(api, "HTTPS://API.K6.IO:443/cloud/v6/schedules?$skip=1").has_value());
-    // Percent-encoding is kept as the server wrote it.
+    // Percent-encoding in the query is kept as the server wrote it.
     CHECK(internal::next_link_request(api, "https://api.k6.io/cloud/v6/schedules?%24skip=400&%24top=100")->target ==
           "/cloud/v6/schedules?%24skip=400&%24top=100");
+    // The path is sent as it was checked: dot segments removed, unreserved characters decoded,
+    // other triplets upper-cased; the fragment is never sent.
+    CHECK(internal::next_link_request(api, "https://api.k6.io/cloud/./v6/x/../schedules?$skip=1#top")->target ==
+          "/cloud/v6/schedules?$skip=1");
+    CHECK(internal::next_link_request(api, "/cloud/v6/%73chedules/a%2fb/%7e?q=%2e%2e")->target ==
+          "/cloud/v6/schedules/a%2Fb/~?q=%2e%2e");
+    CHECK(internal::next_link_request(api, "/../cloud/v6/schedules")->target == "/cloud/v6/schedules");
+    CHECK(internal::next_link_request(api, "https://api.k6.io")->target == "/");
+    // Without a page, a relative link resolves against the API URL (a link the caller resumes from).
     auto relative = internal::next_link_request(endpoint("http://127.0.0.1:8080/base"), "schedules?$skip=5");
     REQUIRE(relative.has_value());
     CHECK(relative->target == "/base/schedules?$skip=5");
@@ -206,20 +217,115 @@ TEST_CASE("@nextLink: same origin only, the target exactly as written, relative 
 
     for (const char* foreign : {"https://evil.example/cloud/v6/schedules", "http://api.k6.io/cloud/v6/schedules",
                                 "https://api.k6.io:8443/cloud/v6/schedules", "https://user:pw@api.k6.io/cloud/v6",
-                                "ftp://api.k6.io/x", "//evil.example/cloud/v6/schedules", "https://", "http://[::1"}) {
+                                "ftp://api.k6.io/x", "//evil.example/cloud/v6/schedules", "//user:pw@evil.example/x",
+                                "//user:pw@api.k6.io/x", "https:cloud/v6/schedules", "https://", "http://[::1", ""}) {
         CAPTURE(std::string(foreign));
         auto refused = internal::next_link_request(api, foreign);
         REQUIRE_FALSE(refused.has_value());
         CHECK(refused.error().ec == errc::bad_next_link);
+        CHECK(refused.error().kind == ErrorKind::malformed_response);
         CHECK(refused.error().target == "@nextLink");
         CHECK(refused.error().message.find("pw") == std::string::npos);
     }
+    // A network-path reference to the API host inherits the API's scheme.
+    CHECK(internal::next_link_request(api, "//api.k6.io/cloud/v6/schedules?$skip=5")->target ==
+          "/cloud/v6/schedules?$skip=5");
 }
+
+TEST_CASE("@nextLink: the API URL's path is pinned too, after dot segments and percent-encoding") {
+    const auto api = endpoint("https://gw/k6");
+    const char* page = "/k6/cloud/v6/schedules?$top=5";
+    struct Accepted {
+        const char* link;
+        const char* target;
+    };
+    for (const Accepted& row : {
+             Accepted{"https://gw/k6/cloud/v6/schedules?$skip=5", "/k6/cloud/v6/schedules?$skip=5"},
+             Accepted{"https://gw/k6", "/k6"},
+             Accepted{"https://gw/k6/", "/k6/"},
+             Accepted{"/k6/a/../cloud/v6/schedules", "/k6/cloud/v6/schedules"},
+             Accepted{"/k6/elsewhere/%2e%2e/cloud", "/k6/cloud"},
+             Accepted{"/%6b6/cloud", "/k6/cloud"},
+             Accepted{"/../k6/cloud", "/k6/cloud"},
+             Accepted{"../v6/schedules?$skip=5", "/k6/cloud/v6/schedules?$skip=5"},
+         }) {
+        CAPTURE(std::string(row.link));
+        auto spec = internal::next_link_request(api, row.link, page);
+        REQUIRE_MESSAGE(spec.has_value(), spec.error().message);
+        CHECK(spec->target == row.target);
+    }
+    for (const char* away :
+         {"https://gw/elsewhere/cloud/v6/schedules", "https://gw/k6/../elsewhere", "https://gw/k6/%2e%2e/elsewhere",
+          "/k6/%2E%2E/elsewhere", "/k6/.%2e/elsewhere", "/k6/%2e./elsewhere", "/k6/cloud/../../elsewhere",
+          "https://gw/k6evil/cloud", "/k6evil", "/K6/cloud", "/k6%2F..%2Felsewhere", "/", "https://gw", "/k6/..",
+          "../../../elsewhere", "../../../../../k6evil", "//gw/elsewhere"}) {
+        CAPTURE(std::string(away));
+        auto refused = internal::next_link_request(api, away, page);
+        REQUIRE_FALSE(refused.has_value());
+        CHECK(refused.error().ec == errc::bad_next_link);
+        CHECK(refused.error().kind == ErrorKind::malformed_response);
+        CHECK(refused.error().message.find("outside the API URL's path \"/k6\"") != std::string::npos);
+    }
+    // The API URL's own path is compared in the same normal form.
+    CHECK(internal::next_link_request(endpoint("https://gw/a/../%6B6/"), "/k6/cloud")->target == "/k6/cloud");
+    CHECK_FALSE(internal::next_link_request(endpoint("https://gw/a/../%6B6/"), "/a/k6/cloud").has_value());
+    // A link the caller resumes from is the caller's mistake.
+    CHECK(internal::next_link_request(api, "/elsewhere", std::nullopt, ErrorKind::invalid_argument).error().kind ==
+          ErrorKind::invalid_argument);
+}
+
+TEST_CASE("@nextLink: a relative link resolves against the page that carried it") {
+    const auto api = endpoint("https://gw/k6");
+    const char* page = "/k6/cloud/v6/schedules?$top=5";
+    struct Row {
+        const char* link;
+        const char* target;
+    };
+    for (const Row& row : {
+             Row{"?$skip=5", "/k6/cloud/v6/schedules?$skip=5"},
+             Row{"schedules?$skip=5", "/k6/cloud/v6/schedules?$skip=5"},
+             Row{"./schedules?$skip=5", "/k6/cloud/v6/schedules?$skip=5"},
+             Row{"../v6/schedules?$skip=5", "/k6/cloud/v6/schedules?$skip=5"},
+             Row{"/k6/cloud/v6/schedules?$skip=5", "/k6/cloud/v6/schedules?$skip=5"},
+             Row{"#more", "/k6/cloud/v6/schedules?$top=5"},  // the page itself: the cursor refuses it as a repeat
+         }) {
+        CAPTURE(std::string(row.link));
+        auto spec = internal::next_link_request(api, row.link, page);
+        REQUIRE_MESSAGE(spec.has_value(), spec.error().message);
+        CHECK(spec->target == row.target);
+    }
+    // Pager::next_link() gives such a link as an absolute URL, so that resume_listing() (which
+    // resolves against the API URL) continues at the same page.
+    CHECK(internal::absolute_link(api, "?$skip=5", page) == "https://gw/k6/cloud/v6/schedules?$skip=5");
+    CHECK(internal::absolute_link(api, "schedules?$skip=5", page) == "https://gw/k6/cloud/v6/schedules?$skip=5");
+    CHECK(internal::absolute_link(api, "//gw/k6/x", page) == "https://gw/k6/x");
+    CHECK(internal::absolute_link(api, "HTTPS://GW/k6/x?a", page) == "HTTPS://GW/k6/x?a");  // absolute: as written
+    CHECK(internal::absolute_link(api, "schedules", std::nullopt) == "https://gw/k6/schedules");
+}
+
+namespace {
+
+SchedulePage link_page(std::optional<std::string> next_link, std::size_t items = 1) {
+    SchedulePage page;
+    page.items.resize(items);
+    page.next_link = std::move(next_link);
+    return page;
+}
+
+// Requests the next page and answers it with `page`; the target that was requested.
+std::string fetch(internal::PageCursor& cursor, const internal::Endpoint& api, const SchedulePage& page) {
+    auto request = cursor.next_request(api);
+    REQUIRE((request && *request));
+    cursor.on_page(page);
+    return (*request)->target;
+}
+
+}  // namespace
 
 TEST_CASE("PageCursor: the query first, then each link once, and nothing after the last page") {
     const auto api = endpoint("https://api.k6.io");
-    auto cursor = internal::PageCursor::from_query({20, {}, true});
-    CHECK_FALSE(cursor.next_link().has_value());
+    auto cursor = internal::PageCursor::from_query({20, {}, true}, 100);
+    CHECK_FALSE(cursor.next_link(api).has_value());
     auto first = cursor.next_request(api);
     REQUIRE((first && *first));
     CHECK((*first)->target == "/cloud/v6/schedules?$top=20&$count=true");
@@ -228,7 +334,7 @@ TEST_CASE("PageCursor: the query first, then each link once, and nothing after t
     page.next_link = "https://api.k6.io/cloud/v6/schedules?$skip=20&$top=20&$count=true";
     cursor.on_page(page);
     CHECK(cursor.total_count() == 45);
-    CHECK(cursor.next_link() == page.next_link);
+    CHECK(cursor.next_link(api) == page.next_link);
     auto second = cursor.next_request(api);
     REQUIRE((second && *second));
     CHECK((*second)->target == "/cloud/v6/schedules?$skip=20&$top=20&$count=true");
@@ -238,20 +344,131 @@ TEST_CASE("PageCursor: the query first, then each link once, and nothing after t
     CHECK(repeated->error().ec == errc::bad_next_link);
     CHECK(cursor.finished());
     CHECK_FALSE(cursor.next_request(api).has_value());
+    CHECK_FALSE(cursor.next_link(api).has_value());  // refused: nothing to resume from
 
-    auto last = internal::PageCursor::from_link("https://api.k6.io/cloud/v6/schedules?$skip=40");
-    CHECK(last.next_link() == "https://api.k6.io/cloud/v6/schedules?$skip=40");
+    auto last = internal::PageCursor::from_link("https://api.k6.io/cloud/v6/schedules?$skip=40", 100);
+    CHECK(last.next_link(api) == "https://api.k6.io/cloud/v6/schedules?$skip=40");
     REQUIRE(last.next_request(api)->has_value());
     last.on_page(SchedulePage{});
     CHECK(last.finished());
-    CHECK_FALSE(last.next_link().has_value());
+    CHECK_FALSE(last.next_link(api).has_value());
     CHECK_FALSE(last.next_request(api).has_value());
 
-    auto bad_query = internal::PageCursor::from_query({0, {}, false});
+    auto bad_query = internal::PageCursor::from_query({0, {}, false}, 100);
     auto refused = bad_query.next_request(api);
     REQUIRE((refused && !*refused));
     CHECK(refused->error().target == "$top");
     CHECK(bad_query.finished());
+}
+
+TEST_CASE("PageCursor: an empty or null @nextLink ends the listing") {
+    const auto api = endpoint("https://api.k6.io");
+    for (std::optional<std::string> end : {std::optional<std::string>(""), std::optional<std::string>()}) {
+        auto cursor = internal::PageCursor::from_query({}, 100);
+        fetch(cursor, api, link_page(end, 3));
+        CHECK(cursor.finished());
+        CHECK_FALSE(cursor.next_request(api).has_value());
+        CHECK_FALSE(cursor.next_link(api).has_value());
+    }
+}
+
+TEST_CASE("PageCursor: a cycle of any length is caught, in memory that does not grow with the listing") {
+    const auto api = endpoint("https://api.k6.io");
+    const auto link = [](std::size_t n) { return "/cloud/v6/schedules?$skip=" + std::to_string(n); };
+    // `lead` distinct pages, then pages 0..period-1 of a cycle, over and over.
+    for (std::size_t lead : {0u, 1u, 2u, 5u, 17u, 100u}) {
+        for (std::size_t period : {1u, 2u, 3u, 7u, 8u, 9u, 16u, 31u, 100u, 1000u}) {
+            CAPTURE(lead);
+            CAPTURE(period);
+            auto cursor = internal::PageCursor::from_query({}, 100);
+            std::size_t fetched = 0;
+            const auto nth = [&](std::size_t i) { return i < lead ? link(1'000'000 + i) : link((i - lead) % period); };
+            std::optional<expected<internal::RequestSpec>> request;
+            std::set<std::string> distinct;
+            for (std::size_t i = 0;; ++i) {
+                request = cursor.next_request(api);
+                REQUIRE(request.has_value());
+                if (!*request) break;
+                distinct.insert((*request)->target);
+                cursor.on_page(link_page("https://api.k6.io" + nth(i)));
+                ++fetched;
+                REQUIRE(fetched <= 2 * std::max(lead + 2, period) + period);  // Brent's bound
+            }
+            CHECK(request->error().ec == errc::bad_next_link);
+            CHECK(request->error().message.find("followed before") != std::string::npos);
+            CHECK(distinct.size() == lead + std::min<std::size_t>(period, fetched - 1 - lead) + 1);
+            if (period <= 8) CHECK(fetched == lead + period + 1);  // a short cycle: no page twice
+        }
+    }
+    // A long listing without a repeat goes on (no false alarm), whatever its length.
+    auto cursor = internal::PageCursor::from_query({}, 100);
+    for (std::size_t i = 0; i < 100'000; ++i) fetch(cursor, api, link_page("https://api.k6.io" + link(i)));
+    CHECK_FALSE(cursor.finished());
+}
+
+TEST_CASE("PageCursor: max_empty_pages empty pages in a row end the listing; a page with items resets the count") {
+    const auto api = endpoint("https://api.k6.io");
+    std::size_t n = 0;
+    const auto next = [&n] { return "https://api.k6.io/cloud/v6/schedules?$skip=" + std::to_string(++n); };
+    auto cursor = internal::PageCursor::from_query({}, 3);
+    fetch(cursor, api, link_page(next(), 0));
+    fetch(cursor, api, link_page(next(), 0));
+    fetch(cursor, api, link_page(next(), 1));  // progress
+    for (int i = 0; i < 3; ++i) fetch(cursor, api, link_page(next(), 0));
+    auto refused = cursor.next_request(api);
+    REQUIRE((refused && !*refused));
+    CHECK(refused->error().kind == ErrorKind::malformed_response);
+    CHECK(refused->error().ec == errc::bad_next_link);
+    CHECK(refused->error().target == "@nextLink");
+    CHECK(refused->error().message.starts_with("3 empty pages in a row"));
+    CHECK(cursor.finished());
+
+    auto strict = internal::PageCursor::from_query({}, 0);
+    fetch(strict, api, link_page(next(), 2));
+    fetch(strict, api, link_page(next(), 0));
+    auto at_once = strict.next_request(api);
+    REQUIRE((at_once && !*at_once));
+    CHECK(at_once->error().message.starts_with("1 empty page in a row"));
+
+    auto last_empty = internal::PageCursor::from_query({}, 1);  // an empty last page is no reason to complain
+    fetch(last_empty, api, link_page(std::nullopt, 0));
+    CHECK_FALSE(last_empty.next_request(api).has_value());
+}
+
+TEST_CASE("PageCursor: a cancelled fetch is asked for again; a failed one ends the listing and keeps its link") {
+    const auto api = endpoint("https://gw/k6");
+    auto cursor = internal::PageCursor::from_query({5, {}, false}, 100);
+    ApiError cancelled;
+    cancelled.kind = ErrorKind::cancelled;
+    // The first page, cancelled: the query is asked again.
+    auto first = cursor.next_request(api);
+    cursor.on_failure(cancelled);
+    CHECK_FALSE(cursor.finished());
+    CHECK((*cursor.next_request(api))->target == (*first)->target);
+    cursor.on_page(link_page("?$skip=5&$top=5"));
+    CHECK(cursor.next_link(api) == "https://gw/k6/cloud/v6/schedules?$skip=5&$top=5");
+    // The second page, cancelled twice: the same request each time, and no false repeat.
+    for (int i = 0; i < 2; ++i) {
+        auto again = cursor.next_request(api);
+        REQUIRE((again && *again));
+        CHECK((*again)->request_target(api) == "/k6/cloud/v6/schedules?$skip=5&$top=5");
+        cursor.on_failure(cancelled);
+        CHECK_FALSE(cursor.finished());
+        CHECK(cursor.next_link(api) == "https://gw/k6/cloud/v6/schedules?$skip=5&$top=5");
+    }
+    fetch(cursor, api, link_page("schedules?$skip=10&$top=5"));
+    // The third page fails: the listing is over, its link stays, resolved against its page.
+    REQUIRE(cursor.next_request(api)->has_value());
+    ApiError server_error;
+    server_error.kind = ErrorKind::api;
+    server_error.status = 500;
+    cursor.on_failure(server_error);
+    CHECK(cursor.finished());
+    CHECK_FALSE(cursor.next_request(api).has_value());
+    CHECK(cursor.next_link(api) == "https://gw/k6/cloud/v6/schedules?$skip=10&$top=5");
+    // Resuming from it asks for that page.
+    auto resumed = internal::PageCursor::from_link(*cursor.next_link(api), 100);
+    CHECK((*resumed.next_request(api))->target == "/k6/cloud/v6/schedules?$skip=10&$top=5");
 }
 
 TEST_CASE("decide_retry: which errors are retried, for how long, and when it stops") {

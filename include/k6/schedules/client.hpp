@@ -134,15 +134,17 @@ public:
 
     // Every schedule, lazily, page by page (see Pager). Nothing is sent until the pager is awaited.
     Pager list_schedules(ListQuery query = {}, PagerOptions options = {}) const {
-        return Pager(std::make_shared<detail::PagerState>(state_, *settings_, detail::PageCursor::from_query(query),
-                                                          options.read_ahead));
+        return Pager(std::make_shared<detail::PagerState>(
+            state_, *settings_, detail::PageCursor::from_query(query, options.max_empty_pages), options.read_ahead));
     }
 
-    // Continues a listing from a Pager::next_link() saved earlier. The link must point to this
-    // client's API origin like every @nextLink (errc::bad_next_link otherwise).
+    // Continues a listing from a Pager::next_link() saved earlier. The link must lead to this
+    // client's API origin and api_url's path like every @nextLink (errc::bad_next_link with
+    // ErrorKind::invalid_argument otherwise); a relative one is resolved against api_url.
     Pager resume_listing(std::string next_link, PagerOptions options = {}) const {
         return Pager(std::make_shared<detail::PagerState>(
-            state_, *settings_, detail::PageCursor::from_link(std::move(next_link)), options.read_ahead));
+            state_, *settings_, detail::PageCursor::from_link(std::move(next_link), options.max_empty_pages),
+            options.read_ahead));
     }
 
     // Every schedule in one vector: completes with void(expected<std::vector<Schedule>>). Fails with
@@ -153,8 +155,8 @@ public:
         using Result = expected<std::vector<Schedule>>;
         return boost::asio::async_initiate<CompletionToken, void(Result)>(
             [state = state_, settings = settings_, query, max_items](auto handler) {
-                auto pager =
-                    std::make_shared<detail::PagerState>(state, *settings, detail::PageCursor::from_query(query), true);
+                auto pager = std::make_shared<detail::PagerState>(
+                    state, *settings, detail::PageCursor::from_query(query, PagerOptions{}.max_empty_pages), true);
                 auto collect = [](std::shared_ptr<detail::PagerState> p,
                                   std::size_t limit) -> boost::asio::awaitable<Result> {
                     co_return co_await p->collect(limit);

@@ -11,6 +11,7 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/post.hpp>
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,13 +22,38 @@ struct PagerOptions {
     // While the caller works on page N, request page N+1 (one page at most), so that network time
     // and decoding overlap. Costs one more page of memory, and one request that may go unused.
     bool read_ahead = false;
+
+    // How many pages in a row may come without a schedule but with a @nextLink before the listing
+    // ends with ErrorKind::malformed_response (errc::bad_next_link) instead of following the next
+    // link: a server that keeps answering empty pages with ever-new links would otherwise be
+    // followed forever (no link repeats, so cycle detection cannot see it). Server-driven paging (as
+    // in OData, whose @nextLink this API uses) lets a server return fewer items than asked, even none,
+    // with a next link, so a few empty pages in a row can be legitimate; a hundred leaves ample room
+    // for that, while reaching the bound costs a hundred small requests (kilobytes, seconds even over
+    // a slow link) instead of an endless loop. 0: the first empty page with a link ends the listing.
+    std::size_t max_empty_pages = 100;
 };
 
 // From Client::list_schedules() or Client::resume_listing(). Sends nothing until first awaited,
-// then one request per page: the first from the ListQuery, the others from @nextLink exactly as
-// the server returned it. A link that leaves the API's scheme, host and port, or that was followed
-// before, is refused (errc::bad_next_link) and nothing is sent to it. Memory stays at one page (two
-// with read-ahead) however long the listing; the pager keeps the client's state alive.
+// then one request per page: the first from the ListQuery, the others from @nextLink. A relative
+// link is resolved against the URL of the page that carried it (RFC 3986 §5). The path is sent in
+// its normal form (dot segments removed, percent-encoded unreserved characters decoded), the query
+// exactly as the server wrote it.
+//
+// The bearer token goes with every request, so a link is refused (errc::bad_next_link, nothing sent)
+// when it leaves the API's scheme, host and port, or when its normalised path is not api_url's path
+// or below it (with api_url https://gw/k6: /k6/../elsewhere, /k6/%2e%2e/elsewhere and /k6evil are
+// refused). A listing cannot go on forever: links that go round in a circle are refused once the
+// circle is detected (a circle of up to 8 pages before any page comes twice, a longer one within
+// about twice its length), and so is the link after PagerOptions::max_empty_pages empty pages in a
+// row.
+// An empty or absent @nextLink ends the listing. Memory stays at one page (two with read-ahead)
+// however long the listing; the pager keeps the client's state alive.
+//
+// Cancelling an operation (terminal cancellation through its handler's slot) completes it with
+// ErrorKind::cancelled and leaves the listing where it was: the next call asks for the same page
+// again. Any other error ends the listing, but next_link() still names the page that failed, so
+// Client::resume_listing() can retry it later.
 //
 // Move-only. One operation at a time; the accessors are for when none is in flight. Dropping the
 // pager cancels a read-ahead request still in flight.
@@ -54,7 +80,8 @@ public:
     }
 
     // The next schedule across pages: completes with void(std::optional<expected<Schedule>>), empty
-    // at the end. An error is the last element: after it the pager is done.
+    // at the end. An error is the last element: after it the pager is done; except a cancellation,
+    // after which the next call fetches the same page again.
     template <class CompletionToken = boost::asio::deferred_t>
     auto async_next(CompletionToken&& token = {}) {
         return initiate<std::optional<expected<Schedule>>>(std::forward<CompletionToken>(token),
@@ -64,11 +91,16 @@ public:
     // "@count" of the listing, once a page carried it (ListQuery::count).
     std::optional<std::int64_t> total_count() const { return state_->cursor.total_count(); }
 
-    // Where the listing goes on: save it and pass it to Client::resume_listing() to continue later.
-    // Empty before the first page and after the last.
-    std::optional<std::string> next_link() const { return state_->cursor.next_link(); }
+    // Where the listing goes on, as an absolute URL (a relative @nextLink resolved against its
+    // page): save it and pass it to Client::resume_listing() to continue with the first page not
+    // yet delivered by async_next_page() (the rest of a page async_next() is in the middle of is
+    // not included). After a failed fetch it is the link of the page that failed, so resuming
+    // retries that page. Empty before the first page of list_schedules(), after the last page and
+    // after a refused link.
+    std::optional<std::string> next_link() const { return state_->cursor.next_link(state_->client->endpoint); }
 
-    // No page is left to fetch (the last page was seen, or a page failed).
+    // No page is left to fetch: the last page was seen, a page failed, or a link was refused. Not
+    // after a cancellation, which leaves the listing where it was.
     bool done() const { return state_->cursor.finished() && !state_->prefetch; }
 
 private:

@@ -104,7 +104,8 @@ struct PagerState {
     }
 
     // The next page from the server (or the read-ahead), recorded in the cursor. An empty page
-    // without a link once the listing is over.
+    // without a link once the listing is over. A failed or cancelled fetch leaves the cursor on the
+    // same link (see PageCursor::on_failure), and no read-ahead is started after it.
     asio::awaitable<expected<SchedulePage>> fetch_next() {
         expected<SchedulePage> page;
         const std::shared_ptr<Prefetch> ahead = std::exchange(prefetch, nullptr);
@@ -118,9 +119,10 @@ struct PagerState {
             page = co_await run_operation<SchedulePage>(client, std::move(**request), settings);
         }
         if (!page) {
-            cursor.on_error();
+            cursor.on_failure(page.error());  // a cancelled page is asked for again next time
             co_return page;
         }
+        if (page->next_link && page->next_link->empty()) page->next_link.reset();  // "" ends the listing
         cursor.on_page(*page);
         if (read_ahead && !cursor.finished()) start_prefetch();
         co_return page;
