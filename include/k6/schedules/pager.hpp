@@ -127,7 +127,7 @@ private:
         try {
             boost::asio::post(state_->client->strand, [state = state_] {
                 if (state->prefetch && !state->prefetch->result)
-                    state->prefetch->cancel.emit(boost::asio::cancellation_type::terminal);
+                    state->prefetch->operation.signal.emit(boost::asio::cancellation_type::terminal);
             });
         } catch (...) {  // posting can only fail on allocation; the request then ends by itself
         }

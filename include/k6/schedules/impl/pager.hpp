@@ -24,7 +24,8 @@ namespace detail {
 
 // A page requested ahead of time: its result once it arrives, and who is waiting for it.
 struct Prefetch {
-    asio::cancellation_signal cancel;  // emitted when the pager is dropped or its reader cancelled
+    // Its signal is emitted when the pager is dropped, its reader cancelled, or by Client::cancel_all.
+    OperationRecord operation;
     std::optional<expected<SchedulePage>> result;
     std::optional<asio::any_completion_handler<void()>> waiter;
 
@@ -77,13 +78,20 @@ struct PagerState {
             ahead->result = std::unexpected(std::move(request->error()));
             return;
         }
+        // Registered with the client like every operation, so that Client::cancel_all reaches it.
+        auto registered = [](std::shared_ptr<ClientState> c, std::shared_ptr<Prefetch> a,
+                             asio::awaitable<expected<SchedulePage>> body) -> asio::awaitable<expected<SchedulePage>> {
+            const RunningOperation running(*c, a->operation);
+            co_return co_await std::move(body);
+        };
         asio::co_spawn(
-            client->strand, run_operation<SchedulePage>(client, std::move(**request), settings),
-            asio::bind_cancellation_slot(ahead->cancel.slot(), [ahead, strand = client->strand](
-                                                                   std::exception_ptr e, expected<SchedulePage> page) {
-                if (e) page = std::unexpected(internal_error(e));
-                ahead->complete(std::move(page), strand);
-            }));
+            client->strand, registered(client, ahead, run_operation<SchedulePage>(client, std::move(**request), settings)),
+            asio::bind_cancellation_slot(ahead->operation.signal.slot(),
+                                         [ahead, strand = client->strand](std::exception_ptr e,
+                                                                          expected<SchedulePage> page) {
+                                             if (e) page = std::unexpected(internal_error(e));
+                                             ahead->complete(std::move(page), strand);
+                                         }));
     }
 
     // Resumes the caller when the read-ahead page has arrived; cancelling the wait cancels the
@@ -97,7 +105,7 @@ struct PagerState {
                 auto slot = ahead->waiter->get_cancellation_slot();
                 if (slot.is_connected())
                     slot.assign([weak = std::weak_ptr<Prefetch>(ahead)](asio::cancellation_type type) {
-                        if (auto p = weak.lock()) p->cancel.emit(type);
+                        if (auto p = weak.lock()) p->operation.signal.emit(type);
                     });
             },
             asio::use_awaitable);
