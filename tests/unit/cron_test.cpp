@@ -74,25 +74,84 @@ TEST_CASE("fields: lists, ranges, steps, names, and Sunday as 0 or 7") {
     CHECK(cron("0 0 * * 0-7").days_of_week.count() == 7);
     CHECK(cron("*/15 * * * *").minutes.count() == 4);
     CHECK(cron("0 */6 * * *").hours.count() == 4);
+    // "N/STEP" runs from N to the maximum, with a step of 1 too (croniter reads "5/1" as "5-31/1").
+    CHECK(cron("0 0 5/1 * *").days_of_month.count() == 27);
+    CHECK(cron("0 0 * * 5/1").days_of_week.count() == 3);  // Friday, Saturday and 7 = Sunday
+    CHECK(same(cron("0 0 1/1 * *"), cron("0 0 * * *")));
     CHECK(cron("0\t0  *   *\t*").minutes.count() == 1);
 }
 
-TEST_CASE("a field other than * is restricted, so both day fields combine with OR") {
+TEST_CASE("a field written * is unrestricted, and two restricted day fields combine with OR") {
     const auto plain = cron("0 0 * * *");
     CHECK_FALSE(plain.day_of_month_restricted);
     CHECK_FALSE(plain.day_of_week_restricted);
     CHECK_FALSE(plain.every_hour);
     CHECK(cron("0 * * * *").every_hour);
-    const auto stepped = cron("0 0 */2 * 1");
-    CHECK(stepped.day_of_month_restricted);  // croniter: "*/2" is a restriction
-    CHECK(stepped.day_of_week_restricted);
-    CHECK_FALSE(cron("0 */1 * * *").every_hour);
     using namespace std::chrono;
     const auto both = cron("0 12 1,15 * SUN");
+    CHECK(both.day_of_month_restricted);
+    CHECK(both.day_of_week_restricted);
     CHECK(both.matches_day(2025y / June / 1));   // the 1st, a Sunday
     CHECK(both.matches_day(2025y / June / 8));   // a Sunday
     CHECK(both.matches_day(2025y / June / 15));  // the 15th
     CHECK_FALSE(both.matches_day(2025y / June / 9));
+}
+
+TEST_CASE("a day field whose values cover the whole range is unrestricted, as croniter reads it") {
+    // Day-of-month 1-31 in any spelling: only the day-of-week counts.
+    for (const std::string text :
+         {"0 0 */1 * MON", "0 0 1-31 * MON", "0 0 1/1 * MON", "0 0 1-15,16-31 * MON", "0 0 *,5 * MON"}) {
+        CAPTURE(text);
+        const auto c = cron(text.c_str());
+        CHECK_FALSE(c.day_of_month_restricted);
+        CHECK(c.day_of_week_restricted);
+    }
+    // Day-of-week Sunday to Saturday in any spelling, 7 being Sunday too: only the day-of-month counts.
+    for (const std::string text : {"0 0 13 * */1", "0 0 13 * 0-7", "0 0 13 * 0-6", "0 0 13 * 1-7", "0 0 13 * SUN-SAT",
+                                   "0 0 13 * 7,1-6", "0 0 13 * 0/1", "0 0 13 * *,MON"}) {
+        CAPTURE(text);
+        const auto c = cron(text.c_str());
+        CHECK(c.day_of_month_restricted);
+        CHECK_FALSE(c.day_of_week_restricted);
+    }
+    using namespace std::chrono;
+    const auto mondays = cron("0 0 */1 * MON");  // Mondays only, not every day
+    CHECK(mondays.matches_day(2025y / June / 2));
+    CHECK_FALSE(mondays.matches_day(2025y / June / 3));
+    const auto thirteenth = cron("0 0 13 * */1");  // the 13th only, not every day
+    CHECK(thirteenth.matches_day(2025y / June / 13));
+    CHECK_FALSE(thirteenth.matches_day(2025y / June / 16));
+    const auto odd_days = cron("0 0 */2 * 0-7");  // odd days only
+    CHECK(odd_days.matches_day(2025y / June / 3));
+    CHECK_FALSE(odd_days.matches_day(2025y / June / 4));
+    CHECK(same(cron("0 0 */1 * */1"), cron("0 0 * * *")));
+    CHECK(same(cron("0 0 1-31 * 0-7"), cron("0 0 * * *")));
+}
+
+TEST_CASE("a day field that leaves out any value stays restricted, as croniter reads it") {
+    for (const std::string text : {"0 0 */2 * 1", "0 0 1-30 * 1-6", "0 0 2-31 * */2", "0 0 */2 * 1-6"}) {
+        CAPTURE(text);
+        const auto c = cron(text.c_str());
+        CHECK(c.day_of_month_restricted);
+        CHECK(c.day_of_week_restricted);
+    }
+    using namespace std::chrono;
+    const auto stepped = cron("0 0 */2 * 1");  // odd days or Mondays
+    CHECK(stepped.matches_day(2025y / June / 3));
+    CHECK(stepped.matches_day(2025y / June / 16));
+    CHECK_FALSE(stepped.matches_day(2025y / June / 4));
+}
+
+TEST_CASE("an hour field whose values cover every hour counts as * for DST gaps, as croniter reads it") {
+    for (const std::string text :
+         {"0 */1 * * *", "0 0-23 * * *", "30 0-11,12-23 * * *", "0 *,5 * * *", "0 0/1 * * *"}) {
+        CAPTURE(text);
+        CHECK(cron(text.c_str()).every_hour);
+    }
+    for (const std::string text : {"0 */2 * * *", "0 1-23 * * *", "0 0-22 * * *", "0 5 * * *"}) {
+        CAPTURE(text);
+        CHECK_FALSE(cron(text.c_str()).every_hour);
+    }
 }
 
 TEST_CASE("parser errors say which field is wrong and why") {

@@ -116,6 +116,17 @@ TEST_CASE("DST in America/New_York: a skipped time runs at the gap's end, a repe
           at_all({"2024-03-10T06:30:00Z", "2024-03-10T07:30:00Z", "2024-03-10T08:30:00Z"}));
 }
 
+TEST_CASE("DST: an hour field covering every hour (*/1, 0-23) skips nonexistent times as * does, like croniter") {
+    for (const std::string schedule : {"30 */1 * * *", "30 0-23 * * *", "30 0-1,2-23 * * *"}) {
+        CAPTURE(schedule);
+        CHECK(runs(cron(schedule.c_str(), "America/New_York"), "2024-03-10T06:00:00Z", 3) ==
+              at_all({"2024-03-10T06:30:00Z", "2024-03-10T07:30:00Z", "2024-03-10T08:30:00Z"}));
+    }
+    // Leaving out one hour keeps the rule for fixed hours: 02:30 runs once, at 03:00 EDT.
+    CHECK(runs(cron("30 0-22 * * *", "America/New_York"), "2024-03-10T06:00:00Z", 3) ==
+          at_all({"2024-03-10T06:30:00Z", "2024-03-10T07:00:00Z", "2024-03-10T07:30:00Z"}));
+}
+
 TEST_CASE("DST in Europe/Berlin and Europe/London") {
     CHECK(runs(cron("30 2 * * *", "Europe/Berlin"), "2024-03-30T12:00:00Z", 2) ==
           at_all({"2024-03-31T01:00:00Z", "2024-04-01T00:30:00Z"}));

@@ -25,12 +25,15 @@ struct CronExpression {
     std::bitset<13> months;         // 1-12 (bit 0 unused)
     std::bitset<7> days_of_week;    // 0-6, Sunday = 0 (7 is accepted as Sunday too)
 
-    // A field written other than "*" is restricted. When both day fields are restricted a day
-    // matches if either does (the Vixie cron OR rule, as croniter evaluates it).
+    // A day field is restricted unless its values cover the whole range, however it is written:
+    // croniter replaces such a field by "*", so "*/1", "1-31", "0-7" (7 is Sunday too) and "SUN-SAT"
+    // are unrestricted, while "*/2" is restricted. When both day fields are restricted a day matches
+    // if either does (the Vixie cron OR rule, as croniter evaluates it).
     bool day_of_month_restricted = false;
     bool day_of_week_restricted = false;
-    // The hour field is "*": local times skipped by a DST change are then not run at all, instead of
-    // once at the end of the gap (see recurrence.hpp).
+    // The hour field covers all 24 hours ("*", "*/1", "0-23"; croniter reads them all as "*"): local
+    // times skipped by a DST change are then not run at all, instead of once at the end of the gap
+    // (see recurrence.hpp).
     bool every_hour = false;
 
     bool matches_day(std::chrono::year_month_day date) const noexcept {
@@ -94,7 +97,8 @@ std::expected<void, std::string> parse_cron_field(std::string_view text, const C
         const auto comma = text.find(',');
         std::string_view item = text.substr(0, comma);
         unsigned step = 1;
-        if (const auto slash = item.find('/'); slash != std::string_view::npos) {
+        const auto slash = item.find('/');
+        if (slash != std::string_view::npos) {
             const std::string_view step_text = item.substr(slash + 1);
             unsigned parsed = 0;
             bool ok = !step_text.empty() && step_text.size() <= 4;
@@ -125,7 +129,7 @@ std::expected<void, std::string> parse_cron_field(std::string_view text, const C
             auto a = parse_cron_value(item, field);
             if (!a) return std::unexpected(a.error());
             first = *a;
-            if (step == 1) last = *a;  // "N" alone; "N/STEP" runs to the maximum
+            if (slash == std::string_view::npos) last = *a;  // "N" alone; "N/STEP" (even "N/1") runs to the maximum
         }
         for (unsigned v = first; v <= last; v += step) out.set(v);
         if (comma == std::string_view::npos) break;
@@ -176,9 +180,10 @@ inline std::expected<CronExpression, std::string> parse_cron(std::string_view te
         return std::unexpected(parsed.error());
     for (unsigned d = 0; d < 7; ++d) cron.days_of_week[d] = days_of_week[d];
     if (days_of_week[7]) cron.days_of_week[0] = true;
-    cron.every_hour = fields[1] == "*";
-    cron.day_of_month_restricted = fields[2] != "*";
-    cron.day_of_week_restricted = fields[4] != "*";
+    // Decided by the values, not the text (see CronExpression): bit 0 of days_of_month is never set.
+    cron.every_hour = cron.hours.all();
+    cron.day_of_month_restricted = cron.days_of_month.count() != 31;
+    cron.day_of_week_restricted = !cron.days_of_week.all();
     return cron;
 }
 

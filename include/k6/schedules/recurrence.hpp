@@ -12,7 +12,8 @@
 //   (Mar 31 -> Apr 30 -> May 31); YEARLY from Feb 29 runs in leap years only;
 // - cron: every minute whose wall-clock time in cron.time_zone matches, at or after `starts`; a
 //   local time repeated by a DST change runs at both instants; a local time skipped by one runs
-//   once, at the end of the gap, unless the hour field is "*" (then it does not run).
+//   once, at the end of the gap, unless the hour field covers every hour, as "*" or "*/1" do (then
+//   it does not run).
 // Runs later than 9999-12-31T23:59:59.999Z, which RFC 3339 cannot write, are not produced.
 #ifndef K6_SCHEDULES_RECURRENCE_HPP
 #define K6_SCHEDULES_RECURRENCE_HPP
