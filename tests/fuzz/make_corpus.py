@@ -7,7 +7,10 @@ fuzz_json_decode: every example of tests/data/spec_examples.json (schedules, lis
 error bodies if the file ever has them), serialised compactly and prefixed with the byte that selects
 the model in fuzz_json_decode.cpp; the spec has no error examples, so error bodies are written here
 following its ErrorApiModel schema. The other targets get the spec's date-times and @nextLink plus a
-few hand-written values; fuzz_next_link's seeds start with the byte that selects its API URL. Existing files are overwritten; files libFuzzer added are left alone.
+few hand-written values; fuzz_next_link's seeds start with the byte that selects its API URL;
+fuzz_error_text gets error answers (the error bodies above, HTML, text) that echo a token whole,
+cut off or JSON-escaped, with hostile reason phrases. Existing files are overwritten; files
+libFuzzer added are left alone.
 """
 import json
 import pathlib
@@ -27,6 +30,21 @@ ERROR_BODIES = [
 EXTRA_TIMESTAMPS = [
     "2024-07-16T10:46:04+02:00", "2024-07-16t08:46:04.021z", "2024-07-16T08:46:04.123456789-05:30",
     "2016-12-31T23:59:60Z", "0000-01-01T00:00:00+23:59", "9999-12-31T23:59:59.999-23:59", "2024-02-29T00:00:00Z",
+]
+
+# fuzz_error_text: (status selector, token, reason phrase, body); the token is echoed in the body.
+TOKEN = "glc_eyJvIjoiMTIzNCJ9"
+ODD_TOKEN = 'q"b\\s/<x>'  # header-safe, yet JSON escapes it
+ERROR_TEXTS = [
+    (0, TOKEN, "Bad Request", json.dumps({"error": {"code": "invalid", "message": f"Token {TOKEN} is invalid.",
+                                                    "target": TOKEN[:9] + "..."}})),
+    (2, ODD_TOKEN, "Bad Gateway", f"<html><body>{ODD_TOKEN} \x1b[31mdown\x07\u202e</body></html>"),
+    (3, ODD_TOKEN, "Forbidden", json.dumps({"detail": f"denied for {ODD_TOKEN}"})),
+    (29, TOKEN, "Too Many Requests\x1b]0;x\x07", "x" * 190 + TOKEN + "y" * 40),
+    (100, TOKEN, "Internal Server Error\r\n\x9b2J", json.dumps(
+        {"error": {"code": "e\x1b", "message": "m\u0085\u2066",
+                   "details": [{"code": "c", "message": TOKEN[:12]} for _ in range(40)]}})),
+    (4, "", "", ""),
 ]
 
 RETRY_AFTER = [
@@ -57,7 +75,7 @@ def main():
     spec_path = pathlib.Path(sys.argv[2] if len(sys.argv) > 2 else
                              pathlib.Path(__file__).resolve().parents[1] / "data" / "spec_examples.json")
     spec = json.loads(spec_path.read_text())
-    seeds = {"json": [], "rfc3339": [], "next_link": [], "retry_after": []}
+    seeds = {"json": [], "rfc3339": [], "next_link": [], "retry_after": [], "error_text": []}
 
     def add_json(selector, value):
         seeds["json"].append(bytes([selector]) + json.dumps(value, separators=(",", ":")).encode())
@@ -108,6 +126,11 @@ def main():
     seeds["next_link"] += [bytes([choice]) + link.encode() for choice in (2, 3) for link in prefixed]
     seeds["next_link"] += [bytes([4]) + b"https://[::1]:8443/k6/v%2f1/x\n../../y\n/k6/v%2F1\n/k6/v/1"]
     seeds["retry_after"] = [value.encode() for value in RETRY_AFTER]
+    # [status selector][token length][reason length] token reason body, as fuzz_error_text.cpp reads it.
+    for selector, token, reason, body in ERROR_TEXTS:
+        token_bytes, reason_bytes = token.encode(), reason.encode()
+        seeds["error_text"].append(bytes([selector, len(token_bytes), len(reason_bytes)]) + token_bytes +
+                                   reason_bytes + body.encode())
 
     for target, values in seeds.items():
         directory = out_dir / target

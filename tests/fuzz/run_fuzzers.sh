@@ -25,6 +25,7 @@ targets=(
   "fuzz_rfc3339 rfc3339 "
   "fuzz_next_link next_link "
   "fuzz_retry_after retry_after "
+  "fuzz_error_text error_text $source_dir/error_text.dict"
 )
 failed=()
 for entry in "${targets[@]}"; do

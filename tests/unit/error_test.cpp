@@ -98,3 +98,115 @@ TEST_CASE("retryable follows the status table, and transport failures are retrya
     e.kind = ErrorKind::malformed_response;
     CHECK_FALSE(e.retryable());
 }
+
+// Server text in an ApiError (detail/text.hpp): secrets masked first, then bounded, then escaped.
+namespace text = k6::schedules::detail;
+
+TEST_CASE("server_text redacts the secret on the raw bytes, whole or cut off") {
+    const std::string token = "tok-1234567890";
+    CHECK(text::server_text("Token tok-1234567890 is invalid.", token) == "Token [redacted] is invalid.");
+    // Overlapping and back-to-back echoes become one mark, with nothing of the token left over.
+    CHECK(text::server_text("x aXaXaXa y", "aXaXa") == "x [redacted] y");
+    CHECK(text::server_text(token + token + "!", token) == "[redacted]!");
+    // A start of the token cut off by the end of the text or a truncation mark ("..." or U+2026).
+    CHECK(text::server_text("Token tok-12345", token) == "Token [redacted]");
+    CHECK(text::server_text("Token tok-12345... is invalid", token) == "Token [redacted]... is invalid");
+    CHECK(text::server_text("Token tok-12\u2026", token) == "Token [redacted]\u2026");
+    // ...and by the bound, with the mark kept within it.
+    CHECK(text::server_text("0123456789tok-1234567xyz", token, 16) == "0123456789...");
+    CHECK(text::server_text("01234tok-1234567xyz", token, 16) == "01234[redacted]...");
+    CHECK(text::server_text("01234tok-1234567890xyz", token, 16) == "01234[redacted]x...");
+    CHECK(text::server_text("012345678tok-1234567890xyz", token, 16) == "012345678...");
+    // Dots kept just before the cut become a truncation mark with the added "...".
+    CHECK(text::server_text("ABACABACAB.zz", "ABACABACAB-XYZ", 11) == "[redacted]...");
+    // Stepping back before a fragment whose mark does not fit can leave another start of the secret.
+    CHECK(text::server_text("0123456789ABCCAABCCzzz", "ABCCAABCA", 19) == "0123456789...");
+    // Shorter starts are ordinary text, and so is a start that goes on differently.
+    CHECK(text::server_text("tok-1 left", token) == "tok-1 left");
+    CHECK(text::server_text("ends with tok", token) == "ends with tok");
+    CHECK(text::server_text("tokens: tok-99", token) == "tokens: tok-99");
+    // Secrets shorter than 4 bytes are not looked for; several secrets can be given.
+    CHECK(text::server_text("abc", "abc") == "abc");
+    CHECK(text::server_text("user:pa55word via cHJveHk6cGFzcw==", {token, "pa55word", "cHJveHk6cGFzcw=="}) ==
+          "user:[redacted] via [redacted]");
+}
+
+TEST_CASE("server_text redacts a secret holding quote or backslash, raw and as JSON spells it") {
+    const std::string token = R"(q"b\s/<x>)";
+    CHECK(text::server_text(R"(raw q"b\s/<x> end)", token) == "raw [redacted] end");
+    CHECK(text::server_text(R"(json q\"b\\s/<x> end)", token) == "json [redacted] end");
+    CHECK(text::server_text(R"(php q\"b\\s\/<x> end)", token) == "php [redacted] end");
+    CHECK(text::server_text(R"(go q\"b\\s/\u003cx\u003e end)", token) == "go [redacted] end");
+    CHECK(text::quote_server_text(R"(say "q"b\s/<x>")", token, 200) == R"("say \"[redacted]\"")");
+}
+
+TEST_CASE("server_text escapes what could act on a terminal and keeps printable UTF-8") {
+    CHECK(text::server_text("Zeitplan ung\u00fcltig \u65e5\u672c \U0001F600", "") ==
+          "Zeitplan ung\u00fcltig \u65e5\u672c \U0001F600");
+    CHECK(text::server_text("a\x1b[31mb\x07\r\n\t\x7f", "") == R"(a\x1b[31mb\x07\r\n\t\x7f)");
+    CHECK(text::server_text(std::string_view("nul\0!", 5), "") == R"(nul\x00!)");
+    // C1 controls as UTF-8 and as raw 8-bit bytes (the 8-bit CSI), and bytes that are not UTF-8.
+    CHECK(text::server_text("\u0085\u009b", "") == R"(\u0085\u009b)");
+    CHECK(text::server_text("\x9b"
+                            "31m\xff\xc3(\xed\xa0\x80\xc0\xaf",
+                            "") == R"(\x9b31m\xff\xc3(\xed\xa0\x80\xc0\xaf)");
+    // Bidi controls ("Trojan Source") and line/paragraph separators.
+    CHECK(text::server_text("a\u202eb\u2066c\u2069d\u200fe\u061cf\u2028g\u2029", "") ==
+          R"(a\u202eb\u2066c\u2069d\u200fe\u061cf\u2028g\u2029)");
+    // Backslashes and quotes stay as they are outside quotes.
+    CHECK(text::server_text(R"(C:\dir "x")", "") == R"(C:\dir "x")");
+}
+
+TEST_CASE("server_text bounds the text between characters and marks the cut") {
+    CHECK(text::server_text(std::string(5000, 'x'), "") == std::string(1024, 'x') + "...");
+    CHECK(text::server_text("abcdef", "", 6) == "abcdef");
+    CHECK(text::server_text("abcdefg", "", 6) == "abcdef...");
+    CHECK(text::server_text("ab\u00fc", "", 3) == "ab...");  // not half of the two-byte sequence
+    CHECK(text::server_text("ab\x1b", "", 4) == "ab...");    // nor half of an escape
+    CHECK(text::server_text("x", "", 0) == "...");
+    CHECK(text::server_text("", "", 0) == "");
+}
+
+TEST_CASE("server_text withholds text where the redacted token would still show") {
+    // A secret that is part of the mark itself, or that the mark and the next characters complete.
+    CHECK(text::server_text("x dact y", "dact") == "***");
+    CHECK(text::server_text("ab d]xy", "d]xy") == "ab [redacted]");
+    CHECK(text::server_text("d]xyxy", "d]xy") == "***");
+    CHECK(text::quote_server_text("abcd", R"(bcd"x)", 64) == R"("***")");
+}
+
+TEST_CASE("quoted text uses the same escaping, with quotes and backslashes escaped") {
+    CHECK(text::quote_for_message(R"(say "hi" \o/)") == R"("say \"hi\" \\o/")");
+    CHECK(text::quote_for_message("\x1b[2J\u202e\u00fc") == "\"\\x1b[2J\\u202e\u00fc\"");
+    CHECK(text::quote_for_message(std::string(100, 'x'), 10) == "\"xxxxxxxxxx...\"");
+    CHECK(text::quote_for_message(std::string(100, '"'), 10) == R"("\"\"\"\"\"...")");
+}
+
+TEST_CASE("quote_url never shows a URL's userinfo, whatever its shape") {
+    CHECK(text::quote_url("http://user:p/ss@host:1") == R"("http://***@host:1")");
+    CHECK(text::quote_url("user:pass@host:1") == R"("***@host:1")");
+    CHECK(text::quote_url("http://u:p?x#y@host") == R"("http://***@host")");
+    CHECK(text::quote_url("http://u:p@ss@host") == R"("http://***@host")");
+    CHECK(text::quote_url("user:pa://ss@host:1") == R"("***@host:1")");  // "user:pa" is not a scheme
+    CHECK(text::quote_url("//u:p@host") == R"("***@host")");
+    CHECK(text::quote_url("http://user:secret@proxy.internal:3128") == R"("http://***@proxy.internal:3128")");
+    // Without an '@' nothing can be credentials, and the URL is shown as it is.
+    CHECK(text::quote_url("https://api.k6.io/cloud/v6/schedules?$skip=50") ==
+          R"("https://api.k6.io/cloud/v6/schedules?$skip=50")");
+    // An '@' further on could end a password, so the text before it is hidden too.
+    CHECK(text::quote_url("https://api.k6.io/x?by=a@b.c") == R"("https://***@b.c")");
+    CHECK(text::quote_url("http://h/\x1b[2J") == R"("http://h/\x1b[2J")");
+}
+
+TEST_CASE("a proxy that cannot be used is reported without its credentials") {
+    const auto api = text::parse_endpoint("https://api.k6.io").value();
+    const auto no_env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+    for (const char* proxy : {"http://user:p/ss@host:1", "user:p/ss@host:1", "http://u:p?x#y@host", "ftp://u:p/ss@h"}) {
+        CAPTURE(std::string(proxy));
+        auto selected = text::select_proxy(api, std::string(proxy), true, no_env);
+        REQUIRE_FALSE(selected.has_value());
+        CHECK(selected.error().find("p/ss") == std::string::npos);
+        CHECK(selected.error().find("p?x") == std::string::npos);
+        CHECK(selected.error().find("***@") != std::string::npos);
+    }
+}

@@ -153,6 +153,103 @@ TEST_CASE("a token echoed by the server is redacted from the error") {
     CHECK(e.to_string().find("tok-12345") == std::string::npos);
 }
 
+TEST_CASE("a token straddling the 200-byte cut of a non-JSON excerpt is masked, not half shown") {
+    const std::string token = "tok-1234567890abcdef";
+    // The whole token, echoed across the cut: masked before cutting.
+    ApiError whole = internal::error_from_response(
+        response(502, std::string(190, 'x') + token + std::string(100, 'y'), "text/plain"), token);
+    CHECK(whole.message.find("tok-") == std::string::npos);
+    CHECK(whole.message.find("...") != std::string::npos);
+    // Only its start, cut off by the 200-byte bound (the rest of the body goes elsewhere).
+    ApiError start = internal::error_from_response(
+        response(502, std::string(190, 'x') + token.substr(0, 12) + "ZZZ" + std::string(100, 'y'), "text/plain"),
+        token);
+    CHECK(start.message == "Bad Gateway (non-JSON body: \"" + std::string(190, 'x') + "[redacted]...\")");
+    // Its start cut off by the server itself, or by the end of the body.
+    ApiError shortened = internal::error_from_response(
+        response(401, "Bad token " + token.substr(0, 9) + "... or " + token.substr(0, 6), "text/plain"), token);
+    CHECK(shortened.message == R"(Unauthorized (non-JSON body: "Bad token [redacted]... or [redacted]"))");
+}
+
+TEST_CASE("a token holding quote and backslash is redacted from a non-JSON body, a JSON body and a JSON message") {
+    const std::string token = R"(ab"cd\ef-123)";
+    ApiError text = internal::error_from_response(response(401, "Denied for " + token + ".", "text/plain"), token);
+    CHECK(text.message == R"(Unauthorized (non-JSON body: "Denied for [redacted]."))");
+    // A JSON body that is not an error model shows the token as JSON spells it.
+    ApiError unrecognised =
+        internal::error_from_response(response(401, R"({"detail": "Denied for ab\"cd\\ef-123."})"), token);
+    CHECK(unrecognised.message ==
+          R"(Unauthorized (unrecognised error body: "{\"detail\": \"Denied for [redacted].\"}"))");
+    ApiError model = internal::error_from_response(
+        response(401, R"({"error": {"code": "unauthenticated", "message": "Token ab\"cd\\ef-123 is invalid."}})"),
+        token);
+    CHECK(model.message == "Token [redacted] is invalid.");
+    for (const ApiError* e : {&text, &unrecognised, &model}) {
+        CHECK(e->to_string().find("cd\\ef") == std::string::npos);
+        CHECK(e->to_string().find("cd\\\\ef") == std::string::npos);
+    }
+}
+
+TEST_CASE("control, C1 and bidi characters from the server are escaped in every field and the reason phrase") {
+    auto res =
+        response(400, R"({"error": {"code": "bad\u001b[2J", "message": "Zeitplan ung\u00fcltig\u0007\r\nnext\u009b31m",
+        "target": "x\u202ey\u2066z",
+        "details": [{"code": "c\u0000", "message": "m\u001b]0;title\u0007", "target": "t\u0085\u2028"}]}})");
+    ApiError e = internal::error_from_response(res, "tok-12345");
+    CHECK(e.code == R"(bad\x1b[2J)");
+    CHECK(e.message == "Zeitplan ung\u00fcltig\\x07\\r\\nnext\\u009b31m");  // valid printable UTF-8 stays
+    CHECK(e.target == R"(x\u202ey\u2066z)");
+    REQUIRE(e.details.size() == 1);
+    CHECK(e.details[0].code == R"(c\x00)");
+    CHECK(e.details[0].message == R"(m\x1b]0;title\x07)");
+    CHECK(e.details[0].target == R"(t\u0085\u2028)");
+
+    // A reason phrase (and a non-JSON body) with ESC, BEL, CR and an 8-bit CSI that is not UTF-8.
+    auto html = response(502,
+                         "<h1>\x9b"
+                         "2J\x1b[1mdown\xe2\x80\xae</h1>",
+                         "text/html");
+    html.reason("Bad\x1b]0;pwned\x07 Gateway\r\x9b");
+    ApiError g = internal::error_from_response(html, "tok-12345");
+    CHECK(g.message == R"(Bad\x1b]0;pwned\x07 Gateway\r\x9b (non-JSON body: "<h1>\x9b2J\x1b[1mdown\u202e</h1>"))");
+}
+
+TEST_CASE("a 4 MB error message is bounded to 1 KiB, and the cut is marked") {
+    auto res = response(500, R"({"error": {"code": "boom", "message": ")" + std::string(4 << 20, 'x') +
+                                 R"(", "target": ")" + std::string(5000, 'z') + "\"}}");
+    ApiError e = internal::error_from_response(res, "tok-12345");
+    CHECK(e.message == std::string(1024, 'x') + "...");
+    CHECK(e.target == std::string(1024, 'z') + "...");
+
+    // Cut between characters, never inside one.
+    std::string umlauts;
+    for (int i = 0; i < 2000; ++i) umlauts += "\u00fc";
+    ApiError u = internal::error_from_response(
+        response(500, R"({"error": {"code": "boom", "message": ")" + umlauts + R"("}})"), "tok-12345");
+    CHECK(u.message == umlauts.substr(0, 1024) + "...");
+
+    auto long_reason = response(503, "", "");
+    long_reason.reason(std::string(10000, 'r'));
+    CHECK(internal::error_from_response(long_reason, "tok-12345").message == std::string(256, 'r') + "...");
+}
+
+TEST_CASE("more than 32 error details are bounded, and the rest counted") {
+    std::string details;
+    for (int i = 0; i < 40; ++i)
+        details += (i ? "," : "") + std::string(R"({"code": "c)") + std::to_string(i) + R"(", "message": "m"})";
+    ApiError e = internal::error_from_response(
+        response(400, R"({"error": {"code": "x", "message": "y", "details": [)" + details + "]}}"), "tok-12345");
+    REQUIRE(e.details.size() == 33);
+    CHECK(e.details[31].code == "c31");
+    CHECK(e.details[32] == ErrorDetails{"", "8 more details not shown", std::nullopt});
+
+    std::string exactly;
+    for (int i = 0; i < 32; ++i) exactly += (i ? "," : "") + std::string(R"({"code": "c", "message": "m"})");
+    CHECK(internal::error_from_response(
+              response(400, R"({"error": {"code": "x", "message": "y", "details": [)" + exactly + "]}}"), "tok-12345")
+              .details.size() == 32);
+}
+
 TEST_CASE("Retry-After: delta-seconds and HTTP-date, junk ignored") {
     const auto now = sys_days{2024y / 7 / 16} + hours{8};
     CHECK(internal::parse_retry_after("120", now) == seconds{120});

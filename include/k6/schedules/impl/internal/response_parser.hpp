@@ -14,7 +14,10 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,23 +27,9 @@ namespace detail {
 namespace http = boost::beast::http;
 using HttpResponse = http::response<http::string_body>;
 
-// A server may echo what it was sent; the token must still never reach a message.
-inline void redact(std::string& text, std::string_view secret) {
-    if (secret.size() < 4) return;  // too short to tell apart from ordinary text
-    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos))
-        text.replace(pos, secret.size(), "[redacted]");
-}
-
-inline void redact(ApiError& e, std::string_view secret) {
-    redact(e.code, secret);
-    redact(e.message, secret);
-    if (e.target) redact(*e.target, secret);
-    for (auto& d : e.details) {
-        redact(d.code, secret);
-        redact(d.message, secret);
-        if (d.target) redact(*d.target, secret);
-    }
-}
+// At most this many of the server's error.details are kept; one more entry then says how many
+// were left out, so nothing is dropped silently.
+inline constexpr std::size_t max_error_details = 32;
 
 inline std::string reason_phrase(const HttpResponse& res) {
     if (!res.reason().empty()) return std::string(res.reason());
@@ -49,7 +38,9 @@ inline std::string reason_phrase(const HttpResponse& res) {
 }
 
 // The ApiError for a non-2xx answer: the server's code/message/target/details when the body is an
-// ErrorResponseApiModel; otherwise the status line and a bounded, printable excerpt of the body.
+// ErrorResponseApiModel; otherwise the status line and a bounded excerpt of the body. Every piece
+// of server text goes through server_text: the token masked (a server may echo what it was sent),
+// bounded, one printable line.
 inline ApiError error_from_response(const HttpResponse& res, std::string_view token,
                                     std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) {
     ApiError e;
@@ -68,19 +59,35 @@ inline ApiError error_from_response(const HttpResponse& res, std::string_view to
     if (!ec && parsed.is_object()) inner = parsed.get_object().if_contains("error");
     if (inner) {
         if (auto decoded = from_json<ErrorBody>(*inner)) {
-            e.code = std::move(decoded->code);
-            e.message = std::move(decoded->message);
-            e.target = std::move(decoded->target);
-            e.details = std::move(decoded->details);
-            redact(e, token);
+            auto optional_text = [&](const std::optional<std::string>& text) -> std::optional<std::string> {
+                if (!text) return std::nullopt;
+                return server_text(*text, token);
+            };
+            e.code = server_text(decoded->code, token);
+            e.message = server_text(decoded->message, token);
+            e.target = optional_text(decoded->target);
+            const std::size_t kept = std::min(decoded->details.size(), max_error_details);
+            e.details.reserve(kept + 1);
+            for (std::size_t i = 0; i < kept; ++i) {
+                const ErrorDetails& d = decoded->details[i];
+                e.details.push_back(
+                    {server_text(d.code, token), server_text(d.message, token), optional_text(d.target)});
+            }
+            // The summary has no code: it is the client speaking, not the server.
+            if (const std::size_t left_out = decoded->details.size() - kept; left_out > 0)
+                e.details.push_back(
+                    {"", std::to_string(left_out) + (left_out == 1 ? " more detail" : " more details") + " not shown",
+                     std::nullopt});
             return e;
         }
     }
-    e.message = reason_phrase(res);
+    e.message = server_text(reason_phrase(res), token, reason_max_bytes);
     if (e.message.empty()) e.message = "error status";
     if (!body.empty())
-        e.message += (ec ? " (non-JSON body: " : " (unrecognised error body: ") + quote_for_message(body, 200) + ")";
-    redact(e, token);
+        e.message +=
+            (ec ? " (non-JSON body: " : " (unrecognised error body: ") + quote_server_text(body, token, 200) + ")";
+    // Each piece is clean; the fixed words around them could still complete a pathological token.
+    if (shows_secret(e.message, token)) e.message = std::string(withheld_mark);
     return e;
 }
 
