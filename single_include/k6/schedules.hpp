@@ -68,7 +68,8 @@ enum class ErrorKind {
     tls,                 // TLS handshake or certificate verification failed
     timeout,             // a step took longer than its timeout
     malformed_response,  // the server's answer is not what the API specifies
-    cancelled,           // the operation was cancelled by the caller
+    cancelled,           // the operation was cancelled by the caller (or by Client::cancel_all/close)
+    internal,            // the client itself failed (an exception such as std::bad_alloc): a bug or exhaustion
 };
 
 constexpr std::string_view to_string(ErrorKind kind) noexcept {
@@ -80,6 +81,7 @@ constexpr std::string_view to_string(ErrorKind kind) noexcept {
         case ErrorKind::timeout: return "timeout";
         case ErrorKind::malformed_response: return "malformed_response";
         case ErrorKind::cancelled: return "cancelled";
+        case ErrorKind::internal: return "internal";
     }
     return "unknown";
 }
@@ -107,6 +109,9 @@ enum class errc {
     bad_next_link,       // an @nextLink that points away from the API origin or repeats itself
     timeout,             // a step did not complete in time
     cancelled,           // cancelled through the completion handler's cancellation slot
+    queue_timeout,       // the call's deadline passed while it waited for a free connection (nothing was sent)
+    proxy_error,         // the proxy broke the CONNECT protocol (e.g. sent bytes before the TLS handshake)
+    internal_error,      // the client failed inside (an exception); see ErrorKind::internal
 };
 
 namespace detail {
@@ -134,6 +139,9 @@ public:
             case errc::bad_next_link: return "refused @nextLink";
             case errc::timeout: return "timed out";
             case errc::cancelled: return "cancelled";
+            case errc::queue_timeout: return "timed out waiting for a free connection";
+            case errc::proxy_error: return "the proxy broke the CONNECT protocol";
+            case errc::internal_error: return "internal error";
         }
         return "unknown k6.schedules error";
     }
@@ -268,8 +276,11 @@ struct boost::system::is_error_code_enum<k6::schedules::errc> : std::true_type {
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <charconv>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 
@@ -287,6 +298,16 @@ struct Id {
 using LoadTestId = Id<struct LoadTestIdTag>;
 using ScheduleId = Id<struct ScheduleIdTag>;
 
+// An id typed by a user ("42"): decimal digits only, positive, within int64. parse_id<ScheduleId>(argv[1]).
+template <class IdType>
+constexpr std::optional<IdType> parse_id(std::string_view text) noexcept {
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || text.front() == '-' || ec != std::errc{} || end != text.data() + text.size() || value <= 0)
+        return std::nullopt;
+    return IdType{value};
+}
+
 K6_SCHEDULES_END_NAMESPACE
 
 template <class Tag>
@@ -297,8 +318,10 @@ struct std::hash<k6::schedules::Id<Tag>> {
 #endif  // K6_SCHEDULES_IDS_HPP
 // ---- end k6/schedules/ids.hpp ----
 // ---- begin k6/schedules/impl/client.hpp ----
-// The non-template bodies behind Client's initiating functions: each operation is an internal
-// coroutine spawned on the client's strand that completes a type-erased handler exactly once.
+// The bodies behind Client's initiating functions. Each operation is an internal coroutine spawned
+// on the client's strand that completes a type-erased handler exactly once. The attempts, retries,
+// deadlines and cancellation live in one non-template function that yields the final HTTP
+// response; only the decoding on top of it is per result type.
 #ifndef K6_SCHEDULES_IMPL_CLIENT_HPP
 #define K6_SCHEDULES_IMPL_CLIENT_HPP
 
@@ -841,10 +864,12 @@ K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
 
 struct Proxy {
+    bool tls = false;  // https:// proxy: TLS to the proxy, then CONNECT, then TLS to the API inside
     std::string host;
-    std::uint16_t port = 3128;
+    std::uint16_t port = 80;
     std::string display;                       // "http://proxy:3128", without credentials
     std::optional<std::string> authorization;  // "Basic ..." for Proxy-Authorization
+    std::string password;                      // to mask wherever the proxy's own text is shown
 };
 
 inline std::string base64(std::string_view data) {
@@ -855,27 +880,41 @@ inline std::string base64(std::string_view data) {
     return out;
 }
 
-// "http://user:pass@proxy:3128" or "proxy:3128"; only plain-HTTP proxies (CONNECT then carries TLS).
+// "http://user:pass@proxy:3128", "https://proxy" or "proxy:3128" (http:// assumed, as curl and Go
+// do). Without a port, the scheme's own (80 or 443), as Go does. The error is a short reason that
+// never contains the URL's credentials.
 inline std::expected<Proxy, std::string> parse_proxy(std::string_view text) {
     std::string url(text);
     if (url.find("://") == std::string::npos) url = "http://" + url;
     auto parsed = boost::urls::parse_absolute_uri(url);
     if (!parsed) return std::unexpected("the proxy is not a URL");
-    if (!iequals(parsed->scheme(), "http")) return std::unexpected("only http:// proxies are supported");
-    auto origin = parse_origin(*parsed);
-    if (!origin && parsed->has_userinfo()) {  // parse_origin refuses credentials; a proxy may have them
-        boost::urls::url copy(*parsed);
-        copy.remove_userinfo();
-        origin = parse_origin(copy);
-    }
+    const bool tls = iequals(parsed->scheme(), "https");
+    if (!tls && !iequals(parsed->scheme(), "http"))
+        return std::unexpected("the proxy's scheme " + quote_for_message(parsed->scheme(), 16) +
+                               " is not supported (only http:// and https:// proxies are)");
+    // A proxy URL has nothing after its authority. Something there means the URL is not what it
+    // seems, e.g. a password with an unencoded '/', '?' or '#': "http://user:p/ss@host" is host
+    // "user" and path "/ss@host", so using it would send credentials to the wrong place.
+    if (!(parsed->encoded_path().empty() || parsed->encoded_path() == "/") || parsed->has_query() ||
+        parsed->has_fragment())
+        return std::unexpected(
+            "a proxy URL is scheme://[user:password@]host[:port] and nothing more (percent-encode any "
+            "'/', '?', '#' or '@' in the user name or password)");
+    boost::urls::url without_credentials(*parsed);
+    without_credentials.remove_userinfo();
+    auto origin = parse_origin(without_credentials);
     if (!origin) return std::unexpected(origin.error());
     Proxy proxy;
+    proxy.tls = tls;
     proxy.host = origin->host;
-    proxy.port = parsed->has_port() ? origin->port : 3128;
-    proxy.display = "http://" + (proxy.host.find(':') != std::string::npos ? "[" + proxy.host + "]" : proxy.host) +
-                    ":" + std::to_string(proxy.port);
-    if (parsed->has_userinfo())
+    proxy.port = origin->port;  // the scheme's when the URL has none
+    proxy.display = (tls ? "https://" : "http://") +
+                    (proxy.host.find(':') != std::string::npos ? "[" + proxy.host + "]" : proxy.host) + ":" +
+                    std::to_string(proxy.port);
+    if (parsed->has_userinfo()) {
         proxy.authorization = "Basic " + base64(std::string(parsed->user()) + ":" + std::string(parsed->password()));
+        proxy.password = std::string(parsed->password());
+    }
     return proxy;
 }
 
@@ -908,18 +947,29 @@ inline bool is_loopback(const std::string& host) {
     return host == "localhost" || host == "::1" || host.starts_with("127.") || host.ends_with(".localhost");
 }
 
+// Which proxy carries the connections: `proxy` (none: direct), or why no connection can be made
+// (`unusable`, the error every request then completes with).
+struct ProxyChoice {
+    std::optional<Proxy> proxy;
+    std::optional<ApiError> unusable;
+};
+
 // The proxy for `endpoint`: the explicit one, else (when allowed) the environment's; never for
 // plain http:// endpoints (local servers). The environment's is not used for a host NO_PROXY
 // lists, nor for loopback hosts (as Go's HTTP client does), so a local emulator is always
-// reached directly.
-inline std::expected<std::optional<Proxy>, std::string> select_proxy(
-    const Endpoint& endpoint, const std::optional<std::string>& explicit_proxy, bool from_environment,
-    const std::function<std::optional<std::string>(std::string_view)>& env) {
-    if (!endpoint.tls) return std::optional<Proxy>{};
+// reached directly. A variable the user may not control (an https:// or socks5:// proxy set for
+// other programs) must not make constructing a client fail: an unusable one fails the requests
+// instead, with an error that names the variable and never its credentials.
+inline ProxyChoice select_proxy(const Endpoint& endpoint, const std::optional<std::string>& explicit_proxy,
+                                bool from_environment,
+                                const std::function<std::optional<std::string>(std::string_view)>& env) {
+    if (!endpoint.tls) return {};
     std::optional<std::string> chosen = explicit_proxy;
+    std::string source = "ClientOptions::proxy";
     if (!chosen && from_environment && !is_loopback(endpoint.host)) {
-        chosen = env("HTTPS_PROXY");
-        if (!chosen || chosen->empty()) chosen = env("https_proxy");
+        source = "HTTPS_PROXY";
+        chosen = env(source);
+        if (!chosen || chosen->empty()) chosen = env(source = "https_proxy");
         if (chosen && chosen->empty()) chosen.reset();
         if (chosen) {
             auto no_proxy = env("NO_PROXY");
@@ -927,10 +977,13 @@ inline std::expected<std::optional<Proxy>, std::string> select_proxy(
             if (no_proxy && no_proxy_matches(*no_proxy, endpoint.host)) chosen.reset();
         }
     }
-    if (!chosen) return std::optional<Proxy>{};
+    if (!chosen) return {};
     auto proxy = parse_proxy(*chosen);
-    if (!proxy) return std::unexpected("proxy " + quote_url(*chosen) + ": " + proxy.error());
-    return std::optional<Proxy>{std::move(*proxy)};
+    if (proxy) return {std::move(*proxy), std::nullopt};
+    std::string message = source + "=" + quote_url(*chosen) + " cannot be used: " + proxy.error();
+    if (source != "ClientOptions::proxy")
+        message += " (list " + endpoint.host + " in NO_PROXY, or set ClientOptions::proxy_from_environment = false)";
+    return {std::nullopt, invalid_argument(std::move(message), source).error()};
 }
 
 inline std::optional<std::string> getenv_string(std::string_view name) {
@@ -945,8 +998,9 @@ K6_SCHEDULES_END_NAMESPACE
 #endif  // K6_SCHEDULES_DETAIL_PROXY_HPP
 // ---- end k6/schedules/detail/proxy.hpp ----
 // ---- begin k6/schedules/impl/internal/connection.hpp ----
-// One HTTP/1.1 connection to the API (TLS or plain TCP): opening it with every step bounded by a
-// timeout, one request/response exchange on it, and a cheap check that an idle one is still open.
+// One HTTP/1.1 connection to the API (TLS, TLS through a proxy's tunnel, or plain TCP): opening it
+// with every step bounded in time and checked for cancellation, one request/response exchange on
+// it, and a cheap check that an idle one is still open.
 #ifndef K6_SCHEDULES_IMPL_INTERNAL_CONNECTION_HPP
 #define K6_SCHEDULES_IMPL_INTERNAL_CONNECTION_HPP
 
@@ -1451,9 +1505,14 @@ K6_SCHEDULES_END_NAMESPACE
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+
+namespace boost::asio::ssl {
+class context;
+}
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 
@@ -1482,7 +1541,9 @@ private:
 
 // How failed requests are sent again: retryable statuses (429, 500, 502, 503, 504) and connection
 // failures, up to max_retries times, waiting with exponential backoff and full jitter, or as long as
-// the server's Retry-After asks (capped at max_delay). Every operation of this API is idempotent.
+// the server's Retry-After asks. A Retry-After longer than max_delay ends the retries (the final
+// error's retry_stopped says so) rather than send before the server allows. Every operation of
+// this API is idempotent.
 struct RetryPolicy {
     unsigned max_retries = 3;                      // 0: never retry
     std::chrono::milliseconds initial_delay{200};  // the first backoff, before jitter
@@ -1492,6 +1553,12 @@ struct RetryPolicy {
     // Empty: a per-thread pseudo-random generator. Inject a fixed function for repeatable tests.
     std::function<double()> jitter{};
 };
+
+namespace detail {
+inline bool retry_policy_valid(const RetryPolicy& retry) noexcept {
+    return retry.initial_delay.count() >= 0 && retry.max_delay >= retry.initial_delay && retry.multiplier >= 1;
+}
+}  // namespace detail
 
 struct ClientOptions {
     // The API origin, optionally with a path prefix. https:// always verifies the peer and its
@@ -1504,11 +1571,19 @@ struct ClientOptions {
     std::int64_t stack_id = 0;
     // Extra PEM bundle of trusted CAs, added to the system's roots (verification stays on).
     std::optional<std::string> ca_file{};
+    // Your own TLS context instead of one per client with the system's roots (and ca_file): share one
+    // between clients, trust a private CA, pin certificates with a verify callback. Certificate
+    // and host-name verification stay on for every connection whatever the context says. Exclusive
+    // with ca_file (load the CA into your context). The context must outlive its connections, which
+    // the shared_ptr sees to; configure it before the first request and leave it alone after.
+    std::shared_ptr<boost::asio::ssl::context> tls_context{};
 
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};  // each of resolve, connect, TLS handshake
     std::chrono::milliseconds io_timeout{std::chrono::seconds(30)};       // each of send request, receive response
     std::size_t max_body_bytes = 32u << 20;  // larger response bodies fail with errc::body_too_large
-    std::size_t max_idle_connections = 4;    // kept-alive connections ready for reuse
+    // Kept-alive connections ready for reuse. As many as max_connections by default: fewer means a
+    // burst of requests ends by closing connections the next burst must open again.
+    std::size_t max_idle_connections = 8;
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(50)};  // older idle connections are not reused
     RetryPolicy retry;  // for every operation, and for each page of a listing
     // Optional bounds on time: each attempt (connect, send, receive) as a whole, and the whole call
@@ -1522,8 +1597,10 @@ struct ClientOptions {
     std::size_t max_connections = 8;
     bool close_idle_in_background = false;
 
-    // An HTTP proxy for https:// API URLs, reached with CONNECT, e.g. "http://user:pass@proxy:3128".
-    // Unset: HTTPS_PROXY or https_proxy, unless NO_PROXY/no_proxy lists the API host.
+    // A proxy for https:// API URLs, reached with CONNECT: "http://user:pass@proxy:3128", or
+    // "https://proxy" for TLS to the proxy as well. Without a port, the scheme's (80 or 443).
+    // Unset: HTTPS_PROXY or https_proxy, unless NO_PROXY/no_proxy lists the API host; a variable
+    // this client cannot use (e.g. socks5://) fails each request with invalid_argument naming it.
     std::optional<std::string> proxy{};
     bool proxy_from_environment = true;
 
@@ -1546,12 +1623,18 @@ struct ClientOptions {
             add("token", "the API token contains characters that cannot be sent in a header");
         if (stack_id <= 0) add("stack_id", "the stack id must be a positive integer");
         if (ca_file && ca_file->empty()) add("ca_file", "ca_file is set but empty");
+        if (ca_file && tls_context)
+            add("ca_file", "ca_file and tls_context are exclusive: load the CA file into your context");
+        if (proxy) {
+            if (auto parsed = detail::parse_proxy(*proxy); !parsed)
+                add("proxy", "proxy " + detail::quote_url(*proxy) + " is not usable: " + parsed.error());
+        }
         if (connect_timeout.count() <= 0 || io_timeout.count() <= 0) add("timeout", "timeouts must be positive");
         if (max_body_bytes == 0) add("max_body_bytes", "max_body_bytes must be positive");
         if (max_connections == 0) add("max_connections", "max_connections must be at least 1");
         if ((attempt_timeout && attempt_timeout->count() <= 0) || (deadline && deadline->count() <= 0))
             add("timeout", "attempt_timeout and deadline must be positive when set");
-        if (retry.initial_delay.count() < 0 || retry.max_delay < retry.initial_delay || !(retry.multiplier >= 1))
+        if (!detail::retry_policy_valid(retry))
             add("retry", "the retry policy needs 0 <= initial_delay <= max_delay and multiplier >= 1");
         return problems.result("invalid client options: ");
     }
@@ -1612,6 +1695,17 @@ struct CallOptions {
     std::optional<RetryPolicy> retry{};
     std::optional<std::chrono::milliseconds> attempt_timeout{};
     std::optional<std::chrono::milliseconds> deadline{};
+
+    // The same rules as ClientOptions::validate for these members. A handle made with invalid
+    // CallOptions completes every operation with this error and sends nothing.
+    expected<void> validate() const {
+        detail::Problems problems;
+        if ((attempt_timeout && attempt_timeout->count() <= 0) || (deadline && deadline->count() <= 0))
+            problems.add("timeout", "attempt_timeout and deadline must be positive when set");
+        if (retry && !detail::retry_policy_valid(*retry))
+            problems.add("retry", "the retry policy needs 0 <= initial_delay <= max_delay and multiplier >= 1");
+        return problems.result("invalid call options: ");
+    }
 };
 
 K6_SCHEDULES_END_NAMESPACE
@@ -1641,6 +1735,7 @@ K6_SCHEDULES_END_NAMESPACE
 #endif  // K6_SCHEDULES_VERSION_HPP
 // ---- end k6/schedules/version.hpp ----
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <boost/asio/as_tuple.hpp>
@@ -1649,6 +1744,7 @@ K6_SCHEDULES_END_NAMESPACE
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -1661,10 +1757,14 @@ K6_SCHEDULES_END_NAMESPACE
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
@@ -1682,43 +1782,86 @@ class Connection {
 public:
     static constexpr std::size_t read_buffer_size = 64 * 1024;
 
+    using PlainStream = beast::tcp_stream;
     using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+    // TLS to an https:// proxy (Asio's stream: Beast's cannot be the next layer of another TLS
+    // stream), and TLS to the API inside the tunnel through it.
+    using ProxyTlsStream = asio::ssl::stream<beast::tcp_stream>;
+    using TunneledTlsStream = beast::ssl_stream<ProxyTlsStream>;
 
-    Connection(const asio::any_io_executor& executor, ssl::context* tls_context) {
-        // Beast reads at most the buffer's free capacity at a time (512 bytes minimum): without
-        // room, a 300 KB page arrives in hundreds of tiny reads instead of one per TLS record.
-        buffer.reserve(read_buffer_size);
-        if (tls_context)
-            tls_.emplace(executor, *tls_context);
-        else
-            plain_.emplace(executor);
+    explicit Connection(PlainStream stream) : plain_(std::move(stream)) { reserve(); }
+    explicit Connection(TlsStream stream) : tls_(std::move(stream)) { reserve(); }
+    explicit Connection(TunneledTlsStream stream) : tunneled_(std::move(stream)) { reserve(); }
+
+    beast::tcp_stream& lowest() noexcept {
+        if (tunneled_) return beast::get_lowest_layer(*tunneled_);
+        if (tls_) return beast::get_lowest_layer(*tls_);
+        return *plain_;
     }
 
-    beast::tcp_stream& lowest() noexcept { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
-    TlsStream* tls() noexcept { return tls_ ? &*tls_ : nullptr; }
-    beast::tcp_stream& plain() noexcept { return *plain_; }
+    // Calls f with the stream that carries HTTP, whichever kind it is.
+    template <class F>
+    decltype(auto) with_stream(F&& f) {
+        if (tunneled_) return std::forward<F>(f)(*tunneled_);
+        if (tls_) return std::forward<F>(f)(*tls_);
+        return std::forward<F>(f)(*plain_);
+    }
 
     // An idle keep-alive connection the server has closed (or that has unread bytes nobody asked
-    // for) must not carry the next request. A non-blocking peek tells without consuming anything.
+    // for) must not carry the next request. One non-blocking peek tells without consuming anything.
     bool looks_closed() noexcept {
         auto& socket = lowest().socket();
         if (!socket.is_open()) return true;
-        boost::system::error_code ec;
-        socket.non_blocking(true, ec);
-        if (ec) return true;
         char byte;
-        socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
-        boost::system::error_code ignored;
-        socket.non_blocking(false, ignored);
-        return ec != asio::error::would_block;
+        const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
     }
 
     beast::flat_buffer buffer;  // bytes read past the current message stay with their connection
     std::chrono::steady_clock::time_point idle_since{};
 
 private:
+    // Beast reads at most the buffer's free capacity at a time (512 bytes minimum): without room,
+    // a 300 KB page arrives in hundreds of tiny reads instead of one per TLS record.
+    void reserve() { buffer.reserve(read_buffer_size); }
+
+    std::optional<PlainStream> plain_;
     std::optional<TlsStream> tls_;
-    std::optional<beast::tcp_stream> plain_;
+    std::optional<TunneledTlsStream> tunneled_;
+};
+
+// When the current attempt must be over (ClientOptions/CallOptions attempt_timeout, or the call's
+// deadline when that comes first). Each step is bounded by the smaller of its own timeout and what
+// is left of the attempt, so no extra timer races the steps and a timeout always names its step.
+struct AttemptLimit {
+    using clock = std::chrono::steady_clock;
+
+    std::optional<clock::time_point> end{};
+    std::string_view name{};                // "attempt_timeout" or "the call's deadline"
+    std::chrono::milliseconds length{0};  // of that limit, for messages
+
+    struct Budget {
+        std::chrono::milliseconds duration;
+        bool attempt_bound = false;  // the attempt's end, not the step's own timeout, bounds it
+    };
+
+    Budget budget(std::chrono::milliseconds step) const {
+        if (!end) return {step, false};
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(*end - clock::now());
+        if (left >= step) return {step, false};
+        return {std::max(left, std::chrono::milliseconds(1)), true};
+    }
+
+    std::string note(const Budget& budget) const {
+        if (!budget.attempt_bound) return "";
+        return " (" + std::string(name) + " of " + std::to_string(length.count()) + " ms)";
+    }
+};
+
+// What one attempt did, read by the operation after it, whatever the attempt's outcome.
+struct AttemptProgress {
+    bool awaiting_answer = false;  // a copy of the request was written in full and its answer is not read yet
+    bool copy_lost = false;        // an earlier copy was written in full, then its connection died unanswered
 };
 
 inline std::string describe(const Endpoint& endpoint) { return endpoint.host_header; }
@@ -1729,20 +1872,26 @@ inline bool is_ip_address(const std::string& host) {
     return !ec;
 }
 
-// Classifies a failed step into the ApiError kinds of design §6.
+inline ApiError cancelled_error(std::string message) {
+    ApiError e;
+    e.kind = ErrorKind::cancelled;
+    e.ec = make_error_code(errc::cancelled);
+    e.message = std::move(message);
+    return e;
+}
+
+// Classifies a failed step into the ApiError kinds (api, transport, tls, timeout, cancelled...).
 inline ApiError io_error(boost::system::error_code ec, std::string_view step, const Endpoint& endpoint,
-                         bool cancelled) {
+                         bool cancelled, std::string_view timeout_note = {}) {
     ApiError e;
     e.ec = ec;
     const std::string where = std::string(step) + " " + describe(endpoint);
     if (cancelled) {
-        e.kind = ErrorKind::cancelled;
-        e.ec = make_error_code(errc::cancelled);
-        e.message = "cancelled while " + where;
+        e = cancelled_error("cancelled while " + where);
     } else if (ec == beast::error::timeout) {
         e.kind = ErrorKind::timeout;
         e.ec = make_error_code(errc::timeout);
-        e.message = where + " timed out";
+        e.message = where + " timed out" + std::string(timeout_note);
     } else if (ec.category() == asio::error::get_ssl_category() && ec != ssl::error::stream_truncated) {
         e.kind = ErrorKind::tls;
         e.message = "TLS failure while " + where + ": " + ec.message();
@@ -1757,106 +1906,209 @@ inline bool was_cancelled(const asio::cancellation_state& state) noexcept {
     return state.cancelled() != asio::cancellation_type::none;
 }
 
-// Resolve, connect, open a tunnel through the proxy (if any), and (for https) handshake, each
-// bounded by options.connect_timeout.
+// SNI and host-name (or IP address) verification of the peer, for the API or a TLS proxy. The
+// certificate must match the name or the IP address; SNI is for names only (RFC 6066). Every call
+// is checked: a peer check that silently failed to install would accept any valid certificate.
+inline expected<void> require_peer_identity(SSL* ssl_handle, const std::string& host) {
+    SSL_set_verify(ssl_handle, SSL_VERIFY_PEER, SSL_get_verify_callback(ssl_handle));
+    bool ok = true;
+    if (is_ip_address(host)) {
+        ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_handle), host.c_str()) == 1;
+    } else {
+        ok = SSL_set_tlsext_host_name(ssl_handle, host.c_str()) == 1 && SSL_set1_host(ssl_handle, host.c_str()) == 1;
+    }
+    if (ok) return {};
+    ERR_clear_error();
+    ApiError e;
+    e.kind = ErrorKind::tls;
+    e.ec = make_error_code(errc::invalid_argument);
+    e.message = "cannot set up TLS verification of the host " + quote_for_message(host, 80) +
+                " (SNI and host-name check); nothing was sent";
+    return std::unexpected(std::move(e));
+}
+
+// A host name lookup that cancellation and the step's timeout can abandon. The system resolver
+// (getaddrinfo, on Asio's resolver thread) cannot be interrupted: a stuck lookup is left to finish
+// in the background, and a later lookup on the same io_context waits behind it, but never longer
+// than its own step's timeout.
+inline asio::awaitable<std::tuple<boost::system::error_code, tcp::resolver::results_type>> resolve_abandonable(
+    std::string host, std::string service, std::chrono::milliseconds budget) {
+    struct Lookup {
+        explicit Lookup(const asio::any_io_executor& executor) : resolver(executor), wake(executor) {}
+        tcp::resolver resolver;
+        asio::steady_timer wake;
+        std::optional<std::tuple<boost::system::error_code, tcp::resolver::results_type>> result;
+    };
+    auto lookup = std::make_shared<Lookup>(co_await asio::this_coro::executor);
+    lookup->wake.expires_after(budget);
+    lookup->resolver.async_resolve(host, service, tcp::resolver::numeric_service,
+                                   [lookup](boost::system::error_code ec, tcp::resolver::results_type results) {
+                                       lookup->result.emplace(ec, std::move(results));
+                                       lookup->wake.cancel();
+                                   });
+    auto [wait_ec] = co_await lookup->wake.async_wait(use_tuple);
+    if (lookup->result) co_return std::move(*lookup->result);
+    lookup->resolver.cancel();  // helps only if the lookup has not started yet
+    co_return std::tuple{wait_ec ? boost::system::error_code(asio::error::operation_aborted)
+                                 : boost::system::error_code(beast::error::timeout),
+                         tcp::resolver::results_type{}};
+}
+
+// The TLS handshake with `host` on `stream`, verifying its certificate and name.
+template <class TlsStream, class Options>
+asio::awaitable<expected<void>> tls_handshake(TlsStream& stream, const std::string& host, std::string_view step,
+                                          const Endpoint& endpoint, const Options& options,
+                                          const AttemptLimit& limit, const asio::cancellation_state& cancel_state) {
+    SSL* ssl_handle = stream.native_handle();
+    if (auto identity = require_peer_identity(ssl_handle, host); !identity) co_return identity;
+    const auto budget = limit.budget(options.connect_timeout);
+    beast::get_lowest_layer(stream).expires_after(budget.duration);
+    auto [ec] = co_await stream.async_handshake(ssl::stream_base::client, use_tuple);
+    if (!ec && was_cancelled(cancel_state)) ec = asio::error::operation_aborted;
+    if (!ec) co_return expected<void>{};
+    ApiError e = io_error(ec, step, endpoint, was_cancelled(cancel_state), limit.note(budget));
+    if (e.kind == ErrorKind::transport || e.kind == ErrorKind::tls) {
+        e.kind = ErrorKind::tls;  // whatever broke it, the secure channel was not established
+        const long verify = SSL_get_verify_result(ssl_handle);
+        if (verify != X509_V_OK) e.message += " (certificate: " + std::string(X509_verify_cert_error_string(verify)) + ")";
+    }
+    co_return std::unexpected(std::move(e));
+}
+
+// What a proxy's answer to CONNECT means: the tunnel is open, or why not. `leftover` is how many
+// bytes arrived after the answer's header. Sans-io, so the fuzzers reach it.
+inline expected<void> connect_answer_verdict(unsigned status, std::string_view reason, std::size_t leftover,
+                                             const Proxy& proxy, const Endpoint& endpoint) {
+    if (status / 100 != 2) {
+        ApiError e;
+        e.kind = ErrorKind::transport;
+        e.ec = make_error_code(errc::unexpected_status);
+        // The reason phrase is the proxy's own text: bounded, printable, and never showing the
+        // credentials it was sent (a proxy may echo them).
+        const std::string_view basic = proxy.authorization ? std::string_view(*proxy.authorization) : "";
+        e.message = "the proxy " + proxy.display + " refused to CONNECT to " + describe(endpoint) + ": " +
+                    std::to_string(status) + " " +
+                    server_text(reason, {proxy.password, basic.substr(std::min<std::size_t>(basic.size(), 6))},
+                                reason_max_bytes);
+        return std::unexpected(std::move(e));
+    }
+    // Until our TLS ClientHello, the API has nothing to say: any byte past the proxy's answer can
+    // only come from the proxy, e.g. a forged HTTP response that would otherwise be read as the
+    // API's (it would sit in the read buffer, in front of everything the TLS session decrypts).
+    if (leftover != 0) {
+        ApiError e;
+        e.kind = ErrorKind::transport;
+        e.ec = make_error_code(errc::proxy_error);
+        e.message = "the proxy " + proxy.display + " sent " + std::to_string(leftover) +
+                    " bytes after its answer to CONNECT, before the TLS handshake with " + describe(endpoint) +
+                    "; refusing the tunnel";
+        return std::unexpected(std::move(e));
+    }
+    return {};
+}
+
+// CONNECT host:port through the proxy on `stream`. The TLS session to the API (and so the bearer
+// token) then travels inside the tunnel, which the proxy cannot read.
+template <class Stream, class Options>
+asio::awaitable<expected<void>> open_tunnel(Stream& stream, const Proxy& proxy, const Endpoint& endpoint,
+                                            const Options& options, const AttemptLimit& limit,
+                                            const asio::cancellation_state& cancel_state) {
+    const bool ipv6 = endpoint.host.find(':') != std::string::npos;
+    const std::string authority =
+        (ipv6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
+    http::request<http::empty_body> connect{http::verb::connect, authority, 11};
+    connect.set(http::field::host, authority);
+    connect.set(http::field::user_agent, user_agent);
+    if (proxy.authorization) connect.set(http::field::proxy_authorization, *proxy.authorization);
+    const auto budget = limit.budget(options.connect_timeout);
+    beast::get_lowest_layer(stream).expires_after(budget.duration);
+    auto [write_ec, written] = co_await http::async_write(stream, connect, use_tuple);
+    http::response_parser<http::empty_body> answer;
+    answer.skip(true);  // a response to CONNECT has no body, whatever its headers say
+    answer.header_limit(16 * 1024);
+    beast::flat_buffer buffer;
+    boost::system::error_code read_ec = write_ec;
+    if (!read_ec) {
+        auto [header_ec, header_bytes] = co_await http::async_read_header(stream, buffer, answer, use_tuple);
+        read_ec = header_ec;
+    }
+    if (!read_ec && was_cancelled(cancel_state)) read_ec = asio::error::operation_aborted;
+    const std::string step = "opening a tunnel through " + proxy.display + " to";
+    if (read_ec)
+        co_return std::unexpected(io_error(read_ec, step, endpoint, was_cancelled(cancel_state), limit.note(budget)));
+    const auto& header = answer.get();
+    co_return connect_answer_verdict(header.result_int(),
+                                     std::string_view(header.reason().data(), header.reason().size()),
+                                     buffer.size(), proxy, endpoint);
+}
+
+// Resolve, connect, go through the proxy (if any: TLS to it for an https:// proxy, then CONNECT),
+// and (for https) handshake with the API. Each step is bounded by connect_timeout and what is
+// left of the attempt, and a cancellation that arrived during a step that cannot be cancelled
+// (the host name lookup) is honoured as soon as the step ends: nothing is sent after it.
 // A template only so that translation units that never open a connection do not compile it.
 template <class Options = ClientOptions>
 asio::awaitable<expected<std::unique_ptr<Connection>>> open_connection(ssl::context* tls_context,
                                                                        const Endpoint& endpoint, const Options& options,
-                                                                       const std::optional<Proxy>& proxy = {}) {
+                                                                       const std::optional<Proxy>& proxy = {},
+                                                                       const AttemptLimit& limit = {}) {
     const auto executor = co_await asio::this_coro::executor;
     // Fetched once, up front: GCC 12 mishandles a co_await nested inside a larger expression.
     const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
+    auto failed = [&](boost::system::error_code ec, std::string_view step, const AttemptLimit::Budget& budget) {
+        return std::unexpected(io_error(ec, step, endpoint, was_cancelled(cancel_state), limit.note(budget)));
+    };
 
-    // The resolver has no timeout of its own: a timer cancels it. Both run on this strand, and
-    // the timer's handler holds only weak/shared state, so it is safe whenever it runs.
-    auto resolver = std::make_shared<tcp::resolver>(executor);
-    auto resolve_timed_out = std::make_shared<bool>(false);
-    asio::steady_timer resolve_timer(executor, options.connect_timeout);
-    resolve_timer.async_wait(
-        [weak = std::weak_ptr<tcp::resolver>(resolver), resolve_timed_out](boost::system::error_code ec) {
-            if (ec) return;
-            *resolve_timed_out = true;
-            if (auto r = weak.lock()) r->cancel();
-        });
-    // Through a proxy, the TCP connection goes to the proxy and CONNECT opens the tunnel.
+    // Through a proxy, the TCP connection goes to the proxy.
     const std::string& connect_host = proxy ? proxy->host : endpoint.host;
     const std::string service = std::to_string(proxy ? proxy->port : endpoint.port);
-    auto [resolve_ec, results] =
-        co_await resolver->async_resolve(connect_host, service, tcp::resolver::numeric_service, use_tuple);
-    resolve_timer.cancel();
-    if (resolve_ec) {
-        if (*resolve_timed_out) resolve_ec = beast::error::timeout;
-        co_return std::unexpected(io_error(resolve_ec, proxy ? "resolving the proxy for" : "resolving", endpoint,
-                                           was_cancelled(cancel_state)));
-    }
+    const auto resolve_budget = limit.budget(options.connect_timeout);
+    auto [resolve_ec, results] = co_await resolve_abandonable(connect_host, service, resolve_budget.duration);
+    if (!resolve_ec && was_cancelled(cancel_state)) resolve_ec = asio::error::operation_aborted;
+    if (resolve_ec) co_return failed(resolve_ec, proxy ? "resolving the proxy for" : "resolving", resolve_budget);
 
-    auto connection = std::make_unique<Connection>(executor, tls_context);
-    auto& stream = connection->lowest();
-    stream.expires_after(options.connect_timeout);
+    beast::tcp_stream stream(executor);
+    const auto connect_budget = limit.budget(options.connect_timeout);
+    stream.expires_after(connect_budget.duration);
     auto [connect_ec, connected] = co_await stream.async_connect(results, use_tuple);
+    if (!connect_ec && was_cancelled(cancel_state)) connect_ec = asio::error::operation_aborted;
     if (connect_ec)
-        co_return std::unexpected(io_error(connect_ec, proxy ? "connecting to the proxy for" : "connecting to",
-                                           endpoint, was_cancelled(cancel_state)));
+        co_return failed(connect_ec, proxy ? "connecting to the proxy for" : "connecting to", connect_budget);
     boost::system::error_code ignored;
     stream.socket().set_option(tcp::no_delay(true), ignored);  // requests are small and latency-bound
 
-    if (proxy) {
-        // CONNECT host:port; the TLS session (and the bearer token) then travel inside the tunnel.
-        const bool ipv6 = endpoint.host.find(':') != std::string::npos;
-        const std::string authority =
-            (ipv6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
-        http::request<http::empty_body> connect{http::verb::connect, authority, 11};
-        connect.set(http::field::host, authority);
-        connect.set(http::field::user_agent, user_agent);
-        if (proxy->authorization) connect.set(http::field::proxy_authorization, *proxy->authorization);
-        stream.expires_after(options.connect_timeout);
-        auto [write_ec, written] = co_await http::async_write(stream, connect, use_tuple);
-        http::response_parser<http::empty_body> answer;
-        answer.skip(true);  // a response to CONNECT has no body, whatever its headers say
-        boost::system::error_code read_ec = write_ec;
-        if (!read_ec) {
-            auto [header_ec, header_bytes] =
-                co_await http::async_read_header(stream, connection->buffer, answer, use_tuple);
-            read_ec = header_ec;
-        }
-        if (read_ec)
-            co_return std::unexpected(io_error(read_ec, "opening a tunnel through " + proxy->display + " to", endpoint,
-                                               was_cancelled(cancel_state)));
-        if (answer.get().result_int() / 100 != 2) {
-            ApiError e;
-            e.kind = ErrorKind::transport;
-            e.ec = make_error_code(errc::unexpected_status);
-            e.message = "the proxy " + proxy->display + " refused to CONNECT to " + describe(endpoint) + ": " +
-                        std::to_string(answer.get().result_int()) + " " + std::string(answer.get().reason());
-            co_return std::unexpected(std::move(e));
-        }
+    if (!endpoint.tls) {
+        stream.expires_never();
+        co_return std::make_unique<Connection>(std::move(stream));
     }
+    if (!tls_context) co_return fail(ErrorKind::internal, errc::internal_error, "no TLS context for an https:// URL");
 
-    if (auto* tls = connection->tls()) {
-        SSL* ssl_handle = tls->native_handle();
-        // SNI is for names only (RFC 6066); the certificate must match the name or the IP address.
-        if (is_ip_address(endpoint.host)) {
-            X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_handle), endpoint.host.c_str());
-        } else {
-            SSL_set_tlsext_host_name(ssl_handle, endpoint.host.c_str());
-            SSL_set1_host(ssl_handle, endpoint.host.c_str());
-        }
-        stream.expires_after(options.connect_timeout);
-        auto [handshake_ec] = co_await tls->async_handshake(ssl::stream_base::client, use_tuple);
-        if (handshake_ec) {
-            ApiError e = io_error(handshake_ec, "TLS handshake with", endpoint, was_cancelled(cancel_state));
-            if (e.kind == ErrorKind::transport || e.kind == ErrorKind::tls) {
-                e.kind = ErrorKind::tls;  // whatever broke it, the secure channel was not established
-                const long verify = SSL_get_verify_result(ssl_handle);
-                if (verify != X509_V_OK)
-                    e.message += " (certificate: " + std::string(X509_verify_cert_error_string(verify)) + ")";
-            }
-            co_return std::unexpected(std::move(e));
-        }
+    // Named results, not co_await inside if-conditions with temporaries: GCC 12 has bugs with
+    // temporaries that live across a suspension.
+    expected<void> step;
+    if (proxy && proxy->tls) {
+        Connection::ProxyTlsStream to_proxy(std::move(stream), *tls_context);
+        const std::string to_proxy_step = "TLS handshake with the proxy " + proxy->display + " for";
+        step = co_await tls_handshake(to_proxy, proxy->host, to_proxy_step, endpoint, options, limit, cancel_state);
+        if (!step) co_return std::unexpected(std::move(step.error()));
+        step = co_await open_tunnel(to_proxy, *proxy, endpoint, options, limit, cancel_state);
+        if (!step) co_return std::unexpected(std::move(step.error()));
+        Connection::TunneledTlsStream tunneled(std::move(to_proxy), *tls_context);
+        step = co_await tls_handshake(tunneled, endpoint.host, "TLS handshake with", endpoint, options, limit,
+                                      cancel_state);
+        if (!step) co_return std::unexpected(std::move(step.error()));
+        beast::get_lowest_layer(tunneled).expires_never();
+        co_return std::make_unique<Connection>(std::move(tunneled));
     }
-    stream.expires_never();
-    co_return connection;
+    if (proxy) {
+        step = co_await open_tunnel(stream, *proxy, endpoint, options, limit, cancel_state);
+        if (!step) co_return std::unexpected(std::move(step.error()));
+    }
+    Connection::TlsStream tls(std::move(stream), *tls_context);
+    step = co_await tls_handshake(tls, endpoint.host, "TLS handshake with", endpoint, options, limit, cancel_state);
+    if (!step) co_return std::unexpected(std::move(step.error()));
+    beast::get_lowest_layer(tls).expires_never();
+    co_return std::make_unique<Connection>(std::move(tls));
 }
 
 struct Exchanged {
@@ -1869,38 +2121,67 @@ struct ExchangeFailure {
     bool nothing_received = false;  // no byte of a response arrived: the request may be resent safely
 };
 
-// Writes one request and reads its response, each bounded by options.io_timeout; the response
-// body is limited to options.max_body_bytes.
+// Interim answers (1xx, such as 103 Early Hints) before the final one are skipped, up to this many.
+inline constexpr unsigned max_interim_responses = 16;
+
+// Writes one request and reads its final response, each bounded by options.io_timeout (and the
+// attempt); the response body is limited to options.max_body_bytes. `progress` records whether the
+// request was written in full, which the caller needs when no answer comes.
 template <class Stream>
 asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(Stream& stream, Connection& connection,
                                                                        const http::request<http::string_body>& request,
                                                                        const Endpoint& endpoint,
-                                                                       const ClientOptions& options) {
+                                                                       const ClientOptions& options,
+                                                                       const AttemptLimit& limit,
+                                                                       AttemptProgress& progress) {
     const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
-    connection.lowest().expires_after(options.io_timeout);
+    const auto write_budget = limit.budget(options.io_timeout);
+    connection.lowest().expires_after(write_budget.duration);
     auto [write_ec, written] = co_await http::async_write(stream, request, use_tuple);
     if (write_ec)
-        co_return std::unexpected(
-            ExchangeFailure{io_error(write_ec, "sending the request to", endpoint, was_cancelled(cancel_state)), true});
+        co_return std::unexpected(ExchangeFailure{
+            io_error(write_ec, "sending the request to", endpoint, was_cancelled(cancel_state), limit.note(write_budget)),
+            true});
+    progress.awaiting_answer = true;
 
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(options.max_body_bytes);
-    parser.header_limit(64 * 1024);
-    connection.lowest().expires_after(options.io_timeout);
-    auto [read_ec, read] = co_await http::async_read(stream, connection.buffer, parser, use_tuple);
+    // One budget for the whole answer, interim responses included.
+    const auto read_budget = limit.budget(options.io_timeout);
+    connection.lowest().expires_after(read_budget.duration);
+    std::optional<http::response_parser<http::string_body>> parser;
+    boost::system::error_code read_ec;
+    for (unsigned interim = 0;; ++interim) {
+        parser.emplace();
+        parser->body_limit(options.max_body_bytes);
+        parser->header_limit(64 * 1024);
+        auto [ec, read] = co_await http::async_read(stream, connection.buffer, *parser, use_tuple);
+        read_ec = ec;
+        if (read_ec) break;
+        const unsigned status = parser->get().result_int();
+        if (status < 100 || status > 199 || status == 101) break;  // final (101 is never asked for: an error)
+        if (interim + 1 == max_interim_responses) {
+            ApiError e;
+            e.kind = ErrorKind::malformed_response;
+            e.ec = make_error_code(errc::malformed_response);
+            e.message = "the server at " + describe(endpoint) + " sent " + std::to_string(max_interim_responses) +
+                        " interim (1xx) answers and no final one";
+            connection.lowest().expires_never();
+            co_return std::unexpected(ExchangeFailure{std::move(e), false});
+        }
+    }
     connection.lowest().expires_never();
-    if (read_ec == ssl::error::stream_truncated && parser.is_header_done() && !parser.is_done()) {
+    if (read_ec == ssl::error::stream_truncated && parser->is_header_done() && !parser->is_done()) {
         // A body delimited by the end of the connection, closed without TLS close_notify:
         // the end of the stream is the end of the body (as Beast's examples treat it).
-        parser.put_eof(read_ec);
+        parser->put_eof(read_ec);
     }
+    if (!read_ec && was_cancelled(cancel_state)) read_ec = asio::error::operation_aborted;
     if (read_ec) {
-        const bool nothing = !parser.got_some() && connection.buffer.size() == 0;
+        const bool nothing = !parser->got_some() && connection.buffer.size() == 0;
         if (read_ec == http::error::body_limit) {
             ApiError e;
             e.kind = ErrorKind::malformed_response;
             e.ec = make_error_code(errc::body_too_large);
-            e.status = parser.get().result_int();
+            e.status = parser->get().result_int();
             e.message = "the response body from " + describe(endpoint) + " is larger than the limit of " +
                         std::to_string(options.max_body_bytes) + " bytes (ClientOptions::max_body_bytes)";
             co_return std::unexpected(ExchangeFailure{std::move(e), false});
@@ -1913,12 +2194,14 @@ asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(Stream& s
             e.message = "the HTTP response from " + describe(endpoint) + " is malformed: " + read_ec.message();
             co_return std::unexpected(ExchangeFailure{std::move(e), false});
         }
-        co_return std::unexpected(ExchangeFailure{
-            io_error(read_ec, "reading the response from", endpoint, was_cancelled(cancel_state)), nothing});
+        co_return std::unexpected(ExchangeFailure{io_error(read_ec, "reading the response from", endpoint,
+                                                           was_cancelled(cancel_state), limit.note(read_budget)),
+                                                  nothing});
     }
+    progress.awaiting_answer = false;
     Exchanged out;
-    out.reusable = parser.keep_alive() && connection.buffer.size() == 0;
-    out.response = parser.release();
+    out.reusable = parser->keep_alive() && connection.buffer.size() == 0 && parser->get().result_int() != 101;
+    out.response = parser->release();
     co_return out;
 }
 
@@ -1998,8 +2281,10 @@ K6_SCHEDULES_END_NAMESPACE
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <deque>
 #include <memory>
@@ -2010,6 +2295,8 @@ namespace detail {
 
 class ConnectionSlots {
 public:
+    using clock = std::chrono::steady_clock;
+
     ConnectionSlots(asio::strand<asio::any_io_executor> strand, std::size_t slots)
         : strand_(std::move(strand)), free_(slots) {}
 
@@ -2020,20 +2307,31 @@ public:
         return true;
     }
 
-    // Queues for a slot: completes with no error once the caller holds one, or with
-    // operation_aborted when the wait is cancelled (the caller then holds none).
+    // Queues for a slot: completes with no error once the caller holds one; with operation_aborted
+    // when the wait is cancelled, or timed_out when `deadline` passes first (the caller then holds
+    // none and has left the queue). Granting, cancelling and expiring all run on the strand, so
+    // exactly one of them happens to a waiter: a slot is never handed to a caller that gave up.
     template <class CompletionToken>
-    auto async_wait(CompletionToken&& token) {
+    auto async_acquire(std::optional<clock::time_point> deadline, CompletionToken&& token) {
         return asio::async_initiate<CompletionToken, void(boost::system::error_code)>(
-            [this](auto handler) {
+            [this, deadline](auto handler) {
                 auto waiter = std::make_shared<Waiter>();
                 waiter->handler.emplace(std::move(handler));
+                const std::weak_ptr<Waiter> weak = waiter;
                 // The slot of the type-erased handler: wrapping the handler took over its own slot.
                 auto slot = waiter->handler->get_cancellation_slot();
                 if (slot.is_connected())
-                    slot.assign([this, weak = std::weak_ptr<Waiter>(waiter)](asio::cancellation_type) {
-                        if (auto w = weak.lock()) cancel(w);
+                    slot.assign([this, weak](asio::cancellation_type) {
+                        if (auto w = weak.lock()) leave(w, asio::error::operation_aborted);
                     });
+                if (deadline) {
+                    waiter->expiry.emplace(strand_, *deadline);
+                    // Holds the waiter weakly: the timer lives inside it.
+                    waiter->expiry->async_wait([this, weak](boost::system::error_code ec) {
+                        if (ec) return;  // cancelled: the waiter got its slot or left the queue
+                        if (auto w = weak.lock()) leave(w, asio::error::timed_out);
+                    });
+                }
                 waiters_.push_back(std::move(waiter));
             },
             token);
@@ -2058,22 +2356,25 @@ public:
 private:
     struct Waiter {
         std::optional<asio::any_completion_handler<void(boost::system::error_code)>> handler;
+        std::optional<asio::steady_timer> expiry;
     };
 
     void complete(const std::shared_ptr<Waiter>& waiter, boost::system::error_code ec) {
         auto handler = std::move(*waiter->handler);
         waiter->handler.reset();
+        if (waiter->expiry) waiter->expiry->cancel();
         asio::post(strand_, [handler = std::move(handler), ec]() mutable { std::move(handler)(ec); });
     }
 
-    void cancel(const std::shared_ptr<Waiter>& waiter) {
-        if (!waiter->handler) return;  // already given a slot
+    // Takes a waiter out of the queue without a slot (cancelled or expired).
+    void leave(const std::shared_ptr<Waiter>& waiter, boost::system::error_code ec) {
+        if (!waiter->handler) return;  // already given a slot, or already gone
         for (auto it = waiters_.begin(); it != waiters_.end(); ++it)
             if (*it == waiter) {
                 waiters_.erase(it);
                 break;
             }
-        complete(waiter, asio::error::operation_aborted);
+        complete(waiter, ec);
     }
 
     asio::strand<asio::any_io_executor> strand_;
@@ -2831,13 +3132,15 @@ K6_SCHEDULES_END_NAMESPACE
 #include <openssl/x509.h>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
-#include <stdexcept>
 #include <string>
+#include <unordered_set>
+#include <vector>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
@@ -2867,17 +3170,19 @@ inline void load_system_roots(SSL_CTX* context) {
     ERR_clear_error();  // a missing default location is not an error
 }
 
-inline ssl::context make_tls_context(const ClientOptions& options) {
-    ssl::context context(ssl::context::tls_client);
-    SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
-    context.set_verify_mode(ssl::verify_peer);
-    load_system_roots(context.native_handle());  // an extra CA file adds to them
+// The client's own TLS context: the system's roots plus ClientOptions::ca_file, peer verification on.
+inline expected<std::shared_ptr<ssl::context>> make_tls_context(const ClientOptions& options) {
+    auto context = std::make_shared<ssl::context>(ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+    context->set_verify_mode(ssl::verify_peer);
+    load_system_roots(context->native_handle());  // an extra CA file adds to them
     boost::system::error_code ec;
     if (options.ca_file) {
-        context.load_verify_file(*options.ca_file, ec);
+        context->load_verify_file(*options.ca_file, ec);
         if (ec)
-            throw std::invalid_argument("cannot load the CA file " + quote_for_message(*options.ca_file, 200) + ": " +
-                                        ec.message());
+            return invalid_argument("cannot load the CA file " + quote_for_message(*options.ca_file, 200) + ": " +
+                                        ec.message(),
+                                    "ca_file");
     }
     return context;
 }
@@ -2887,43 +3192,71 @@ struct CallSettings {
     RetryPolicy retry;
     std::optional<std::chrono::milliseconds> attempt_timeout;
     std::optional<std::chrono::milliseconds> deadline;
+    std::optional<ApiError> invalid;  // invalid CallOptions: every operation completes with this, sending nothing
 
     static CallSettings from(const ClientOptions& options, const CallOptions& overrides = {}) {
-        return {overrides.retry.value_or(options.retry),
-                overrides.attempt_timeout ? overrides.attempt_timeout : options.attempt_timeout,
-                overrides.deadline ? overrides.deadline : options.deadline};
+        CallSettings settings{overrides.retry.value_or(options.retry),
+                              overrides.attempt_timeout ? overrides.attempt_timeout : options.attempt_timeout,
+                              overrides.deadline ? overrides.deadline : options.deadline, std::nullopt};
+        if (auto valid = overrides.validate(); !valid) settings.invalid = std::move(valid.error());
+        return settings;
     }
 };
 
+// One operation in flight, as Client::cancel_all() reaches it: its coroutine listens to `signal`.
+struct OperationRecord {
+    asio::cancellation_signal signal;
+};
+
 struct ClientState : std::enable_shared_from_this<ClientState> {
-    ClientState(const asio::any_io_executor& executor, ClientOptions client_options)
-        : strand(asio::make_strand(executor)),
-          options(std::move(client_options)),
-          slots(strand, options.max_connections) {
-        if (auto valid = options.validate(); !valid) throw std::invalid_argument(valid.error().message);
-        endpoint = *parse_endpoint(options.api_url);
-        if (endpoint.tls) tls_context.emplace(make_tls_context(options));
-        auto selected = select_proxy(endpoint, options.proxy, options.proxy_from_environment, getenv_string);
-        if (!selected) throw std::invalid_argument("invalid client options: " + selected.error());
-        proxy = std::move(*selected);
-        authorization = "Bearer " + options.token;
-        stack_id = std::to_string(options.stack_id);
+    // Validates the options, loads the TLS context and picks the proxy; never throws for bad input.
+    static expected<std::shared_ptr<ClientState>> create(const asio::any_io_executor& executor,
+                                                         ClientOptions options) {
+        if (auto valid = options.validate(); !valid) return std::unexpected(std::move(valid.error()));
+        auto endpoint = *parse_endpoint(options.api_url);
+        std::shared_ptr<ssl::context> tls_context = options.tls_context;
+        if (endpoint.tls && !tls_context) {
+            auto made = make_tls_context(options);
+            if (!made) return std::unexpected(std::move(made.error()));
+            tls_context = std::move(*made);
+        }
+        auto proxy = select_proxy(endpoint, options.proxy, options.proxy_from_environment, getenv_string);
+        return std::make_shared<ClientState>(executor, std::move(options), std::move(endpoint), std::move(tls_context),
+                                             std::move(proxy));
     }
 
+    ClientState(const asio::any_io_executor& client_executor, ClientOptions client_options, Endpoint api,
+                std::shared_ptr<ssl::context> tls, ProxyChoice proxy_choice)
+        : executor(client_executor),
+          strand(asio::make_strand(client_executor)),
+          options(std::move(client_options)),
+          endpoint(std::move(api)),
+          tls_context(std::move(tls)),
+          proxy(std::move(proxy_choice.proxy)),
+          proxy_error(std::move(proxy_choice.unusable)),
+          slots(strand, options.max_connections),
+          authorization("Bearer " + options.token),
+          stack_id(std::to_string(options.stack_id)) {}
+
+    asio::any_io_executor executor;  // the one the Client was given: handlers without their own run there
     asio::strand<asio::any_io_executor> strand;
     ClientOptions options;
     Endpoint endpoint;
-    std::optional<ssl::context> tls_context;
-    std::optional<Proxy> proxy;  // connections go through it with CONNECT
+    std::shared_ptr<ssl::context> tls_context;  // https:// only; the user's, or our own
+    std::optional<Proxy> proxy;                 // connections go through it with CONNECT
+    std::optional<ApiError> proxy_error;        // the environment names a proxy that cannot be used
     ConnectionSlots slots;
     ConnectionPool pool;
     std::string authorization;
     std::string stack_id;
     std::optional<asio::steady_timer> idle_sweep;  // with close_idle_in_background, while connections are idle
+    std::unordered_set<OperationRecord*> running;  // operations in flight, for cancel_all()
+    bool closed = false;                           // close() was called: no new operation starts
 
     // Returns a kept-alive connection to the pool, and (when asked to) makes sure a timer will
     // close it once it has been idle for idle_timeout.
     void keep(std::unique_ptr<Connection> connection) {
+        if (closed) return;
         pool.put(std::move(connection), ConnectionPool::clock::now(), options.max_idle_connections);
         if (options.close_idle_in_background && !idle_sweep && pool.size() > 0)
             schedule_sweep(ConnectionPool::clock::now() + options.idle_timeout);
@@ -2945,66 +3278,78 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
         pool.clear();
         idle_sweep.reset();  // cancels the timer
     }
+
+    // Cancels every operation in flight (waiting for a connection, connecting, exchanging or
+    // waiting to retry) and closes the idle connections. On the strand.
+    void cancel_all() {
+        const std::vector<OperationRecord*> now(running.begin(), running.end());
+        for (OperationRecord* record : now) record->signal.emit(asio::cancellation_type::terminal);
+        close_idle();
+    }
+};
+
+// Keeps an operation in ClientState::running while its coroutine runs.
+class RunningOperation {
+public:
+    RunningOperation(ClientState& state, OperationRecord& record) : state_(state), record_(record) {
+        state_.running.insert(&record_);
+    }
+    RunningOperation(const RunningOperation&) = delete;
+    RunningOperation& operator=(const RunningOperation&) = delete;
+    ~RunningOperation() { state_.running.erase(&record_); }
+
+private:
+    ClientState& state_;
+    OperationRecord& record_;
 };
 
 struct Performed {
     HttpResponse response;
-    unsigned attempts = 0;
-    // The request went again after a kept-alive connection failed without an answer. A server that
-    // died after handling it looks the same as one that had closed the connection, so the first
-    // copy may have been applied.
-    bool resent = false;
+    unsigned exchanges = 0;  // requests written on connections, counting a resend after a stale one
 };
 
-// Sends one request to the API and returns its response, whatever the status. A kept-alive
-// connection the server closed meanwhile fails before any response byte; the request then goes
-// again on another connection (every operation of this API is idempotent, design §4).
+// Sends one request to the API and returns its response, whatever the status. The caller holds a
+// connection slot. A kept-alive connection the server closed meanwhile fails before any response
+// byte; the request then goes again on another connection (every operation of this API is
+// idempotent), and `progress` notes when the lost copy may have reached the server.
 // A template only so that translation units that never send a request do not compile it.
 template <class State = ClientState>
-asio::awaitable<expected<Performed>> perform(State& state, const RequestSpec& spec) {
-    // A slot first: at most max_connections requests are on the wire; the rest wait in order.
-    if (!state.slots.try_acquire()) {
-        auto [slot_ec] = co_await state.slots.async_wait(use_tuple);
-        if (slot_ec) {
-            ApiError e;
-            e.kind = ErrorKind::cancelled;
-            e.ec = make_error_code(errc::cancelled);
-            e.message = "cancelled while waiting for a free connection to " + state.endpoint.host_header;
-            co_return std::unexpected(std::move(e));
-        }
-    }
-    const SlotGuard slot(state.slots);
-    const auto request = build_http_request(state.endpoint, state.authorization, state.stack_id, spec);
-    ssl::context* tls_context = state.tls_context ? &*state.tls_context : nullptr;
-    unsigned attempts = 0;
+asio::awaitable<expected<Performed>> perform(State& state, const http::request<http::string_body>& request,
+                                             const AttemptLimit& limit, AttemptProgress& progress) {
+    const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
+    unsigned exchanges = 0;
     for (;;) {
         auto connection = state.pool.take(ConnectionPool::clock::now(), state.options.idle_timeout);
         const bool reused = connection != nullptr;
         if (!connection) {
-            auto opened = co_await open_connection(tls_context, state.endpoint, state.options, state.proxy);
+            auto opened =
+                co_await open_connection(state.tls_context.get(), state.endpoint, state.options, state.proxy, limit);
             if (!opened) {
-                opened.error().attempts = attempts;
+                opened.error().attempts = exchanges;
                 co_return std::unexpected(std::move(opened.error()));
             }
             connection = std::move(*opened);
         }
-        ++attempts;
-        // Not a ?: with a co_await in each arm: GCC 12 destroys such a temporary twice.
-        std::expected<Exchanged, ExchangeFailure> exchanged;
-        if (auto* tls = connection->tls())
-            exchanged = co_await exchange_on(*tls, *connection, request, state.endpoint, state.options);
-        else
-            exchanged = co_await exchange_on(connection->plain(), *connection, request, state.endpoint, state.options);
+        ++exchanges;
+        std::expected<Exchanged, ExchangeFailure> exchanged = co_await connection->with_stream([&](auto& stream) {
+            return exchange_on(stream, *connection, request, state.endpoint, state.options, limit, progress);
+        });
         if (!exchanged) {
             auto& failure = exchanged.error();
-            const bool stale = reused && failure.nothing_received &&
+            const bool stale = reused && failure.nothing_received && !was_cancelled(cancel_state) &&
                                (failure.error.kind == ErrorKind::transport || failure.error.kind == ErrorKind::tls);
-            if (stale) continue;  // bounded: each retry consumes an idle connection or opens a fresh one
-            failure.error.attempts = attempts;
+            if (stale) {  // bounded: each retry consumes an idle connection or opens a fresh one
+                // A server that died after handling the request looks the same as one that had
+                // closed the connection: if the copy was written in full, it may have been applied.
+                if (progress.awaiting_answer) progress.copy_lost = true;
+                progress.awaiting_answer = false;
+                continue;
+            }
+            failure.error.attempts = exchanges;
             co_return std::unexpected(std::move(failure.error));
         }
         if (exchanged->reusable) state.keep(std::move(connection));
-        co_return Performed{std::move(exchanged->response), attempts, attempts > 1};
+        co_return Performed{std::move(exchanged->response), exchanges};
     }
 }
 
@@ -3025,18 +3370,21 @@ K6_SCHEDULES_END_NAMESPACE
 #include <cmath>
 #include <optional>
 #include <random>
+#include <string>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
 
 struct RetryDecision {
     std::optional<std::chrono::milliseconds> wait;  // nullopt: stop and report the error
-    const char* reason = "";                        // why retrying stopped, for the final error
+    std::string reason{};                           // why retrying stopped, for the final error
 };
 
 // retries_done: how many retries were already made after the first attempt.
 // jitter01: in [0, 1]; full jitter scales the exponential backoff by it. A Retry-After hint
-// replaces the backoff (no jitter: the server said when), capped at max_delay.
+// replaces the backoff (no jitter: the server said when). A hint longer than max_delay stops the
+// retries: sending earlier than the server allows only earns another refusal, and waiting that
+// long is more than the caller agreed to.
 inline RetryDecision decide_retry(const ApiError& error, unsigned retries_done, const RetryPolicy& policy,
                                   double jitter01) {
     using std::chrono::milliseconds;
@@ -3044,7 +3392,11 @@ inline RetryDecision decide_retry(const ApiError& error, unsigned retries_done, 
     if (retries_done >= policy.max_retries) return {std::nullopt, "retries exhausted"};
     if (error.retry_after) {
         const auto asked = std::chrono::duration_cast<milliseconds>(*error.retry_after);
-        return {std::min(asked, policy.max_delay), ""};
+        if (asked > policy.max_delay)
+            return {std::nullopt, "the server asked to wait " + std::to_string(error.retry_after->count()) +
+                                      " s (Retry-After), longer than RetryPolicy::max_delay of " +
+                                      std::to_string(policy.max_delay.count()) + " ms"};
+        return {asked, ""};
     }
     const double factor = std::pow(policy.multiplier, static_cast<double>(retries_done));
     const double backoff = std::min(static_cast<double>(policy.max_delay.count()),
@@ -3065,9 +3417,14 @@ K6_SCHEDULES_END_NAMESPACE
 // ---- end k6/schedules/impl/internal/retry_decider.hpp ----
 
 #include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/associator.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
@@ -3078,105 +3435,129 @@ K6_SCHEDULES_END_NAMESPACE
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
 
-template <class T>
-using Handler = asio::any_completion_handler<void(expected<T>)>;
+// A final answer and how many requests it took (retries and resends on stale connections).
+struct Answer {
+    HttpResponse response;
+    unsigned attempts = 0;
+};
 
-// One attempt: send, and read the answer as T or as the ApiError it means. maybe_applied is set
-// when the request was sent twice on the way (see Performed::resent).
-template <class T>
-asio::awaitable<expected<T>> attempt_once(ClientState& state, const RequestSpec& spec, bool& maybe_applied) {
-    auto performed = co_await perform(state, spec);
-    if (!performed) co_return std::unexpected(std::move(performed.error()));
-    if (performed->resent) maybe_applied = true;
-    const auto& response = performed->response;
-    const unsigned status = response.result_int();
-    if (status < 200 || status > 299) {
-        ApiError e = error_from_response(response, state.options.token);
-        e.attempts = performed->attempts;
-        co_return std::unexpected(std::move(e));
-    }
-    if constexpr (std::is_void_v<T>) {
-        co_return expected<void>{};
-    } else {
-        auto decoded = decode_success<T>(response);
-        if (!decoded) decoded.error().attempts = performed->attempts;
-        co_return decoded;
-    }
-}
-
-inline ApiError timed_out(std::string message, unsigned attempts) {
-    ApiError e;
-    e.kind = ErrorKind::timeout;
-    e.ec = make_error_code(errc::timeout);
-    e.message = std::move(message);
-    e.attempts = attempts;
-    return e;
-}
-
-// The operation: attempts, each bounded by the attempt timeout and what is left of the deadline,
-// with the waits the retry policy asks for in between (on a timer that cancellation interrupts).
-// The final error keeps the last answer, counts every attempt, and says why retrying stopped.
-template <class T>
-asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, RequestSpec spec,
-                                           CallSettings settings) {
-    using namespace asio::experimental::awaitable_operators;
+// The call: attempts, each holding a connection slot and bounded by the attempt timeout and what
+// is left of the deadline, with the waits the retry policy asks for in between. Completes with the
+// 2xx answer, or with the error whose message, status and code are the last attempt's, counting
+// every attempt and saying why retrying stopped. A cancellation that arrives at any point ends it
+// as cancelled: it is checked after every step, and before any wait or new attempt.
+inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<ClientState> state, RequestSpec spec,
+                                                           CallSettings settings) {
     using clock = std::chrono::steady_clock;
     // Cancellation is reported as ErrorKind::cancelled, never thrown (Asio's default would throw
     // from the next co_await once the operation was cancelled).
     co_await asio::this_coro::throw_if_cancelled(false);
+    const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
+    if (settings.invalid) co_return std::unexpected(std::move(*settings.invalid));
     if (spec.refused) co_return std::unexpected(std::move(*spec.refused));
+    if (state->closed) co_return std::unexpected(cancelled_error("the client was closed (Client::close)"));
+    if (state->proxy_error) co_return std::unexpected(*state->proxy_error);
     const RetryPolicy& policy = settings.retry;
-    const auto deadline_at = settings.deadline ? std::optional(clock::now() + *settings.deadline) : std::nullopt;
+    const auto started = clock::now();
+    const auto deadline_at = settings.deadline ? std::optional(started + *settings.deadline) : std::nullopt;
+    const auto request = build_http_request(state->endpoint, state->authorization, state->stack_id, spec);
     unsigned attempts = 0;
-    bool maybe_applied = false;  // an earlier attempt failed after the request may have reached the server
+    bool maybe_applied = false;  // an earlier copy of the request may have been applied by the server
     for (unsigned retries = 0;; ++retries) {
-        std::optional<std::chrono::milliseconds> limit = settings.attempt_timeout;
-        if (deadline_at) {
-            const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline_at - clock::now());
-            if (!limit || left < *limit) limit = std::max(left, std::chrono::milliseconds(1));
+        // A connection slot first; waiting for one is not part of the attempt, but of the call.
+        if (!state->slots.try_acquire()) {
+            auto [slot_ec] = co_await state->slots.async_acquire(deadline_at, use_tuple);
+            if (slot_ec == asio::error::timed_out) {
+                ApiError e;
+                e.kind = ErrorKind::timeout;
+                e.ec = make_error_code(errc::queue_timeout);
+                e.message = "no connection to " + state->endpoint.host_header + " came free within the call's deadline of " +
+                            std::to_string(settings.deadline->count()) + " ms (max_connections = " +
+                            std::to_string(state->options.max_connections) + "); the request was not sent";
+                e.attempts = attempts;
+                co_return std::unexpected(std::move(e));
+            }
+            if (slot_ec) {
+                ApiError e = cancelled_error("cancelled while waiting for a free connection to " +
+                                             state->endpoint.host_header);
+                e.attempts = attempts;
+                co_return std::unexpected(std::move(e));
+            }
         }
-        expected<T> result;
-        if (limit) {
-            asio::steady_timer expiry(state->strand, *limit);
-            auto outcome = co_await (attempt_once<T>(*state, spec, maybe_applied) || expiry.async_wait(use_tuple));
-            if (outcome.index() == 0)
-                result = std::move(std::get<0>(outcome));
+        AttemptProgress progress;
+        expected<Performed> performed;
+        {
+            const SlotGuard slot(state->slots);
+            AttemptLimit limit;
+            if (settings.attempt_timeout) limit = {clock::now() + *settings.attempt_timeout, "attempt_timeout",
+                                                   *settings.attempt_timeout};
+            if (deadline_at && (!limit.end || *deadline_at < *limit.end))
+                limit = {*deadline_at, "the call's deadline", *settings.deadline};
+            if (was_cancelled(cancel_state))
+                performed = std::unexpected(cancelled_error("cancelled before sending the request to " +
+                                                            state->endpoint.host_header));
             else
-                result = std::unexpected(timed_out(
-                    "no answer from " + state->endpoint.host_header + " within " + std::to_string(limit->count()) +
-                        " ms (" + (limit == settings.attempt_timeout ? "attempt_timeout" : "the call's deadline") + ")",
-                    1));
+                performed = co_await perform(*state, request, limit, progress);
+        }
+        ApiError error;
+        if (performed) {
+            attempts += performed->exchanges;
+            const unsigned status = performed->response.result_int();
+            if (status >= 200 && status <= 299) co_return Answer{std::move(performed->response), attempts};
+            error = error_from_response(performed->response, state->options.token);
         } else {
-            result = co_await attempt_once<T>(*state, spec, maybe_applied);
+            error = std::move(performed.error());
+            attempts += std::max(error.attempts, 1u);
         }
-        if (result) co_return result;
-        if constexpr (std::is_void_v<T>) {
-            // Deleting twice ends in 404: after an attempt that may have deleted it, that means done.
-            if (maybe_applied && spec.method == http::verb::delete_ && result.error().status == 404)
-                co_return expected<void>{};
-        }
-        ApiError& error = result.error();
-        maybe_applied = maybe_applied || error.kind == ErrorKind::transport || error.kind == ErrorKind::timeout;
-        attempts += std::max(error.attempts, 1u);
         error.attempts = attempts;
+        // Only a copy that was written in full can have been applied: a failure to resolve, connect
+        // or handshake, or a wait for a slot, sent nothing. A gateway that answered 502 or 504 may
+        // have passed the request on before its upstream failed.
+        maybe_applied = maybe_applied || progress.copy_lost || (!performed && progress.awaiting_answer) ||
+                        error.status == 502 || error.status == 504;
+        // Deleting twice ends in 404: after an attempt that may have deleted it, that means done.
+        if (maybe_applied && spec.method == http::verb::delete_ && error.status == 404) {
+            HttpResponse done{http::status::no_content, 11};
+            co_return Answer{std::move(done), attempts};
+        }
         const double jitter = policy.jitter ? policy.jitter() : default_jitter();
         RetryDecision decision = decide_retry(error, retries, policy, jitter);
         if (decision.wait && deadline_at && clock::now() + *decision.wait >= *deadline_at)
             decision = {std::nullopt, "the deadline would pass before another attempt"};
-        if (!decision.wait) {
-            if (retries > 0 || deadline_at) error.retry_stopped = decision.reason;
-            co_return result;
-        }
-        asio::steady_timer backoff(state->strand, *decision.wait);
-        auto [wait_ec] = co_await backoff.async_wait(use_tuple);
-        if (wait_ec) {
-            ApiError cancelled;
-            cancelled.kind = ErrorKind::cancelled;
-            cancelled.ec = make_error_code(errc::cancelled);
-            cancelled.message = "cancelled while waiting to retry after: " + error.message;
+        if (decision.wait && was_cancelled(cancel_state)) {
+            ApiError cancelled = cancelled_error("cancelled after: " + error.message);
             cancelled.attempts = attempts;
             co_return std::unexpected(std::move(cancelled));
         }
+        if (!decision.wait) {
+            // Said whenever a retry was in question: after retries, under a deadline, or when the
+            // policy allowed one and something (a long Retry-After, say) stopped it.
+            if (retries > 0 || deadline_at || (error.retryable() && policy.max_retries > 0))
+                error.retry_stopped = std::move(decision.reason);
+            co_return std::unexpected(std::move(error));
+        }
+        asio::steady_timer backoff(state->strand, *decision.wait);
+        auto [wait_ec] = co_await backoff.async_wait(use_tuple);
+        if (wait_ec || was_cancelled(cancel_state)) {
+            ApiError cancelled = cancelled_error("cancelled while waiting to retry after: " + error.message);
+            cancelled.attempts = attempts;
+            co_return std::unexpected(std::move(cancelled));
+        }
+    }
+}
+
+// The operation: the call, then its 2xx body decoded as T.
+template <class T>
+asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, RequestSpec spec,
+                                           CallSettings settings) {
+    auto answer = co_await send_with_retries(std::move(state), std::move(spec), std::move(settings));
+    if (!answer) co_return std::unexpected(std::move(answer.error()));
+    if constexpr (std::is_void_v<T>) {
+        co_return expected<void>{};
+    } else {
+        auto decoded = decode_success<T>(answer->response);
+        if (!decoded) decoded.error().attempts = answer->attempts;
+        co_return decoded;
     }
 }
 
@@ -3184,7 +3565,8 @@ asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, R
 // the like must still complete the handler rather than escape into the caller's io_context).
 inline ApiError internal_error(std::exception_ptr exception) {
     ApiError e;
-    e.kind = ErrorKind::transport;
+    e.kind = ErrorKind::internal;
+    e.ec = make_error_code(errc::internal_error);
     e.message = "internal error";
     try {
         std::rethrow_exception(exception);
@@ -3195,37 +3577,67 @@ inline ApiError internal_error(std::exception_ptr exception) {
     return e;
 }
 
-// co_spawn completes with (exception_ptr, result); our handlers take the result only. The
-// adapter forwards the handler's executor, allocator and cancellation slot (see associator below).
-template <class Result>
-struct CompletionAdapter {
-    asio::any_completion_handler<void(Result)> handler;
-
-    void operator()(std::exception_ptr exception, Result result) {
-        if (exception) {
-            if constexpr (std::is_constructible_v<Result, std::unexpected<ApiError>>)
-                result = Result(std::unexpected(internal_error(exception)));
-            else
-                result = Result{};  // a collection of results (async_for_each): none could be produced
-        }
-        std::move(handler)(std::move(result));
+// The result of an operation that threw, for results that are an expected<T>.
+struct RecoverWithInternalError {
+    template <class Result>
+    Result operator()(std::exception_ptr exception, std::type_identity<Result>) const {
+        return Result(std::unexpected(internal_error(exception)));
     }
 };
 
-// Runs `body` on the client's strand and completes `handler` with its result, never inline.
-template <class Result, class CompletionHandler>
-void spawn_on_strand(const asio::strand<asio::any_io_executor>& strand, asio::awaitable<Result> body,
-                     CompletionHandler&& handler) {
-    asio::co_spawn(strand, std::move(body),
-                   CompletionAdapter<Result>{
-                       asio::any_completion_handler<void(Result)>(std::forward<CompletionHandler>(handler))});
-}
+// The co_spawn completion of an operation: it runs on the client's strand, then hands the result
+// to the caller's handler on the handler's own executor, or the executor the Client was given when
+// the handler has none. Always posted: a handler that blocks must not hold the strand that every
+// operation of the client (and of its copies) runs on.
+template <class Result, class Recover>
+struct OperationCompletion {
+    asio::strand<asio::any_io_executor> strand;
+    asio::any_io_executor client_executor;
+    std::shared_ptr<OperationRecord> record;  // its signal outlives every use co_spawn makes of the slot
+    asio::any_completion_handler<void(Result)> handler;
+    asio::any_completion_executor handler_executor;  // tracks work, so its context keeps running
+    Recover recover;
 
-template <class T>
-void start_operation(std::shared_ptr<ClientState> state, RequestSpec spec, CallSettings settings, Handler<T> handler) {
-    auto strand = state->strand;
-    spawn_on_strand(strand, run_operation<T>(std::move(state), std::move(spec), std::move(settings)),
-                    std::move(handler));
+    void operator()(std::exception_ptr exception, Result result) {
+        if (exception) result = recover(exception, std::type_identity<Result>{});
+        if (auto slot = handler.get_cancellation_slot(); slot.is_connected()) slot.clear();
+        // Off the strand first (a type-erased completion executor cannot be posted to directly),
+        // then onto the handler's executor: at once when that is where we are.
+        asio::post(client_executor, [handler = std::move(handler), result = std::move(result),
+                                     executor = std::move(handler_executor)]() mutable {
+            asio::dispatch(executor, [handler = std::move(handler), result = std::move(result)]() mutable {
+                std::move(handler)(std::move(result));
+            });
+        });
+    }
+};
+
+// Runs `body` on the client's strand as one registered operation and completes `handler` with its
+// result. Cancellation reaches the body from the handler's cancellation slot and from
+// Client::cancel_all(), both through the operation's own signal, always emitted on the strand.
+template <class Result, class CompletionHandler, class Recover = RecoverWithInternalError>
+void start_operation(const std::shared_ptr<ClientState>& state, asio::awaitable<Result> body,
+                     CompletionHandler&& handler, Recover recover = {}) {
+    auto record = std::make_shared<OperationRecord>();
+    asio::any_completion_handler<void(Result)> erased(std::forward<CompletionHandler>(handler));
+    auto handler_executor = asio::prefer(asio::get_associated_executor(erased, state->executor),
+                                         asio::execution::outstanding_work.tracked);
+    // The slot of the type-erased handler: wrapping the handler took over its own slot.
+    if (auto slot = erased.get_cancellation_slot(); slot.is_connected())
+        slot.assign([record, strand = state->strand](asio::cancellation_type type) {
+            asio::dispatch(strand, [record, type] { record->signal.emit(type); });
+        });
+    auto registered = [](std::shared_ptr<ClientState> s, std::shared_ptr<OperationRecord> r,
+                         asio::awaitable<Result> b) -> asio::awaitable<Result> {
+        const RunningOperation running(*s, *r);
+        co_return co_await std::move(b);
+    };
+    auto cancel_slot = record->signal.slot();
+    asio::co_spawn(state->strand, registered(state, record, std::move(body)),
+                   asio::bind_cancellation_slot(
+                       cancel_slot, OperationCompletion<Result, Recover>{state->strand, state->executor, record, std::move(erased),
+                                                                         std::move(handler_executor),
+                                                                         std::move(recover)}));
 }
 
 template <class T>
@@ -3235,25 +3647,25 @@ struct Initiation {
 
     template <class CompletionHandler>
     void operator()(CompletionHandler&& handler, RequestSpec spec) const {
-        start_operation<T>(state, std::move(spec), *settings, Handler<T>(std::forward<CompletionHandler>(handler)));
+        start_operation<expected<T>>(state, run_operation<T>(state, std::move(spec), *settings),
+                                     std::forward<CompletionHandler>(handler));
     }
 };
 
 }  // namespace detail
 K6_SCHEDULES_END_NAMESPACE
 
-template <template <class, class> class Associator, class Result, class DefaultCandidate>
-struct boost::asio::associator<Associator, k6::schedules::detail::CompletionAdapter<Result>, DefaultCandidate>
-    : Associator<boost::asio::any_completion_handler<void(Result)>, DefaultCandidate> {
-    using inner = Associator<boost::asio::any_completion_handler<void(Result)>, DefaultCandidate>;
-
-    static typename inner::type get(const k6::schedules::detail::CompletionAdapter<Result>& adapter) noexcept {
-        return inner::get(adapter.handler);
+// The completion runs on the strand (co_spawn dispatches to it, and routes cancellation through it).
+template <class Result, class Recover, class DefaultCandidate>
+struct boost::asio::associated_executor<k6::schedules::detail::OperationCompletion<Result, Recover>,
+                                        DefaultCandidate> {
+    using type = boost::asio::strand<boost::asio::any_io_executor>;
+    static type get(const k6::schedules::detail::OperationCompletion<Result, Recover>& completion) noexcept {
+        return completion.strand;
     }
-
-    static auto get(const k6::schedules::detail::CompletionAdapter<Result>& adapter,
-                    const DefaultCandidate& candidate) noexcept -> decltype(inner::get(adapter.handler, candidate)) {
-        return inner::get(adapter.handler, candidate);
+    static type get(const k6::schedules::detail::OperationCompletion<Result, Recover>& completion,
+                    const DefaultCandidate&) noexcept {
+        return completion.strand;
     }
 };
 
@@ -3654,7 +4066,8 @@ namespace detail {
 
 // A page requested ahead of time: its result once it arrives, and who is waiting for it.
 struct Prefetch {
-    asio::cancellation_signal cancel;  // emitted when the pager is dropped or its reader cancelled
+    // Its signal is emitted when the pager is dropped, its reader cancelled, or by Client::cancel_all.
+    OperationRecord operation;
     std::optional<expected<SchedulePage>> result;
     std::optional<asio::any_completion_handler<void()>> waiter;
 
@@ -3707,13 +4120,20 @@ struct PagerState {
             ahead->result = std::unexpected(std::move(request->error()));
             return;
         }
+        // Registered with the client like every operation, so that Client::cancel_all reaches it.
+        auto registered = [](std::shared_ptr<ClientState> c, std::shared_ptr<Prefetch> a,
+                             asio::awaitable<expected<SchedulePage>> body) -> asio::awaitable<expected<SchedulePage>> {
+            const RunningOperation running(*c, a->operation);
+            co_return co_await std::move(body);
+        };
         asio::co_spawn(
-            client->strand, run_operation<SchedulePage>(client, std::move(**request), settings),
-            asio::bind_cancellation_slot(ahead->cancel.slot(), [ahead, strand = client->strand](
-                                                                   std::exception_ptr e, expected<SchedulePage> page) {
-                if (e) page = std::unexpected(internal_error(e));
-                ahead->complete(std::move(page), strand);
-            }));
+            client->strand, registered(client, ahead, run_operation<SchedulePage>(client, std::move(**request), settings)),
+            asio::bind_cancellation_slot(ahead->operation.signal.slot(),
+                                         [ahead, strand = client->strand](std::exception_ptr e,
+                                                                          expected<SchedulePage> page) {
+                                             if (e) page = std::unexpected(internal_error(e));
+                                             ahead->complete(std::move(page), strand);
+                                         }));
     }
 
     // Resumes the caller when the read-ahead page has arrived; cancelling the wait cancels the
@@ -3727,7 +4147,7 @@ struct PagerState {
                 auto slot = ahead->waiter->get_cancellation_slot();
                 if (slot.is_connected())
                     slot.assign([weak = std::weak_ptr<Prefetch>(ahead)](asio::cancellation_type type) {
-                        if (auto p = weak.lock()) p->cancel.emit(type);
+                        if (auto p = weak.lock()) p->operation.signal.emit(type);
                     });
             },
             asio::use_awaitable);
@@ -3904,7 +4324,8 @@ public:
     bool done() const { return state_->cursor.finished() && !state_->prefetch; }
 
 private:
-    friend class Client;
+    template <class>
+    friend class BasicClient;
 
     explicit Pager(std::shared_ptr<detail::PagerState> state) : state_(std::move(state)) {}
 
@@ -3912,22 +4333,21 @@ private:
     auto initiate(CompletionToken&& token, Body body) {
         return boost::asio::async_initiate<CompletionToken, void(Result)>(
             [state = state_, body](auto handler) {
-                auto strand = state->client->strand;
                 // The coroutine holds the state, so the operation finishes even if the Pager is dropped.
                 auto run = [](std::shared_ptr<detail::PagerState> s, Body b) -> boost::asio::awaitable<Result> {
                     co_return co_await b(*s);
                 };
-                detail::spawn_on_strand(strand, run(state, body), std::move(handler));
+                detail::start_operation<Result>(state->client, run(state, body), std::move(handler));
             },
             token);
     }
 
     void cancel_read_ahead() noexcept {
-        if (!state_) return;
+        if (!state_ || !state_->read_ahead) return;  // without read-ahead there is never a request to cancel
         try {
             boost::asio::post(state_->client->strand, [state = state_] {
                 if (state->prefetch && !state->prefetch->result)
-                    state->prefetch->cancel.emit(boost::asio::cancellation_type::terminal);
+                    state->prefetch->operation.signal.emit(boost::asio::cancellation_type::terminal);
             });
         } catch (...) {  // posting can only fail on allocation; the request then ends by itself
         }
@@ -3947,42 +4367,91 @@ K6_SCHEDULES_END_NAMESPACE
 #include <boost/asio/post.hpp>
 
 #include <memory>
+#include <stdexcept>
 #include <type_traits>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 
-// A handle to one API endpoint with its own connection pool. Copies share the pool.
+namespace detail {
+
+// The executor's default completion token (use_awaitable for an executor made by
+// use_awaitable.as_default_on, say), or deferred when it names none: `co_await
+// client.async_x(...)` works either way.
+template <class Executor>
+using default_token_t = std::conditional_t<std::is_void_v<asio::default_completion_token_t<Executor>>,
+                                           asio::deferred_t, asio::default_completion_token_t<Executor>>;
+
+struct ClientAccess;
+
+}  // namespace detail
+
+// A handle to one API endpoint with its own connection pool. Copies share the pool. Client is
+// BasicClient<boost::asio::any_io_executor>; other executor types serve Asio's as_default_on:
+//   auto client = boost::asio::use_awaitable.as_default_on(*Client::create(io, options));
 //
-// Every initiating function takes its arguments by value (they are copied into the operation)
-// and a completion token (default boost::asio::deferred, so `co_await client.async_x(...)` works
-// in a boost::asio::awaitable coroutine). It completes with one value, void(expected<T>); it
-// never throws and never calls the handler from inside the initiating function. Terminal
-// cancellation through the handler's cancellation slot closes the connection in use and completes
-// with ErrorKind::cancelled.
+// Every initiating function is const, takes its arguments by value (they are copied into the
+// operation) and a completion token (default: the executor's default token, else
+// boost::asio::deferred, so `co_await client.async_x(...)` works in a boost::asio::awaitable
+// coroutine). It completes with one value, void(expected<T>); it never throws and never calls the
+// handler from inside the initiating function. The handler runs on its associated executor, or on
+// the executor the client was given when it has none (never on the client's internal strand, so a
+// handler that blocks delays only itself). Terminal cancellation through the handler's
+// cancellation slot closes the connection in use and completes with ErrorKind::cancelled.
 //
 // Thread safety: operations run on a strand of the executor given at construction, so a Client
 // may be used from several threads and may run many operations at once.
-class Client {
+template <class Executor = boost::asio::any_io_executor>
+class BasicClient {
 public:
-    using executor_type = boost::asio::any_io_executor;
+    using executor_type = Executor;
+    using default_completion_token_type = detail::default_token_t<Executor>;
 
-    // Throws std::invalid_argument when options.validate() fails or the CA file cannot be loaded.
-    Client(executor_type executor, ClientOptions options)
-        : state_(std::make_shared<detail::ClientState>(executor, std::move(options))),
-          settings_(std::make_shared<const detail::CallSettings>(detail::CallSettings::from(state_->options))),
-          executor_(std::move(executor)) {}
+    template <class OtherExecutor>
+    struct rebind_executor {
+        using other = BasicClient<OtherExecutor>;
+    };
+
+    // Never throws for bad input: invalid options or an unreadable CA file are the error.
+    static expected<BasicClient> create(executor_type executor, ClientOptions options) {
+        auto state = detail::ClientState::create(executor, std::move(options));
+        if (!state) return std::unexpected(std::move(state.error()));
+        return BasicClient(std::move(*state), std::move(executor));
+    }
 
     template <class ExecutionContext>
-    requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&> Client(ExecutionContext& context,
-                                                                                              ClientOptions options)
-        : Client(context.get_executor(), std::move(options)) {}
+    requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>
+    static expected<BasicClient> create(ExecutionContext& context, ClientOptions options) {
+        return create(executor_type(context.get_executor()), std::move(options));
+    }
+
+    // The same as create(), for those who prefer exceptions: throws std::invalid_argument with the
+    // error's message when create() would fail.
+    BasicClient(executor_type executor, ClientOptions options) : executor_(executor) {
+        auto state = detail::ClientState::create(executor, std::move(options));
+        if (!state) throw std::invalid_argument(state.error().message);
+        state_ = std::move(*state);
+        settings_ = std::make_shared<const detail::CallSettings>(detail::CallSettings::from(state_->options));
+    }
+
+    template <class ExecutionContext>
+    requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>
+    BasicClient(ExecutionContext& context, ClientOptions options)
+        : BasicClient(executor_type(context.get_executor()), std::move(options)) {}
+
+    // The same client seen through another executor type (what as_default_on needs).
+    template <class OtherExecutor>
+    requires(!std::is_same_v<OtherExecutor, Executor> && std::is_constructible_v<Executor, const OtherExecutor&>)
+    BasicClient(const BasicClient<OtherExecutor>& other)
+        : state_(other.state_), settings_(other.settings_), executor_(other.executor_) {}
 
     executor_type get_executor() const noexcept { return executor_; }
 
     // A handle on the same connections whose operations (and pagers) use `call` for retries,
-    // attempt timeout and deadline: client.with({.deadline = 2s}).async_get_schedule(id).
-    Client with(const CallOptions& call) const {
-        Client copy = *this;
+    // attempt timeout and deadline: client.with({.deadline = 2s}).async_get_schedule(id). Invalid
+    // CallOptions (see CallOptions::validate) make every operation of the handle complete with
+    // that invalid_argument error, sending nothing.
+    BasicClient with(const CallOptions& call) const {
+        BasicClient copy = *this;
         copy.settings_ =
             std::make_shared<const detail::CallSettings>(detail::CallSettings::from(state_->options, call));
         return copy;
@@ -3990,17 +4459,17 @@ public:
     const ClientOptions& options() const noexcept { return state_->options; }
 
     // GET /cloud/v6/load_tests/{id}/schedule
-    template <class CompletionToken = boost::asio::deferred_t>
-    auto async_get_load_test_schedule(LoadTestId load_test, CompletionToken&& token = {}) {
+    template <class CompletionToken = default_completion_token_type>
+    auto async_get_load_test_schedule(LoadTestId load_test, CompletionToken&& token = {}) const {
         return initiate<Schedule>(std::forward<CompletionToken>(token),
                                   detail::get_load_test_schedule_request(load_test));
     }
 
     // POST /cloud/v6/load_tests/{id}/schedule: sets (overwrites) the load test's schedule. The request
     // is checked by ClientOptions::request_validator first; an invalid one is not sent.
-    template <class CompletionToken = boost::asio::deferred_t>
+    template <class CompletionToken = default_completion_token_type>
     auto async_set_load_test_schedule(LoadTestId load_test, CreateScheduleRequest request,
-                                      CompletionToken&& token = {}) {
+                                      CompletionToken&& token = {}) const {
         return initiate<Schedule>(
             std::forward<CompletionToken>(token),
             detail::set_load_test_schedule_request(load_test, request, state_->options.request_validator));
@@ -4008,8 +4477,8 @@ public:
 
     // GET /cloud/v6/schedules?$top&$skip&$count: one page. $top outside 1..1000 or a negative
     // $skip fail with invalid_argument before anything is sent.
-    template <class CompletionToken = boost::asio::deferred_t>
-    auto async_list_schedules(ListQuery query = {}, CompletionToken&& token = {}) {
+    template <class CompletionToken = default_completion_token_type>
+    auto async_list_schedules(ListQuery query = {}, CompletionToken&& token = {}) const {
         return initiate<SchedulePage>(std::forward<CompletionToken>(token), detail::list_schedules_request(query));
     }
 
@@ -4030,8 +4499,9 @@ public:
 
     // Every schedule in one vector: completes with void(expected<std::vector<Schedule>>). Fails with
     // invalid_argument rather than grow past max_items (nothing is dropped silently).
-    template <class CompletionToken = boost::asio::deferred_t>
-    auto async_list_all_schedules(ListQuery query = {}, std::size_t max_items = 100'000, CompletionToken&& token = {}) {
+    template <class CompletionToken = default_completion_token_type>
+    auto async_list_all_schedules(ListQuery query = {}, std::size_t max_items = 100'000,
+                                  CompletionToken&& token = {}) const {
         using Result = expected<std::vector<Schedule>>;
         return boost::asio::async_initiate<CompletionToken, void(Result)>(
             [state = state_, settings = settings_, query, max_items](auto handler) {
@@ -4041,43 +4511,71 @@ public:
                                   std::size_t limit) -> boost::asio::awaitable<Result> {
                     co_return co_await p->collect(limit);
                 };
-                detail::spawn_on_strand(state->strand, collect(pager, max_items), std::move(handler));
+                detail::start_operation<Result>(state, collect(pager, max_items), std::move(handler));
             },
             token);
     }
 
     // GET /cloud/v6/schedules/{id}
-    template <class CompletionToken = boost::asio::deferred_t>
-    auto async_get_schedule(ScheduleId schedule, CompletionToken&& token = {}) {
+    template <class CompletionToken = default_completion_token_type>
+    auto async_get_schedule(ScheduleId schedule, CompletionToken&& token = {}) const {
         return initiate<Schedule>(std::forward<CompletionToken>(token), detail::get_schedule_request(schedule));
     }
 
     // DELETE /cloud/v6/schedules/{id}
-    template <class CompletionToken = boost::asio::deferred_t>
-    auto async_delete_schedule(ScheduleId schedule, CompletionToken&& token = {}) {
+    template <class CompletionToken = default_completion_token_type>
+    auto async_delete_schedule(ScheduleId schedule, CompletionToken&& token = {}) const {
         return initiate<void>(std::forward<CompletionToken>(token), detail::delete_schedule_request(schedule));
     }
 
     // POST /cloud/v6/schedules/{id}/activate: 409 conflict when the schedule has no future run.
-    template <class CompletionToken = boost::asio::deferred_t>
-    auto async_activate_schedule(ScheduleId schedule, CompletionToken&& token = {}) {
+    template <class CompletionToken = default_completion_token_type>
+    auto async_activate_schedule(ScheduleId schedule, CompletionToken&& token = {}) const {
         return initiate<void>(std::forward<CompletionToken>(token), detail::activate_schedule_request(schedule));
     }
 
     // POST /cloud/v6/schedules/{id}/deactivate
-    template <class CompletionToken = boost::asio::deferred_t>
-    auto async_deactivate_schedule(ScheduleId schedule, CompletionToken&& token = {}) {
+    template <class CompletionToken = default_completion_token_type>
+    auto async_deactivate_schedule(ScheduleId schedule, CompletionToken&& token = {}) const {
         return initiate<void>(std::forward<CompletionToken>(token), detail::deactivate_schedule_request(schedule));
     }
 
     // Closes the idle keep-alive connections (operations in flight keep theirs).
-    void close_idle_connections() {
+    void close_idle_connections() const {
         boost::asio::post(state_->strand, [state = state_] { state->close_idle(); });
     }
 
+    // Cancels every operation of this client and its copies that is in flight when it runs (waiting
+    // for a connection, connecting, exchanging, waiting to retry, pagers and async_for_each
+    // included): each completes with ErrorKind::cancelled. Closes the idle connections too.
+    // Operations started afterwards run as usual. Returns at once; the cancellations happen on the
+    // client's strand, in order after operations started earlier by the calling thread.
+    void cancel_all() const {
+        boost::asio::post(state_->strand, [state = state_] { state->cancel_all(); });
+    }
+
+    // For a graceful shutdown: cancel_all(), and from then on every new operation of this client
+    // and its copies completes with ErrorKind::cancelled without sending anything. Connections are
+    // closed as their operations end. Irreversible.
+    void close() const {
+        boost::asio::post(state_->strand, [state = state_] {
+            state->closed = true;
+            state->cancel_all();
+        });
+    }
+
 private:
+    template <class>
+    friend class BasicClient;
+    friend struct detail::ClientAccess;
+
+    BasicClient(std::shared_ptr<detail::ClientState> state, executor_type executor)
+        : state_(std::move(state)),
+          settings_(std::make_shared<const detail::CallSettings>(detail::CallSettings::from(state_->options))),
+          executor_(std::move(executor)) {}
+
     template <class T, class CompletionToken>
-    auto initiate(CompletionToken&& token, detail::RequestSpec spec) {
+    auto initiate(CompletionToken&& token, detail::RequestSpec spec) const {
         return boost::asio::async_initiate<CompletionToken, void(expected<T>)>(detail::Initiation<T>{state_, settings_},
                                                                                token, std::move(spec));
     }
@@ -4087,23 +4585,36 @@ private:
     executor_type executor_;
 };
 
+using Client = BasicClient<>;
+
+namespace detail {
+// What the library's own composed operations (async_for_each) need of a client.
+struct ClientAccess {
+    template <class Executor>
+    static const std::shared_ptr<ClientState>& state(const BasicClient<Executor>& client) noexcept {
+        return client.state_;
+    }
+};
+}  // namespace detail
+
 K6_SCHEDULES_END_NAMESPACE
 
 #endif  // K6_SCHEDULES_CLIENT_HPP
 // ---- end k6/schedules/client.hpp ----
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <cstddef>
+#include <exception>
 #include <memory>
 #include <type_traits>
 #include <utility>
@@ -4112,34 +4623,61 @@ K6_SCHEDULES_END_NAMESPACE
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
 
-// The value a deferred operation of signature void(R) completes with.
-template <class DeferredOperation>
-struct deferred_result;
+// The value an operation completes with: R of a deferred operation of signature void(R), or of an
+// awaitable<R> (what a client made with use_awaitable.as_default_on returns).
+template <class Operation>
+struct awaited_result;
 template <class R, class... Rest>
-struct deferred_result<boost::asio::deferred_async_operation<void(R), Rest...>> {
+struct awaited_result<boost::asio::deferred_async_operation<void(R), Rest...>> {
+    using type = R;
+};
+template <class R, class Executor>
+struct awaited_result<boost::asio::awaitable<R, Executor>> {
     using type = R;
 };
 
-template <class Id, class Operation, class Result>
+template <class ClientType, class Id, class Operation, class Result>
 struct BulkState {
-    Client client;
+    using value_type = Result;
+    ClientType client;
     std::vector<Id> ids;
     Operation operation;
-    std::vector<Result> results;
-    std::size_t next = 0;     // the next id to start
-    std::size_t running = 0;  // workers not finished
+    std::vector<Result> results;  // one per id, each "not started" until its operation ends
+    std::size_t next = 0;         // the next id to start
+    std::size_t running = 0;      // workers not finished
     std::vector<std::unique_ptr<boost::asio::cancellation_signal>> cancels;
     std::unique_ptr<boost::asio::steady_timer> all_done;  // cancelled when the last worker ends
+
+    // The ids from `first` on were never started: say why on each.
+    void mark_not_started(std::size_t first, const ApiError& why) {
+        for (std::size_t i = first; i < results.size(); ++i) results[i] = Result(std::unexpected(why));
+    }
 };
 
-// Takes ids one by one until none is left; each worker has at most one operation in flight.
+inline ApiError bulk_not_started() {
+    ApiError e;
+    e.kind = ErrorKind::internal;
+    e.ec = make_error_code(errc::internal_error);
+    e.message = "not started: async_for_each ended before it reached this id";
+    return e;
+}
+
+// Takes ids one by one until none is left; each worker has at most one operation in flight. An
+// operation that throws (the caller's `operation` itself, or copying an id) gives its own id an
+// internal error and the worker goes on with the next.
 template <class State>
 boost::asio::awaitable<void> bulk_worker(std::shared_ptr<State> state) {
     co_await boost::asio::this_coro::throw_if_cancelled(false);  // a cancelled operation is a result
     while (state->next < state->ids.size()) {
         const std::size_t i = state->next++;
-        auto result = co_await state->operation(state->client, state->ids[i]);
-        state->results[i] = std::move(result);
+        std::exception_ptr failure;
+        try {
+            auto result = co_await state->operation(state->client, state->ids[i]);
+            state->results[i] = std::move(result);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        if (failure) state->results[i] = typename State::value_type(std::unexpected(internal_error(failure)));
     }
 }
 
@@ -4147,26 +4685,36 @@ template <class Result, class State>
 boost::asio::awaitable<std::vector<Result>> bulk_run(std::shared_ptr<State> state, std::size_t workers) {
     namespace asio = boost::asio;
     co_await asio::this_coro::throw_if_cancelled(false);
-    if (workers == 0) co_return std::vector<Result>{};
-    const auto executor = co_await asio::this_coro::executor;  // a strand: the workers share it
-    state->all_done = std::make_unique<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
-    state->running = workers;
-    for (std::size_t w = 0; w < workers; ++w) {
-        state->cancels.push_back(std::make_unique<asio::cancellation_signal>());
-        asio::co_spawn(executor, bulk_worker(state),
-                       asio::bind_cancellation_slot(state->cancels.back()->slot(), [state](std::exception_ptr) {
-                           if (--state->running == 0) state->all_done->cancel();
-                       }));
+    const auto executor = co_await asio::this_coro::executor;  // the client's strand: the workers share it
+    std::exception_ptr failure;
+    try {
+        state->all_done = std::make_unique<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
+        for (std::size_t w = 0; w < workers; ++w) {
+            state->cancels.push_back(std::make_unique<asio::cancellation_signal>());
+            asio::co_spawn(executor, bulk_worker(state),
+                           asio::bind_cancellation_slot(state->cancels.back()->slot(), [state](std::exception_ptr) {
+                               if (--state->running == 0) state->all_done->cancel();
+                           }));
+            ++state->running;
+        }
+    } catch (...) {
+        failure = std::current_exception();  // co_await is not allowed in a handler: dealt with below
     }
-    // Sleeps until the last worker cancels the timer.
-    auto [woken] = co_await state->all_done->async_wait(asio::as_tuple(asio::use_awaitable));
-    (void)woken;
-    if (state->running > 0) {
-        // This operation was cancelled: start nothing new, cancel what is in flight, wait for it.
+    bool stop = failure != nullptr;
+    if (!stop && state->running > 0) {
+        // Sleeps until the last worker cancels the timer, or this operation is cancelled.
+        auto [woken] = co_await state->all_done->async_wait(asio::as_tuple(asio::use_awaitable));
+        (void)woken;
+        stop = state->running > 0;
+    }
+    if (stop) {
+        // Cancelled, or unable to start every worker: start nothing new, cancel what is in flight,
+        // wait for it. Ids never started say why: a default-constructed expected would read as a success.
         co_await asio::this_coro::reset_cancellation_state();
-        // Ids never started say so: a default-constructed expected would read as a success.
-        for (std::size_t i = state->next; i < state->ids.size(); ++i)
-            state->results[i] = fail(ErrorKind::cancelled, errc::cancelled, "cancelled before it was started");
+        state->mark_not_started(state->next,
+                                failure ? internal_error(failure)
+                                        : fail(ErrorKind::cancelled, errc::cancelled, "cancelled before it was started")
+                                              .error());
         state->next = state->ids.size();
         for (auto& cancel : state->cancels) cancel->emit(asio::cancellation_type::terminal);
         while (state->running > 0) {
@@ -4178,29 +4726,50 @@ boost::asio::awaitable<std::vector<Result>> bulk_run(std::shared_ptr<State> stat
     co_return std::move(state->results);
 }
 
+// If bulk_run itself throws, the results so far, the others marked with the exception.
+template <class State>
+struct RecoverBulkResults {
+    std::shared_ptr<State> state;
+
+    template <class Results>
+    Results operator()(std::exception_ptr exception, std::type_identity<Results>) const {
+        state->mark_not_started(state->next, internal_error(exception));
+        state->next = state->ids.size();
+        return state->results;
+    }
+};
+
 }  // namespace detail
 
 // Runs operation(client, id) for every id, at most max_in_flight at a time, and completes with
 // void(std::vector<R>): one R (what the operation completes with, e.g. expected<void>) per id, in
-// the order of `ids`. `operation` returns a deferred operation of the client, e.g.
+// the order of `ids`. `operation` returns an operation of the client, e.g.
 //   async_for_each(client, ids, 8, [](Client& c, ScheduleId id) { return c.async_deactivate_schedule(id); })
 // Every result is the operation's own (retries included); the client's max_connections also
-// bounds what is on the wire. Cancelling it cancels the operations in flight and starts no more:
-// the results of both say ErrorKind::cancelled.
-template <class Id, class Operation, class CompletionToken = boost::asio::deferred_t>
-auto async_for_each(const Client& client, std::vector<Id> ids, std::size_t max_in_flight, Operation operation,
-                    CompletionToken&& token = {}) {
+// bounds what is on the wire. There is always exactly one truthful result per id: cancelling it
+// cancels the operations in flight and starts no more (the results of both say
+// ErrorKind::cancelled); an operation that throws gives its id ErrorKind::internal. Client::cancel_all
+// cancels it too.
+template <class Executor, class Id, class Operation,
+          class CompletionToken = typename BasicClient<Executor>::default_completion_token_type>
+auto async_for_each(const BasicClient<Executor>& client, std::vector<Id> ids, std::size_t max_in_flight,
+                    Operation operation, CompletionToken&& token = {}) {
     namespace asio = boost::asio;
-    using Deferred = std::invoke_result_t<Operation&, Client&, const Id&>;
-    using Result = typename detail::deferred_result<Deferred>::type;
-    using State = detail::BulkState<Id, Operation, Result>;
+    using ClientType = BasicClient<Executor>;
+    using Awaited = std::invoke_result_t<Operation&, ClientType&, const Id&>;
+    using Result = typename detail::awaited_result<Awaited>::type;
+    static_assert(std::is_constructible_v<Result, std::unexpected<ApiError>>,
+                  "the operation must complete with an expected<T> (or a type made from std::unexpected<ApiError>)");
+    using State = detail::BulkState<ClientType, Id, Operation, Result>;
     return asio::async_initiate<CompletionToken, void(std::vector<Result>)>(
         [client, max_in_flight](auto handler, std::vector<Id> all, Operation op) {
             auto state = std::make_shared<State>(State{client, std::move(all), std::move(op), {}, 0, 0, {}, {}});
-            state->results.resize(state->ids.size());
+            state->results.assign(state->ids.size(), Result(std::unexpected(detail::bulk_not_started())));
             const std::size_t workers = std::min(std::max<std::size_t>(max_in_flight, 1), state->ids.size());
-            auto strand = asio::make_strand(client.get_executor());
-            detail::spawn_on_strand(strand, detail::bulk_run<Result>(state, workers), std::move(handler));
+            const auto& client_state = detail::ClientAccess::state(client);
+            detail::start_operation<std::vector<Result>>(client_state, detail::bulk_run<Result>(state, workers),
+                                                         std::move(handler),
+                                                         detail::RecoverBulkResults<State>{state});
         },
         token, std::move(ids), std::move(operation));
 }

@@ -9,7 +9,8 @@ the model in fuzz_json_decode.cpp; the spec has no error examples, so error bodi
 following its ErrorApiModel schema. The other targets get the spec's date-times and @nextLink plus a
 few hand-written values; fuzz_next_link's seeds start with the byte that selects its API URL;
 fuzz_error_text gets error answers (the error bodies above, HTML, text) that echo a token whole,
-cut off or JSON-escaped, with hostile reason phrases. Existing files are overwritten; files
+cut off or JSON-escaped, with hostile reason phrases; fuzz_connect_answer gets proxy answers to
+CONNECT, forged responses after them included. Existing files are overwritten; files
 libFuzzer added are left alone.
 """
 import json
@@ -47,6 +48,18 @@ ERROR_TEXTS = [
     (4, "", "", ""),
 ]
 
+# fuzz_connect_answer: what a proxy may answer to CONNECT (bytes after the header fail the tunnel).
+CONNECT_ANSWERS = [
+    "HTTP/1.1 200 Connection established\r\n\r\n",
+    "HTTP/1.0 200 OK\r\nProxy-Agent: tinyproxy/1.11.1\r\n\r\n",
+    "HTTP/1.1 200 Connection established\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+    "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"p\"\r\n"
+    "Content-Length: 4\r\n\r\nnope",
+    "HTTP/1.1 403 hunter2secret \x9b2J cHJveHl1c2VyOmh1bnRlcjJzZWNyZXQ=\r\n\r\n",
+    "HTTP/1.1 502 " + "x" * 600 + "\r\n\r\n",
+    "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\n",
+]
+
 RETRY_AFTER = [
     "120", "0", "  7\t", "99999999999999999999", "Sun, 06 Nov 1994 08:49:37 GMT", "Wed, 17 Jul 2024 08:46:04 GMT",
     "Thu, 31 Dec 9999 23:59:60 GMT",
@@ -75,7 +88,7 @@ def main():
     spec_path = pathlib.Path(sys.argv[2] if len(sys.argv) > 2 else
                              pathlib.Path(__file__).resolve().parents[1] / "data" / "spec_examples.json")
     spec = json.loads(spec_path.read_text())
-    seeds = {"json": [], "rfc3339": [], "next_link": [], "retry_after": [], "error_text": []}
+    seeds = {"json": [], "rfc3339": [], "next_link": [], "retry_after": [], "error_text": [], "connect_answer": []}
 
     def add_json(selector, value):
         seeds["json"].append(bytes([selector]) + json.dumps(value, separators=(",", ":")).encode())
@@ -131,6 +144,8 @@ def main():
         token_bytes, reason_bytes = token.encode(), reason.encode()
         seeds["error_text"].append(bytes([selector, len(token_bytes), len(reason_bytes)]) + token_bytes +
                                    reason_bytes + body.encode())
+
+    seeds["connect_answer"] = [answer.encode("latin-1") for answer in CONNECT_ANSWERS]
 
     for target, values in seeds.items():
         directory = out_dir / target

@@ -26,6 +26,7 @@ targets=(
   "fuzz_next_link next_link "
   "fuzz_retry_after retry_after "
   "fuzz_error_text error_text $source_dir/error_text.dict"
+  "fuzz_connect_answer connect_answer "
 )
 failed=()
 for entry in "${targets[@]}"; do

@@ -180,3 +180,27 @@ TEST_CASE("101 Switching Protocols is never taken as an answer to reuse: an erro
     CHECK_MESSAGE(second.has_value(), (second ? "" : second.error().to_string()));
     CHECK(server.connections_accepted() == 2);
 }
+
+TEST_CASE("a proxy's reason phrase reaches the message bounded, printable, and without the credentials it was sent") {
+    TestServer server;
+    ConnectProxyOptions proxy_options;
+    proxy_options.answer.status = 403;
+    // Beast refuses control bytes in a reason phrase, but accepts obs-text such as 0x9B, the 8-bit
+    // CSI that some terminals act on; and a proxy may echo what it was sent.
+    proxy_options.answer.reason = "Denied for proxyuser:s3cret-pass \x9b" "2J" + std::string(2000, 'x');
+    ConnectProxy proxy(proxy_options);
+    asio::io_context io;
+    auto options = server.client_options();
+    options.proxy = proxy.url("proxyuser:s3cret-pass");
+    Client client(io, options);
+    auto result = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(result.has_value());
+    const std::string& message = result.error().message;
+    CHECK(message.find("refused to CONNECT") != std::string::npos);
+    CHECK(message.find(": 403 Denied for") != std::string::npos);
+    CHECK(message.find("s3cret-pass") == std::string::npos);
+    CHECK(message.find('\x9b') == std::string::npos);
+    CHECK(message.find("\\x9b") != std::string::npos);  // shown, escaped
+    CHECK(message.size() < 600);
+    CHECK(message.ends_with("..."));
+}

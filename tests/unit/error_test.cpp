@@ -201,12 +201,16 @@ TEST_CASE("quote_url never shows a URL's userinfo, whatever its shape") {
 TEST_CASE("a proxy that cannot be used is reported without its credentials") {
     const auto api = text::parse_endpoint("https://api.k6.io").value();
     const auto no_env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
-    for (const char* proxy : {"http://user:p/ss@host:1", "user:p/ss@host:1", "http://u:p?x#y@host", "ftp://u:p/ss@h"}) {
+    for (const char* proxy : {"http://user:p/ss@host:1", "user:p/ss@host:1", "http://u:p?x#y@host", "ftp://u:p/ss@h",
+                              "http://admin:123/abc@proxy"}) {
         CAPTURE(std::string(proxy));
         auto selected = text::select_proxy(api, std::string(proxy), true, no_env);
-        REQUIRE_FALSE(selected.has_value());
-        CHECK(selected.error().find("p/ss") == std::string::npos);
-        CHECK(selected.error().find("p?x") == std::string::npos);
-        CHECK(selected.error().find("***@") != std::string::npos);
+        CHECK_FALSE(selected.proxy);
+        REQUIRE(selected.unusable);
+        const std::string& message = selected.unusable->message;
+        CHECK(message.find("p/ss") == std::string::npos);
+        CHECK(message.find("p?x") == std::string::npos);
+        CHECK(message.find("123") == std::string::npos);  // not taken for a port of host "admin"
+        CHECK(message.find("***@") != std::string::npos);
     }
 }

@@ -32,6 +32,7 @@ struct Proxy {
     std::uint16_t port = 80;
     std::string display;                       // "http://proxy:3128", without credentials
     std::optional<std::string> authorization;  // "Basic ..." for Proxy-Authorization
+    std::string password;                      // to mask wherever the proxy's own text is shown
 };
 
 inline std::string base64(std::string_view data) {
@@ -54,6 +55,14 @@ inline std::expected<Proxy, std::string> parse_proxy(std::string_view text) {
     if (!tls && !iequals(parsed->scheme(), "http"))
         return std::unexpected("the proxy's scheme " + quote_for_message(parsed->scheme(), 16) +
                                " is not supported (only http:// and https:// proxies are)");
+    // A proxy URL has nothing after its authority. Something there means the URL is not what it
+    // seems, e.g. a password with an unencoded '/', '?' or '#': "http://user:p/ss@host" is host
+    // "user" and path "/ss@host", so using it would send credentials to the wrong place.
+    if (!(parsed->encoded_path().empty() || parsed->encoded_path() == "/") || parsed->has_query() ||
+        parsed->has_fragment())
+        return std::unexpected(
+            "a proxy URL is scheme://[user:password@]host[:port] and nothing more (percent-encode any "
+            "'/', '?', '#' or '@' in the user name or password)");
     boost::urls::url without_credentials(*parsed);
     without_credentials.remove_userinfo();
     auto origin = parse_origin(without_credentials);
@@ -65,8 +74,10 @@ inline std::expected<Proxy, std::string> parse_proxy(std::string_view text) {
     proxy.display = (tls ? "https://" : "http://") +
                     (proxy.host.find(':') != std::string::npos ? "[" + proxy.host + "]" : proxy.host) + ":" +
                     std::to_string(proxy.port);
-    if (parsed->has_userinfo())
+    if (parsed->has_userinfo()) {
         proxy.authorization = "Basic " + base64(std::string(parsed->user()) + ":" + std::string(parsed->password()));
+        proxy.password = std::string(parsed->password());
+    }
     return proxy;
 }
 

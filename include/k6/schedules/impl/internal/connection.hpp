@@ -260,8 +260,13 @@ inline expected<void> connect_answer_verdict(unsigned status, std::string_view r
         ApiError e;
         e.kind = ErrorKind::transport;
         e.ec = make_error_code(errc::unexpected_status);
+        // The reason phrase is the proxy's own text: bounded, printable, and never showing the
+        // credentials it was sent (a proxy may echo them).
+        const std::string_view basic = proxy.authorization ? std::string_view(*proxy.authorization) : "";
         e.message = "the proxy " + proxy.display + " refused to CONNECT to " + describe(endpoint) + ": " +
-                    std::to_string(status) + " " + quote_for_message(reason, 200);
+                    std::to_string(status) + " " +
+                    server_text(reason, {proxy.password, basic.substr(std::min<std::size_t>(basic.size(), 6))},
+                                reason_max_bytes);
         return std::unexpected(std::move(e));
     }
     // Until our TLS ClientHello, the API has nothing to say: any byte past the proxy's answer can
