@@ -792,6 +792,10 @@ inline std::expected<Origin, std::string> parse_origin(const boost::urls::url_vi
         return std::unexpected("the scheme must be https or http");
     }
     if (!url.has_authority() || url.host().empty()) return std::unexpected("the URL has no host");
+    // After an authority the path is empty or starts with '/' (RFC 3986 §3.3). Boost.URL 1.81 lets
+    // "https://host:443'x/y" through with port 443 and path "'x/y": refused, as the URL is not one.
+    if (!url.encoded_path().empty() && url.encoded_path().front() != '/')
+        return std::unexpected("the URL is malformed after its host and port");
     if (url.has_userinfo()) return std::unexpected("credentials in the URL are not supported");
     o.host = lower(url.host_address());  // IPv6 without brackets, names lower-cased
     for (char c : o.host) {
@@ -3882,6 +3886,7 @@ inline expected<RequestSpec> next_link_request(const Endpoint& api, std::string_
         std::tie(path, query) = resolve_relative(*reference, LinkBase::of(api, page_target));
     }
     if (path.empty()) path = "/";
+    if (path.front() != '/') return bad_next_link("its path is not absolute", link, kind);  // never a request target
     const std::string base = normalized_base_path(api);
     if (!is_under(path, base))
         return bad_next_link("its path " + quote_for_message(path, 200) + " is outside the API URL's path " +

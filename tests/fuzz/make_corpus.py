@@ -138,6 +138,7 @@ def main():
                           for link in dict.fromkeys(links)]
     seeds["next_link"] += [bytes([choice]) + link.encode() for choice in (2, 3) for link in prefixed]
     seeds["next_link"] += [bytes([4]) + b"https://[::1]:8443/k6/v%2f1/x\n../../y\n/k6/v%2F1\n/k6/v/1"]
+    seeds["next_link"] += [bytes([0]) + b"HTTPS://API.K6.IO:443'cloudclo/3/cloud#x"]  # an authority running into the path
     seeds["retry_after"] = [value.encode() for value in RETRY_AFTER]
     # [status selector][token length][reason length] token reason body, as fuzz_error_text.cpp reads it.
     for selector, token, reason, body in ERROR_TEXTS:

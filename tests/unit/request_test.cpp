@@ -371,6 +371,20 @@ TEST_CASE("@nextLink: the API URL's path is pinned too, after dot segments and p
           ErrorKind::invalid_argument);
 }
 
+TEST_CASE("@nextLink: a URL whose authority runs into its path is refused, never sent as a request target") {
+    // Boost.URL 1.81 reads "host:443'x/y" as port 443 and the path "'x/y" (found by fuzz_next_link);
+    // such a path would make a request line that is not origin-form.
+    const auto api = internal::parse_endpoint("https://api.k6.io").value();
+    for (const char* link : {"HTTPS://API.K6.IO:443'cloudclo/3/cloud#x", "https://api.k6.io:443'x"}) {
+        CAPTURE(std::string(link));
+        auto refused = internal::next_link_request(api, link);
+        REQUIRE_FALSE(refused.has_value());
+        CHECK(refused.error().ec == errc::bad_next_link);
+    }
+    CHECK_FALSE(internal::parse_endpoint("https://api.k6.io:443'x/y").has_value());
+    CHECK_FALSE(internal::parse_proxy("http://proxy:3128'x").has_value());
+}
+
 TEST_CASE("@nextLink: a relative link resolves against the page that carried it") {
     const auto api = endpoint("https://gw/k6");
     const char* page = "/k6/cloud/v6/schedules?$top=5";

@@ -47,6 +47,10 @@ inline std::expected<Origin, std::string> parse_origin(const boost::urls::url_vi
         return std::unexpected("the scheme must be https or http");
     }
     if (!url.has_authority() || url.host().empty()) return std::unexpected("the URL has no host");
+    // After an authority the path is empty or starts with '/' (RFC 3986 §3.3). Boost.URL 1.81 lets
+    // "https://host:443'x/y" through with port 443 and path "'x/y": refused, as the URL is not one.
+    if (!url.encoded_path().empty() && url.encoded_path().front() != '/')
+        return std::unexpected("the URL is malformed after its host and port");
     if (url.has_userinfo()) return std::unexpected("credentials in the URL are not supported");
     o.host = lower(url.host_address());  // IPv6 without brackets, names lower-cased
     for (char c : o.host) {

@@ -204,6 +204,7 @@ inline expected<RequestSpec> next_link_request(const Endpoint& api, std::string_
         std::tie(path, query) = resolve_relative(*reference, LinkBase::of(api, page_target));
     }
     if (path.empty()) path = "/";
+    if (path.front() != '/') return bad_next_link("its path is not absolute", link, kind);  // never a request target
     const std::string base = normalized_base_path(api);
     if (!is_under(path, base))
         return bad_next_link("its path " + quote_for_message(path, 200) + " is outside the API URL's path " +
