@@ -65,10 +65,9 @@ int main(int argc, char** argv) {
         return 2;
     }
     k6s::Client client = std::move(*created);
-    asio::co_spawn(io, service(client, *first, *second),
-                   [](std::exception_ptr e) {
-                       if (e) std::rethrow_exception(e);
-                   });
+    asio::co_spawn(io, service(client, *first, *second), [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+    });
     io.run();
     return 0;
 }

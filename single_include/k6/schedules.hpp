@@ -273,10 +273,10 @@ struct boost::system::is_error_code_enum<k6::schedules::errc> : std::true_type {
 #define K6_SCHEDULES_IDS_HPP
 
 
+#include <charconv>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
-#include <charconv>
 #include <functional>
 #include <optional>
 #include <string>
@@ -1841,7 +1841,7 @@ struct AttemptLimit {
     using clock = std::chrono::steady_clock;
 
     std::optional<clock::time_point> end{};
-    std::string_view name{};                // "attempt_timeout" or "the call's deadline"
+    std::string_view name{};              // "attempt_timeout" or "the call's deadline"
     std::chrono::milliseconds length{0};  // of that limit, for messages
 
     struct Budget {
@@ -1885,8 +1885,8 @@ inline ApiError cancelled_error(std::string message) {
 }
 
 // Classifies a failed step into the ApiError kinds (api, transport, tls, timeout, cancelled...).
-inline ApiError io_error(boost::system::error_code ec, std::string_view step, const Endpoint& endpoint,
-                         bool cancelled, std::string_view timeout_note = {}) {
+inline ApiError io_error(boost::system::error_code ec, std::string_view step, const Endpoint& endpoint, bool cancelled,
+                         std::string_view timeout_note = {}) {
     ApiError e;
     e.ec = ec;
     const std::string where = std::string(step) + " " + describe(endpoint);
@@ -1961,8 +1961,8 @@ inline asio::awaitable<std::tuple<boost::system::error_code, tcp::resolver::resu
 // The TLS handshake with `host` on `stream`, verifying its certificate and name.
 template <class TlsStream, class Options>
 asio::awaitable<expected<void>> tls_handshake(TlsStream& stream, const std::string& host, std::string_view step,
-                                          const Endpoint& endpoint, const Options& options,
-                                          const AttemptLimit& limit, const asio::cancellation_state& cancel_state) {
+                                              const Endpoint& endpoint, const Options& options,
+                                              const AttemptLimit& limit, const asio::cancellation_state& cancel_state) {
     SSL* ssl_handle = stream.native_handle();
     if (auto identity = require_peer_identity(ssl_handle, host); !identity) co_return identity;
     const auto budget = limit.budget(options.connect_timeout);
@@ -1974,7 +1974,8 @@ asio::awaitable<expected<void>> tls_handshake(TlsStream& stream, const std::stri
     if (e.kind == ErrorKind::transport || e.kind == ErrorKind::tls) {
         e.kind = ErrorKind::tls;  // whatever broke it, the secure channel was not established
         const long verify = SSL_get_verify_result(ssl_handle);
-        if (verify != X509_V_OK) e.message += " (certificate: " + std::string(X509_verify_cert_error_string(verify)) + ")";
+        if (verify != X509_V_OK)
+            e.message += " (certificate: " + std::string(X509_verify_cert_error_string(verify)) + ")";
     }
     co_return std::unexpected(std::move(e));
 }
@@ -2042,8 +2043,8 @@ asio::awaitable<expected<void>> open_tunnel(Stream& stream, const Proxy& proxy, 
         co_return std::unexpected(io_error(read_ec, step, endpoint, was_cancelled(cancel_state), limit.note(budget)));
     const auto& header = answer.get();
     co_return connect_answer_verdict(header.result_int(),
-                                     std::string_view(header.reason().data(), header.reason().size()),
-                                     buffer.size(), proxy, endpoint);
+                                     std::string_view(header.reason().data(), header.reason().size()), buffer.size(),
+                                     proxy, endpoint);
 }
 
 // Resolve, connect, go through the proxy (if any: TLS to it for an https:// proxy, then CONNECT),
@@ -2132,20 +2133,17 @@ inline constexpr unsigned max_interim_responses = 16;
 // attempt); the response body is limited to options.max_body_bytes. `progress` records whether the
 // request was written in full, which the caller needs when no answer comes.
 template <class Stream>
-asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(Stream& stream, Connection& connection,
-                                                                       const http::request<http::string_body>& request,
-                                                                       const Endpoint& endpoint,
-                                                                       const ClientOptions& options,
-                                                                       const AttemptLimit& limit,
-                                                                       AttemptProgress& progress) {
+asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
+    Stream& stream, Connection& connection, const http::request<http::string_body>& request, const Endpoint& endpoint,
+    const ClientOptions& options, const AttemptLimit& limit, AttemptProgress& progress) {
     const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
     const auto write_budget = limit.budget(options.io_timeout);
     connection.lowest().expires_after(write_budget.duration);
     auto [write_ec, written] = co_await http::async_write(stream, request, use_tuple);
     if (write_ec)
-        co_return std::unexpected(ExchangeFailure{
-            io_error(write_ec, "sending the request to", endpoint, was_cancelled(cancel_state), limit.note(write_budget)),
-            true});
+        co_return std::unexpected(ExchangeFailure{io_error(write_ec, "sending the request to", endpoint,
+                                                           was_cancelled(cancel_state), limit.note(write_budget)),
+                                                  true});
     progress.awaiting_answer = true;
 
     // One budget for the whole answer, interim responses included.
@@ -3135,8 +3133,8 @@ K6_SCHEDULES_END_NAMESPACE
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <cstdlib>
@@ -3184,9 +3182,8 @@ inline expected<std::shared_ptr<ssl::context>> make_tls_context(const ClientOpti
     if (options.ca_file) {
         context->load_verify_file(*options.ca_file, ec);
         if (ec)
-            return invalid_argument("cannot load the CA file " + quote_for_message(*options.ca_file, 200) + ": " +
-                                        ec.message(),
-                                    "ca_file");
+            return invalid_argument(
+                "cannot load the CA file " + quote_for_message(*options.ca_file, 200) + ": " + ec.message(), "ca_file");
     }
     return context;
 }
@@ -3214,8 +3211,7 @@ struct OperationRecord {
 
 struct ClientState : std::enable_shared_from_this<ClientState> {
     // Validates the options, loads the TLS context and picks the proxy; never throws for bad input.
-    static expected<std::shared_ptr<ClientState>> create(const asio::any_io_executor& executor,
-                                                         ClientOptions options) {
+    static expected<std::shared_ptr<ClientState>> create(const asio::any_io_executor& executor, ClientOptions options) {
         if (auto valid = options.validate(); !valid) return std::unexpected(std::move(valid.error()));
         auto endpoint = *parse_endpoint(options.api_url);
         std::shared_ptr<ssl::context> tls_context = options.tls_context;
@@ -3475,15 +3471,16 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
                 ApiError e;
                 e.kind = ErrorKind::timeout;
                 e.ec = make_error_code(errc::queue_timeout);
-                e.message = "no connection to " + state->endpoint.host_header + " came free within the call's deadline of " +
-                            std::to_string(settings.deadline->count()) + " ms (max_connections = " +
-                            std::to_string(state->options.max_connections) + "); the request was not sent";
+                e.message = "no connection to " + state->endpoint.host_header +
+                            " came free within the call's deadline of " + std::to_string(settings.deadline->count()) +
+                            " ms (max_connections = " + std::to_string(state->options.max_connections) +
+                            "); the request was not sent";
                 e.attempts = attempts;
                 co_return std::unexpected(std::move(e));
             }
             if (slot_ec) {
-                ApiError e = cancelled_error("cancelled while waiting for a free connection to " +
-                                             state->endpoint.host_header);
+                ApiError e =
+                    cancelled_error("cancelled while waiting for a free connection to " + state->endpoint.host_header);
                 e.attempts = attempts;
                 co_return std::unexpected(std::move(e));
             }
@@ -3493,13 +3490,13 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
         {
             const SlotGuard slot(state->slots);
             AttemptLimit limit;
-            if (settings.attempt_timeout) limit = {clock::now() + *settings.attempt_timeout, "attempt_timeout",
-                                                   *settings.attempt_timeout};
+            if (settings.attempt_timeout)
+                limit = {clock::now() + *settings.attempt_timeout, "attempt_timeout", *settings.attempt_timeout};
             if (deadline_at && (!limit.end || *deadline_at < *limit.end))
                 limit = {*deadline_at, "the call's deadline", *settings.deadline};
             if (was_cancelled(cancel_state))
-                performed = std::unexpected(cancelled_error("cancelled before sending the request to " +
-                                                            state->endpoint.host_header));
+                performed = std::unexpected(
+                    cancelled_error("cancelled before sending the request to " + state->endpoint.host_header));
             else
                 performed = co_await perform(*state, request, limit, progress);
         }
@@ -3624,8 +3621,8 @@ void start_operation(const std::shared_ptr<ClientState>& state, asio::awaitable<
                      CompletionHandler&& handler, Recover recover = {}) {
     auto record = std::make_shared<OperationRecord>();
     asio::any_completion_handler<void(Result)> erased(std::forward<CompletionHandler>(handler));
-    auto handler_executor = asio::prefer(asio::get_associated_executor(erased, state->executor),
-                                         asio::execution::outstanding_work.tracked);
+    auto handler_executor =
+        asio::prefer(asio::get_associated_executor(erased, state->executor), asio::execution::outstanding_work.tracked);
     // The slot of the type-erased handler: wrapping the handler took over its own slot.
     if (auto slot = erased.get_cancellation_slot(); slot.is_connected())
         slot.assign([record, strand = state->strand](asio::cancellation_type type) {
@@ -3637,11 +3634,11 @@ void start_operation(const std::shared_ptr<ClientState>& state, asio::awaitable<
         co_return co_await std::move(b);
     };
     auto cancel_slot = record->signal.slot();
-    asio::co_spawn(state->strand, registered(state, record, std::move(body)),
-                   asio::bind_cancellation_slot(
-                       cancel_slot, OperationCompletion<Result, Recover>{state->strand, state->executor, record, std::move(erased),
-                                                                         std::move(handler_executor),
-                                                                         std::move(recover)}));
+    asio::co_spawn(
+        state->strand, registered(state, record, std::move(body)),
+        asio::bind_cancellation_slot(
+            cancel_slot, OperationCompletion<Result, Recover>{state->strand, state->executor, record, std::move(erased),
+                                                              std::move(handler_executor), std::move(recover)}));
 }
 
 template <class T>
@@ -3661,8 +3658,7 @@ K6_SCHEDULES_END_NAMESPACE
 
 // The completion runs on the strand (co_spawn dispatches to it, and routes cancellation through it).
 template <class Result, class Recover, class DefaultCandidate>
-struct boost::asio::associated_executor<k6::schedules::detail::OperationCompletion<Result, Recover>,
-                                        DefaultCandidate> {
+struct boost::asio::associated_executor<k6::schedules::detail::OperationCompletion<Result, Recover>, DefaultCandidate> {
     using type = boost::asio::strand<boost::asio::any_io_executor>;
     static type get(const k6::schedules::detail::OperationCompletion<Result, Recover>& completion) noexcept {
         return completion.strand;
@@ -4131,14 +4127,14 @@ struct PagerState {
             const RunningOperation running(*c, a->operation);
             co_return co_await std::move(body);
         };
-        asio::co_spawn(
-            client->strand, registered(client, ahead, run_operation<SchedulePage>(client, std::move(**request), settings)),
-            asio::bind_cancellation_slot(ahead->operation.signal.slot(),
-                                         [ahead, strand = client->strand](std::exception_ptr e,
-                                                                          expected<SchedulePage> page) {
-                                             if (e) page = std::unexpected(internal_error(e));
-                                             ahead->complete(std::move(page), strand);
-                                         }));
+        asio::co_spawn(client->strand,
+                       registered(client, ahead, run_operation<SchedulePage>(client, std::move(**request), settings)),
+                       asio::bind_cancellation_slot(
+                           ahead->operation.signal.slot(),
+                           [ahead, strand = client->strand](std::exception_ptr e, expected<SchedulePage> page) {
+                               if (e) page = std::unexpected(internal_error(e));
+                               ahead->complete(std::move(page), strand);
+                           }));
     }
 
     // Resumes the caller when the read-ahead page has arrived; cancelling the wait cancels the
@@ -4383,8 +4379,8 @@ namespace detail {
 // use_awaitable.as_default_on, say), or deferred when it names none: `co_await
 // client.async_x(...)` works either way.
 template <class Executor>
-using default_token_t = std::conditional_t<std::is_void_v<asio::default_completion_token_t<Executor>>,
-                                           asio::deferred_t, asio::default_completion_token_t<Executor>>;
+using default_token_t = std::conditional_t<std::is_void_v<asio::default_completion_token_t<Executor>>, asio::deferred_t,
+                                           asio::default_completion_token_t<Executor>>;
 
 struct ClientAccess;
 
@@ -4439,14 +4435,14 @@ public:
     }
 
     template <class ExecutionContext>
-    requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>
-    BasicClient(ExecutionContext& context, ClientOptions options)
+    requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&> BasicClient(
+        ExecutionContext& context, ClientOptions options)
         : BasicClient(executor_type(context.get_executor()), std::move(options)) {}
 
     // The same client seen through another executor type (what as_default_on needs).
     template <class OtherExecutor>
     requires(!std::is_same_v<OtherExecutor, Executor> && std::is_constructible_v<Executor, const OtherExecutor&>)
-    BasicClient(const BasicClient<OtherExecutor>& other)
+        BasicClient(const BasicClient<OtherExecutor>& other)
         : state_(other.state_), settings_(other.settings_), executor_(other.executor_) {}
 
     executor_type get_executor() const noexcept { return executor_; }
@@ -4716,10 +4712,10 @@ boost::asio::awaitable<std::vector<Result>> bulk_run(std::shared_ptr<State> stat
         // Cancelled, or unable to start every worker: start nothing new, cancel what is in flight,
         // wait for it. Ids never started say why: a default-constructed expected would read as a success.
         co_await asio::this_coro::reset_cancellation_state();
-        state->mark_not_started(state->next,
-                                failure ? internal_error(failure)
-                                        : fail(ErrorKind::cancelled, errc::cancelled, "cancelled before it was started")
-                                              .error());
+        state->mark_not_started(
+            state->next, failure
+                             ? internal_error(failure)
+                             : fail(ErrorKind::cancelled, errc::cancelled, "cancelled before it was started").error());
         state->next = state->ids.size();
         for (auto& cancel : state->cancels) cancel->emit(asio::cancellation_type::terminal);
         while (state->running > 0) {
@@ -4773,8 +4769,7 @@ auto async_for_each(const BasicClient<Executor>& client, std::vector<Id> ids, st
             const std::size_t workers = std::min(std::max<std::size_t>(max_in_flight, 1), state->ids.size());
             const auto& client_state = detail::ClientAccess::state(client);
             detail::start_operation<std::vector<Result>>(client_state, detail::bulk_run<Result>(state, workers),
-                                                         std::move(handler),
-                                                         detail::RecoverBulkResults<State>{state});
+                                                         std::move(handler), detail::RecoverBulkResults<State>{state});
         },
         token, std::move(ids), std::move(operation));
 }

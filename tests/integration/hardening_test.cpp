@@ -149,7 +149,8 @@ TEST_CASE("a delete answered 502 or 504 by a gateway may have been applied: the 
         CAPTURE(gateway_status);
         std::atomic<int> calls{0};
         TestServer server([&calls, gateway_status](const emu::Request&) {
-            if (++calls == 1) return answer(gateway_status, R"({"error": {"code": "gateway", "message": "Upstream."}})");
+            if (++calls == 1)
+                return answer(gateway_status, R"({"error": {"code": "gateway", "message": "Upstream."}})");
             return not_found();
         });
         asio::io_context io;
@@ -272,7 +273,8 @@ TEST_CASE("a use_awaitable default token: as_default_on makes co_await return th
     TestServer server(TestServer::ok_json(a_schedule));
     asio::io_context io;
     auto client = asio::use_awaitable.as_default_on(Client::create(io, server.client_options()).value());
-    static_assert(std::is_same_v<decltype(client.async_get_schedule(ScheduleId{1})), asio::awaitable<expected<Schedule>>>);
+    static_assert(
+        std::is_same_v<decltype(client.async_get_schedule(ScheduleId{1})), asio::awaitable<expected<Schedule>>>);
     const auto& constant = client;  // every operation is const
     std::optional<expected<Schedule>> got;
     asio::co_spawn(
@@ -372,7 +374,8 @@ TEST_CASE("the caller's own TLS context: shared by clients, and verification sta
     CHECK(refused.error().kind == ErrorKind::tls);
 
     // A trusted CA, but a certificate for another name: the host-name check stays on as well.
-    TestServer wrong_host(TestServer::ok_json(a_schedule), TestServer::tls_options(k6::test::Pki::get().wrong_host_leaf));
+    TestServer wrong_host(TestServer::ok_json(a_schedule),
+                          TestServer::tls_options(k6::test::Pki::get().wrong_host_leaf));
     auto wrong_options = wrong_host.client_options();
     wrong_options.ca_file.reset();
     wrong_options.tls_context = trusting;
@@ -442,7 +445,8 @@ TEST_CASE("an exception inside the client is an internal error of its own kind, 
     CHECK(e.to_string() == "internal: internal error: boom");
 }
 
-TEST_CASE("async_for_each: an operation that throws gives its own id an internal error; every id has a truthful result") {
+TEST_CASE(
+    "async_for_each: an operation that throws gives its own id an internal error; every id has a truthful result") {
     TestServer server([](const emu::Request&) {
         emu::Response r;
         r.status = 204;
@@ -476,7 +480,8 @@ TEST_CASE("async_for_each: if the bulk operation itself fails, ids not reached s
     using State = detail::BulkState<Client, ScheduleId, int, expected<void>>;
     asio::io_context io;
     TestServer server;
-    auto state = std::make_shared<State>(State{Client(io, server.client_options()), {ScheduleId{1}, ScheduleId{2}, ScheduleId{3}}, 0, {}, 0, 0, {}, {}});
+    auto state = std::make_shared<State>(
+        State{Client(io, server.client_options()), {ScheduleId{1}, ScheduleId{2}, ScheduleId{3}}, 0, {}, 0, 0, {}, {}});
     state->results.assign(3, expected<void>(std::unexpected(detail::bulk_not_started())));
     state->results[0] = expected<void>{};
     state->next = 1;

@@ -135,10 +135,11 @@ TEST_CASE("HTTPS_PROXY=https://... from the environment carries requests to a ho
 
 TEST_CASE("interim 1xx answers are skipped and the final answer is read; the connection stays reusable") {
     ScriptedServer server([](const k6::test::RecordedRequest&) {
-        return Script{"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
-                      "HTTP/1.1 100 Continue\r\n\r\n" +
-                          ok_bytes(a_schedule),
-                      Then::keep_reading};
+        return Script{
+            "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+            "HTTP/1.1 100 Continue\r\n\r\n" +
+                ok_bytes(a_schedule),
+            Then::keep_reading};
     });
     asio::io_context io;
     Client client(io, server.client_options());
@@ -166,8 +167,9 @@ TEST_CASE("a server that sends nothing but interim answers gets malformed_respon
 TEST_CASE("101 Switching Protocols is never taken as an answer to reuse: an error, and a fresh connection next") {
     int calls = 0;
     ScriptedServer server([&calls](const k6::test::RecordedRequest&) {
-        if (++calls == 1) return Script{"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n",
-                                        Then::stall};
+        if (++calls == 1)
+            return Script{"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n",
+                          Then::stall};
         return Script{ok_bytes(a_schedule), Then::keep_reading};
     });
     asio::io_context io;
@@ -187,7 +189,10 @@ TEST_CASE("a proxy's reason phrase reaches the message bounded, printable, and w
     proxy_options.answer.status = 403;
     // Beast refuses control bytes in a reason phrase, but accepts obs-text such as 0x9B, the 8-bit
     // CSI that some terminals act on; and a proxy may echo what it was sent.
-    proxy_options.answer.reason = "Denied for proxyuser:s3cret-pass \x9b" "2J" + std::string(2000, 'x');
+    proxy_options.answer.reason =
+        "Denied for proxyuser:s3cret-pass \x9b"
+        "2J" +
+        std::string(2000, 'x');
     ConnectProxy proxy(proxy_options);
     asio::io_context io;
     auto options = server.client_options();

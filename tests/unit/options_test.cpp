@@ -194,7 +194,8 @@ TEST_CASE("proxy selection: explicit, HTTPS_PROXY/https_proxy, NO_PROXY, loopbac
                     .proxy);
     for (const char* local : {"https://127.0.0.1:8443", "https://localhost:8443", "https://[::1]:8443"})
         CHECK_FALSE(
-            select_proxy(parse_endpoint(local).value(), std::nullopt, true, env({{"HTTPS_PROXY", "http://p:1"}})).proxy);
+            select_proxy(parse_endpoint(local).value(), std::nullopt, true, env({{"HTTPS_PROXY", "http://p:1"}}))
+                .proxy);
     // ...but an explicit proxy is used for them too.
     CHECK(select_proxy(parse_endpoint("https://127.0.0.1:8443").value(), std::string("http://127.0.0.1:3128"), true,
                        env({}))

@@ -615,7 +615,7 @@ TEST_CASE("decide_retry: which errors are retried, for how long, and when it sto
         {api(429), 0, 1.0, milliseconds{200}, ""},
         {api(429, seconds{3}), 0, 0.1, milliseconds{3000}, ""},    // Retry-After wins, no jitter
         {api(429, seconds{10}), 0, 1.0, milliseconds{10000}, ""},  // as long as max_delay allows
-        {api(429, seconds{60}), 0, 1.0, std::nullopt,             // longer: stop rather than send too early
+        {api(429, seconds{60}), 0, 1.0, std::nullopt,              // longer: stop rather than send too early
          "the server asked to wait 60 s (Retry-After), longer than RetryPolicy::max_delay of 10000 ms"},
         {internal_error_kind(), 0, 1.0, std::nullopt, "the error is not retryable"},
         {api(503, seconds{0}), 2, 1.0, milliseconds{0}, ""},

@@ -116,10 +116,10 @@ boost::asio::awaitable<std::vector<Result>> bulk_run(std::shared_ptr<State> stat
         // Cancelled, or unable to start every worker: start nothing new, cancel what is in flight,
         // wait for it. Ids never started say why: a default-constructed expected would read as a success.
         co_await asio::this_coro::reset_cancellation_state();
-        state->mark_not_started(state->next,
-                                failure ? internal_error(failure)
-                                        : fail(ErrorKind::cancelled, errc::cancelled, "cancelled before it was started")
-                                              .error());
+        state->mark_not_started(
+            state->next, failure
+                             ? internal_error(failure)
+                             : fail(ErrorKind::cancelled, errc::cancelled, "cancelled before it was started").error());
         state->next = state->ids.size();
         for (auto& cancel : state->cancels) cancel->emit(asio::cancellation_type::terminal);
         while (state->running > 0) {
@@ -173,8 +173,7 @@ auto async_for_each(const BasicClient<Executor>& client, std::vector<Id> ids, st
             const std::size_t workers = std::min(std::max<std::size_t>(max_in_flight, 1), state->ids.size());
             const auto& client_state = detail::ClientAccess::state(client);
             detail::start_operation<std::vector<Result>>(client_state, detail::bulk_run<Result>(state, workers),
-                                                         std::move(handler),
-                                                         detail::RecoverBulkResults<State>{state});
+                                                         std::move(handler), detail::RecoverBulkResults<State>{state});
         },
         token, std::move(ids), std::move(operation));
 }

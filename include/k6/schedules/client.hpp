@@ -28,8 +28,8 @@ namespace detail {
 // use_awaitable.as_default_on, say), or deferred when it names none: `co_await
 // client.async_x(...)` works either way.
 template <class Executor>
-using default_token_t = std::conditional_t<std::is_void_v<asio::default_completion_token_t<Executor>>,
-                                           asio::deferred_t, asio::default_completion_token_t<Executor>>;
+using default_token_t = std::conditional_t<std::is_void_v<asio::default_completion_token_t<Executor>>, asio::deferred_t,
+                                           asio::default_completion_token_t<Executor>>;
 
 struct ClientAccess;
 
@@ -84,14 +84,14 @@ public:
     }
 
     template <class ExecutionContext>
-    requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>
-    BasicClient(ExecutionContext& context, ClientOptions options)
+    requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&> BasicClient(
+        ExecutionContext& context, ClientOptions options)
         : BasicClient(executor_type(context.get_executor()), std::move(options)) {}
 
     // The same client seen through another executor type (what as_default_on needs).
     template <class OtherExecutor>
     requires(!std::is_same_v<OtherExecutor, Executor> && std::is_constructible_v<Executor, const OtherExecutor&>)
-    BasicClient(const BasicClient<OtherExecutor>& other)
+        BasicClient(const BasicClient<OtherExecutor>& other)
         : state_(other.state_), settings_(other.settings_), executor_(other.executor_) {}
 
     executor_type get_executor() const noexcept { return executor_; }

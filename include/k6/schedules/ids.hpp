@@ -4,10 +4,10 @@
 
 #include <k6/schedules/detail/config.hpp>
 
+#include <charconv>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
-#include <charconv>
 #include <functional>
 #include <optional>
 #include <string>

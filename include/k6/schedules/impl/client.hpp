@@ -67,15 +67,16 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
                 ApiError e;
                 e.kind = ErrorKind::timeout;
                 e.ec = make_error_code(errc::queue_timeout);
-                e.message = "no connection to " + state->endpoint.host_header + " came free within the call's deadline of " +
-                            std::to_string(settings.deadline->count()) + " ms (max_connections = " +
-                            std::to_string(state->options.max_connections) + "); the request was not sent";
+                e.message = "no connection to " + state->endpoint.host_header +
+                            " came free within the call's deadline of " + std::to_string(settings.deadline->count()) +
+                            " ms (max_connections = " + std::to_string(state->options.max_connections) +
+                            "); the request was not sent";
                 e.attempts = attempts;
                 co_return std::unexpected(std::move(e));
             }
             if (slot_ec) {
-                ApiError e = cancelled_error("cancelled while waiting for a free connection to " +
-                                             state->endpoint.host_header);
+                ApiError e =
+                    cancelled_error("cancelled while waiting for a free connection to " + state->endpoint.host_header);
                 e.attempts = attempts;
                 co_return std::unexpected(std::move(e));
             }
@@ -85,13 +86,13 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
         {
             const SlotGuard slot(state->slots);
             AttemptLimit limit;
-            if (settings.attempt_timeout) limit = {clock::now() + *settings.attempt_timeout, "attempt_timeout",
-                                                   *settings.attempt_timeout};
+            if (settings.attempt_timeout)
+                limit = {clock::now() + *settings.attempt_timeout, "attempt_timeout", *settings.attempt_timeout};
             if (deadline_at && (!limit.end || *deadline_at < *limit.end))
                 limit = {*deadline_at, "the call's deadline", *settings.deadline};
             if (was_cancelled(cancel_state))
-                performed = std::unexpected(cancelled_error("cancelled before sending the request to " +
-                                                            state->endpoint.host_header));
+                performed = std::unexpected(
+                    cancelled_error("cancelled before sending the request to " + state->endpoint.host_header));
             else
                 performed = co_await perform(*state, request, limit, progress);
         }
@@ -216,8 +217,8 @@ void start_operation(const std::shared_ptr<ClientState>& state, asio::awaitable<
                      CompletionHandler&& handler, Recover recover = {}) {
     auto record = std::make_shared<OperationRecord>();
     asio::any_completion_handler<void(Result)> erased(std::forward<CompletionHandler>(handler));
-    auto handler_executor = asio::prefer(asio::get_associated_executor(erased, state->executor),
-                                         asio::execution::outstanding_work.tracked);
+    auto handler_executor =
+        asio::prefer(asio::get_associated_executor(erased, state->executor), asio::execution::outstanding_work.tracked);
     // The slot of the type-erased handler: wrapping the handler took over its own slot.
     if (auto slot = erased.get_cancellation_slot(); slot.is_connected())
         slot.assign([record, strand = state->strand](asio::cancellation_type type) {
@@ -229,11 +230,11 @@ void start_operation(const std::shared_ptr<ClientState>& state, asio::awaitable<
         co_return co_await std::move(b);
     };
     auto cancel_slot = record->signal.slot();
-    asio::co_spawn(state->strand, registered(state, record, std::move(body)),
-                   asio::bind_cancellation_slot(
-                       cancel_slot, OperationCompletion<Result, Recover>{state->strand, state->executor, record, std::move(erased),
-                                                                         std::move(handler_executor),
-                                                                         std::move(recover)}));
+    asio::co_spawn(
+        state->strand, registered(state, record, std::move(body)),
+        asio::bind_cancellation_slot(
+            cancel_slot, OperationCompletion<Result, Recover>{state->strand, state->executor, record, std::move(erased),
+                                                              std::move(handler_executor), std::move(recover)}));
 }
 
 template <class T>
@@ -253,8 +254,7 @@ K6_SCHEDULES_END_NAMESPACE
 
 // The completion runs on the strand (co_spawn dispatches to it, and routes cancellation through it).
 template <class Result, class Recover, class DefaultCandidate>
-struct boost::asio::associated_executor<k6::schedules::detail::OperationCompletion<Result, Recover>,
-                                        DefaultCandidate> {
+struct boost::asio::associated_executor<k6::schedules::detail::OperationCompletion<Result, Recover>, DefaultCandidate> {
     using type = boost::asio::strand<boost::asio::any_io_executor>;
     static type get(const k6::schedules::detail::OperationCompletion<Result, Recover>& completion) noexcept {
         return completion.strand;

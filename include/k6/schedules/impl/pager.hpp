@@ -84,14 +84,14 @@ struct PagerState {
             const RunningOperation running(*c, a->operation);
             co_return co_await std::move(body);
         };
-        asio::co_spawn(
-            client->strand, registered(client, ahead, run_operation<SchedulePage>(client, std::move(**request), settings)),
-            asio::bind_cancellation_slot(ahead->operation.signal.slot(),
-                                         [ahead, strand = client->strand](std::exception_ptr e,
-                                                                          expected<SchedulePage> page) {
-                                             if (e) page = std::unexpected(internal_error(e));
-                                             ahead->complete(std::move(page), strand);
-                                         }));
+        asio::co_spawn(client->strand,
+                       registered(client, ahead, run_operation<SchedulePage>(client, std::move(**request), settings)),
+                       asio::bind_cancellation_slot(
+                           ahead->operation.signal.slot(),
+                           [ahead, strand = client->strand](std::exception_ptr e, expected<SchedulePage> page) {
+                               if (e) page = std::unexpected(internal_error(e));
+                               ahead->complete(std::move(page), strand);
+                           }));
     }
 
     // Resumes the caller when the read-ahead page has arrived; cancelling the wait cancels the

@@ -17,8 +17,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <cstdlib>
@@ -66,9 +66,8 @@ inline expected<std::shared_ptr<ssl::context>> make_tls_context(const ClientOpti
     if (options.ca_file) {
         context->load_verify_file(*options.ca_file, ec);
         if (ec)
-            return invalid_argument("cannot load the CA file " + quote_for_message(*options.ca_file, 200) + ": " +
-                                        ec.message(),
-                                    "ca_file");
+            return invalid_argument(
+                "cannot load the CA file " + quote_for_message(*options.ca_file, 200) + ": " + ec.message(), "ca_file");
     }
     return context;
 }
@@ -96,8 +95,7 @@ struct OperationRecord {
 
 struct ClientState : std::enable_shared_from_this<ClientState> {
     // Validates the options, loads the TLS context and picks the proxy; never throws for bad input.
-    static expected<std::shared_ptr<ClientState>> create(const asio::any_io_executor& executor,
-                                                         ClientOptions options) {
+    static expected<std::shared_ptr<ClientState>> create(const asio::any_io_executor& executor, ClientOptions options) {
         if (auto valid = options.validate(); !valid) return std::unexpected(std::move(valid.error()));
         auto endpoint = *parse_endpoint(options.api_url);
         std::shared_ptr<ssl::context> tls_context = options.tls_context;

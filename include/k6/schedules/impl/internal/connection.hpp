@@ -114,7 +114,7 @@ struct AttemptLimit {
     using clock = std::chrono::steady_clock;
 
     std::optional<clock::time_point> end{};
-    std::string_view name{};                // "attempt_timeout" or "the call's deadline"
+    std::string_view name{};              // "attempt_timeout" or "the call's deadline"
     std::chrono::milliseconds length{0};  // of that limit, for messages
 
     struct Budget {
@@ -158,8 +158,8 @@ inline ApiError cancelled_error(std::string message) {
 }
 
 // Classifies a failed step into the ApiError kinds (api, transport, tls, timeout, cancelled...).
-inline ApiError io_error(boost::system::error_code ec, std::string_view step, const Endpoint& endpoint,
-                         bool cancelled, std::string_view timeout_note = {}) {
+inline ApiError io_error(boost::system::error_code ec, std::string_view step, const Endpoint& endpoint, bool cancelled,
+                         std::string_view timeout_note = {}) {
     ApiError e;
     e.ec = ec;
     const std::string where = std::string(step) + " " + describe(endpoint);
@@ -234,8 +234,8 @@ inline asio::awaitable<std::tuple<boost::system::error_code, tcp::resolver::resu
 // The TLS handshake with `host` on `stream`, verifying its certificate and name.
 template <class TlsStream, class Options>
 asio::awaitable<expected<void>> tls_handshake(TlsStream& stream, const std::string& host, std::string_view step,
-                                          const Endpoint& endpoint, const Options& options,
-                                          const AttemptLimit& limit, const asio::cancellation_state& cancel_state) {
+                                              const Endpoint& endpoint, const Options& options,
+                                              const AttemptLimit& limit, const asio::cancellation_state& cancel_state) {
     SSL* ssl_handle = stream.native_handle();
     if (auto identity = require_peer_identity(ssl_handle, host); !identity) co_return identity;
     const auto budget = limit.budget(options.connect_timeout);
@@ -247,7 +247,8 @@ asio::awaitable<expected<void>> tls_handshake(TlsStream& stream, const std::stri
     if (e.kind == ErrorKind::transport || e.kind == ErrorKind::tls) {
         e.kind = ErrorKind::tls;  // whatever broke it, the secure channel was not established
         const long verify = SSL_get_verify_result(ssl_handle);
-        if (verify != X509_V_OK) e.message += " (certificate: " + std::string(X509_verify_cert_error_string(verify)) + ")";
+        if (verify != X509_V_OK)
+            e.message += " (certificate: " + std::string(X509_verify_cert_error_string(verify)) + ")";
     }
     co_return std::unexpected(std::move(e));
 }
@@ -315,8 +316,8 @@ asio::awaitable<expected<void>> open_tunnel(Stream& stream, const Proxy& proxy, 
         co_return std::unexpected(io_error(read_ec, step, endpoint, was_cancelled(cancel_state), limit.note(budget)));
     const auto& header = answer.get();
     co_return connect_answer_verdict(header.result_int(),
-                                     std::string_view(header.reason().data(), header.reason().size()),
-                                     buffer.size(), proxy, endpoint);
+                                     std::string_view(header.reason().data(), header.reason().size()), buffer.size(),
+                                     proxy, endpoint);
 }
 
 // Resolve, connect, go through the proxy (if any: TLS to it for an https:// proxy, then CONNECT),
@@ -405,20 +406,17 @@ inline constexpr unsigned max_interim_responses = 16;
 // attempt); the response body is limited to options.max_body_bytes. `progress` records whether the
 // request was written in full, which the caller needs when no answer comes.
 template <class Stream>
-asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(Stream& stream, Connection& connection,
-                                                                       const http::request<http::string_body>& request,
-                                                                       const Endpoint& endpoint,
-                                                                       const ClientOptions& options,
-                                                                       const AttemptLimit& limit,
-                                                                       AttemptProgress& progress) {
+asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
+    Stream& stream, Connection& connection, const http::request<http::string_body>& request, const Endpoint& endpoint,
+    const ClientOptions& options, const AttemptLimit& limit, AttemptProgress& progress) {
     const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
     const auto write_budget = limit.budget(options.io_timeout);
     connection.lowest().expires_after(write_budget.duration);
     auto [write_ec, written] = co_await http::async_write(stream, request, use_tuple);
     if (write_ec)
-        co_return std::unexpected(ExchangeFailure{
-            io_error(write_ec, "sending the request to", endpoint, was_cancelled(cancel_state), limit.note(write_budget)),
-            true});
+        co_return std::unexpected(ExchangeFailure{io_error(write_ec, "sending the request to", endpoint,
+                                                           was_cancelled(cancel_state), limit.note(write_budget)),
+                                                  true});
     progress.awaiting_answer = true;
 
     // One budget for the whole answer, interim responses included.
