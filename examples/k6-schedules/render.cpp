@@ -35,8 +35,12 @@ std::string describe_rule(const k6s::Schedule& s) {
                        (every == 1 ? unit(r.frequency) : std::to_string(every) + " " + unit(r.frequency) + "s");
     if (r.byday && !r.byday->empty()) {
         text += " on ";
-        for (std::size_t i = 0; i < r.byday->size(); ++i)
-            text += (i ? "," : "") + std::string(k6s::to_string((*r.byday)[i]));
+        // Appended piece by piece: the shorter `"," + std::string(...)` makes GCC 12 at -O3 report
+        // a -Wrestrict overlap inside std::string's insert that cannot happen.
+        for (std::size_t i = 0; i < r.byday->size(); ++i) {
+            if (i) text += ',';
+            text += k6s::to_string((*r.byday)[i]);
+        }
     }
     if (r.count) text += ", " + std::to_string(*r.count) + " runs";
     if (r.until) text += ", until " + k6s::format_rfc3339(*r.until);
