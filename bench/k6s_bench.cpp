@@ -20,6 +20,8 @@
 // Decoding depth: the library decodes every schedule into the full k6::schedules::Schedule model
 // (timestamps parsed, enums mapped); the peers extract id, load_test_id, starts and cron or
 // recurrence_rule from each one, which is the least all three do (see touch() below).
+#include "allocation_counter.hpp"
+
 #include <k6/schedules.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -40,63 +42,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-// ---- instrumentation: every global operator new is counted (relaxed, so it costs little) ----
-
-namespace {
-std::atomic<std::uint64_t> allocations{0};
-
-void* counted_malloc(std::size_t size) noexcept {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    return std::malloc(size == 0 ? 1 : size);
-}
-void* counted_aligned(std::size_t size, std::align_val_t alignment) noexcept {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    const std::size_t a = std::max(static_cast<std::size_t>(alignment), sizeof(void*));
-    void* p = nullptr;
-    return posix_memalign(&p, a, size == 0 ? 1 : size) == 0 ? p : nullptr;
-}
-}  // namespace
-
-// Out of line, so that GCC's -Wmismatched-new-delete does not see an inlined free() of new'd memory.
-[[gnu::noinline]] void* operator new(std::size_t size) {
-    if (void* p = counted_malloc(size)) return p;
-    throw std::bad_alloc();
-}
-[[gnu::noinline]] void* operator new[](std::size_t size) {
-    if (void* p = counted_malloc(size)) return p;
-    throw std::bad_alloc();
-}
-[[gnu::noinline]] void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return counted_malloc(size); }
-[[gnu::noinline]] void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-    return counted_malloc(size);
-}
-[[gnu::noinline]] void* operator new(std::size_t size, std::align_val_t alignment) {
-    if (void* p = counted_aligned(size, alignment)) return p;
-    throw std::bad_alloc();
-}
-[[gnu::noinline]] void* operator new[](std::size_t size, std::align_val_t alignment) {
-    if (void* p = counted_aligned(size, alignment)) return p;
-    throw std::bad_alloc();
-}
-[[gnu::noinline]] void* operator new(std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
-    return counted_aligned(size, alignment);
-}
-[[gnu::noinline]] void* operator new[](std::size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept {
-    return counted_aligned(size, alignment);
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
 
 // ---- the jobs ---------------------------------------------------------------------------------
 

@@ -14,6 +14,8 @@
 // Decoding depth compared: from every schedule this loop reads id, load_test_id, starts and either
 // cron (schedule, time_zone) or recurrence_rule (frequency) out of the boost::json::value; the
 // library decodes the whole Schedule model (more work, not less).
+#include "../allocation_counter.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -40,52 +42,6 @@
 #include <string_view>
 #include <thread>
 #include <vector>
-
-// ---- instrumentation (not part of the loop): every global operator new is counted -------------
-
-namespace {
-std::atomic<std::uint64_t> allocations{0};
-void* counted_malloc(std::size_t size) noexcept {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    return std::malloc(size == 0 ? 1 : size);
-}
-void* counted_aligned(std::size_t size, std::align_val_t alignment) noexcept {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    void* p = nullptr;
-    return posix_memalign(&p, std::max(static_cast<std::size_t>(alignment), sizeof(void*)), size == 0 ? 1 : size) == 0
-               ? p
-               : nullptr;
-}
-void* or_throw(void* p) {
-    if (!p) throw std::bad_alloc();
-    return p;
-}
-}  // namespace
-// Out of line, so that GCC's -Wmismatched-new-delete does not see an inlined free() of new'd memory.
-[[gnu::noinline]] void* operator new(std::size_t n) { return or_throw(counted_malloc(n)); }
-[[gnu::noinline]] void* operator new[](std::size_t n) { return or_throw(counted_malloc(n)); }
-[[gnu::noinline]] void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_malloc(n); }
-[[gnu::noinline]] void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_malloc(n); }
-[[gnu::noinline]] void* operator new(std::size_t n, std::align_val_t a) { return or_throw(counted_aligned(n, a)); }
-[[gnu::noinline]] void* operator new[](std::size_t n, std::align_val_t a) { return or_throw(counted_aligned(n, a)); }
-[[gnu::noinline]] void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-    return counted_aligned(n, a);
-}
-[[gnu::noinline]] void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-    return counted_aligned(n, a);
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
 
 // ---- the loop ---------------------------------------------------------------------------------
 
