@@ -2923,7 +2923,7 @@ std::string serialize(const http::message<isRequest, Body, Fields>& message) {
 inline asio::awaitable<boost::system::error_code> read_message(ByteStream stream, beast::flat_buffer& buffer,
                                                                http::basic_parser<false>& parser,
                                                                bool header_only = false) {
-    parser.eager(true);
+    parser.eager(!header_only);  // as Beast's reads: a header alone leaves the body's bytes unparsed
     boost::system::error_code ec;
     for (bool parse = buffer.size() != 0;; parse = true) {
         if (parse) {
