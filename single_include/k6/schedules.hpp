@@ -2935,7 +2935,7 @@ inline RequestSpec deactivate_schedule_request(ScheduleId id) {
     return schedule_request(http::verb::post, id, "/deactivate");
 }
 
-// The headers every request carries (design §4). `authorization` is "Bearer <token>", computed
+// The headers every request carries. `authorization` is "Bearer <token>", computed
 // once per client; it is only ever attached to requests for the configured endpoint.
 inline http::request<http::string_body> build_http_request(const Endpoint& endpoint, std::string_view authorization,
                                                            std::string_view stack_id, const RequestSpec& spec) {
