@@ -53,7 +53,7 @@ std::string error_body(const char* code, const char* message, const char* target
     return boost::json::serialize(boost::json::object{{"error", error}});
 }
 
-// The headers of design §4 that every request carries.
+// The headers that every request carries.
 void check_common_headers(const emu::Request& request, std::uint16_t port) {
     CHECK(request.header("Authorization") == std::string("Bearer ") + k6::test::test_token);
     CHECK(request.header("X-Stack-Id") == std::to_string(k6::test::test_stack_id));
