@@ -16,7 +16,7 @@
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
 
-K6_SCHEDULES_DECL const asio::strand<asio::any_io_executor>& strand_of(const ClientState& state) noexcept {
+K6_SCHEDULES_DECL const asio::any_io_executor& strand_of(const ClientState& state) noexcept {
     return state.strand;
 }
 K6_SCHEDULES_DECL const asio::any_io_executor& executor_of(const ClientState& state) noexcept {

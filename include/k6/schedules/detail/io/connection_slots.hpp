@@ -27,7 +27,7 @@ class ConnectionSlots {
 public:
     using clock = std::chrono::steady_clock;
 
-    ConnectionSlots(asio::strand<asio::any_io_executor> strand, std::size_t slots)
+    ConnectionSlots(asio::any_io_executor strand, std::size_t slots)
         : strand_(std::move(strand)), free_(slots) {}
 
     // Takes a free slot if there is one and nobody is waiting ahead.
@@ -105,7 +105,7 @@ private:
         complete(waiter, ec);
     }
 
-    asio::strand<asio::any_io_executor> strand_;
+    asio::any_io_executor strand_;
     std::size_t free_;
     std::deque<std::shared_ptr<Waiter>> waiters_;
 };

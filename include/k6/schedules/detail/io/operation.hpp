@@ -40,7 +40,7 @@ struct OperationRecord {
 };
 
 // What an operation needs of the client it runs on (defined with ClientState).
-K6_SCHEDULES_DECL const asio::strand<asio::any_io_executor>& strand_of(const ClientState& state) noexcept;
+K6_SCHEDULES_DECL const asio::any_io_executor& strand_of(const ClientState& state) noexcept;
 K6_SCHEDULES_DECL const asio::any_io_executor& executor_of(const ClientState& state) noexcept;
 K6_SCHEDULES_DECL void add_running(ClientState& state, OperationRecord& record);
 K6_SCHEDULES_DECL void remove_running(ClientState& state, OperationRecord& record) noexcept;
@@ -111,7 +111,7 @@ void complete_later(const asio::any_io_executor& client_executor, asio::any_comp
 // operation of the client (and of its copies) runs on.
 template <class Result, class Recover>
 struct OperationCompletion {
-    asio::strand<asio::any_io_executor> strand;
+    asio::any_io_executor strand;
     asio::any_io_executor client_executor;
     std::shared_ptr<OperationRecord> record;  // its signal outlives every use co_spawn makes of the slot
     asio::any_completion_handler<void(Result)> handler;
@@ -160,7 +160,7 @@ K6_SCHEDULES_END_NAMESPACE
 // The completion runs on the strand (co_spawn dispatches to it, and routes cancellation through it).
 template <class Result, class Recover, class DefaultCandidate>
 struct boost::asio::associated_executor<k6::schedules::detail::OperationCompletion<Result, Recover>, DefaultCandidate> {
-    using type = boost::asio::strand<boost::asio::any_io_executor>;
+    using type = boost::asio::any_io_executor;
     static type get(const k6::schedules::detail::OperationCompletion<Result, Recover>& completion) noexcept {
         return completion.strand;
     }

@@ -32,7 +32,7 @@ struct Prefetch {
     std::optional<asio::any_completion_handler<void()>> waiter;
 
     // Runs on `strand`; the waiting reader resumes there too, after this returns.
-    void complete(expected<SchedulePage> page, const asio::strand<asio::any_io_executor>& strand) {
+    void complete(expected<SchedulePage> page, const asio::any_io_executor& strand) {
         result = std::move(page);
         if (waiter) {
             auto resume = std::move(*waiter);
