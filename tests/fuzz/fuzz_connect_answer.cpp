@@ -2,7 +2,7 @@
 // reads it (Beast's parser, header only), it must open the tunnel only for a 2xx answer with nothing
 // after its header, and a refusal's message must be one bounded, printable line that never shows
 // the credentials the proxy was sent.
-#include <k6/schedules/impl/internal/connection.hpp>
+#include <k6/schedules/detail/io/connection.hpp>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>

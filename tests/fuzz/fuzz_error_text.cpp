@@ -4,7 +4,7 @@
 // neither the token nor a cut-off start of it (4 bytes or more, before "...", "…" or the end).
 // Input: [status/bound byte][secret length][reason length] secret reason body.
 #include <k6/schedules/detail/text.hpp>
-#include <k6/schedules/impl/internal/response_parser.hpp>
+#include <k6/schedules/detail/response_parser.hpp>
 
 #include <boost/beast/http/status.hpp>
 

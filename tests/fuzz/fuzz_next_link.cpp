@@ -9,7 +9,7 @@
 #include <k6/schedules/detail/endpoint.hpp>
 #include <k6/schedules/detail/proxy.hpp>
 #include <k6/schedules/detail/text.hpp>
-#include <k6/schedules/impl/internal/page_cursor.hpp>
+#include <k6/schedules/detail/page_cursor.hpp>
 
 #include <boost/url/parse.hpp>
 

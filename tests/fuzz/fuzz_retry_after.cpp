@@ -1,6 +1,6 @@
 // Retry-After comes from the server and decides how long the client sleeps: it must not crash and
 // any hint must lie in [0 s, 24 h].
-#include <k6/schedules/impl/internal/retry_after.hpp>
+#include <k6/schedules/detail/retry_after.hpp>
 
 #include <chrono>
 #include <cstddef>

@@ -1,5 +1,5 @@
 // The seven operations over real HTTP/1.1 and real TLS to a server on 127.0.0.1 in this process
-// (k6/schedules/client.hpp and the transport under impl/).
+// (k6/schedules/client.hpp and the transport under detail/io/).
 #include <k6/schedules.hpp>
 #include <k6/schedules/recurrence.hpp>
 
@@ -14,10 +14,13 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <atomic>
+#include <future>
 #include <thread>
 
 using namespace k6::schedules;
@@ -283,6 +286,24 @@ TEST_CASE("concurrent operations each get a connection, which later operations r
     CHECK(server.server().connections_accepted() == 3);
     for (int i = 0; i < 3; ++i) REQUIRE(run(io, client.async_get_schedule(ScheduleId{4})).has_value());
     CHECK(server.server().connections_accepted() == 3);
+}
+
+// The client's strand is built on the io_context's own executor type when it can (cheaper to copy);
+// any other executor gets a strand over the type-erased one, and must behave the same.
+TEST_CASE("a client on a thread pool's executor runs operations from several threads, serialised") {
+    TestServer server(TestServer::ok_json(example("schedule", "Hourly")));
+    asio::thread_pool pool(2);
+    Client client(pool.get_executor(), server.client_options());
+    std::vector<std::future<expected<Schedule>>> results;
+    for (int i = 1; i <= 8; ++i) results.push_back(client.async_get_schedule(ScheduleId{i}, asio::use_future));
+    for (auto& result : results) {
+        auto schedule = result.get();
+        REQUIRE_MESSAGE(schedule.has_value(), schedule.error().to_string());
+        CHECK(schedule->id == ScheduleId{123});
+    }
+    CHECK(server.requests().size() == 8);
+    client.close();
+    pool.join();
 }
 
 TEST_CASE("a kept-alive connection the server dropped is replaced without an error") {

@@ -2,6 +2,7 @@
 // applied", connection slots and deadlines, the completion executor, cancel_all/close, the
 // user's TLS context, proxies the client cannot use, and internal failures.
 #include <k6/schedules.hpp>
+#include "support/internals.hpp"
 
 #include "support/test_server.hpp"
 

@@ -1,5 +1,5 @@
 // Listing across pages with Pager over real TLS to servers on 127.0.0.1
-// (k6/schedules/pager.hpp, impl/pager.hpp, impl/internal/page_cursor.hpp).
+// (k6/schedules/pager.hpp, detail/io/pager_state.hpp, detail/page_cursor.hpp).
 #include <k6/schedules.hpp>
 
 #include "support/listing_server.hpp"

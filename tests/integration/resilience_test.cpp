@@ -1,5 +1,5 @@
 // Deadlines, the connection limit, idle connections, cancellation at every stage, and the bulk
-// helper (k6/schedules/impl/client.hpp, impl/internal/connection_slots.hpp, bulk.hpp).
+// helper (k6/schedules/detail/io/call.hpp, detail/connection_slots.hpp, bulk.hpp).
 #include <k6/schedules.hpp>
 
 #include "support/test_server.hpp"

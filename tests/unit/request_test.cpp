@@ -1,6 +1,7 @@
 // What each operation sends and how answers are read, without sockets
-// (impl/internal/request_builder.hpp, response_parser.hpp, retry_after.hpp, list_query.hpp).
+// (detail/request_builder.hpp, response_parser.hpp, retry_after.hpp, list_query.hpp).
 #include <k6/schedules.hpp>
+#include "support/internals.hpp"
 
 #include <doctest/doctest.h>
 

@@ -60,11 +60,8 @@ struct BulkState {
 };
 
 inline ApiError bulk_not_started() {
-    ApiError e;
-    e.kind = ErrorKind::internal;
-    e.ec = make_error_code(errc::internal_error);
-    e.message = "not started: async_for_each ended before it reached this id";
-    return e;
+    return fail(ErrorKind::internal, errc::internal_error, "not started: async_for_each ended before it reached this id")
+        .error();
 }
 
 // Takes ids one by one until none is left; each worker has at most one operation in flight. An

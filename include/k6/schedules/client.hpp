@@ -5,7 +5,7 @@
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/error.hpp>
 #include <k6/schedules/ids.hpp>
-#include <k6/schedules/impl/client.hpp>
+#include <k6/schedules/detail/io/entry_points.hpp>
 #include <k6/schedules/list_query.hpp>
 #include <k6/schedules/model.hpp>
 #include <k6/schedules/options.hpp>
@@ -63,7 +63,7 @@ public:
 
     // Never throws for bad input: invalid options or an unreadable CA file are the error.
     static expected<BasicClient> create(executor_type executor, ClientOptions options) {
-        auto state = detail::ClientState::create(executor, std::move(options));
+        auto state = detail::make_client_state(executor, std::move(options));
         if (!state) return std::unexpected(std::move(state.error()));
         return BasicClient(std::move(*state), std::move(executor));
     }
@@ -77,10 +77,10 @@ public:
     // The same as create(), for those who prefer exceptions: throws std::invalid_argument with the
     // error's message when create() would fail.
     BasicClient(executor_type executor, ClientOptions options) : executor_(executor) {
-        auto state = detail::ClientState::create(executor, std::move(options));
+        auto state = detail::make_client_state(executor, std::move(options));
         if (!state) throw std::invalid_argument(state.error().message);
         state_ = std::move(*state);
-        settings_ = std::make_shared<const detail::CallSettings>(detail::CallSettings::from(state_->options));
+        settings_ = std::make_shared<const detail::CallSettings>(detail::CallSettings::from(detail::options_of(*state_)));
     }
 
     template <class ExecutionContext>
@@ -103,10 +103,10 @@ public:
     BasicClient with(const CallOptions& call) const {
         BasicClient copy = *this;
         copy.settings_ =
-            std::make_shared<const detail::CallSettings>(detail::CallSettings::from(state_->options, call));
+            std::make_shared<const detail::CallSettings>(detail::CallSettings::from(options(), call));
         return copy;
     }
-    const ClientOptions& options() const noexcept { return state_->options; }
+    const ClientOptions& options() const noexcept { return detail::options_of(*state_); }
 
     // GET /cloud/v6/load_tests/{id}/schedule
     template <class CompletionToken = default_completion_token_type>
@@ -122,7 +122,7 @@ public:
                                       CompletionToken&& token = {}) const {
         return initiate<Schedule>(
             std::forward<CompletionToken>(token),
-            detail::set_load_test_schedule_request(load_test, request, state_->options.request_validator));
+            detail::set_load_test_schedule_request(load_test, request, options().request_validator));
     }
 
     // GET /cloud/v6/schedules?$top&$skip&$count: one page. $top outside 1..1000 or a negative
@@ -134,17 +134,15 @@ public:
 
     // Every schedule, lazily, page by page (see Pager). Nothing is sent until the pager is awaited.
     Pager list_schedules(ListQuery query = {}, PagerOptions options = {}) const {
-        return Pager(std::make_shared<detail::PagerState>(
-            state_, *settings_, detail::PageCursor::from_query(query, options.max_empty_pages), options.read_ahead));
+        return Pager(detail::make_pager(state_, settings_, query, options.max_empty_pages, options.read_ahead));
     }
 
     // Continues a listing from a Pager::next_link() saved earlier. The link must lead to this
     // client's API origin and api_url's path like every @nextLink (errc::bad_next_link with
     // ErrorKind::invalid_argument otherwise); a relative one is resolved against api_url.
     Pager resume_listing(std::string next_link, PagerOptions options = {}) const {
-        return Pager(std::make_shared<detail::PagerState>(
-            state_, *settings_, detail::PageCursor::from_link(std::move(next_link), options.max_empty_pages),
-            options.read_ahead));
+        return Pager(detail::make_resumed_pager(state_, settings_, std::move(next_link), options.max_empty_pages,
+                                                options.read_ahead));
     }
 
     // Every schedule in one vector: completes with void(expected<std::vector<Schedule>>). Fails with
@@ -155,13 +153,8 @@ public:
         using Result = expected<std::vector<Schedule>>;
         return boost::asio::async_initiate<CompletionToken, void(Result)>(
             [state = state_, settings = settings_, query, max_items](auto handler) {
-                auto pager = std::make_shared<detail::PagerState>(
-                    state, *settings, detail::PageCursor::from_query(query, PagerOptions{}.max_empty_pages), true);
-                auto collect = [](std::shared_ptr<detail::PagerState> p,
-                                  std::size_t limit) -> boost::asio::awaitable<Result> {
-                    co_return co_await p->collect(limit);
-                };
-                detail::start_operation<Result>(state, collect(pager, max_items), std::move(handler));
+                detail::start_list_all(state, settings, query, max_items, PagerOptions{}.max_empty_pages,
+                                       detail::Handler<Result>(std::move(handler)));
             },
             token);
     }
@@ -191,28 +184,19 @@ public:
     }
 
     // Closes the idle keep-alive connections (operations in flight keep theirs).
-    void close_idle_connections() const {
-        boost::asio::post(state_->strand, [state = state_] { state->close_idle(); });
-    }
+    void close_idle_connections() const { detail::client_close_idle(state_); }
 
     // Cancels every operation of this client and its copies that is in flight when it runs (waiting
     // for a connection, connecting, exchanging, waiting to retry, pagers and async_for_each
     // included): each completes with ErrorKind::cancelled. Closes the idle connections too.
     // Operations started afterwards run as usual. Returns at once; the cancellations happen on the
     // client's strand, in order after operations started earlier by the calling thread.
-    void cancel_all() const {
-        boost::asio::post(state_->strand, [state = state_] { state->cancel_all(); });
-    }
+    void cancel_all() const { detail::client_cancel_all(state_); }
 
     // For a graceful shutdown: cancel_all(), and from then on every new operation of this client
     // and its copies completes with ErrorKind::cancelled without sending anything. Connections are
     // closed as their operations end. Irreversible.
-    void close() const {
-        boost::asio::post(state_->strand, [state = state_] {
-            state->closed = true;
-            state->cancel_all();
-        });
-    }
+    void close() const { detail::client_close(state_); }
 
 private:
     template <class>
@@ -221,13 +205,18 @@ private:
 
     BasicClient(std::shared_ptr<detail::ClientState> state, executor_type executor)
         : state_(std::move(state)),
-          settings_(std::make_shared<const detail::CallSettings>(detail::CallSettings::from(state_->options))),
+          settings_(std::make_shared<const detail::CallSettings>(detail::CallSettings::from(options()))),
           executor_(std::move(executor)) {}
 
     template <class T, class CompletionToken>
     auto initiate(CompletionToken&& token, detail::RequestSpec spec) const {
-        return boost::asio::async_initiate<CompletionToken, void(expected<T>)>(detail::Initiation<T>{state_, settings_},
-                                                                               token, std::move(spec));
+        return boost::asio::async_initiate<CompletionToken, void(expected<T>)>(
+            [](auto handler, const std::shared_ptr<detail::ClientState>& state,
+               std::shared_ptr<const detail::CallSettings> settings, detail::RequestSpec request) {
+                detail::start_call(state, std::move(settings), std::move(request),
+                                   detail::Handler<expected<T>>(std::move(handler)));
+            },
+            token, state_, settings_, std::move(spec));
     }
 
     std::shared_ptr<detail::ClientState> state_;
@@ -248,5 +237,10 @@ struct ClientAccess {
 }  // namespace detail
 
 K6_SCHEDULES_END_NAMESPACE
+
+// Header-only: the definitions behind the entry points, here (see detail/config.hpp).
+#if !defined(K6_SCHEDULES_SEPARATE_COMPILATION) || defined(K6_SCHEDULES_IMPLEMENTATION)
+#include <k6/schedules/detail/io/client.ipp>
+#endif
 
 #endif  // K6_SCHEDULES_CLIENT_HPP

@@ -270,12 +270,10 @@ inline Decoded read(const boost::json::value& v, ErrorBody& out, const JsonPath&
 #undef K6_SCHEDULES_TRY
 
 inline ApiError malformed(const DecodeFailure& f) {
-    ApiError e;
-    e.kind = ErrorKind::malformed_response;
-    e.ec = make_error_code(errc::malformed_response);
-    e.message = f.path.empty() ? f.reason : "field " + f.path + ": " + f.reason;
-    if (!f.path.empty()) e.target = f.path;
-    return e;
+    if (f.path.empty()) return detail::fail(ErrorKind::malformed_response, errc::malformed_response, f.reason).error();
+    return detail::fail(ErrorKind::malformed_response, errc::malformed_response, "field " + f.path + ": " + f.reason,
+                        f.path)
+        .error();
 }
 
 inline boost::json::string json_string(Timestamp t) { return boost::json::string(format_rfc3339(t)); }
@@ -308,11 +306,8 @@ requires detail::is_model<T> expected<T> parse_json(std::string_view text) {
     boost::system::error_code ec;
     boost::json::value value = boost::json::parse(boost::json::string_view(text.data(), text.size()), ec, &arena);
     if (ec) {
-        ApiError e;
-        e.kind = ErrorKind::malformed_response;
-        e.ec = make_error_code(errc::malformed_response);
-        e.message = "the body is not valid JSON (" + ec.message() + ")";
-        return std::unexpected(std::move(e));
+        return detail::fail(ErrorKind::malformed_response, errc::malformed_response,
+                            "the body is not valid JSON (" + ec.message() + ")");
     }
     return from_json<T>(value);
 }

@@ -4,12 +4,11 @@
 
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/error.hpp>
-#include <k6/schedules/impl/pager.hpp>
+#include <k6/schedules/detail/io/entry_points.hpp>
 #include <k6/schedules/model.hpp>
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/deferred.hpp>
-#include <boost/asio/post.hpp>
 
 #include <cstddef>
 #include <memory>
@@ -75,21 +74,31 @@ public:
     // next link; once the listing is over it completes with an empty page without one (done()).
     template <class CompletionToken = boost::asio::deferred_t>
     auto async_next_page(CompletionToken&& token = {}) {
-        return initiate<expected<SchedulePage>>(std::forward<CompletionToken>(token),
-                                                [](detail::PagerState& s) { return s.next_page(); });
+        using Result = expected<SchedulePage>;
+        return boost::asio::async_initiate<CompletionToken, void(Result)>(
+            [](auto handler, const std::shared_ptr<detail::PagerState>& state) {
+                detail::start_next_page(state, detail::Handler<Result>(std::move(handler)));
+            },
+            token, state_);
     }
 
     // The next schedule across pages: completes with void(std::optional<expected<Schedule>>), empty
     // at the end. An error is the last element: after it the pager is done; except a cancellation,
     // after which the next call fetches the same page again.
+    // A schedule of the page in hand completes without a request or a trip through the client's
+    // strand (still never inside this call: it is posted).
     template <class CompletionToken = boost::asio::deferred_t>
     auto async_next(CompletionToken&& token = {}) {
-        return initiate<std::optional<expected<Schedule>>>(std::forward<CompletionToken>(token),
-                                                           [](detail::PagerState& s) { return s.next(); });
+        using Result = std::optional<expected<Schedule>>;
+        return boost::asio::async_initiate<CompletionToken, void(Result)>(
+            [](auto handler, const std::shared_ptr<detail::PagerState>& state) {
+                detail::start_next(state, detail::Handler<Result>(std::move(handler)));
+            },
+            token, state_);
     }
 
     // "@count" of the listing, once a page carried it (ListQuery::count).
-    std::optional<std::int64_t> total_count() const { return state_->cursor.total_count(); }
+    std::optional<std::int64_t> total_count() const { return detail::pager_total_count(*state_); }
 
     // Where the listing goes on, as an absolute URL (a relative @nextLink resolved against its
     // page): save it and pass it to Client::resume_listing() to continue with the first page not
@@ -97,11 +106,11 @@ public:
     // not included). After a failed fetch it is the link of the page that failed, so resuming
     // retries that page. Empty before the first page of list_schedules(), after the last page and
     // after a refused link.
-    std::optional<std::string> next_link() const { return state_->cursor.next_link(state_->client->endpoint); }
+    std::optional<std::string> next_link() const { return detail::pager_next_link(*state_); }
 
     // No page is left to fetch: the last page was seen, a page failed, or a link was refused. Not
     // after a cancellation, which leaves the listing where it was.
-    bool done() const { return state_->cursor.finished() && !state_->prefetch; }
+    bool done() const { return detail::pager_done(*state_); }
 
 private:
     template <class>
@@ -109,33 +118,18 @@ private:
 
     explicit Pager(std::shared_ptr<detail::PagerState> state) : state_(std::move(state)) {}
 
-    template <class Result, class CompletionToken, class Body>
-    auto initiate(CompletionToken&& token, Body body) {
-        return boost::asio::async_initiate<CompletionToken, void(Result)>(
-            [state = state_, body](auto handler) {
-                // The coroutine holds the state, so the operation finishes even if the Pager is dropped.
-                auto run = [](std::shared_ptr<detail::PagerState> s, Body b) -> boost::asio::awaitable<Result> {
-                    co_return co_await b(*s);
-                };
-                detail::start_operation<Result>(state->client, run(state, body), std::move(handler));
-            },
-            token);
-    }
-
     void cancel_read_ahead() noexcept {
-        if (!state_ || !state_->read_ahead) return;  // without read-ahead there is never a request to cancel
-        try {
-            boost::asio::post(state_->client->strand, [state = state_] {
-                if (state->prefetch && !state->prefetch->result)
-                    state->prefetch->operation.signal.emit(boost::asio::cancellation_type::terminal);
-            });
-        } catch (...) {  // posting can only fail on allocation; the request then ends by itself
-        }
+        if (state_) detail::pager_cancel_read_ahead(state_);
     }
 
     std::shared_ptr<detail::PagerState> state_;
 };
 
 K6_SCHEDULES_END_NAMESPACE
+
+// Header-only: the definitions behind the entry points, here (see detail/config.hpp).
+#if !defined(K6_SCHEDULES_SEPARATE_COMPILATION) || defined(K6_SCHEDULES_IMPLEMENTATION)
+#include <k6/schedules/detail/io/client.ipp>
+#endif
 
 #endif  // K6_SCHEDULES_PAGER_HPP

@@ -17,4 +17,21 @@
     }                              \
     }
 
+// Separate compilation. By default the library is header-only: every translation unit that
+// includes it compiles the transport (Asio, Beast, OpenSSL) and the coroutines behind the
+// operations, seconds of compile time each. Defining K6_SCHEDULES_SEPARATE_COMPILATION in every
+// translation unit leaves only declarations of those in the headers; exactly one translation unit
+// includes <k6/schedules/src.hpp> (or, with the single header, defines K6_SCHEDULES_IMPLEMENTATION
+// before including it) to compile them once. CMake users link k6::schedules_compiled instead.
+#if defined(K6_SCHEDULES_IMPLEMENTATION) && !defined(K6_SCHEDULES_SEPARATE_COMPILATION)
+#define K6_SCHEDULES_SEPARATE_COMPILATION
+#endif
+
+// The functions behind that boundary: inline when header-only, defined once otherwise.
+#ifdef K6_SCHEDULES_SEPARATE_COMPILATION
+#define K6_SCHEDULES_DECL
+#else
+#define K6_SCHEDULES_DECL inline
+#endif
+
 #endif  // K6_SCHEDULES_DETAIL_CONFIG_HPP

@@ -1,7 +1,7 @@
 // Whether and how long to wait before sending a failed request again. A pure function of the
 // error, the retries so far, the policy and a jitter value, so it is tested as a table.
-#ifndef K6_SCHEDULES_IMPL_INTERNAL_RETRY_DECIDER_HPP
-#define K6_SCHEDULES_IMPL_INTERNAL_RETRY_DECIDER_HPP
+#ifndef K6_SCHEDULES_DETAIL_RETRY_DECIDER_HPP
+#define K6_SCHEDULES_DETAIL_RETRY_DECIDER_HPP
 
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/error.hpp>
@@ -55,4 +55,4 @@ inline double default_jitter() {
 }  // namespace detail
 K6_SCHEDULES_END_NAMESPACE
 
-#endif  // K6_SCHEDULES_IMPL_INTERNAL_RETRY_DECIDER_HPP
+#endif  // K6_SCHEDULES_DETAIL_RETRY_DECIDER_HPP

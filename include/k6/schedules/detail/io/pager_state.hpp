@@ -1,12 +1,13 @@
 // The state behind a Pager, on the client's strand: the page cursor, the items of the current
 // page for async_next(), and the optional read-ahead of the next page.
-#ifndef K6_SCHEDULES_IMPL_PAGER_HPP
-#define K6_SCHEDULES_IMPL_PAGER_HPP
+#ifndef K6_SCHEDULES_DETAIL_IO_PAGER_STATE_HPP
+#define K6_SCHEDULES_DETAIL_IO_PAGER_STATE_HPP
 
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/error.hpp>
-#include <k6/schedules/impl/client.hpp>
-#include <k6/schedules/impl/internal/page_cursor.hpp>
+#include <k6/schedules/detail/io/call.hpp>
+#include <k6/schedules/detail/io/operation.hpp>
+#include <k6/schedules/detail/page_cursor.hpp>
 #include <k6/schedules/model.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -15,6 +16,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/post.hpp>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -30,7 +32,7 @@ struct Prefetch {
     std::optional<asio::any_completion_handler<void()>> waiter;
 
     // Runs on `strand`; the waiting reader resumes there too, after this returns.
-    void complete(expected<SchedulePage> page, const asio::strand<asio::any_io_executor>& strand) {
+    void complete(expected<SchedulePage> page, const asio::any_io_executor& strand) {
         result = std::move(page);
         if (waiter) {
             auto resume = std::move(*waiter);
@@ -41,7 +43,8 @@ struct Prefetch {
 };
 
 struct PagerState {
-    PagerState(std::shared_ptr<ClientState> client_state, CallSettings call_settings, PageCursor page_cursor,
+    PagerState(std::shared_ptr<ClientState> client_state, std::shared_ptr<const CallSettings> call_settings,
+               PageCursor page_cursor,
                bool read_ahead_pages)
         : client(std::move(client_state)),
           settings(std::move(call_settings)),
@@ -49,20 +52,35 @@ struct PagerState {
           read_ahead(read_ahead_pages) {}
 
     std::shared_ptr<ClientState> client;
-    CallSettings settings;  // retries, timeouts and deadline for each page
+    std::shared_ptr<const CallSettings> settings;  // retries, timeouts and deadline for each page
     PageCursor cursor;
     bool read_ahead;
-    bool busy = false;            // one operation at a time per pager
+    std::atomic<bool> busy{false};  // one operation at a time per pager (see take_buffered)
     std::vector<Schedule> items;  // the current page, for async_next()
     std::size_t next_item = 0;
     std::shared_ptr<Prefetch> prefetch;  // at most one page ahead
 
-    // Marks the pager busy for the duration of one operation.
+    // Claims the pager for one operation: false when another one holds it. Atomic, because
+    // take_buffered() claims it from the caller's thread, not the strand.
+    bool claim() noexcept { return !busy.exchange(true, std::memory_order_acquire); }
+
+    // Releases the claim at the end of the operation.
     struct Busy {
         PagerState& state;
-        explicit Busy(PagerState& s) : state(s) { state.busy = true; }
-        ~Busy() { state.busy = false; }
+        explicit Busy(PagerState& s) : state(s) {}
+        ~Busy() { state.busy.store(false, std::memory_order_release); }
     };
+
+    // The next schedule of the page in hand, taken at once by async_next() without an operation
+    // on the strand: most calls of a listing need no request, and a whole asynchronous operation per
+    // schedule (spawn, strand, two executor hops) cost more than decoding it. Empty when a page
+    // must be fetched, or when an operation holds the pager (which then reports the misuse).
+    std::optional<Schedule> take_buffered() {
+        if (!claim()) return std::nullopt;
+        const Busy guard(*this);
+        if (next_item == items.size()) return std::nullopt;
+        return std::move(items[next_item++]);
+    }
 
     static ApiError in_progress() {
         return invalid_argument("another async_next_page() or async_next() of this Pager is still in progress").error();
@@ -138,8 +156,8 @@ struct PagerState {
 
     asio::awaitable<expected<SchedulePage>> next_page() {
         co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
-        if (busy) co_return std::unexpected(in_progress());
-        Busy guard(*this);
+        if (!claim()) co_return std::unexpected(in_progress());
+        const Busy guard(*this);
         items.clear();  // a page read whole leaves nothing for async_next()
         next_item = 0;
         co_return co_await fetch_next();
@@ -147,8 +165,8 @@ struct PagerState {
 
     asio::awaitable<std::optional<expected<Schedule>>> next() {
         co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
-        if (busy) co_return std::unexpected(in_progress());
-        Busy guard(*this);
+        if (!claim()) co_return std::unexpected(in_progress());
+        const Busy guard(*this);
         while (next_item == items.size()) {
             items.clear();
             next_item = 0;
@@ -163,8 +181,8 @@ struct PagerState {
     // Collects a whole listing, refusing to hold more than max_items schedules.
     asio::awaitable<expected<std::vector<Schedule>>> collect(std::size_t max_items) {
         co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
-        if (busy) co_return std::unexpected(in_progress());
-        Busy guard(*this);
+        if (!claim()) co_return std::unexpected(in_progress());
+        const Busy guard(*this);
         std::vector<Schedule> all;
         while (!cursor.finished() || prefetch) {
             auto page = co_await fetch_next();
@@ -182,4 +200,4 @@ struct PagerState {
 }  // namespace detail
 K6_SCHEDULES_END_NAMESPACE
 
-#endif  // K6_SCHEDULES_IMPL_PAGER_HPP
+#endif  // K6_SCHEDULES_DETAIL_IO_PAGER_STATE_HPP

@@ -1,7 +1,7 @@
 // At most max_connections requests on the wire at once per client; the others wait, first come
 // first served. Used only on the client's strand.
-#ifndef K6_SCHEDULES_IMPL_INTERNAL_CONNECTION_SLOTS_HPP
-#define K6_SCHEDULES_IMPL_INTERNAL_CONNECTION_SLOTS_HPP
+#ifndef K6_SCHEDULES_DETAIL_IO_CONNECTION_SLOTS_HPP
+#define K6_SCHEDULES_DETAIL_IO_CONNECTION_SLOTS_HPP
 
 #include <k6/schedules/detail/config.hpp>
 
@@ -27,7 +27,7 @@ class ConnectionSlots {
 public:
     using clock = std::chrono::steady_clock;
 
-    ConnectionSlots(asio::strand<asio::any_io_executor> strand, std::size_t slots)
+    ConnectionSlots(asio::any_io_executor strand, std::size_t slots)
         : strand_(std::move(strand)), free_(slots) {}
 
     // Takes a free slot if there is one and nobody is waiting ahead.
@@ -80,8 +80,6 @@ public:
         ++free_;
     }
 
-    std::size_t free() const noexcept { return free_; }
-    std::size_t waiting() const noexcept { return waiters_.size(); }
 
 private:
     struct Waiter {
@@ -107,7 +105,7 @@ private:
         complete(waiter, ec);
     }
 
-    asio::strand<asio::any_io_executor> strand_;
+    asio::any_io_executor strand_;
     std::size_t free_;
     std::deque<std::shared_ptr<Waiter>> waiters_;
 };
@@ -129,4 +127,4 @@ private:
 }  // namespace detail
 K6_SCHEDULES_END_NAMESPACE
 
-#endif  // K6_SCHEDULES_IMPL_INTERNAL_CONNECTION_SLOTS_HPP
+#endif  // K6_SCHEDULES_DETAIL_IO_CONNECTION_SLOTS_HPP

@@ -1,8 +1,8 @@
 // One HTTP/1.1 connection to the API (TLS, TLS through a proxy's tunnel, or plain TCP): opening it
 // with every step bounded in time and checked for cancellation, one request/response exchange on
 // it, and a cheap check that an idle one is still open.
-#ifndef K6_SCHEDULES_IMPL_INTERNAL_CONNECTION_HPP
-#define K6_SCHEDULES_IMPL_INTERNAL_CONNECTION_HPP
+#ifndef K6_SCHEDULES_DETAIL_IO_CONNECTION_HPP
+#define K6_SCHEDULES_DETAIL_IO_CONNECTION_HPP
 
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/detail/endpoint.hpp>
@@ -26,12 +26,17 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/core/buffer_traits.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <sys/socket.h>
@@ -55,6 +60,37 @@ using tcp = asio::ip::tcp;
 
 inline constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
+// A non-owning view of a stream as the two operations HTTP needs from it: read what has arrived,
+// write a buffer whole. The HTTP framing above it (Beast's parser and serializer, used sans-io) is
+// then compiled once, not once per kind of stream (TCP, TLS, TLS in a tunnel, TLS to a proxy):
+// Beast's composed HTTP operations, instantiated per stream type and per completion token, were
+// most of the compile time of every translation unit that sends a request.
+class ByteStream {
+public:
+    using Result = std::tuple<boost::system::error_code, std::size_t>;
+
+    template <class Stream>
+    explicit ByteStream(Stream& stream) noexcept
+        : stream_(&stream), read_some_(&read_some_on<Stream>), write_(&write_on<Stream>) {}
+
+    asio::awaitable<Result> read_some(asio::mutable_buffer buffer) const { return read_some_(stream_, buffer); }
+    asio::awaitable<Result> write(asio::const_buffer buffer) const { return write_(stream_, buffer); }
+
+private:
+    template <class Stream>
+    static asio::awaitable<Result> read_some_on(void* stream, asio::mutable_buffer buffer) {
+        co_return co_await static_cast<Stream*>(stream)->async_read_some(buffer, use_tuple);
+    }
+    template <class Stream>
+    static asio::awaitable<Result> write_on(void* stream, asio::const_buffer buffer) {
+        co_return co_await asio::async_write(*static_cast<Stream*>(stream), buffer, use_tuple);
+    }
+
+    void* stream_;
+    asio::awaitable<Result> (*read_some_)(void*, asio::mutable_buffer);
+    asio::awaitable<Result> (*write_)(void*, asio::const_buffer);
+};
+
 class Connection {
 public:
     static constexpr std::size_t read_buffer_size = 64 * 1024;
@@ -76,12 +112,11 @@ public:
         return *plain_;
     }
 
-    // Calls f with the stream that carries HTTP, whichever kind it is.
-    template <class F>
-    decltype(auto) with_stream(F&& f) {
-        if (tunneled_) return std::forward<F>(f)(*tunneled_);
-        if (tls_) return std::forward<F>(f)(*tls_);
-        return std::forward<F>(f)(*plain_);
+    // The stream that carries HTTP, whichever kind it is.
+    ByteStream stream() noexcept {
+        if (tunneled_) return ByteStream(*tunneled_);
+        if (tls_) return ByteStream(*tls_);
+        return ByteStream(*plain_);
     }
 
     // An idle keep-alive connection the server has closed (or that has unread bytes nobody asked
@@ -141,8 +176,6 @@ struct AttemptProgress {
     bool copy_lost = false;        // an earlier copy was written in full, then its connection died unanswered
 };
 
-inline std::string describe(const Endpoint& endpoint) { return endpoint.host_header; }
-
 inline bool is_ip_address(const std::string& host) {
     boost::system::error_code ec;
     asio::ip::make_address(host, ec);
@@ -150,11 +183,7 @@ inline bool is_ip_address(const std::string& host) {
 }
 
 inline ApiError cancelled_error(std::string message) {
-    ApiError e;
-    e.kind = ErrorKind::cancelled;
-    e.ec = make_error_code(errc::cancelled);
-    e.message = std::move(message);
-    return e;
+    return fail(ErrorKind::cancelled, errc::cancelled, std::move(message)).error();
 }
 
 // Classifies a failed step into the ApiError kinds (api, transport, tls, timeout, cancelled...).
@@ -162,7 +191,7 @@ inline ApiError io_error(boost::system::error_code ec, std::string_view step, co
                          std::string_view timeout_note = {}) {
     ApiError e;
     e.ec = ec;
-    const std::string where = std::string(step) + " " + describe(endpoint);
+    const std::string where = std::string(step) + " " + endpoint.host_header;
     if (cancelled) {
         e = cancelled_error("cancelled while " + where);
     } else if (ec == beast::error::timeout) {
@@ -183,6 +212,55 @@ inline bool was_cancelled(const asio::cancellation_state& state) noexcept {
     return state.cancelled() != asio::cancellation_type::none;
 }
 
+// The bytes of an HTTP message, as they go on the wire: serialized once per call, then written
+// whole by every attempt.
+template <bool isRequest, class Body, class Fields>
+std::string serialize(const http::message<isRequest, Body, Fields>& message) {
+    std::string bytes;
+    http::serializer<isRequest, Body, Fields> serializer(message);
+    boost::system::error_code ec;
+    while (!ec && !serializer.is_done()) {
+        serializer.next(ec, [&](boost::system::error_code&, const auto& buffers) {
+            for (const auto buffer : beast::buffers_range_ref(buffers))
+                bytes.append(static_cast<const char*>(buffer.data()), buffer.size());
+            serializer.consume(beast::buffer_bytes(buffers));
+        });
+    }
+    return bytes;
+}
+
+// Reads one response (or only its header) into `parser`, as Beast's http::async_read does: bytes
+// already in `buffer` are parsed first, bytes past the message stay there, the end of the stream
+// ends a body that it delimits, and it is http::error::end_of_stream when no byte came at all.
+inline asio::awaitable<boost::system::error_code> read_message(ByteStream stream, beast::flat_buffer& buffer,
+                                                               http::basic_parser<false>& parser,
+                                                               bool header_only = false) {
+    parser.eager(!header_only);  // as Beast's reads: a header alone leaves the body's bytes unparsed
+    boost::system::error_code ec;
+    for (bool parse = buffer.size() != 0;; parse = true) {
+        if (parse) {
+            buffer.consume(parser.put(buffer.data(), ec));
+            if (!ec) {
+                if (header_only ? parser.is_header_done() : parser.is_done()) co_return ec;
+                if (buffer.size() != 0) continue;
+            } else if (ec != http::error::need_more) {
+                co_return ec;
+            }
+        }
+        const std::size_t room = beast::read_size(buffer, 64 * 1024);
+        if (room == 0) co_return http::error::buffer_overflow;
+        auto [read_ec, read] = co_await stream.read_some(buffer.prepare(room));
+        buffer.commit(read);
+        if (read_ec == asio::error::eof) {
+            if (!parser.got_some()) co_return http::error::end_of_stream;
+            ec = {};
+            parser.put_eof(ec);
+            co_return ec;
+        }
+        if (read_ec) co_return read_ec;
+    }
+}
+
 // SNI and host-name (or IP address) verification of the peer, for the API or a TLS proxy. The
 // certificate must match the name or the IP address; SNI is for names only (RFC 6066). Every call
 // is checked: a peer check that silently failed to install would accept any valid certificate.
@@ -196,12 +274,9 @@ inline expected<void> require_peer_identity(SSL* ssl_handle, const std::string& 
     }
     if (ok) return {};
     ERR_clear_error();
-    ApiError e;
-    e.kind = ErrorKind::tls;
-    e.ec = make_error_code(errc::invalid_argument);
-    e.message = "cannot set up TLS verification of the host " + quote_for_message(host, 80) +
-                " (SNI and host-name check); nothing was sent";
-    return std::unexpected(std::move(e));
+    return fail(ErrorKind::tls, errc::invalid_argument,
+                "cannot set up TLS verification of the host " + quote_for_message(host, 80) +
+                    " (SNI and host-name check); nothing was sent");
 }
 
 // A host name lookup that cancellation and the step's timeout can abandon. The system resolver
@@ -258,39 +333,33 @@ asio::awaitable<expected<void>> tls_handshake(TlsStream& stream, const std::stri
 inline expected<void> connect_answer_verdict(unsigned status, std::string_view reason, std::size_t leftover,
                                              const Proxy& proxy, const Endpoint& endpoint) {
     if (status / 100 != 2) {
-        ApiError e;
-        e.kind = ErrorKind::transport;
-        e.ec = make_error_code(errc::unexpected_status);
         // The reason phrase is the proxy's own text: bounded, printable, and never showing the
         // credentials it was sent (a proxy may echo them).
         const std::string_view basic = proxy.authorization ? std::string_view(*proxy.authorization) : "";
-        e.message = "the proxy " + proxy.display + " refused to CONNECT to " + describe(endpoint) + ": " +
-                    std::to_string(status) + " " +
-                    server_text(reason, {proxy.password, basic.substr(std::min<std::size_t>(basic.size(), 6))},
-                                reason_max_bytes);
-        return std::unexpected(std::move(e));
+        return fail(ErrorKind::transport, errc::unexpected_status,
+                    "the proxy " + proxy.display + " refused to CONNECT to " + endpoint.host_header + ": " +
+                        std::to_string(status) + " " +
+                        server_text(reason, {proxy.password, basic.substr(std::min<std::size_t>(basic.size(), 6))},
+                                    reason_max_bytes));
     }
     // Until our TLS ClientHello, the API has nothing to say: any byte past the proxy's answer can
     // only come from the proxy, e.g. a forged HTTP response that would otherwise be read as the
     // API's (it would sit in the read buffer, in front of everything the TLS session decrypts).
     if (leftover != 0) {
-        ApiError e;
-        e.kind = ErrorKind::transport;
-        e.ec = make_error_code(errc::proxy_error);
-        e.message = "the proxy " + proxy.display + " sent " + std::to_string(leftover) +
-                    " bytes after its answer to CONNECT, before the TLS handshake with " + describe(endpoint) +
-                    "; refusing the tunnel";
-        return std::unexpected(std::move(e));
+        return fail(ErrorKind::transport, errc::proxy_error,
+                    "the proxy " + proxy.display + " sent " + std::to_string(leftover) +
+                        " bytes after its answer to CONNECT, before the TLS handshake with " + endpoint.host_header +
+                        "; refusing the tunnel");
     }
     return {};
 }
 
-// CONNECT host:port through the proxy on `stream`. The TLS session to the API (and so the bearer
-// token) then travels inside the tunnel, which the proxy cannot read.
-template <class Stream, class Options>
-asio::awaitable<expected<void>> open_tunnel(Stream& stream, const Proxy& proxy, const Endpoint& endpoint,
-                                            const Options& options, const AttemptLimit& limit,
-                                            const asio::cancellation_state& cancel_state) {
+// CONNECT host:port through the proxy on `stream` (whose lowest layer is `lowest`). The TLS session
+// to the API (and so the bearer token) then travels inside the tunnel, which the proxy cannot read.
+template <class Options>
+asio::awaitable<expected<void>> open_tunnel(ByteStream stream, beast::tcp_stream& lowest, const Proxy& proxy,
+                                            const Endpoint& endpoint, const Options& options,
+                                            const AttemptLimit& limit, const asio::cancellation_state& cancel_state) {
     const bool ipv6 = endpoint.host.find(':') != std::string::npos;
     const std::string authority =
         (ipv6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
@@ -298,18 +367,16 @@ asio::awaitable<expected<void>> open_tunnel(Stream& stream, const Proxy& proxy, 
     connect.set(http::field::host, authority);
     connect.set(http::field::user_agent, user_agent);
     if (proxy.authorization) connect.set(http::field::proxy_authorization, *proxy.authorization);
+    const std::string connect_bytes = serialize(connect);
     const auto budget = limit.budget(options.connect_timeout);
-    beast::get_lowest_layer(stream).expires_after(budget.duration);
-    auto [write_ec, written] = co_await http::async_write(stream, connect, use_tuple);
+    lowest.expires_after(budget.duration);
+    auto [write_ec, written] = co_await stream.write(asio::buffer(connect_bytes));
     http::response_parser<http::empty_body> answer;
     answer.skip(true);  // a response to CONNECT has no body, whatever its headers say
     answer.header_limit(16 * 1024);
     beast::flat_buffer buffer;
     boost::system::error_code read_ec = write_ec;
-    if (!read_ec) {
-        auto [header_ec, header_bytes] = co_await http::async_read_header(stream, buffer, answer, use_tuple);
-        read_ec = header_ec;
-    }
+    if (!read_ec) read_ec = co_await read_message(stream, buffer, answer, true);
     if (!read_ec && was_cancelled(cancel_state)) read_ec = asio::error::operation_aborted;
     const std::string step = "opening a tunnel through " + proxy.display + " to";
     if (read_ec)
@@ -359,7 +426,7 @@ asio::awaitable<expected<std::unique_ptr<Connection>>> open_connection(ssl::cont
         stream.expires_never();
         co_return std::make_unique<Connection>(std::move(stream));
     }
-    if (!tls_context) co_return fail(ErrorKind::internal, errc::internal_error, "no TLS context for an https:// URL");
+    // https:// always has a context: the user's, or the client's own (ClientState::create).
 
     // Named results, not co_await inside if-conditions with temporaries: GCC 12 has bugs with
     // temporaries that live across a suspension.
@@ -369,7 +436,8 @@ asio::awaitable<expected<std::unique_ptr<Connection>>> open_connection(ssl::cont
         const std::string to_proxy_step = "TLS handshake with the proxy " + proxy->display + " for";
         step = co_await tls_handshake(to_proxy, proxy->host, to_proxy_step, endpoint, options, limit, cancel_state);
         if (!step) co_return std::unexpected(std::move(step.error()));
-        step = co_await open_tunnel(to_proxy, *proxy, endpoint, options, limit, cancel_state);
+        step = co_await open_tunnel(ByteStream(to_proxy), beast::get_lowest_layer(to_proxy), *proxy, endpoint,
+                                    options, limit, cancel_state);
         if (!step) co_return std::unexpected(std::move(step.error()));
         Connection::TunneledTlsStream tunneled(std::move(to_proxy), *tls_context);
         step = co_await tls_handshake(tunneled, endpoint.host, "TLS handshake with", endpoint, options, limit,
@@ -379,7 +447,7 @@ asio::awaitable<expected<std::unique_ptr<Connection>>> open_connection(ssl::cont
         co_return std::make_unique<Connection>(std::move(tunneled));
     }
     if (proxy) {
-        step = co_await open_tunnel(stream, *proxy, endpoint, options, limit, cancel_state);
+        step = co_await open_tunnel(ByteStream(stream), stream, *proxy, endpoint, options, limit, cancel_state);
         if (!step) co_return std::unexpected(std::move(step.error()));
     }
     Connection::TlsStream tls(std::move(stream), *tls_context);
@@ -402,17 +470,18 @@ struct ExchangeFailure {
 // Interim answers (1xx, such as 103 Early Hints) before the final one are skipped, up to this many.
 inline constexpr unsigned max_interim_responses = 16;
 
-// Writes one request and reads its final response, each bounded by options.io_timeout (and the
-// attempt); the response body is limited to options.max_body_bytes. `progress` records whether the
-// request was written in full, which the caller needs when no answer comes.
-template <class Stream>
-asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
-    Stream& stream, Connection& connection, const http::request<http::string_body>& request, const Endpoint& endpoint,
-    const ClientOptions& options, const AttemptLimit& limit, AttemptProgress& progress) {
+// Writes one request (its serialized bytes) and reads its final response, each bounded by
+// options.io_timeout (and the attempt); the response body is limited to options.max_body_bytes.
+// `progress` records whether the request was written in full, which the caller needs when no
+// answer comes.
+inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
+    Connection& connection, std::string_view request, const Endpoint& endpoint, const ClientOptions& options,
+    const AttemptLimit& limit, AttemptProgress& progress) {
     const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
+    const ByteStream stream = connection.stream();
     const auto write_budget = limit.budget(options.io_timeout);
     connection.lowest().expires_after(write_budget.duration);
-    auto [write_ec, written] = co_await http::async_write(stream, request, use_tuple);
+    auto [write_ec, written] = co_await stream.write(asio::buffer(request));
     if (write_ec)
         co_return std::unexpected(ExchangeFailure{io_error(write_ec, "sending the request to", endpoint,
                                                            was_cancelled(cancel_state), limit.note(write_budget)),
@@ -428,19 +497,18 @@ asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
         parser.emplace();
         parser->body_limit(options.max_body_bytes);
         parser->header_limit(64 * 1024);
-        auto [ec, read] = co_await http::async_read(stream, connection.buffer, *parser, use_tuple);
-        read_ec = ec;
+        read_ec = co_await read_message(stream, connection.buffer, *parser);
         if (read_ec) break;
         const unsigned status = parser->get().result_int();
         if (status < 100 || status > 199 || status == 101) break;  // final (101 is never asked for: an error)
         if (interim + 1 == max_interim_responses) {
-            ApiError e;
-            e.kind = ErrorKind::malformed_response;
-            e.ec = make_error_code(errc::malformed_response);
-            e.message = "the server at " + describe(endpoint) + " sent " + std::to_string(max_interim_responses) +
-                        " interim (1xx) answers and no final one";
             connection.lowest().expires_never();
-            co_return std::unexpected(ExchangeFailure{std::move(e), false});
+            co_return std::unexpected(ExchangeFailure{
+                fail(ErrorKind::malformed_response, errc::malformed_response,
+                     "the server at " + endpoint.host_header + " sent " + std::to_string(max_interim_responses) +
+                         " interim (1xx) answers and no final one")
+                    .error(),
+                false});
         }
     }
     connection.lowest().expires_never();
@@ -453,12 +521,11 @@ asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
     if (read_ec) {
         const bool nothing = !parser->got_some() && connection.buffer.size() == 0;
         if (read_ec == http::error::body_limit) {
-            ApiError e;
-            e.kind = ErrorKind::malformed_response;
-            e.ec = make_error_code(errc::body_too_large);
+            ApiError e = fail(ErrorKind::malformed_response, errc::body_too_large,
+                              "the response body from " + endpoint.host_header + " is larger than the limit of " +
+                                  std::to_string(options.max_body_bytes) + " bytes (ClientOptions::max_body_bytes)")
+                             .error();
             e.status = parser->get().result_int();
-            e.message = "the response body from " + describe(endpoint) + " is larger than the limit of " +
-                        std::to_string(options.max_body_bytes) + " bytes (ClientOptions::max_body_bytes)";
             co_return std::unexpected(ExchangeFailure{std::move(e), false});
         }
         if (read_ec.category() == http::make_error_code(http::error::bad_version).category() &&
@@ -466,7 +533,7 @@ asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
             ApiError e;
             e.kind = ErrorKind::malformed_response;
             e.ec = read_ec;
-            e.message = "the HTTP response from " + describe(endpoint) + " is malformed: " + read_ec.message();
+            e.message = "the HTTP response from " + endpoint.host_header + " is malformed: " + read_ec.message();
             co_return std::unexpected(ExchangeFailure{std::move(e), false});
         }
         co_return std::unexpected(ExchangeFailure{io_error(read_ec, "reading the response from", endpoint,
@@ -483,4 +550,4 @@ asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
 }  // namespace detail
 K6_SCHEDULES_END_NAMESPACE
 
-#endif  // K6_SCHEDULES_IMPL_INTERNAL_CONNECTION_HPP
+#endif  // K6_SCHEDULES_DETAIL_IO_CONNECTION_HPP

@@ -1,14 +1,14 @@
 // Which request fetches the next page of a listing: the first one from the ListQuery, later ones
 // from @nextLink, and never one that leaves the API origin or the API URL's path, goes round in a
 // circle, or keeps fetching empty pages. Sans-io: tested without sockets.
-#ifndef K6_SCHEDULES_IMPL_INTERNAL_PAGE_CURSOR_HPP
-#define K6_SCHEDULES_IMPL_INTERNAL_PAGE_CURSOR_HPP
+#ifndef K6_SCHEDULES_DETAIL_PAGE_CURSOR_HPP
+#define K6_SCHEDULES_DETAIL_PAGE_CURSOR_HPP
 
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/detail/endpoint.hpp>
 #include <k6/schedules/detail/text.hpp>
 #include <k6/schedules/error.hpp>
-#include <k6/schedules/impl/internal/request_builder.hpp>
+#include <k6/schedules/detail/request_spec.hpp>
 #include <k6/schedules/list_query.hpp>
 #include <k6/schedules/model.hpp>
 
@@ -371,4 +371,4 @@ private:
 }  // namespace detail
 K6_SCHEDULES_END_NAMESPACE
 
-#endif  // K6_SCHEDULES_IMPL_INTERNAL_PAGE_CURSOR_HPP
+#endif  // K6_SCHEDULES_DETAIL_PAGE_CURSOR_HPP

@@ -1,6 +1,6 @@
 // Retry-After (RFC 9110 §10.2.3): delta-seconds or an HTTP-date. Sans-io, so it is tested as a table.
-#ifndef K6_SCHEDULES_IMPL_INTERNAL_RETRY_AFTER_HPP
-#define K6_SCHEDULES_IMPL_INTERNAL_RETRY_AFTER_HPP
+#ifndef K6_SCHEDULES_DETAIL_RETRY_AFTER_HPP
+#define K6_SCHEDULES_DETAIL_RETRY_AFTER_HPP
 
 #include <k6/schedules/detail/config.hpp>
 
@@ -66,4 +66,4 @@ inline std::optional<std::chrono::seconds> parse_retry_after(std::string_view va
 }  // namespace detail
 K6_SCHEDULES_END_NAMESPACE
 
-#endif  // K6_SCHEDULES_IMPL_INTERNAL_RETRY_AFTER_HPP
+#endif  // K6_SCHEDULES_DETAIL_RETRY_AFTER_HPP

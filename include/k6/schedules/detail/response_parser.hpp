@@ -1,12 +1,12 @@
 // What an HTTP answer means: a decoded model for 2xx, an ApiError with the server's ErrorApiModel
 // otherwise. Sans-io: tested without sockets.
-#ifndef K6_SCHEDULES_IMPL_INTERNAL_RESPONSE_PARSER_HPP
-#define K6_SCHEDULES_IMPL_INTERNAL_RESPONSE_PARSER_HPP
+#ifndef K6_SCHEDULES_DETAIL_RESPONSE_PARSER_HPP
+#define K6_SCHEDULES_DETAIL_RESPONSE_PARSER_HPP
 
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/detail/text.hpp>
 #include <k6/schedules/error.hpp>
-#include <k6/schedules/impl/internal/retry_after.hpp>
+#include <k6/schedules/detail/retry_after.hpp>
 #include <k6/schedules/json.hpp>
 
 #include <boost/beast/http/message.hpp>
@@ -105,4 +105,4 @@ expected<T> decode_success(const HttpResponse& res) {
 }  // namespace detail
 K6_SCHEDULES_END_NAMESPACE
 
-#endif  // K6_SCHEDULES_IMPL_INTERNAL_RESPONSE_PARSER_HPP
+#endif  // K6_SCHEDULES_DETAIL_RESPONSE_PARSER_HPP

@@ -1,9 +1,9 @@
 // Idle keep-alive connections waiting for the next request. Used only on the client's strand.
-#ifndef K6_SCHEDULES_IMPL_INTERNAL_CONNECTION_POOL_HPP
-#define K6_SCHEDULES_IMPL_INTERNAL_CONNECTION_POOL_HPP
+#ifndef K6_SCHEDULES_DETAIL_IO_CONNECTION_POOL_HPP
+#define K6_SCHEDULES_DETAIL_IO_CONNECTION_POOL_HPP
 
 #include <k6/schedules/detail/config.hpp>
-#include <k6/schedules/impl/internal/connection.hpp>
+#include <k6/schedules/detail/io/connection.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -55,4 +55,4 @@ private:
 }  // namespace detail
 K6_SCHEDULES_END_NAMESPACE
 
-#endif  // K6_SCHEDULES_IMPL_INTERNAL_CONNECTION_POOL_HPP
+#endif  // K6_SCHEDULES_DETAIL_IO_CONNECTION_POOL_HPP

@@ -1,7 +1,7 @@
-// What each operation sends: method, target and body (RequestSpec), and the HTTP request with the
-// headers every call carries. Sans-io: tested without sockets.
-#ifndef K6_SCHEDULES_IMPL_INTERNAL_REQUEST_BUILDER_HPP
-#define K6_SCHEDULES_IMPL_INTERNAL_REQUEST_BUILDER_HPP
+// What each operation sends: method, target and body, before any HTTP is involved. Light, so
+// that the public headers can build it without the transport (see separate compilation).
+#ifndef K6_SCHEDULES_DETAIL_REQUEST_SPEC_HPP
+#define K6_SCHEDULES_DETAIL_REQUEST_SPEC_HPP
 
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/detail/endpoint.hpp>
@@ -11,10 +11,7 @@
 #include <k6/schedules/list_query.hpp>
 #include <k6/schedules/model.hpp>
 #include <k6/schedules/validation.hpp>
-#include <k6/schedules/version.hpp>
 
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/verb.hpp>
 
 #include <functional>
@@ -83,26 +80,7 @@ inline RequestSpec deactivate_schedule_request(ScheduleId id) {
     return schedule_request(http::verb::post, id, "/deactivate");
 }
 
-// The headers every request carries. `authorization` is "Bearer <token>", computed
-// once per client; it is only ever attached to requests for the configured endpoint.
-inline http::request<http::string_body> build_http_request(const Endpoint& endpoint, std::string_view authorization,
-                                                           std::string_view stack_id, const RequestSpec& spec) {
-    http::request<http::string_body> req{spec.method, spec.request_target(endpoint), 11};
-    req.set(http::field::host, endpoint.host_header);
-    req.set(http::field::authorization, authorization);
-    req.set("X-Stack-Id", stack_id);
-    req.set(http::field::accept, "application/json");
-    req.set(http::field::user_agent, user_agent);
-    if (spec.body) {
-        req.set(http::field::content_type, "application/json");
-        req.body() = *spec.body;
-    }
-    req.keep_alive(true);
-    req.prepare_payload();
-    return req;
-}
-
 }  // namespace detail
 K6_SCHEDULES_END_NAMESPACE
 
-#endif  // K6_SCHEDULES_IMPL_INTERNAL_REQUEST_BUILDER_HPP
+#endif  // K6_SCHEDULES_DETAIL_REQUEST_SPEC_HPP

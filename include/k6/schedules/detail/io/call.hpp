@@ -1,0 +1,154 @@
+// The call behind every operation of a Client: the attempts, retries, deadlines and cancellation
+// live in one non-template function that yields the final HTTP response; only the decoding on top
+// of it is per result type.
+#ifndef K6_SCHEDULES_DETAIL_IO_CALL_HPP
+#define K6_SCHEDULES_DETAIL_IO_CALL_HPP
+
+#include <k6/schedules/detail/config.hpp>
+#include <k6/schedules/error.hpp>
+#include <k6/schedules/detail/io/client_state.hpp>
+#include <k6/schedules/detail/request_builder.hpp>
+#include <k6/schedules/detail/response_parser.hpp>
+#include <k6/schedules/detail/retry_decider.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <algorithm>
+#include <memory>
+#include <type_traits>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+// A final answer and how many requests it took (retries and resends on stale connections).
+struct Answer {
+    HttpResponse response;
+    unsigned attempts = 0;
+};
+
+// The call: attempts, each holding a connection slot and bounded by the attempt timeout and what
+// is left of the deadline, with the waits the retry policy asks for in between. Completes with the
+// 2xx answer, or with the error whose message, status and code are the last attempt's, counting
+// every attempt and saying why retrying stopped. A cancellation that arrives at any point ends it
+// as cancelled: it is checked after every step, and before any wait or new attempt.
+inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<ClientState> state, RequestSpec spec,
+                                                           std::shared_ptr<const CallSettings> shared_settings) {
+    using clock = std::chrono::steady_clock;
+    // Cancellation is reported as ErrorKind::cancelled, never thrown (Asio's default would throw
+    // from the next co_await once the operation was cancelled).
+    co_await asio::this_coro::throw_if_cancelled(false);
+    const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
+    const CallSettings& settings = *shared_settings;  // shared with the handle: not copied per call
+    if (settings.invalid) co_return std::unexpected(std::move(*settings.invalid));
+    if (spec.refused) co_return std::unexpected(std::move(*spec.refused));
+    if (state->closed) co_return std::unexpected(cancelled_error("the client was closed (Client::close)"));
+    if (state->proxy_error) co_return std::unexpected(*state->proxy_error);
+    const RetryPolicy& policy = settings.retry;
+    const auto started = clock::now();
+    const auto deadline_at = settings.deadline ? std::optional(started + *settings.deadline) : std::nullopt;
+    const std::string request =
+        serialize(build_http_request(state->endpoint, state->authorization, state->stack_id, spec));
+    unsigned attempts = 0;
+    bool maybe_applied = false;  // an earlier copy of the request may have been applied by the server
+    for (unsigned retries = 0;; ++retries) {
+        // A connection slot first; waiting for one is not part of the attempt, but of the call.
+        if (!state->slots.try_acquire()) {
+            auto [slot_ec] = co_await state->slots.async_acquire(deadline_at, use_tuple);
+            if (slot_ec == asio::error::timed_out) {
+                ApiError e = fail(ErrorKind::timeout, errc::queue_timeout,
+                                  "no connection to " + state->endpoint.host_header +
+                                      " came free within the call's deadline of " +
+                                      std::to_string(settings.deadline->count()) + " ms (max_connections = " +
+                                      std::to_string(state->options.max_connections) + "); the request was not sent")
+                                 .error();
+                e.attempts = attempts;
+                co_return std::unexpected(std::move(e));
+            }
+            if (slot_ec) {
+                ApiError e =
+                    cancelled_error("cancelled while waiting for a free connection to " + state->endpoint.host_header);
+                e.attempts = attempts;
+                co_return std::unexpected(std::move(e));
+            }
+        }
+        AttemptProgress progress;
+        expected<Performed> performed;
+        {
+            const SlotGuard slot(state->slots);
+            AttemptLimit limit;
+            if (settings.attempt_timeout)
+                limit = {clock::now() + *settings.attempt_timeout, "attempt_timeout", *settings.attempt_timeout};
+            if (deadline_at && (!limit.end || *deadline_at < *limit.end))
+                limit = {*deadline_at, "the call's deadline", *settings.deadline};
+            if (was_cancelled(cancel_state))
+                performed = std::unexpected(
+                    cancelled_error("cancelled before sending the request to " + state->endpoint.host_header));
+            else
+                performed = co_await perform(*state, request, limit, progress);
+        }
+        ApiError error;
+        if (performed) {
+            attempts += performed->exchanges;
+            const unsigned status = performed->response.result_int();
+            if (status >= 200 && status <= 299) co_return Answer{std::move(performed->response), attempts};
+            error = error_from_response(performed->response, state->options.token);
+        } else {
+            error = std::move(performed.error());
+            attempts += std::max(error.attempts, 1u);
+        }
+        error.attempts = attempts;
+        // Only a copy that was written in full can have been applied: a failure to resolve, connect
+        // or handshake, or a wait for a slot, sent nothing. A gateway that answered 502 or 504 may
+        // have passed the request on before its upstream failed.
+        maybe_applied = maybe_applied || progress.copy_lost || (!performed && progress.awaiting_answer) ||
+                        error.status == 502 || error.status == 504;
+        // Deleting twice ends in 404: after an attempt that may have deleted it, that means done.
+        if (maybe_applied && spec.method == http::verb::delete_ && error.status == 404) {
+            HttpResponse done{http::status::no_content, 11};
+            co_return Answer{std::move(done), attempts};
+        }
+        const double jitter = policy.jitter ? policy.jitter() : default_jitter();
+        RetryDecision decision = decide_retry(error, retries, policy, jitter);
+        if (decision.wait && deadline_at && clock::now() + *decision.wait >= *deadline_at)
+            decision = {std::nullopt, "the deadline would pass before another attempt"};
+        if (decision.wait && was_cancelled(cancel_state)) {
+            ApiError cancelled = cancelled_error("cancelled after: " + error.message);
+            cancelled.attempts = attempts;
+            co_return std::unexpected(std::move(cancelled));
+        }
+        if (!decision.wait) {
+            // Said whenever a retry was in question: after retries, under a deadline, or when the
+            // policy allowed one and something (a long Retry-After, say) stopped it.
+            if (retries > 0 || deadline_at || (error.retryable() && policy.max_retries > 0))
+                error.retry_stopped = std::move(decision.reason);
+            co_return std::unexpected(std::move(error));
+        }
+        asio::steady_timer backoff(state->strand, *decision.wait);
+        auto [wait_ec] = co_await backoff.async_wait(use_tuple);
+        if (wait_ec || was_cancelled(cancel_state)) {
+            ApiError cancelled = cancelled_error("cancelled while waiting to retry after: " + error.message);
+            cancelled.attempts = attempts;
+            co_return std::unexpected(std::move(cancelled));
+        }
+    }
+}
+
+// The operation: the call, then its 2xx body decoded as T.
+template <class T>
+asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, RequestSpec spec,
+                                           std::shared_ptr<const CallSettings> settings) {
+    auto answer = co_await send_with_retries(std::move(state), std::move(spec), std::move(settings));
+    if (!answer) co_return std::unexpected(std::move(answer.error()));
+    if constexpr (std::is_void_v<T>) {
+        co_return expected<void>{};
+    } else {
+        auto decoded = decode_success<T>(answer->response);
+        if (!decoded) decoded.error().attempts = answer->attempts;
+        co_return decoded;
+    }
+}
+
+}  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_DETAIL_IO_CALL_HPP

@@ -1,0 +1,173 @@
+// One operation of a client, whatever it does: spawned on the client's strand, registered so
+// that Client::cancel_all() reaches it, and completing its caller's handler exactly once, on the
+// handler's executor. Needs nothing of the client but the few accessors declared here, so that
+// async_for_each (a template over the caller's operation) can use it without the transport.
+#ifndef K6_SCHEDULES_DETAIL_IO_OPERATION_HPP
+#define K6_SCHEDULES_DETAIL_IO_OPERATION_HPP
+
+#include <k6/schedules/detail/config.hpp>
+#include <k6/schedules/error.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/associator.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <exception>
+#include <memory>
+#include <string>
+#include <type_traits>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+namespace asio = boost::asio;
+
+struct ClientState;
+
+// One operation in flight, as Client::cancel_all() reaches it: its coroutine listens to `signal`.
+struct OperationRecord {
+    asio::cancellation_signal signal;
+};
+
+// What an operation needs of the client it runs on (defined with ClientState).
+K6_SCHEDULES_DECL const asio::any_io_executor& strand_of(const ClientState& state) noexcept;
+K6_SCHEDULES_DECL const asio::any_io_executor& executor_of(const ClientState& state) noexcept;
+K6_SCHEDULES_DECL void add_running(ClientState& state, OperationRecord& record);
+K6_SCHEDULES_DECL void remove_running(ClientState& state, OperationRecord& record) noexcept;
+
+// Keeps an operation in the client's set of running ones while its coroutine runs.
+class RunningOperation {
+public:
+    RunningOperation(ClientState& state, OperationRecord& record) : state_(state), record_(record) {
+        add_running(state_, record_);
+    }
+    RunningOperation(const RunningOperation&) = delete;
+    RunningOperation& operator=(const RunningOperation&) = delete;
+    ~RunningOperation() { remove_running(state_, record_); }
+
+private:
+    ClientState& state_;
+    OperationRecord& record_;
+};
+
+// What an operation completes with when something threw (nothing throws on purpose; bad_alloc and
+// the like must still complete the handler rather than escape into the caller's io_context).
+inline ApiError internal_error(std::exception_ptr exception) {
+    std::string message = "internal error";
+    try {
+        std::rethrow_exception(exception);
+    } catch (const std::exception& ex) {
+        message.append(": ").append(ex.what());
+    } catch (...) {
+    }
+    return fail(ErrorKind::internal, errc::internal_error, std::move(message)).error();
+}
+
+// The result of an operation that threw, for results that are an expected<T>.
+struct RecoverWithInternalError {
+    template <class Result>
+    Result operator()(std::exception_ptr exception, std::type_identity<Result>) const {
+        return Result(std::unexpected(internal_error(exception)));
+    }
+};
+
+// Hands `result` to `handler` on `handler_executor`, never from inside the caller: off the
+// client's strand first (a type-erased completion executor cannot be posted to directly), then onto
+// the handler's executor, at once when that is where we are.
+template <class Result>
+void post_completion(const asio::any_io_executor& client_executor, asio::any_completion_handler<void(Result)> handler,
+                     asio::any_completion_executor handler_executor, Result result) {
+    asio::post(client_executor, [handler = std::move(handler), result = std::move(result),
+                                 executor = std::move(handler_executor)]() mutable {
+        asio::dispatch(executor, [handler = std::move(handler), result = std::move(result)]() mutable {
+            std::move(handler)(std::move(result));
+        });
+    });
+}
+
+// The same for a result at hand when the operation starts: the handler's executor (the client's
+// when it has none) is told that work is coming, and the handler runs there later.
+template <class Result>
+void complete_later(const asio::any_io_executor& client_executor, asio::any_completion_handler<void(Result)> handler,
+                    Result result) {
+    asio::any_completion_executor handler_executor = asio::prefer(
+        asio::get_associated_executor(handler, client_executor), asio::execution::outstanding_work.tracked);
+    post_completion(client_executor, std::move(handler), std::move(handler_executor), std::move(result));
+}
+
+// The co_spawn completion of an operation: it runs on the client's strand, then hands the result
+// to the caller's handler on the handler's own executor, or the executor the Client was given when
+// the handler has none. Always posted: a handler that blocks must not hold the strand that every
+// operation of the client (and of its copies) runs on.
+template <class Result, class Recover>
+struct OperationCompletion {
+    asio::any_io_executor strand;
+    asio::any_io_executor client_executor;
+    std::shared_ptr<OperationRecord> record;  // its signal outlives every use co_spawn makes of the slot
+    asio::any_completion_handler<void(Result)> handler;
+    asio::any_completion_executor handler_executor;  // tracks work, so its context keeps running
+    Recover recover;
+
+    void operator()(std::exception_ptr exception, Result result) {
+        if (exception) result = recover(exception, std::type_identity<Result>{});
+        if (auto slot = handler.get_cancellation_slot(); slot.is_connected()) slot.clear();
+        post_completion(client_executor, std::move(handler), std::move(handler_executor), std::move(result));
+    }
+};
+
+// Runs `body` on the client's strand as one registered operation and completes `handler` with its
+// result. Cancellation reaches the body from the handler's cancellation slot and from
+// Client::cancel_all(), both through the operation's own signal, always emitted on the strand.
+template <class Result, class CompletionHandler, class Recover = RecoverWithInternalError>
+void start_operation(const std::shared_ptr<ClientState>& state, asio::awaitable<Result> body,
+                     CompletionHandler&& handler, Recover recover = {}) {
+    auto record = std::make_shared<OperationRecord>();
+    const auto& strand = strand_of(*state);
+    asio::any_completion_handler<void(Result)> erased(std::forward<CompletionHandler>(handler));
+    auto handler_executor = asio::prefer(asio::get_associated_executor(erased, executor_of(*state)),
+                                         asio::execution::outstanding_work.tracked);
+    // The slot of the type-erased handler: wrapping the handler took over its own slot.
+    if (auto slot = erased.get_cancellation_slot(); slot.is_connected())
+        slot.assign([record, strand](asio::cancellation_type type) {
+            asio::dispatch(strand, [record, type] { record->signal.emit(type); });
+        });
+    auto registered = [](std::shared_ptr<ClientState> s, std::shared_ptr<OperationRecord> r,
+                         asio::awaitable<Result> b) -> asio::awaitable<Result> {
+        const RunningOperation running(*s, *r);
+        co_return co_await std::move(b);
+    };
+    auto cancel_slot = record->signal.slot();
+    asio::co_spawn(strand, registered(state, record, std::move(body)),
+                   asio::bind_cancellation_slot(
+                       cancel_slot, OperationCompletion<Result, Recover>{strand, executor_of(*state), record,
+                                                                         std::move(erased), std::move(handler_executor),
+                                                                         std::move(recover)}));
+}
+
+}  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
+
+// The completion runs on the strand (co_spawn dispatches to it, and routes cancellation through it).
+template <class Result, class Recover, class DefaultCandidate>
+struct boost::asio::associated_executor<k6::schedules::detail::OperationCompletion<Result, Recover>, DefaultCandidate> {
+    using type = boost::asio::any_io_executor;
+    static type get(const k6::schedules::detail::OperationCompletion<Result, Recover>& completion) noexcept {
+        return completion.strand;
+    }
+    static type get(const k6::schedules::detail::OperationCompletion<Result, Recover>& completion,
+                    const DefaultCandidate&) noexcept {
+        return completion.strand;
+    }
+};
+
+#endif  // K6_SCHEDULES_DETAIL_IO_OPERATION_HPP
