@@ -58,7 +58,7 @@ std::string error_body(const char* code, const char* message, const char* target
 
 // The headers that every request carries.
 void check_common_headers(const emu::Request& request, std::uint16_t port) {
-    CHECK(request.header("Authorization") == std::string("Bearer ") + k6::test::test_token);
+    CHECK(request.header("Authorization") == std::string(k6::test::test_authorization));
     CHECK(request.header("X-Stack-Id") == std::to_string(k6::test::test_stack_id));
     CHECK(request.header("Accept") == "application/json");
     CHECK(request.header("User-Agent") == "k6-schedules-cpp/" K6_SCHEDULES_VERSION_STRING);

@@ -87,7 +87,7 @@ TEST_CASE("an https:// proxy: TLS to the proxy, CONNECT with credentials, then T
           "Basic " + k6::schedules::detail::base64("proxyuser:proxypass"));
     CHECK(proxy.requests()[0].header("Authorization") == std::nullopt);  // the token only inside the tunnel
     CHECK(server.requests().size() == 2);
-    CHECK(server.requests()[0].header("Authorization") == std::string("Bearer ") + k6::test::test_token);
+    CHECK(server.requests()[0].header("Authorization") == std::string(k6::test::test_authorization));
 }
 
 TEST_CASE("an https:// proxy is verified like the API: a certificate for another name is refused") {

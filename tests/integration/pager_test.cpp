@@ -126,7 +126,7 @@ TEST_CASE("many pages: every item once, in order; $top/$skip/$count first, the r
     for (std::size_t i = 1; i < requests.size(); ++i) {
         CAPTURE(i);
         CHECK(requests[i].target == "/cloud/v6/schedules?$skip=" + std::to_string(i * 10) + "&$top=10&$count=true");
-        CHECK(requests[i].header("Authorization") == std::string("Bearer ") + k6::test::test_token);
+        CHECK(requests[i].header("Authorization") == std::string(k6::test::test_authorization));
     }
     CHECK(listing.server.server().connections_accepted() == 1);  // one kept-alive connection throughout
 }

@@ -105,7 +105,7 @@ TEST_CASE("through an authenticating HTTP proxy with CONNECT, TLS and the token 
     CHECK(log.find("CONNECT 127.0.0.1:" + std::to_string(server.server().port())) != std::string::npos);
     CHECK(log.find(k6::test::test_token) == std::string::npos);
     CHECK(server.server().connections_accepted() == 1);
-    CHECK(server.requests().at(0).header("Authorization") == std::string("Bearer ") + k6::test::test_token);
+    CHECK(server.requests().at(0).header("Authorization") == std::string(k6::test::test_authorization));
 }
 
 TEST_CASE("a proxy that refuses the credentials is a transport error that hides them") {

@@ -5,6 +5,7 @@
 
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/detail/endpoint.hpp>
+#include <k6/schedules/detail/text.hpp>
 #include <k6/schedules/error.hpp>
 #include <k6/schedules/ids.hpp>
 #include <k6/schedules/json.hpp>
@@ -31,19 +32,19 @@ struct RequestSpec {
     bool target_is_absolute = false;  // an @nextLink's target, sent exactly as the server wrote it
 
     std::string request_target(const Endpoint& endpoint) const {
-        return target_is_absolute ? target : endpoint.base_path + target;
+        return target_is_absolute ? target : concat({endpoint.base_path, target});
     }
 };
 
 template <class Tag>
 std::optional<ApiError> check_id(Id<Tag> id, const char* what) {
     if (id.value > 0) return std::nullopt;
-    return invalid_argument(std::string(what) + " must be a positive integer, got " + std::to_string(id.value), "id")
+    return invalid_argument(concat({what, " must be a positive integer, got ", std::to_string(id.value)}), "id")
         .error();
 }
 
 inline RequestSpec get_load_test_schedule_request(LoadTestId id) {
-    return {http::verb::get, "/cloud/v6/load_tests/" + to_string(id) + "/schedule", std::nullopt,
+    return {http::verb::get, concat({"/cloud/v6/load_tests/", to_string(id), "/schedule"}), std::nullopt,
             check_id(id, "the load test id")};
 }
 
@@ -51,7 +52,7 @@ inline RequestSpec get_load_test_schedule_request(LoadTestId id) {
 inline RequestSpec set_load_test_schedule_request(
     LoadTestId id, const CreateScheduleRequest& request,
     const std::function<expected<void>(const CreateScheduleRequest&)>& validator = validate_structure) {
-    RequestSpec spec{http::verb::post, "/cloud/v6/load_tests/" + to_string(id) + "/schedule", std::nullopt,
+    RequestSpec spec{http::verb::post, concat({"/cloud/v6/load_tests/", to_string(id), "/schedule"}), std::nullopt,
                      check_id(id, "the load test id")};
     if (!spec.refused && validator) {
         if (auto valid = validator(request); !valid) spec.refused = std::move(valid.error());
@@ -61,13 +62,13 @@ inline RequestSpec set_load_test_schedule_request(
 }
 
 inline RequestSpec list_schedules_request(const ListQuery& query) {
-    RequestSpec spec{http::verb::get, "/cloud/v6/schedules" + query.query_string(), std::nullopt, std::nullopt};
+    RequestSpec spec{http::verb::get, concat({"/cloud/v6/schedules", query.query_string()}), std::nullopt, std::nullopt};
     if (auto valid = query.validate(); !valid) spec.refused = valid.error();
     return spec;
 }
 
 inline RequestSpec schedule_request(http::verb method, ScheduleId id, std::string_view suffix) {
-    return {method, "/cloud/v6/schedules/" + to_string(id) + std::string(suffix), std::nullopt,
+    return {method, concat({"/cloud/v6/schedules/", to_string(id), suffix}), std::nullopt,
             check_id(id, "the schedule id")};
 }
 
