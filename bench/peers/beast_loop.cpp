@@ -2,19 +2,14 @@
 // synchronous loop as a good C++ engineer would write it without this library: one
 // beast::ssl_stream<beast::tcp_stream> per connection, TLS verified (CA file, host name or IP,
 // SNI for names), keep-alive, http::write/http::read with a flat_buffer, Boost.JSON for the bodies.
-// Same command line and output as k6s-bench:
-//
-//   export K6_CLOUD_TOKEN=...  [K6_CLOUD_STACK_ID=1]
-//   build/bench/k6s-bench-beast get BASE_URL CA_FILE N SCHEDULE_ID [--in-flight K]
-//   build/bench/k6s-bench-beast list BASE_URL CA_FILE TOP
+// Command line and output: ../harness.hpp.
 //
 // get --in-flight K: K connections, each in its own std::thread, N/K requests each.
-// Last stdout line: BENCH {"seconds":S,"requests":R,"count":C,"checksum":X}; stderr: ALLOCATIONS <n>.
 //
 // Decoding depth compared: from every schedule this loop reads id, load_test_id, starts and either
 // cron (schedule, time_zone) or recurrence_rule (frequency) out of the boost::json::value; the
 // library decodes the whole Schedule model (more work, not less).
-#include "../allocation_counter.hpp"
+#include "json_touch.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -27,21 +22,12 @@
 #include <boost/json/value.hpp>
 #include <boost/url/parse.hpp>
 
-#include <algorithm>
-#include <atomic>
-#include <charconv>
-#include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
-#include <exception>
-#include <iostream>
-#include <new>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <thread>
-#include <vector>
 
 // ---- the loop ---------------------------------------------------------------------------------
 
@@ -60,26 +46,8 @@ struct Api {
     std::string token, stack_id;
 };
 
-struct Tally {
-    std::int64_t requests = 0, count = 0, checksum = 0, touched = 0;
-
-    void touch(const json::value& item) {
-        const json::object& s = item.as_object();
-        const std::int64_t id = s.at("id").as_int64();
-        const std::int64_t load_test = s.at("load_test_id").as_int64();
-        const std::string_view starts = s.at("starts").as_string();
-        std::size_t recurrence = 0;
-        if (const json::value& cron = s.at("cron"); cron.is_object())
-            recurrence = cron.at("schedule").as_string().size() + cron.at("time_zone").as_string().size();
-        else if (const json::value& rule = s.at("recurrence_rule"); rule.is_object())
-            recurrence = rule.at("frequency").as_string().size();
-        if (id <= 0 || load_test <= 0 || starts.size() < 20 || recurrence == 0)
-            throw std::runtime_error("schedule " + std::to_string(id) + " lacks id, load test, starts or recurrence");
-        touched += load_test + static_cast<std::int64_t>(recurrence);
-        ++count;
-        checksum += id;
-    }
-};
+using k6_bench::Tally;
+using k6_bench::touch;
 
 class Connection {
 public:
@@ -126,7 +94,7 @@ void get_loop(ssl::context& tls, const Api& api, std::int64_t id, std::int64_t n
     Connection connection(tls, api);
     const std::string target = api.base_path + "/cloud/v6/schedules/" + std::to_string(id);
     for (std::int64_t i = 0; i < n; ++i) {
-        tally.touch(connection.get(target));
+        touch(tally, connection.get(target));
         ++tally.requests;
     }
 }
@@ -137,7 +105,7 @@ void list_loop(ssl::context& tls, const Api& api, std::int64_t top, Tally& tally
     while (!target.empty()) {
         const json::value page = connection.get(target);
         ++tally.requests;
-        for (const json::value& item : page.at("value").as_array()) tally.touch(item);
+        for (const json::value& item : page.at("value").as_array()) touch(tally, item);
         target.clear();
         const json::value* link = page.as_object().if_contains("@nextLink");
         if (!link || link->is_null()) break;
@@ -150,89 +118,31 @@ void list_loop(ssl::context& tls, const Api& api, std::int64_t top, Tally& tally
     }
 }
 
-std::int64_t positive(std::string_view text, const char* what) {
-    std::int64_t v = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc{} || end != text.data() + text.size() || v <= 0)
-        throw std::runtime_error(std::string(what) + " must be a positive integer, got '" + std::string(text) + "'");
-    return v;
-}
-
-int bench(const std::vector<std::string>& args) {
-    const bool get = args.size() == 5 || (args.size() == 7 && args[5] == "--in-flight");
-    if (!(args.size() >= 4 && ((get && args[0] == "get") || (args.size() == 4 && args[0] == "list")))) {
-        std::cerr << "usage: k6s-bench-beast get BASE_URL CA_FILE N SCHEDULE_ID [--in-flight K]\n"
-                     "       k6s-bench-beast list BASE_URL CA_FILE TOP\n";
-        return 1;
-    }
-    const char* token = std::getenv("K6_CLOUD_TOKEN");
-    if (!token || !*token) {
-        std::cerr << "k6s-bench-beast: K6_CLOUD_TOKEN is not set\n";
-        return 2;
-    }
-    const char* stack = std::getenv("K6_CLOUD_STACK_ID");
-
-    const urls::url_view base = urls::parse_uri(args[1]).value();
+// Set-up (the TLS context) outside the measured job.
+auto prepare(const k6_bench::Job& job) {
+    const urls::url_view base = urls::parse_uri(job.base_url).value();
     if (base.scheme() != "https") throw std::runtime_error("BASE_URL must be https://");
-    Api api{base.host(),
-            base.has_port() ? std::string(base.port()) : "443",
-            std::string(base.encoded_host_and_port()),
-            std::string(base.encoded_path()),
-            token,
-            std::to_string(stack && *stack ? positive(stack, "stack id") : 1)};
-    while (!api.base_path.empty() && api.base_path.back() == '/') api.base_path.pop_back();
-
-    ssl::context tls(ssl::context::tls_client);
-    tls.load_verify_file(args[2]);
-
-    Tally tally;
-    const std::uint64_t allocations_before = allocations.load(std::memory_order_relaxed);
-    const auto started = std::chrono::steady_clock::now();
-    if (args[0] == "list") {
-        list_loop(tls, api, positive(args[3], "TOP"), tally);
-    } else {
-        const std::int64_t n = positive(args[3], "N"), id = positive(args[4], "SCHEDULE_ID");
-        const std::int64_t k = args.size() == 7 ? positive(args[6], "--in-flight") : 1;
-        std::vector<Tally> shares(static_cast<std::size_t>(k));
-        std::vector<std::exception_ptr> failures(shares.size());
-        std::vector<std::thread> threads;
-        for (std::size_t i = 0; i < shares.size(); ++i)
-            threads.emplace_back([&, i] {
-                try {
-                    const auto share = n / k + (static_cast<std::int64_t>(i) < n % k ? 1 : 0);
-                    get_loop(tls, api, id, share, shares[i]);
-                } catch (...) {
-                    failures[i] = std::current_exception();
-                }
+    auto api = std::make_shared<Api>(Api{base.host(),
+                                         base.has_port() ? std::string(base.port()) : "443",
+                                         std::string(base.encoded_host_and_port()),
+                                         std::string(base.encoded_path()),
+                                         job.token,
+                                         std::to_string(job.stack_id)});
+    while (!api->base_path.empty() && api->base_path.back() == '/') api->base_path.pop_back();
+    auto tls = std::make_shared<ssl::context>(ssl::context::tls_client);
+    tls->load_verify_file(job.ca_file);
+    return [api, tls, &job] {
+        Tally tally;
+        if (job.list)
+            list_loop(*tls, *api, job.top, tally);
+        else
+            tally = k6_bench::on_threads(job, [&](std::int64_t share, Tally& t) {
+                get_loop(*tls, *api, job.schedule_id, share, t);
             });
-        for (auto& t : threads) t.join();
-        for (const auto& f : failures)
-            if (f) std::rethrow_exception(f);
-        for (const auto& s : shares) {
-            tally.requests += s.requests;
-            tally.count += s.count;
-            tally.checksum += s.checksum;
-            tally.touched += s.touched;
-        }
-    }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    const std::uint64_t job_allocations = allocations.load(std::memory_order_relaxed) - allocations_before;
-
-    if (tally.touched == 0) throw std::runtime_error("no schedule decoded");
-    std::fprintf(stderr, "ALLOCATIONS %llu\n", static_cast<unsigned long long>(job_allocations));
-    std::printf("BENCH {\"seconds\":%.6f,\"requests\":%lld,\"count\":%lld,\"checksum\":%lld}\n", seconds,
-                static_cast<long long>(tally.requests), static_cast<long long>(tally.count),
-                static_cast<long long>(tally.checksum));
-    return 0;
+        return tally;
+    };
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    try {
-        return bench(std::vector<std::string>(argv + 1, argv + argc));
-    } catch (const std::exception& e) {
-        std::cerr << "k6s-bench-beast: " << e.what() << "\n";
-        return 1;
-    }
-}
+int main(int argc, char** argv) { return k6_bench::bench_main("k6s-bench-beast", argc, argv, prepare); }
