@@ -30,7 +30,6 @@
 #include <boost/beast/core/buffer_traits.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/read_size.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -80,9 +79,17 @@ private:
     static asio::awaitable<Result> read_some_on(void* stream, asio::mutable_buffer buffer) {
         co_return co_await static_cast<Stream*>(stream)->async_read_some(buffer, use_tuple);
     }
+    // Asio's async_write, as a loop here: its composed operation was one more template per stream.
     template <class Stream>
     static asio::awaitable<Result> write_on(void* stream, asio::const_buffer buffer) {
-        co_return co_await asio::async_write(*static_cast<Stream*>(stream), buffer, use_tuple);
+        std::size_t written = 0;
+        while (buffer.size() != 0) {
+            auto [ec, n] = co_await static_cast<Stream*>(stream)->async_write_some(buffer, use_tuple);
+            written += n;
+            buffer += n;
+            if (ec) co_return Result{ec, written};
+        }
+        co_return Result{boost::system::error_code{}, written};
     }
 
     void* stream_;
