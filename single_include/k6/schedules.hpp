@@ -1968,7 +1968,10 @@ struct boost::asio::associated_executor<k6::schedules::detail::OperationCompleti
 
 #include <cstdint>
 #include <limits>
+#include <memory>
+#include <new>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -2245,20 +2248,75 @@ requires detail::is_model<T> expected<T> from_json(const boost::json::value& val
     return out;
 }
 
+namespace detail {
+
+// Memory for the parsed tree, kept from one parse to the next of documents alike in size: the
+// pages of one listing. Without it, each page's tree (about four times the text) came from fresh
+// blocks that the allocator handed back to the system afterwards, and touching them again cost a
+// page fault per 4 KiB: more time than building the tree. Not thread-safe; one parse at a time.
+class ParseScratch {
+public:
+    // What the previous parse needed, or nothing yet.
+    std::span<unsigned char> memory() noexcept { return {block_.get(), size_}; }
+
+    // After a parse that also took `overflow` bytes elsewhere: the next one gets all it needed in
+    // one block. Bounded by what was really used, so never more than the largest page so far.
+    void grow_by(std::size_t overflow) {
+        if (overflow == 0) return;
+        const std::size_t wanted = size_ + overflow;
+        block_.reset();  // the old block first: never both at once
+        block_ = std::make_unique_for_overwrite<unsigned char[]>(wanted);
+        size_ = wanted;
+    }
+
+private:
+    std::unique_ptr<unsigned char[]> block_;
+    std::size_t size_ = 0;
+};
+
+// The default heap, counting what it hands out, so that ParseScratch learns a tree's size.
+class CountingHeap final : public boost::json::memory_resource {
+public:
+    std::size_t allocated = 0;
+
+private:
+    void* do_allocate(std::size_t bytes, std::size_t align) override {
+        allocated += bytes;
+        return ::operator new(bytes, std::align_val_t(align));
+    }
+    void do_deallocate(void* p, std::size_t bytes, std::size_t align) override {
+        ::operator delete(p, bytes, std::align_val_t(align));
+    }
+    bool do_is_equal(const boost::json::memory_resource& other) const noexcept override { return this == &other; }
+};
+
+}  // namespace detail
+
 // Parses JSON text and decodes a model. Invalid JSON is a malformed_response error too.
+// `scratch`, when given, lends the parsed tree its memory and learns how much the next needs.
 template <class T>
-requires detail::is_model<T> expected<T> parse_json(std::string_view text) {
+requires detail::is_model<T> expected<T> parse_json(std::string_view text, detail::ParseScratch* scratch = nullptr) {
     // The parsed tree only lives while we copy out of it: a monotonic arena makes that one
     // allocation per few kilobytes instead of one per node.
     unsigned char initial[4096];
-    boost::json::monotonic_resource arena(initial, sizeof initial);
-    boost::system::error_code ec;
-    boost::json::value value = boost::json::parse(boost::json::string_view(text.data(), text.size()), ec, &arena);
-    if (ec) {
-        return detail::fail(ErrorKind::malformed_response, errc::malformed_response,
-                            "the body is not valid JSON (" + ec.message() + ")");
+    std::span<unsigned char> first(initial);
+    if (scratch && scratch->memory().size() > first.size()) first = scratch->memory();
+    detail::CountingHeap heap;
+    expected<T> decoded;
+    {
+        boost::json::monotonic_resource arena(first.data(), first.size(), &heap);
+        boost::system::error_code ec;
+        const boost::json::value value =
+            boost::json::parse(boost::json::string_view(text.data(), text.size()), ec, &arena);
+        if (ec) {
+            decoded = detail::fail(ErrorKind::malformed_response, errc::malformed_response,
+                                   "the body is not valid JSON (" + ec.message() + ")");
+        } else {
+            decoded = from_json<T>(value);
+        }
     }
-    return from_json<T>(value);
+    if (scratch) scratch->grow_by(heap.allocated);
+    return decoded;
 }
 
 // Encoders (boost::json::value_from). Requests leave absent optional members out, so the server
@@ -2717,6 +2775,7 @@ K6_SCHEDULES_END_NAMESPACE
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -2726,27 +2785,24 @@ K6_SCHEDULES_END_NAMESPACE
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/buffer_traits.hpp>
-#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/read_size.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
@@ -2780,9 +2836,17 @@ private:
     static asio::awaitable<Result> read_some_on(void* stream, asio::mutable_buffer buffer) {
         co_return co_await static_cast<Stream*>(stream)->async_read_some(buffer, use_tuple);
     }
+    // Asio's async_write, as a loop here: its composed operation was one more template per stream.
     template <class Stream>
     static asio::awaitable<Result> write_on(void* stream, asio::const_buffer buffer) {
-        co_return co_await asio::async_write(*static_cast<Stream*>(stream), buffer, use_tuple);
+        std::size_t written = 0;
+        while (buffer.size() != 0) {
+            auto [ec, n] = co_await static_cast<Stream*>(stream)->async_write_some(buffer, use_tuple);
+            written += n;
+            buffer += n;
+            if (ec) co_return Result{ec, written};
+        }
+        co_return Result{boost::system::error_code{}, written};
     }
 
     void* stream_;
@@ -2790,25 +2854,78 @@ private:
     asio::awaitable<Result> (*write_)(void*, asio::const_buffer);
 };
 
+// Bounds one step of I/O on a connection (connect, handshake, write, read): when the step's time is
+// up, the socket is closed, as Beast's tcp_stream does on a timeout, and the step reports
+// beast::error::timeout. One timer per connection, armed per step, over a plain socket: with
+// beast::tcp_stream, every read and write was wrapped in Beast's timeout operation, compiled once
+// per stream type and handler, about a fifth of the machine code of a program that uses the client.
+class StepTimer {
+public:
+    using Socket = tcp::socket::lowest_layer_type;
+
+    explicit StepTimer(const asio::any_io_executor& executor)
+        : timer_(executor), shared_(std::make_shared<Shared>()) {}
+    StepTimer(StepTimer&&) noexcept = default;
+    StepTimer& operator=(StepTimer&&) = delete;
+    ~StepTimer() {
+        if (shared_) shared_->socket = nullptr;  // a wake-up already queued must not touch it
+    }
+
+    // Starts a step on `socket` that may take `duration`.
+    void arm(Socket& socket, std::chrono::milliseconds duration) {
+        shared_->socket = &socket;
+        shared_->expired = false;
+        timer_.expires_after(duration);
+        timer_.async_wait([shared = shared_, step = ++shared_->step](boost::system::error_code ec) {
+            if (ec || shared->step != step || !shared->socket) return;  // the step ended first
+            shared->expired = true;
+            boost::system::error_code ignored;
+            shared->socket->close(ignored);  // its pending operations end with operation_aborted
+        });
+    }
+
+    // Ends the step: true when its time ran out (the socket is then closed).
+    bool disarm() noexcept {
+        ++shared_->step;
+        shared_->socket = nullptr;
+        timer_.cancel();
+        return shared_->expired;
+    }
+
+private:
+    struct Shared {
+        Socket* socket = nullptr;
+        std::uint64_t step = 0;  // which arm() a wake-up belongs to
+        bool expired = false;
+    };
+    asio::steady_timer timer_;
+    std::shared_ptr<Shared> shared_;  // shared with the pending wake-up, which may outlive this
+};
+
 class Connection {
 public:
     static constexpr std::size_t read_buffer_size = 64 * 1024;
 
-    using PlainStream = beast::tcp_stream;
-    using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-    // TLS to an https:// proxy (Asio's stream: Beast's cannot be the next layer of another TLS
-    // stream), and TLS to the API inside the tunnel through it.
-    using ProxyTlsStream = asio::ssl::stream<beast::tcp_stream>;
-    using TunneledTlsStream = beast::ssl_stream<ProxyTlsStream>;
+    using PlainStream = tcp::socket;
+    using TlsStream = ssl::stream<tcp::socket>;
+    // TLS to an https:// proxy is a TlsStream too; TLS to the API inside the tunnel through it:
+    using TunneledTlsStream = ssl::stream<TlsStream>;
 
-    explicit Connection(PlainStream stream) : plain_(std::move(stream)) { reserve(); }
-    explicit Connection(TlsStream stream) : tls_(std::move(stream)) { reserve(); }
-    explicit Connection(TunneledTlsStream stream) : tunneled_(std::move(stream)) { reserve(); }
+    Connection(PlainStream stream, StepTimer step_timer) : timer(std::move(step_timer)), plain_(std::move(stream)) {
+        reserve();
+    }
+    Connection(TlsStream stream, StepTimer step_timer) : timer(std::move(step_timer)), tls_(std::move(stream)) {
+        reserve();
+    }
+    Connection(TunneledTlsStream stream, StepTimer step_timer)
+        : timer(std::move(step_timer)), tunneled_(std::move(stream)) {
+        reserve();
+    }
 
-    beast::tcp_stream& lowest() noexcept {
-        if (tunneled_) return beast::get_lowest_layer(*tunneled_);
-        if (tls_) return beast::get_lowest_layer(*tls_);
-        return *plain_;
+    StepTimer::Socket& lowest() noexcept {
+        if (tunneled_) return tunneled_->lowest_layer();
+        if (tls_) return tls_->lowest_layer();
+        return plain_->lowest_layer();
     }
 
     // The stream that carries HTTP, whichever kind it is.
@@ -2821,7 +2938,7 @@ public:
     // An idle keep-alive connection the server has closed (or that has unread bytes nobody asked
     // for) must not carry the next request. One non-blocking peek tells without consuming anything.
     bool looks_closed() noexcept {
-        auto& socket = lowest().socket();
+        auto& socket = lowest();
         if (!socket.is_open()) return true;
         char byte;
         const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -2830,6 +2947,7 @@ public:
 
     beast::flat_buffer buffer;  // bytes read past the current message stay with their connection
     std::chrono::steady_clock::time_point idle_since{};
+    StepTimer timer;  // declared before the streams: destroyed after them
 
 private:
     // Beast reads at most the buffer's free capacity at a time (512 bytes minimum): without room,
@@ -2911,20 +3029,26 @@ inline bool was_cancelled(const asio::cancellation_state& state) noexcept {
     return state.cancelled() != asio::cancellation_type::none;
 }
 
-// The bytes of an HTTP message, as they go on the wire: serialized once per call, then written
-// whole by every attempt.
-template <bool isRequest, class Body, class Fields>
-std::string serialize(const http::message<isRequest, Body, Fields>& message) {
+// The bytes of an HTTP request as they go on the wire: serialized once per call, then written whole
+// by every attempt. Written out here, field by field as Beast's serializer writes them: that
+// serializer's buffer sequences were more machine code in every program than the request needs.
+template <class Body, class Fields>
+std::string serialize(const http::request<Body, Fields>& request) {
+    const std::string_view method = request.method_string();
+    const std::string_view target = request.target();
+    std::size_t size = method.size() + target.size() + 16;
+    for (const auto& field : request) size += field.name_string().size() + field.value().size() + 4;
+    if constexpr (std::is_same_v<Body, http::string_body>) size += request.body().size();
+
     std::string bytes;
-    http::serializer<isRequest, Body, Fields> serializer(message);
-    boost::system::error_code ec;
-    while (!ec && !serializer.is_done()) {
-        serializer.next(ec, [&](boost::system::error_code&, const auto& buffers) {
-            for (const auto buffer : beast::buffers_range_ref(buffers))
-                bytes.append(static_cast<const char*>(buffer.data()), buffer.size());
-            serializer.consume(beast::buffer_bytes(buffers));
-        });
-    }
+    bytes.reserve(size);
+    bytes.append(method).append(" ").append(target).append(" HTTP/");
+    bytes.append(1, static_cast<char>('0' + request.version() / 10)).append(".");
+    bytes.append(1, static_cast<char>('0' + request.version() % 10)).append("\r\n");
+    for (const auto& field : request)
+        bytes.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
+    bytes.append("\r\n");
+    if constexpr (std::is_same_v<Body, http::string_body>) bytes.append(request.body());
     return bytes;
 }
 
@@ -3007,14 +3131,15 @@ inline asio::awaitable<std::tuple<boost::system::error_code, tcp::resolver::resu
 
 // The TLS handshake with `host` on `stream`, verifying its certificate and name.
 template <class TlsStream, class Options>
-asio::awaitable<expected<void>> tls_handshake(TlsStream& stream, const std::string& host, std::string_view step,
-                                              const Endpoint& endpoint, const Options& options,
+asio::awaitable<expected<void>> tls_handshake(TlsStream& stream, StepTimer& timer, const std::string& host,
+                                              std::string_view step, const Endpoint& endpoint, const Options& options,
                                               const AttemptLimit& limit, const asio::cancellation_state& cancel_state) {
     SSL* ssl_handle = stream.native_handle();
     if (auto identity = require_peer_identity(ssl_handle, host); !identity) co_return identity;
     const auto budget = limit.budget(options.connect_timeout);
-    beast::get_lowest_layer(stream).expires_after(budget.duration);
+    timer.arm(stream.lowest_layer(), budget.duration);
     auto [ec] = co_await stream.async_handshake(ssl::stream_base::client, use_tuple);
+    if (timer.disarm()) ec = beast::error::timeout;
     if (!ec && was_cancelled(cancel_state)) ec = asio::error::operation_aborted;
     if (!ec) co_return expected<void>{};
     ApiError e = io_error(ec, step, endpoint, was_cancelled(cancel_state), limit.note(budget));
@@ -3056,7 +3181,8 @@ inline expected<void> connect_answer_verdict(unsigned status, std::string_view r
 // CONNECT host:port through the proxy on `stream` (whose lowest layer is `lowest`). The TLS session
 // to the API (and so the bearer token) then travels inside the tunnel, which the proxy cannot read.
 template <class Options>
-asio::awaitable<expected<void>> open_tunnel(ByteStream stream, beast::tcp_stream& lowest, const Proxy& proxy,
+asio::awaitable<expected<void>> open_tunnel(ByteStream stream, StepTimer& timer, StepTimer::Socket& lowest,
+                                            const Proxy& proxy,
                                             const Endpoint& endpoint, const Options& options,
                                             const AttemptLimit& limit, const asio::cancellation_state& cancel_state) {
     const bool ipv6 = endpoint.host.find(':') != std::string::npos;
@@ -3068,7 +3194,7 @@ asio::awaitable<expected<void>> open_tunnel(ByteStream stream, beast::tcp_stream
     if (proxy.authorization) connect.set(http::field::proxy_authorization, *proxy.authorization);
     const std::string connect_bytes = serialize(connect);
     const auto budget = limit.budget(options.connect_timeout);
-    lowest.expires_after(budget.duration);
+    timer.arm(lowest, budget.duration);  // one budget for the request and its answer
     auto [write_ec, written] = co_await stream.write(asio::buffer(connect_bytes));
     http::response_parser<http::empty_body> answer;
     answer.skip(true);  // a response to CONNECT has no body, whatever its headers say
@@ -3076,6 +3202,7 @@ asio::awaitable<expected<void>> open_tunnel(ByteStream stream, beast::tcp_stream
     beast::flat_buffer buffer;
     boost::system::error_code read_ec = write_ec;
     if (!read_ec) read_ec = co_await read_message(stream, buffer, answer, true);
+    if (timer.disarm()) read_ec = beast::error::timeout;
     if (!read_ec && was_cancelled(cancel_state)) read_ec = asio::error::operation_aborted;
     const std::string step = "opening a tunnel through " + proxy.display + " to";
     if (read_ec)
@@ -3111,49 +3238,48 @@ asio::awaitable<expected<std::unique_ptr<Connection>>> open_connection(ssl::cont
     if (!resolve_ec && was_cancelled(cancel_state)) resolve_ec = asio::error::operation_aborted;
     if (resolve_ec) co_return failed(resolve_ec, proxy ? "resolving the proxy for" : "resolving", resolve_budget);
 
-    beast::tcp_stream stream(executor);
+    tcp::socket stream(executor);
+    StepTimer timer(executor);
     const auto connect_budget = limit.budget(options.connect_timeout);
-    stream.expires_after(connect_budget.duration);
-    auto [connect_ec, connected] = co_await stream.async_connect(results, use_tuple);
+    timer.arm(stream, connect_budget.duration);
+    auto [connect_ec, connected] = co_await asio::async_connect(stream, results, use_tuple);
+    if (timer.disarm()) connect_ec = beast::error::timeout;
     if (!connect_ec && was_cancelled(cancel_state)) connect_ec = asio::error::operation_aborted;
     if (connect_ec)
         co_return failed(connect_ec, proxy ? "connecting to the proxy for" : "connecting to", connect_budget);
     boost::system::error_code ignored;
-    stream.socket().set_option(tcp::no_delay(true), ignored);  // requests are small and latency-bound
+    stream.set_option(tcp::no_delay(true), ignored);  // requests are small and latency-bound
 
-    if (!endpoint.tls) {
-        stream.expires_never();
-        co_return std::make_unique<Connection>(std::move(stream));
-    }
+    if (!endpoint.tls) co_return std::make_unique<Connection>(std::move(stream), std::move(timer));
     // https:// always has a context: the user's, or the client's own (ClientState::create).
 
     // Named results, not co_await inside if-conditions with temporaries: GCC 12 has bugs with
     // temporaries that live across a suspension.
     expected<void> step;
     if (proxy && proxy->tls) {
-        Connection::ProxyTlsStream to_proxy(std::move(stream), *tls_context);
+        Connection::TlsStream to_proxy(std::move(stream), *tls_context);
         const std::string to_proxy_step = "TLS handshake with the proxy " + proxy->display + " for";
-        step = co_await tls_handshake(to_proxy, proxy->host, to_proxy_step, endpoint, options, limit, cancel_state);
-        if (!step) co_return std::unexpected(std::move(step.error()));
-        step = co_await open_tunnel(ByteStream(to_proxy), beast::get_lowest_layer(to_proxy), *proxy, endpoint,
-                                    options, limit, cancel_state);
-        if (!step) co_return std::unexpected(std::move(step.error()));
-        Connection::TunneledTlsStream tunneled(std::move(to_proxy), *tls_context);
-        step = co_await tls_handshake(tunneled, endpoint.host, "TLS handshake with", endpoint, options, limit,
+        step = co_await tls_handshake(to_proxy, timer, proxy->host, to_proxy_step, endpoint, options, limit,
                                       cancel_state);
         if (!step) co_return std::unexpected(std::move(step.error()));
-        beast::get_lowest_layer(tunneled).expires_never();
-        co_return std::make_unique<Connection>(std::move(tunneled));
+        step = co_await open_tunnel(ByteStream(to_proxy), timer, to_proxy.lowest_layer(), *proxy, endpoint, options,
+                                    limit, cancel_state);
+        if (!step) co_return std::unexpected(std::move(step.error()));
+        Connection::TunneledTlsStream tunneled(std::move(to_proxy), *tls_context);
+        step = co_await tls_handshake(tunneled, timer, endpoint.host, "TLS handshake with", endpoint, options, limit,
+                                      cancel_state);
+        if (!step) co_return std::unexpected(std::move(step.error()));
+        co_return std::make_unique<Connection>(std::move(tunneled), std::move(timer));
     }
     if (proxy) {
-        step = co_await open_tunnel(ByteStream(stream), stream, *proxy, endpoint, options, limit, cancel_state);
+        step = co_await open_tunnel(ByteStream(stream), timer, stream, *proxy, endpoint, options, limit, cancel_state);
         if (!step) co_return std::unexpected(std::move(step.error()));
     }
     Connection::TlsStream tls(std::move(stream), *tls_context);
-    step = co_await tls_handshake(tls, endpoint.host, "TLS handshake with", endpoint, options, limit, cancel_state);
+    step = co_await tls_handshake(tls, timer, endpoint.host, "TLS handshake with", endpoint, options, limit,
+                                  cancel_state);
     if (!step) co_return std::unexpected(std::move(step.error()));
-    beast::get_lowest_layer(tls).expires_never();
-    co_return std::make_unique<Connection>(std::move(tls));
+    co_return std::make_unique<Connection>(std::move(tls), std::move(timer));
 }
 
 struct Exchanged {
@@ -3179,8 +3305,9 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
     const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
     const ByteStream stream = connection.stream();
     const auto write_budget = limit.budget(options.io_timeout);
-    connection.lowest().expires_after(write_budget.duration);
+    connection.timer.arm(connection.lowest(), write_budget.duration);
     auto [write_ec, written] = co_await stream.write(asio::buffer(request));
+    if (connection.timer.disarm()) write_ec = beast::error::timeout;
     if (write_ec)
         co_return std::unexpected(ExchangeFailure{io_error(write_ec, "sending the request to", endpoint,
                                                            was_cancelled(cancel_state), limit.note(write_budget)),
@@ -3189,7 +3316,7 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
 
     // One budget for the whole answer, interim responses included.
     const auto read_budget = limit.budget(options.io_timeout);
-    connection.lowest().expires_after(read_budget.duration);
+    connection.timer.arm(connection.lowest(), read_budget.duration);
     std::optional<http::response_parser<http::string_body>> parser;
     boost::system::error_code read_ec;
     for (unsigned interim = 0;; ++interim) {
@@ -3201,7 +3328,7 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
         const unsigned status = parser->get().result_int();
         if (status < 100 || status > 199 || status == 101) break;  // final (101 is never asked for: an error)
         if (interim + 1 == max_interim_responses) {
-            connection.lowest().expires_never();
+            connection.timer.disarm();
             co_return std::unexpected(ExchangeFailure{
                 fail(ErrorKind::malformed_response, errc::malformed_response,
                      "the server at " + endpoint.host_header + " sent " + std::to_string(max_interim_responses) +
@@ -3210,7 +3337,7 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
                 false});
         }
     }
-    connection.lowest().expires_never();
+    if (connection.timer.disarm()) read_ec = beast::error::timeout;
     if (read_ec == ssl::error::stream_truncated && parser->is_header_done() && !parser->is_done()) {
         // A body delimited by the end of the connection, closed without TLS close_notify:
         // the end of the stream is the end of the body (as Beast's examples treat it).
@@ -3643,8 +3770,8 @@ inline ApiError error_from_response(const HttpResponse& res, std::string_view to
 
 // The model in a 2xx body, or malformed_response naming the field that does not match the schema.
 template <class T>
-expected<T> decode_success(const HttpResponse& res) {
-    auto decoded = parse_json<T>(res.body());
+expected<T> decode_success(const HttpResponse& res, ParseScratch* scratch = nullptr) {
+    auto decoded = parse_json<T>(res.body(), scratch);
     if (!decoded) {
         decoded.error().status = res.result_int();
         decoded.error().message = "unexpected response body: " + decoded.error().message;
@@ -4041,16 +4168,17 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
     }
 }
 
-// The operation: the call, then its 2xx body decoded as T.
+// The operation: the call, then its 2xx body decoded as T (with `scratch`'s memory, if given).
 template <class T>
 asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, RequestSpec spec,
-                                           std::shared_ptr<const CallSettings> settings) {
+                                           std::shared_ptr<const CallSettings> settings,
+                                           std::shared_ptr<ParseScratch> scratch = nullptr) {
     auto answer = co_await send_with_retries(std::move(state), std::move(spec), std::move(settings));
     if (!answer) co_return std::unexpected(std::move(answer.error()));
     if constexpr (std::is_void_v<T>) {
         co_return expected<void>{};
     } else {
-        auto decoded = decode_success<T>(answer->response);
+        auto decoded = decode_success<T>(answer->response, scratch.get());
         if (!decoded) decoded.error().attempts = answer->attempts;
         co_return decoded;
     }
@@ -4486,6 +4614,9 @@ struct PagerState {
     std::vector<Schedule> items;  // the current page, for async_next()
     std::size_t next_item = 0;
     std::shared_ptr<Prefetch> prefetch;  // at most one page ahead
+    // The pages' parse trees reuse one block (shared: a read-ahead may outlive the pager). Pages
+    // are decoded one at a time: a fetch waits for the read-ahead before it asks for another.
+    std::shared_ptr<ParseScratch> scratch = std::make_shared<ParseScratch>();
 
     // Claims the pager for one operation: false when another one holds it. Atomic, because
     // take_buffered() claims it from the caller's thread, not the strand.
@@ -4530,7 +4661,7 @@ struct PagerState {
             co_return co_await std::move(body);
         };
         asio::co_spawn(client->strand,
-                       registered(client, ahead, run_operation<SchedulePage>(client, std::move(**request), settings)),
+                       registered(client, ahead, run_operation<SchedulePage>(client, std::move(**request), settings, scratch)),
                        asio::bind_cancellation_slot(
                            ahead->operation.signal.slot(),
                            [ahead, strand = client->strand](std::exception_ptr e, expected<SchedulePage> page) {
@@ -4569,7 +4700,7 @@ struct PagerState {
             auto request = cursor.next_request(client->endpoint);
             if (!request) co_return SchedulePage{};
             if (!*request) co_return std::unexpected(std::move(request->error()));
-            page = co_await run_operation<SchedulePage>(client, std::move(**request), settings);
+            page = co_await run_operation<SchedulePage>(client, std::move(**request), settings, scratch);
         }
         if (!page) {
             cursor.on_failure(page.error());  // a cancelled page is asked for again next time

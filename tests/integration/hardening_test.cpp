@@ -495,3 +495,43 @@ TEST_CASE("async_for_each: if the bulk operation itself fails, ids not reached s
         CHECK(results[i].error().kind == ErrorKind::internal);
     }
 }
+
+TEST_CASE("a step's timer closes the socket only when that step runs out, never a later step's") {
+    namespace internal = k6::schedules::detail;
+    asio::io_context io;
+    asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+    asio::ip::tcp::socket client(io), server(io);
+    client.connect(acceptor.local_endpoint());
+    acceptor.accept(server);
+    internal::StepTimer timer(io.get_executor());
+
+    // A step that ends in time: the socket stays open, and a wake-up of that step, had it been
+    // queued already, belongs to a finished step and is ignored.
+    timer.arm(client, 20ms);
+    CHECK_FALSE(timer.disarm());
+    io.run_for(60ms);
+    io.restart();
+    CHECK(client.is_open());
+
+    // Re-armed for a step that runs out: closed, and disarm() says so.
+    timer.arm(client, 5ms);
+    io.run_for(60ms);
+    io.restart();
+    CHECK_FALSE(client.is_open());
+    CHECK(timer.disarm());
+
+    // The next step starts clean, and a timer destroyed mid-step leaves its socket alone.
+    asio::ip::tcp::socket other(io);
+    other.connect(acceptor.local_endpoint());
+    asio::ip::tcp::socket other_server(io);
+    acceptor.accept(other_server);
+    {
+        internal::StepTimer short_lived(io.get_executor());
+        short_lived.arm(other, 1ms);
+        std::this_thread::sleep_for(10ms);  // expired, its wake-up not run yet
+    }
+    io.run_for(30ms);
+    CHECK(other.is_open());
+    timer.arm(other, 5s);
+    CHECK_FALSE(timer.disarm());
+}

@@ -306,6 +306,40 @@ TEST_CASE("errors inside a page name the item's index") {
     CHECK(from_json<SchedulePage>(page).error().target == "@count");
 }
 
+TEST_CASE("pages parsed with one ParseScratch reuse one block: a page like the last needs no new memory") {
+    json::value page = k6::test::spec_examples().at("list").at("OK");
+    json::array& items = page.as_object()["value"].as_array();
+    while (items.size() < 200) items.push_back(schedule_example("EveryTwoHours"));
+    const std::string text = json::serialize(page);
+    const auto expected_page = parse_json<SchedulePage>(text);
+    REQUIRE(expected_page.has_value());
+
+    detail::ParseScratch scratch;
+    CHECK(scratch.memory().empty());
+    const auto first = parse_json<SchedulePage>(text, &scratch);
+    REQUIRE(first.has_value());
+    CHECK(*first == *expected_page);
+    // The tree of 200 schedules does not fit the 4 KiB on the stack: the scratch learnt its size.
+    const std::span<unsigned char> learnt = scratch.memory();
+    REQUIRE(learnt.size() > 4096);
+
+    for (int round = 0; round < 3; ++round) {
+        const auto again = parse_json<SchedulePage>(text, &scratch);
+        REQUIRE(again.has_value());
+        CHECK(*again == *expected_page);
+        CHECK(scratch.memory().data() == learnt.data());  // the same block, not a new one
+        CHECK(scratch.memory().size() == learnt.size());
+    }
+
+    // Errors read the same with a scratch, and leave it usable.
+    items[7].as_object()["recurrence_rule"].as_object()["interval"] = "often";
+    const auto rejected = parse_json<SchedulePage>(json::serialize(page), &scratch);
+    REQUIRE_FALSE(rejected.has_value());
+    CHECK(rejected.error().target == "value[7].recurrence_rule.interval");
+    CHECK(parse_json<SchedulePage>("{\"value\": [", &scratch).error().kind == ErrorKind::malformed_response);
+    CHECK(parse_json<SchedulePage>(text, &scratch).value() == *expected_page);
+}
+
 TEST_CASE("integers out of the int64 range are rejected, not wrapped") {
     auto decoded = parse_json<Schedule>(
         R"({"id": 18446744073709551615, "load_test_id": 1, "starts": "2024-07-16T08:46:04Z", "recurrence_rule": null,

@@ -5,6 +5,10 @@
 
 #include <doctest/doctest.h>
 
+#include <boost/beast/core/buffers_range.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/serializer.hpp>
+
 #include <set>
 
 using namespace k6::schedules;
@@ -103,6 +107,52 @@ TEST_CASE("every request carries the headers of design section 4") {
     CHECK(get.target() == "/api/cloud/v6/schedules/5");
     CHECK(get.find(http::field::content_type) == get.end());
     CHECK(get.body().empty());
+}
+
+namespace {
+
+// What Beast's own serializer writes for `message`: the reference for detail::serialize.
+template <class Body>
+std::string beast_bytes(const http::request<Body>& message) {
+    std::string bytes;
+    http::request_serializer<Body> serializer(message);
+    boost::system::error_code ec;
+    while (!ec && !serializer.is_done()) {
+        serializer.next(ec, [&](boost::system::error_code&, const auto& buffers) {
+            for (const auto buffer : boost::beast::buffers_range_ref(buffers))
+                bytes.append(static_cast<const char*>(buffer.data()), buffer.size());
+            serializer.consume(boost::beast::buffer_bytes(buffers));
+        });
+    }
+    REQUIRE_FALSE(ec);
+    return bytes;
+}
+
+}  // namespace
+
+TEST_CASE("a request goes on the wire byte for byte as Beast's serializer writes it") {
+    const CreateScheduleRequest once{parse_rfc3339("2028-08-01T12:00:00Z").value(), std::nullopt, std::nullopt};
+    const auto post = internal::build_http_request(endpoint("https://api.k6.io"), "Bearer tok", "4242",
+                                                   internal::set_load_test_schedule_request(LoadTestId{7}, once));
+    const std::string post_bytes = internal::serialize(post);
+    CHECK(post_bytes == beast_bytes(post));
+    CHECK(post_bytes.starts_with("POST /cloud/v6/load_tests/7/schedule HTTP/1.1\r\nHost: api.k6.io\r\n"));
+    CHECK(post_bytes.ends_with("\r\n\r\n" + post.body()));
+
+    const auto get = internal::build_http_request(endpoint("http://127.0.0.1:8080/api"), "Bearer tok", "1",
+                                                  internal::get_schedule_request(ScheduleId{5}));
+    CHECK(internal::serialize(get) == beast_bytes(get));
+    const auto del = internal::build_http_request(endpoint("https://api.k6.io"), "Bearer tok", "1",
+                                                  internal::delete_schedule_request(ScheduleId{5}));
+    CHECK(internal::serialize(del) == beast_bytes(del));
+
+    // A CONNECT to a proxy: an authority for a target, no body, an HTTP/1.0 version as some send.
+    http::request<http::empty_body> connect{http::verb::connect, "[::1]:443", 10};
+    connect.set(http::field::host, "[::1]:443");
+    connect.set(http::field::proxy_authorization, "Basic dTpw");
+    CHECK(internal::serialize(connect) == beast_bytes(connect));
+    CHECK(internal::serialize(connect) ==
+          "CONNECT [::1]:443 HTTP/1.0\r\nHost: [::1]:443\r\nProxy-Authorization: Basic dTpw\r\n\r\n");
 }
 
 TEST_CASE("error answers carry the server's ErrorApiModel") {

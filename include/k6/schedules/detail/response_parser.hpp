@@ -93,8 +93,8 @@ inline ApiError error_from_response(const HttpResponse& res, std::string_view to
 
 // The model in a 2xx body, or malformed_response naming the field that does not match the schema.
 template <class T>
-expected<T> decode_success(const HttpResponse& res) {
-    auto decoded = parse_json<T>(res.body());
+expected<T> decode_success(const HttpResponse& res, ParseScratch* scratch = nullptr) {
+    auto decoded = parse_json<T>(res.body(), scratch);
     if (!decoded) {
         decoded.error().status = res.result_int();
         decoded.error().message = "unexpected response body: " + decoded.error().message;

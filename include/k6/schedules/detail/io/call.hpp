@@ -133,16 +133,17 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
     }
 }
 
-// The operation: the call, then its 2xx body decoded as T.
+// The operation: the call, then its 2xx body decoded as T (with `scratch`'s memory, if given).
 template <class T>
 asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, RequestSpec spec,
-                                           std::shared_ptr<const CallSettings> settings) {
+                                           std::shared_ptr<const CallSettings> settings,
+                                           std::shared_ptr<ParseScratch> scratch = nullptr) {
     auto answer = co_await send_with_retries(std::move(state), std::move(spec), std::move(settings));
     if (!answer) co_return std::unexpected(std::move(answer.error()));
     if constexpr (std::is_void_v<T>) {
         co_return expected<void>{};
     } else {
-        auto decoded = decode_success<T>(answer->response);
+        auto decoded = decode_success<T>(answer->response, scratch.get());
         if (!decoded) decoded.error().attempts = answer->attempts;
         co_return decoded;
     }

@@ -18,6 +18,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -27,27 +28,24 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/buffer_traits.hpp>
-#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/read_size.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
@@ -81,9 +79,17 @@ private:
     static asio::awaitable<Result> read_some_on(void* stream, asio::mutable_buffer buffer) {
         co_return co_await static_cast<Stream*>(stream)->async_read_some(buffer, use_tuple);
     }
+    // Asio's async_write, as a loop here: its composed operation was one more template per stream.
     template <class Stream>
     static asio::awaitable<Result> write_on(void* stream, asio::const_buffer buffer) {
-        co_return co_await asio::async_write(*static_cast<Stream*>(stream), buffer, use_tuple);
+        std::size_t written = 0;
+        while (buffer.size() != 0) {
+            auto [ec, n] = co_await static_cast<Stream*>(stream)->async_write_some(buffer, use_tuple);
+            written += n;
+            buffer += n;
+            if (ec) co_return Result{ec, written};
+        }
+        co_return Result{boost::system::error_code{}, written};
     }
 
     void* stream_;
@@ -91,25 +97,78 @@ private:
     asio::awaitable<Result> (*write_)(void*, asio::const_buffer);
 };
 
+// Bounds one step of I/O on a connection (connect, handshake, write, read): when the step's time is
+// up, the socket is closed, as Beast's tcp_stream does on a timeout, and the step reports
+// beast::error::timeout. One timer per connection, armed per step, over a plain socket: with
+// beast::tcp_stream, every read and write was wrapped in Beast's timeout operation, compiled once
+// per stream type and handler, about a fifth of the machine code of a program that uses the client.
+class StepTimer {
+public:
+    using Socket = tcp::socket::lowest_layer_type;
+
+    explicit StepTimer(const asio::any_io_executor& executor)
+        : timer_(executor), shared_(std::make_shared<Shared>()) {}
+    StepTimer(StepTimer&&) noexcept = default;
+    StepTimer& operator=(StepTimer&&) = delete;
+    ~StepTimer() {
+        if (shared_) shared_->socket = nullptr;  // a wake-up already queued must not touch it
+    }
+
+    // Starts a step on `socket` that may take `duration`.
+    void arm(Socket& socket, std::chrono::milliseconds duration) {
+        shared_->socket = &socket;
+        shared_->expired = false;
+        timer_.expires_after(duration);
+        timer_.async_wait([shared = shared_, step = ++shared_->step](boost::system::error_code ec) {
+            if (ec || shared->step != step || !shared->socket) return;  // the step ended first
+            shared->expired = true;
+            boost::system::error_code ignored;
+            shared->socket->close(ignored);  // its pending operations end with operation_aborted
+        });
+    }
+
+    // Ends the step: true when its time ran out (the socket is then closed).
+    bool disarm() noexcept {
+        ++shared_->step;
+        shared_->socket = nullptr;
+        timer_.cancel();
+        return shared_->expired;
+    }
+
+private:
+    struct Shared {
+        Socket* socket = nullptr;
+        std::uint64_t step = 0;  // which arm() a wake-up belongs to
+        bool expired = false;
+    };
+    asio::steady_timer timer_;
+    std::shared_ptr<Shared> shared_;  // shared with the pending wake-up, which may outlive this
+};
+
 class Connection {
 public:
     static constexpr std::size_t read_buffer_size = 64 * 1024;
 
-    using PlainStream = beast::tcp_stream;
-    using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-    // TLS to an https:// proxy (Asio's stream: Beast's cannot be the next layer of another TLS
-    // stream), and TLS to the API inside the tunnel through it.
-    using ProxyTlsStream = asio::ssl::stream<beast::tcp_stream>;
-    using TunneledTlsStream = beast::ssl_stream<ProxyTlsStream>;
+    using PlainStream = tcp::socket;
+    using TlsStream = ssl::stream<tcp::socket>;
+    // TLS to an https:// proxy is a TlsStream too; TLS to the API inside the tunnel through it:
+    using TunneledTlsStream = ssl::stream<TlsStream>;
 
-    explicit Connection(PlainStream stream) : plain_(std::move(stream)) { reserve(); }
-    explicit Connection(TlsStream stream) : tls_(std::move(stream)) { reserve(); }
-    explicit Connection(TunneledTlsStream stream) : tunneled_(std::move(stream)) { reserve(); }
+    Connection(PlainStream stream, StepTimer step_timer) : timer(std::move(step_timer)), plain_(std::move(stream)) {
+        reserve();
+    }
+    Connection(TlsStream stream, StepTimer step_timer) : timer(std::move(step_timer)), tls_(std::move(stream)) {
+        reserve();
+    }
+    Connection(TunneledTlsStream stream, StepTimer step_timer)
+        : timer(std::move(step_timer)), tunneled_(std::move(stream)) {
+        reserve();
+    }
 
-    beast::tcp_stream& lowest() noexcept {
-        if (tunneled_) return beast::get_lowest_layer(*tunneled_);
-        if (tls_) return beast::get_lowest_layer(*tls_);
-        return *plain_;
+    StepTimer::Socket& lowest() noexcept {
+        if (tunneled_) return tunneled_->lowest_layer();
+        if (tls_) return tls_->lowest_layer();
+        return plain_->lowest_layer();
     }
 
     // The stream that carries HTTP, whichever kind it is.
@@ -122,7 +181,7 @@ public:
     // An idle keep-alive connection the server has closed (or that has unread bytes nobody asked
     // for) must not carry the next request. One non-blocking peek tells without consuming anything.
     bool looks_closed() noexcept {
-        auto& socket = lowest().socket();
+        auto& socket = lowest();
         if (!socket.is_open()) return true;
         char byte;
         const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -131,6 +190,7 @@ public:
 
     beast::flat_buffer buffer;  // bytes read past the current message stay with their connection
     std::chrono::steady_clock::time_point idle_since{};
+    StepTimer timer;  // declared before the streams: destroyed after them
 
 private:
     // Beast reads at most the buffer's free capacity at a time (512 bytes minimum): without room,
@@ -212,20 +272,26 @@ inline bool was_cancelled(const asio::cancellation_state& state) noexcept {
     return state.cancelled() != asio::cancellation_type::none;
 }
 
-// The bytes of an HTTP message, as they go on the wire: serialized once per call, then written
-// whole by every attempt.
-template <bool isRequest, class Body, class Fields>
-std::string serialize(const http::message<isRequest, Body, Fields>& message) {
+// The bytes of an HTTP request as they go on the wire: serialized once per call, then written whole
+// by every attempt. Written out here, field by field as Beast's serializer writes them: that
+// serializer's buffer sequences were more machine code in every program than the request needs.
+template <class Body, class Fields>
+std::string serialize(const http::request<Body, Fields>& request) {
+    const std::string_view method = request.method_string();
+    const std::string_view target = request.target();
+    std::size_t size = method.size() + target.size() + 16;
+    for (const auto& field : request) size += field.name_string().size() + field.value().size() + 4;
+    if constexpr (std::is_same_v<Body, http::string_body>) size += request.body().size();
+
     std::string bytes;
-    http::serializer<isRequest, Body, Fields> serializer(message);
-    boost::system::error_code ec;
-    while (!ec && !serializer.is_done()) {
-        serializer.next(ec, [&](boost::system::error_code&, const auto& buffers) {
-            for (const auto buffer : beast::buffers_range_ref(buffers))
-                bytes.append(static_cast<const char*>(buffer.data()), buffer.size());
-            serializer.consume(beast::buffer_bytes(buffers));
-        });
-    }
+    bytes.reserve(size);
+    bytes.append(method).append(" ").append(target).append(" HTTP/");
+    bytes.append(1, static_cast<char>('0' + request.version() / 10)).append(".");
+    bytes.append(1, static_cast<char>('0' + request.version() % 10)).append("\r\n");
+    for (const auto& field : request)
+        bytes.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
+    bytes.append("\r\n");
+    if constexpr (std::is_same_v<Body, http::string_body>) bytes.append(request.body());
     return bytes;
 }
 
@@ -308,14 +374,15 @@ inline asio::awaitable<std::tuple<boost::system::error_code, tcp::resolver::resu
 
 // The TLS handshake with `host` on `stream`, verifying its certificate and name.
 template <class TlsStream, class Options>
-asio::awaitable<expected<void>> tls_handshake(TlsStream& stream, const std::string& host, std::string_view step,
-                                              const Endpoint& endpoint, const Options& options,
+asio::awaitable<expected<void>> tls_handshake(TlsStream& stream, StepTimer& timer, const std::string& host,
+                                              std::string_view step, const Endpoint& endpoint, const Options& options,
                                               const AttemptLimit& limit, const asio::cancellation_state& cancel_state) {
     SSL* ssl_handle = stream.native_handle();
     if (auto identity = require_peer_identity(ssl_handle, host); !identity) co_return identity;
     const auto budget = limit.budget(options.connect_timeout);
-    beast::get_lowest_layer(stream).expires_after(budget.duration);
+    timer.arm(stream.lowest_layer(), budget.duration);
     auto [ec] = co_await stream.async_handshake(ssl::stream_base::client, use_tuple);
+    if (timer.disarm()) ec = beast::error::timeout;
     if (!ec && was_cancelled(cancel_state)) ec = asio::error::operation_aborted;
     if (!ec) co_return expected<void>{};
     ApiError e = io_error(ec, step, endpoint, was_cancelled(cancel_state), limit.note(budget));
@@ -357,7 +424,8 @@ inline expected<void> connect_answer_verdict(unsigned status, std::string_view r
 // CONNECT host:port through the proxy on `stream` (whose lowest layer is `lowest`). The TLS session
 // to the API (and so the bearer token) then travels inside the tunnel, which the proxy cannot read.
 template <class Options>
-asio::awaitable<expected<void>> open_tunnel(ByteStream stream, beast::tcp_stream& lowest, const Proxy& proxy,
+asio::awaitable<expected<void>> open_tunnel(ByteStream stream, StepTimer& timer, StepTimer::Socket& lowest,
+                                            const Proxy& proxy,
                                             const Endpoint& endpoint, const Options& options,
                                             const AttemptLimit& limit, const asio::cancellation_state& cancel_state) {
     const bool ipv6 = endpoint.host.find(':') != std::string::npos;
@@ -369,7 +437,7 @@ asio::awaitable<expected<void>> open_tunnel(ByteStream stream, beast::tcp_stream
     if (proxy.authorization) connect.set(http::field::proxy_authorization, *proxy.authorization);
     const std::string connect_bytes = serialize(connect);
     const auto budget = limit.budget(options.connect_timeout);
-    lowest.expires_after(budget.duration);
+    timer.arm(lowest, budget.duration);  // one budget for the request and its answer
     auto [write_ec, written] = co_await stream.write(asio::buffer(connect_bytes));
     http::response_parser<http::empty_body> answer;
     answer.skip(true);  // a response to CONNECT has no body, whatever its headers say
@@ -377,6 +445,7 @@ asio::awaitable<expected<void>> open_tunnel(ByteStream stream, beast::tcp_stream
     beast::flat_buffer buffer;
     boost::system::error_code read_ec = write_ec;
     if (!read_ec) read_ec = co_await read_message(stream, buffer, answer, true);
+    if (timer.disarm()) read_ec = beast::error::timeout;
     if (!read_ec && was_cancelled(cancel_state)) read_ec = asio::error::operation_aborted;
     const std::string step = "opening a tunnel through " + proxy.display + " to";
     if (read_ec)
@@ -412,49 +481,48 @@ asio::awaitable<expected<std::unique_ptr<Connection>>> open_connection(ssl::cont
     if (!resolve_ec && was_cancelled(cancel_state)) resolve_ec = asio::error::operation_aborted;
     if (resolve_ec) co_return failed(resolve_ec, proxy ? "resolving the proxy for" : "resolving", resolve_budget);
 
-    beast::tcp_stream stream(executor);
+    tcp::socket stream(executor);
+    StepTimer timer(executor);
     const auto connect_budget = limit.budget(options.connect_timeout);
-    stream.expires_after(connect_budget.duration);
-    auto [connect_ec, connected] = co_await stream.async_connect(results, use_tuple);
+    timer.arm(stream, connect_budget.duration);
+    auto [connect_ec, connected] = co_await asio::async_connect(stream, results, use_tuple);
+    if (timer.disarm()) connect_ec = beast::error::timeout;
     if (!connect_ec && was_cancelled(cancel_state)) connect_ec = asio::error::operation_aborted;
     if (connect_ec)
         co_return failed(connect_ec, proxy ? "connecting to the proxy for" : "connecting to", connect_budget);
     boost::system::error_code ignored;
-    stream.socket().set_option(tcp::no_delay(true), ignored);  // requests are small and latency-bound
+    stream.set_option(tcp::no_delay(true), ignored);  // requests are small and latency-bound
 
-    if (!endpoint.tls) {
-        stream.expires_never();
-        co_return std::make_unique<Connection>(std::move(stream));
-    }
+    if (!endpoint.tls) co_return std::make_unique<Connection>(std::move(stream), std::move(timer));
     // https:// always has a context: the user's, or the client's own (ClientState::create).
 
     // Named results, not co_await inside if-conditions with temporaries: GCC 12 has bugs with
     // temporaries that live across a suspension.
     expected<void> step;
     if (proxy && proxy->tls) {
-        Connection::ProxyTlsStream to_proxy(std::move(stream), *tls_context);
+        Connection::TlsStream to_proxy(std::move(stream), *tls_context);
         const std::string to_proxy_step = "TLS handshake with the proxy " + proxy->display + " for";
-        step = co_await tls_handshake(to_proxy, proxy->host, to_proxy_step, endpoint, options, limit, cancel_state);
-        if (!step) co_return std::unexpected(std::move(step.error()));
-        step = co_await open_tunnel(ByteStream(to_proxy), beast::get_lowest_layer(to_proxy), *proxy, endpoint,
-                                    options, limit, cancel_state);
-        if (!step) co_return std::unexpected(std::move(step.error()));
-        Connection::TunneledTlsStream tunneled(std::move(to_proxy), *tls_context);
-        step = co_await tls_handshake(tunneled, endpoint.host, "TLS handshake with", endpoint, options, limit,
+        step = co_await tls_handshake(to_proxy, timer, proxy->host, to_proxy_step, endpoint, options, limit,
                                       cancel_state);
         if (!step) co_return std::unexpected(std::move(step.error()));
-        beast::get_lowest_layer(tunneled).expires_never();
-        co_return std::make_unique<Connection>(std::move(tunneled));
+        step = co_await open_tunnel(ByteStream(to_proxy), timer, to_proxy.lowest_layer(), *proxy, endpoint, options,
+                                    limit, cancel_state);
+        if (!step) co_return std::unexpected(std::move(step.error()));
+        Connection::TunneledTlsStream tunneled(std::move(to_proxy), *tls_context);
+        step = co_await tls_handshake(tunneled, timer, endpoint.host, "TLS handshake with", endpoint, options, limit,
+                                      cancel_state);
+        if (!step) co_return std::unexpected(std::move(step.error()));
+        co_return std::make_unique<Connection>(std::move(tunneled), std::move(timer));
     }
     if (proxy) {
-        step = co_await open_tunnel(ByteStream(stream), stream, *proxy, endpoint, options, limit, cancel_state);
+        step = co_await open_tunnel(ByteStream(stream), timer, stream, *proxy, endpoint, options, limit, cancel_state);
         if (!step) co_return std::unexpected(std::move(step.error()));
     }
     Connection::TlsStream tls(std::move(stream), *tls_context);
-    step = co_await tls_handshake(tls, endpoint.host, "TLS handshake with", endpoint, options, limit, cancel_state);
+    step = co_await tls_handshake(tls, timer, endpoint.host, "TLS handshake with", endpoint, options, limit,
+                                  cancel_state);
     if (!step) co_return std::unexpected(std::move(step.error()));
-    beast::get_lowest_layer(tls).expires_never();
-    co_return std::make_unique<Connection>(std::move(tls));
+    co_return std::make_unique<Connection>(std::move(tls), std::move(timer));
 }
 
 struct Exchanged {
@@ -480,8 +548,9 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
     const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
     const ByteStream stream = connection.stream();
     const auto write_budget = limit.budget(options.io_timeout);
-    connection.lowest().expires_after(write_budget.duration);
+    connection.timer.arm(connection.lowest(), write_budget.duration);
     auto [write_ec, written] = co_await stream.write(asio::buffer(request));
+    if (connection.timer.disarm()) write_ec = beast::error::timeout;
     if (write_ec)
         co_return std::unexpected(ExchangeFailure{io_error(write_ec, "sending the request to", endpoint,
                                                            was_cancelled(cancel_state), limit.note(write_budget)),
@@ -490,7 +559,7 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
 
     // One budget for the whole answer, interim responses included.
     const auto read_budget = limit.budget(options.io_timeout);
-    connection.lowest().expires_after(read_budget.duration);
+    connection.timer.arm(connection.lowest(), read_budget.duration);
     std::optional<http::response_parser<http::string_body>> parser;
     boost::system::error_code read_ec;
     for (unsigned interim = 0;; ++interim) {
@@ -502,7 +571,7 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
         const unsigned status = parser->get().result_int();
         if (status < 100 || status > 199 || status == 101) break;  // final (101 is never asked for: an error)
         if (interim + 1 == max_interim_responses) {
-            connection.lowest().expires_never();
+            connection.timer.disarm();
             co_return std::unexpected(ExchangeFailure{
                 fail(ErrorKind::malformed_response, errc::malformed_response,
                      "the server at " + endpoint.host_header + " sent " + std::to_string(max_interim_responses) +
@@ -511,7 +580,7 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
                 false});
         }
     }
-    connection.lowest().expires_never();
+    if (connection.timer.disarm()) read_ec = beast::error::timeout;
     if (read_ec == ssl::error::stream_truncated && parser->is_header_done() && !parser->is_done()) {
         // A body delimited by the end of the connection, closed without TLS close_notify:
         // the end of the stream is the end of the body (as Beast's examples treat it).

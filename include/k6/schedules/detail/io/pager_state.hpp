@@ -59,6 +59,9 @@ struct PagerState {
     std::vector<Schedule> items;  // the current page, for async_next()
     std::size_t next_item = 0;
     std::shared_ptr<Prefetch> prefetch;  // at most one page ahead
+    // The pages' parse trees reuse one block (shared: a read-ahead may outlive the pager). Pages
+    // are decoded one at a time: a fetch waits for the read-ahead before it asks for another.
+    std::shared_ptr<ParseScratch> scratch = std::make_shared<ParseScratch>();
 
     // Claims the pager for one operation: false when another one holds it. Atomic, because
     // take_buffered() claims it from the caller's thread, not the strand.
@@ -103,7 +106,7 @@ struct PagerState {
             co_return co_await std::move(body);
         };
         asio::co_spawn(client->strand,
-                       registered(client, ahead, run_operation<SchedulePage>(client, std::move(**request), settings)),
+                       registered(client, ahead, run_operation<SchedulePage>(client, std::move(**request), settings, scratch)),
                        asio::bind_cancellation_slot(
                            ahead->operation.signal.slot(),
                            [ahead, strand = client->strand](std::exception_ptr e, expected<SchedulePage> page) {
@@ -142,7 +145,7 @@ struct PagerState {
             auto request = cursor.next_request(client->endpoint);
             if (!request) co_return SchedulePage{};
             if (!*request) co_return std::unexpected(std::move(request->error()));
-            page = co_await run_operation<SchedulePage>(client, std::move(**request), settings);
+            page = co_await run_operation<SchedulePage>(client, std::move(**request), settings, scratch);
         }
         if (!page) {
             cursor.on_failure(page.error());  // a cancelled page is asked for again next time
