@@ -101,7 +101,7 @@ private:
 // up, the socket is closed, as Beast's tcp_stream does on a timeout, and the step reports
 // beast::error::timeout. One timer per connection, armed per step, over a plain socket: with
 // beast::tcp_stream, every read and write was wrapped in Beast's timeout operation, compiled once
-// per stream type and handler, about a fifth of the machine code of a program that uses the client.
+// per stream type and handler: about a quarter of the machine code of a program that uses the client.
 class StepTimer {
 public:
     using Socket = tcp::socket::lowest_layer_type;
