@@ -310,8 +310,9 @@ public:
     // What the previous parse needed, or nothing yet.
     std::span<unsigned char> memory() noexcept { return {block_.get(), size_}; }
 
-    // After a parse that also took `overflow` bytes elsewhere: the next one gets all it needed in
-    // one block. Bounded by what was really used, so never more than the largest page so far.
+    // After a parse that also took `overflow` bytes from the heap: the next one gets all of it in
+    // one block. The arena grows its blocks geometrically, so this is up to about twice the largest
+    // tree so far, held only as long as its owner (a Pager).
     void grow_by(std::size_t overflow) {
         if (overflow == 0) return;
         const std::size_t wanted = size_ + overflow;
