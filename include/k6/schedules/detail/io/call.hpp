@@ -46,8 +46,7 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
     const RetryPolicy& policy = settings.retry;
     const auto started = clock::now();
     const auto deadline_at = settings.deadline ? std::optional(started + *settings.deadline) : std::nullopt;
-    const std::string request =
-        serialize(build_http_request(state->endpoint, state->authorization, state->stack_id, spec));
+    const std::string request = request_bytes(state->endpoint, state->authorization, state->stack_id, spec);
     unsigned attempts = 0;
     bool maybe_applied = false;  // an earlier copy of the request may have been applied by the server
     for (unsigned retries = 0;; ++retries) {
