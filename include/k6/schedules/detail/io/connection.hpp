@@ -234,6 +234,7 @@ struct AttemptLimit {
 struct AttemptProgress {
     bool awaiting_answer = false;  // a copy of the request was written in full and its answer is not read yet
     bool copy_lost = false;        // an earlier copy was written in full, then its connection died unanswered
+    std::size_t bytes_received = 0;  // of answers, for AttemptObserver
 };
 
 inline bool is_ip_address(const std::string& host) {
@@ -300,7 +301,8 @@ std::string serialize(const http::request<Body, Fields>& request) {
 // ends a body that it delimits, and it is http::error::end_of_stream when no byte came at all.
 inline asio::awaitable<boost::system::error_code> read_message(ByteStream stream, beast::flat_buffer& buffer,
                                                                http::basic_parser<false>& parser,
-                                                               bool header_only = false) {
+                                                               bool header_only = false,
+                                                               std::size_t* received = nullptr) {
     parser.eager(!header_only);  // as Beast's reads: a header alone leaves the body's bytes unparsed
     boost::system::error_code ec;
     for (bool parse = buffer.size() != 0;; parse = true) {
@@ -317,6 +319,7 @@ inline asio::awaitable<boost::system::error_code> read_message(ByteStream stream
         if (room == 0) co_return http::error::buffer_overflow;
         auto [read_ec, read] = co_await stream.read_some(buffer.prepare(room));
         buffer.commit(read);
+        if (received) *received += read;
         if (read_ec == asio::error::eof) {
             if (!parser.got_some()) co_return http::error::end_of_stream;
             ec = {};
@@ -566,7 +569,7 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
         parser.emplace();
         parser->body_limit(options.max_body_bytes);
         parser->header_limit(64 * 1024);
-        read_ec = co_await read_message(stream, connection.buffer, *parser);
+        read_ec = co_await read_message(stream, connection.buffer, *parser, false, &progress.bytes_received);
         if (read_ec) break;
         const unsigned status = parser->get().result_int();
         if (status < 100 || status > 199 || status == 101) break;  // final (101 is never asked for: an error)
