@@ -136,6 +136,7 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
     // close it once it has been idle for idle_timeout.
     void keep(std::unique_ptr<Connection> connection) {
         if (closed) return;
+        connection->timer.park();
         pool.put(std::move(connection), ConnectionPool::clock::now(), options.max_idle_connections);
         if (options.close_idle_in_background && !idle_sweep && pool.size() > 0)
             schedule_sweep(ConnectionPool::clock::now() + options.idle_timeout);
