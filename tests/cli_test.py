@@ -3,7 +3,7 @@
 every exit status, environment versus flags, and the token never shown.
 
     cli_test.py GROUP K6_SCHEDULES EMULATOR SEED_DATA
-    GROUP: commands | json | exit-codes | precedence | secrets
+    GROUP: commands | json | exit-codes | precedence | verbose | secrets
 """
 import http.server
 import json
@@ -215,14 +215,43 @@ def group_precedence():
     e.stop()
 
 
+ATTEMPT_LINE = re.compile(r"^(GET|POST|DELETE) /cloud/v6/\S+ -> (\d{3}|[a-z_]+) in \d+ ms"
+                          r"(, retry in \d+ ms|, no retry: .+)?$")
+
+
+def group_verbose():
+    e = Emulator("--error-rate", "0.5", "--seed", "1")  # half the answers 500 or 503, seeded
+    env = e.env()
+    lines = []
+    for flag in ("-v", "--verbose", "-v", "-v"):
+        r = k6(env, flag, "--retries", "10", "show", "1")
+        check(r.returncode == 0 and "schedule    1" in r.stdout, f"show {flag}: the output is the same, through the faults")
+        run = r.stderr.splitlines()
+        check(run and all(ATTEMPT_LINE.match(line) for line in run), f"show {flag}: stderr is one line per attempt")
+        check(run and run[-1].startswith("GET /cloud/v6/schedules/1 -> 200 in "), f"show {flag}: the last attempt got 200")
+        lines += run
+    check(any(re.match(r"^GET /cloud/v6/schedules/1 -> 50[03] in \d+ ms, retry in \d+ ms$", line) for line in lines),
+          "-v: a failed attempt says when the next one comes")
+    r = k6(env, "get", "1", "-v", "--retries", "10")
+    check(r.returncode == 0 and r.stderr.splitlines()[-1].startswith("GET /cloud/v6/load_tests/1/schedule -> 200 in "),
+          "-v after the command works too")
+    r = k6(env, "-v", "--retries", "0", "show", "999999")
+    attempts = [line for line in r.stderr.splitlines() if ATTEMPT_LINE.match(line)]
+    check(r.returncode == 1 and len(attempts) == 1 and ", no retry: " in attempts[0],
+          "-v: the last failed attempt says why no retry follows")
+    quiet = k6(env, "--retries", "10", "show", "1")
+    check(quiet.returncode == 0 and quiet.stderr == "", "without -v, nothing about attempts on stderr")
+    e.stop()
+
+
 def group_secrets():
-    for runner in (group_commands, group_json, group_exit_codes, group_precedence):
+    for runner in (group_commands, group_json, group_exit_codes, group_precedence, group_verbose):
         runner()
     leaked = [text for text in outputs if TOKEN in text]
     check(not leaked, f"the token appears in none of {len(outputs)} outputs (stdout and stderr)")
 
 
 {"commands": group_commands, "json": group_json, "exit-codes": group_exit_codes, "precedence": group_precedence,
- "secrets": group_secrets}[GROUP]()
+ "verbose": group_verbose, "secrets": group_secrets}[GROUP]()
 print(f"{len(failures)} failure(s)")
 sys.exit(1 if failures else 0)

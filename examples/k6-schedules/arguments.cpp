@@ -31,6 +31,8 @@ Invocation parse_invocation(int argc, char** argv) {
             invocation.help = true;
         } else if (token == "--json") {
             g.json = true;
+        } else if (token == "--verbose" || token == "-v") {
+            g.verbose = true;
         } else if (global_valued.contains(token)) {
             if (i + 1 >= argc) throw UsageError(token + " needs a value", invocation.command);
             const std::string value = argv[++i];

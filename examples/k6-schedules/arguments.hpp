@@ -24,6 +24,7 @@ struct GlobalOptions {
     std::optional<double> timeout_seconds;
     std::optional<unsigned> retries;
     bool json = false;
+    bool verbose = false;  // one line per attempt on stderr
 };
 
 // A command's flags: those with a value and the plain switches it accepts, and its positionals.

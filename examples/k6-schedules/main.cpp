@@ -35,6 +35,8 @@ GLOBAL OPTIONS (each also read from the environment; the flag wins)
   --timeout SECONDS   per-request timeout (default 30)
   --retries N         max retries of retryable failures (default 3)
   --json              machine-readable output
+  -v, --verbose       one line per request attempt on stderr: method, path, status or error,
+                      duration, and the retry decision (never the token)
 
 COMMANDS
   get LOAD_TEST_ID                      the load test's schedule
@@ -299,6 +301,8 @@ k6s::expected<k6s::ClientOptions> client_options(const k6::cli::GlobalOptions& g
         options->io_timeout = options->connect_timeout;
     }
     if (g.retries) options->retry.max_retries = *g.retries;
+    if (g.verbose)  // through the client's observer: what a user of the library would log
+        options->observer.on_end = [](const k6s::AttemptEnd& end) { std::cerr << k6s::to_string(end) << '\n'; };
     options->request_validator = k6s::validate;  // this tool has the time-zone database: check zones too
     return options;
 }

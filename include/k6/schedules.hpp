@@ -13,6 +13,7 @@
 #include <k6/schedules/json.hpp>
 #include <k6/schedules/list_query.hpp>
 #include <k6/schedules/model.hpp>
+#include <k6/schedules/observer.hpp>
 #include <k6/schedules/options.hpp>
 #include <k6/schedules/pager.hpp>
 #include <k6/schedules/time.hpp>

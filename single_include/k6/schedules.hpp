@@ -1277,6 +1277,101 @@ K6_SCHEDULES_END_NAMESPACE
 
 #endif  // K6_SCHEDULES_MODEL_HPP
 // ---- end k6/schedules/model.hpp ----
+// ---- begin k6/schedules/observer.hpp ----
+// Observability: a hook called when each attempt of a call starts and ends, for logs, metrics and
+// trace-context propagation, with no dependency on any logging or tracing library.
+#ifndef K6_SCHEDULES_OBSERVER_HPP
+#define K6_SCHEDULES_OBSERVER_HPP
+
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+
+/// A header that an AttemptObserver adds to one attempt's request, e.g. W3C `traceparent`.
+struct RequestHeader {
+    std::string name;   ///< an HTTP field name (letters, digits and ``!#$%&'*+-.^_`|~``)
+    std::string value;  ///< printable ASCII, spaces and tabs; no line breaks
+};
+
+/// What an attempt is about to send, as AttemptObserver::on_start sees it. Holds no secret: the
+/// token, the `Authorization` header and a proxy's credentials are never part of it.
+struct AttemptStart {
+    std::string_view operation;  ///< the operation, e.g. "get_schedule", "list_schedules" (one per page)
+    std::string_view method;     ///< "GET", "POST" or "DELETE"
+    std::string_view target;     ///< the request target: path and query, as sent
+    unsigned attempt = 1;        ///< 1 for the call's first attempt, 2 for its first retry, ...
+    /// Headers to add to this attempt's request, sent as given. A name the client sets itself
+    /// (Host, Authorization, Proxy-Authorization, X-Stack-Id, Accept, User-Agent, Content-Type,
+    /// Content-Length, Transfer-Encoding, Connection, TE, Upgrade, Expect, Keep-Alive, Trailer) or a
+    /// malformed name or value ends the call with ErrorKind::invalid_argument, sending nothing.
+    std::vector<RequestHeader> headers{};
+};
+
+/// How an attempt ended, as AttemptObserver::on_end sees it.
+struct AttemptEnd {
+    std::string_view operation;  ///< as in AttemptStart
+    std::string_view method;     ///< as in AttemptStart
+    std::string_view target;     ///< as in AttemptStart
+    unsigned attempt = 1;        ///< as in AttemptStart
+    /// The HTTP status of the answer; 0 when none came (a connection failure, a timeout, a
+    /// cancellation).
+    unsigned status = 0;
+    /// Why the attempt failed (a non-2xx answer included), with the same secret-free message the
+    /// call would complete with; null when it succeeded. Valid during the call to on_end only.
+    const ApiError* error = nullptr;
+    std::size_t bytes_received = 0;      ///< bytes of the answer read from the connection
+    std::chrono::microseconds duration{};  ///< from the start of the attempt to its end
+    /// After a failure: how long the client waits before the next attempt, when there is one.
+    std::optional<std::chrono::milliseconds> retry_in{};
+    /// After a failure with no further attempt: why (e.g. "the error is not retryable", "retries
+    /// exhausted", "cancelled"). Empty after a success.
+    std::string_view retry_stopped{};
+};
+
+/// Called for each attempt of each call of a client (ClientOptions::observer) or of a with()
+/// handle (CallOptions::observer): on_start just before the request is sent, on_end once the
+/// attempt is over, and the retry decision made. The two come in pairs, in order, on the client's
+/// strand: they must be quick and must not block. An exception they throw is ignored. Waiting
+/// for a free connection is not part of an attempt; a call that never got one reports none.
+struct AttemptObserver {
+    std::function<void(AttemptStart&)> on_start{};     ///< may add headers to the attempt's request
+    std::function<void(const AttemptEnd&)> on_end{};   ///< outcome, duration and retry decision
+
+    /// True when either function is set.
+    explicit operator bool() const noexcept { return on_start || on_end; }
+};
+
+/// One line for a log: "GET /cloud/v6/schedules/5 -> 503 in 12 ms, retry in 180 ms", or with the
+/// error kind when no answer came ("-> timeout in 30001 ms, ..."), and why no retry follows a
+/// failure ("-> 404 in 3 ms, no retry: the error is not retryable"). Nothing secret: the target
+/// holds no credentials.
+inline std::string to_string(const AttemptEnd& end) {
+    std::string line;
+    line.append(end.method).append(" ").append(end.target).append(" -> ");
+    if (end.status != 0)
+        line.append(std::to_string(end.status));
+    else
+        line.append(end.error ? to_string(end.error->kind) : std::string_view("no answer"));
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(end.duration).count();
+    line.append(" in ").append(std::to_string(ms)).append(" ms");
+    if (end.retry_in)
+        line.append(", retry in ").append(std::to_string(end.retry_in->count())).append(" ms");
+    else if (end.error && !end.retry_stopped.empty())
+        line.append(", no retry: ").append(end.retry_stopped);
+    return line;
+}
+
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_OBSERVER_HPP
+// ---- end k6/schedules/observer.hpp ----
 // ---- begin k6/schedules/validation.hpp ----
 // Checks of a CreateScheduleRequest that need no time-zone database: what the API rejects with
 // 400 and a `target` naming the field. recurrence.hpp adds the one check that does (a known zone).
@@ -1643,6 +1738,13 @@ struct ClientOptions {
     // every request as it is.
     std::function<expected<void>(const CreateScheduleRequest&)> request_validator = validate_structure;
 
+    /// Called when each attempt of each call starts and ends (see AttemptObserver): for logs,
+    /// metrics and trace-context headers. Unset: nothing is called.
+    AttemptObserver observer{};
+    /// Appended to the User-Agent header after a space ("k6-schedules-cpp/<version> <suffix>"), to
+    /// name your application in the server's logs. Printable ASCII, at most 256 bytes.
+    std::string user_agent_suffix{};
+
     // Every problem at once, in one message naming the settings (never their secret values).
     expected<void> validate() const {
         detail::Problems problems;
@@ -1668,6 +1770,8 @@ struct ClientOptions {
             add("timeout", "attempt_timeout and deadline must be positive when set");
         if (!detail::retry_policy_valid(retry))
             add("retry", "the retry policy needs 0 <= initial_delay <= max_delay and multiplier >= 1");
+        if (user_agent_suffix.size() > 256 || !detail::is_header_safe(user_agent_suffix))
+            add("user_agent_suffix", "user_agent_suffix must be printable ASCII of at most 256 bytes");
         return problems.result("invalid client options: ");
     }
 
@@ -1727,6 +1831,8 @@ struct CallOptions {
     std::optional<RetryPolicy> retry{};
     std::optional<std::chrono::milliseconds> attempt_timeout{};
     std::optional<std::chrono::milliseconds> deadline{};
+    /// Replaces ClientOptions::observer for the handle's calls (an empty AttemptObserver turns it off).
+    std::optional<AttemptObserver> observer{};
 
     // The same rules as ClientOptions::validate for these members. A handle made with invalid
     // CallOptions completes every operation with this error and sends nothing.
@@ -1757,11 +1863,13 @@ struct CallSettings {
     std::optional<std::chrono::milliseconds> attempt_timeout;
     std::optional<std::chrono::milliseconds> deadline;
     std::optional<ApiError> invalid;  // invalid CallOptions: every operation completes with this, sending nothing
+    AttemptObserver observer;
 
     static CallSettings from(const ClientOptions& options, const CallOptions& overrides = {}) {
         CallSettings settings{overrides.retry.value_or(options.retry),
                               overrides.attempt_timeout ? overrides.attempt_timeout : options.attempt_timeout,
-                              overrides.deadline ? overrides.deadline : options.deadline, std::nullopt};
+                              overrides.deadline ? overrides.deadline : options.deadline, std::nullopt,
+                              overrides.observer.value_or(options.observer)};
         if (auto valid = overrides.validate(); !valid) settings.invalid = std::move(valid.error());
         return settings;
     }
@@ -2474,6 +2582,7 @@ struct RequestSpec {
     std::optional<std::string> body;  // JSON
     std::optional<ApiError> refused;  // set when the arguments are invalid: complete with it, send nothing
     bool target_is_absolute = false;  // an @nextLink's target, sent exactly as the server wrote it
+    std::string_view operation{};     // its name for AttemptObserver: a literal, e.g. "get_schedule"
 
     std::string request_target(const Endpoint& endpoint) const {
         return target_is_absolute ? target : concat({endpoint.base_path, target});
@@ -2489,7 +2598,7 @@ std::optional<ApiError> check_id(Id<Tag> id, const char* what) {
 
 inline RequestSpec get_load_test_schedule_request(LoadTestId id) {
     return {http::verb::get, concat({"/cloud/v6/load_tests/", to_string(id), "/schedule"}), std::nullopt,
-            check_id(id, "the load test id")};
+            check_id(id, "the load test id"), false, "get_load_test_schedule"};
 }
 
 // `validator` (ClientOptions::request_validator) may be empty: then the request is sent unchecked.
@@ -2497,7 +2606,7 @@ inline RequestSpec set_load_test_schedule_request(
     LoadTestId id, const CreateScheduleRequest& request,
     const std::function<expected<void>(const CreateScheduleRequest&)>& validator = validate_structure) {
     RequestSpec spec{http::verb::post, concat({"/cloud/v6/load_tests/", to_string(id), "/schedule"}), std::nullopt,
-                     check_id(id, "the load test id")};
+                     check_id(id, "the load test id"), false, "set_load_test_schedule"};
     if (!spec.refused && validator) {
         if (auto valid = validator(request); !valid) spec.refused = std::move(valid.error());
     }
@@ -2506,23 +2615,29 @@ inline RequestSpec set_load_test_schedule_request(
 }
 
 inline RequestSpec list_schedules_request(const ListQuery& query) {
-    RequestSpec spec{http::verb::get, concat({"/cloud/v6/schedules", query.query_string()}), std::nullopt, std::nullopt};
+    RequestSpec spec{http::verb::get, concat({"/cloud/v6/schedules", query.query_string()}), std::nullopt, std::nullopt,
+                     false, "list_schedules"};
     if (auto valid = query.validate(); !valid) spec.refused = valid.error();
     return spec;
 }
 
-inline RequestSpec schedule_request(http::verb method, ScheduleId id, std::string_view suffix) {
+inline RequestSpec schedule_request(http::verb method, ScheduleId id, std::string_view suffix,
+                                   std::string_view operation) {
     return {method, concat({"/cloud/v6/schedules/", to_string(id), suffix}), std::nullopt,
-            check_id(id, "the schedule id")};
+            check_id(id, "the schedule id"), false, operation};
 }
 
-inline RequestSpec get_schedule_request(ScheduleId id) { return schedule_request(http::verb::get, id, ""); }
-inline RequestSpec delete_schedule_request(ScheduleId id) { return schedule_request(http::verb::delete_, id, ""); }
+inline RequestSpec get_schedule_request(ScheduleId id) {
+    return schedule_request(http::verb::get, id, "", "get_schedule");
+}
+inline RequestSpec delete_schedule_request(ScheduleId id) {
+    return schedule_request(http::verb::delete_, id, "", "delete_schedule");
+}
 inline RequestSpec activate_schedule_request(ScheduleId id) {
-    return schedule_request(http::verb::post, id, "/activate");
+    return schedule_request(http::verb::post, id, "/activate", "activate_schedule");
 }
 inline RequestSpec deactivate_schedule_request(ScheduleId id) {
-    return schedule_request(http::verb::post, id, "/deactivate");
+    return schedule_request(http::verb::post, id, "/deactivate", "deactivate_schedule");
 }
 
 }  // namespace detail
@@ -2859,49 +2974,84 @@ private:
 
 // Bounds one step of I/O on a connection (connect, handshake, write, read): when the step's time is
 // up, the socket is closed, as Beast's tcp_stream does on a timeout, and the step reports
-// beast::error::timeout. One timer per connection, armed per step, over a plain socket: with
-// beast::tcp_stream, every read and write was wrapped in Beast's timeout operation, compiled once
-// per stream type and handler: about a quarter of the machine code of a program that uses the client.
+// beast::error::timeout. One timer per connection over a plain socket: with beast::tcp_stream,
+// every read and write was wrapped in Beast's timeout operation, compiled once per stream type and
+// handler: about a quarter of the machine code of a program that uses the client.
+//
+// The timer is lazy: a step that ends before an earlier wake-up leaves that wake-up pending, and a
+// new step whose end is no earlier than it reuses it (the wake-up then sees the step's end is still
+// ahead and waits again for the rest). Re-arming the system timer per step cost two
+// timerfd_settime calls per request, most of the syscalls a kept-alive request adds to its send
+// and receive. park() cancels the pending wake-up when the connection goes idle, so that an idle
+// connection holds no pending work that would keep its io_context's run() from returning.
 class StepTimer {
 public:
     using Socket = tcp::socket::lowest_layer_type;
+    using clock = std::chrono::steady_clock;
 
-    explicit StepTimer(const asio::any_io_executor& executor)
-        : timer_(executor), shared_(std::make_shared<Shared>()) {}
+    explicit StepTimer(const asio::any_io_executor& executor) : shared_(std::make_shared<Shared>(executor)) {}
     StepTimer(StepTimer&&) noexcept = default;
     StepTimer& operator=(StepTimer&&) = delete;
     ~StepTimer() {
-        if (shared_) shared_->socket = nullptr;  // a wake-up already queued must not touch it
+        if (!shared_) return;
+        shared_->socket = nullptr;  // a wake-up already queued must not touch it
+        shared_->timer.cancel();
     }
 
     // Starts a step on `socket` that may take `duration`.
     void arm(Socket& socket, std::chrono::milliseconds duration) {
-        shared_->socket = &socket;
-        shared_->expired = false;
-        timer_.expires_after(duration);
-        timer_.async_wait([shared = shared_, step = ++shared_->step](boost::system::error_code ec) {
-            if (ec || shared->step != step || !shared->socket) return;  // the step ended first
-            shared->expired = true;
-            boost::system::error_code ignored;
-            shared->socket->close(ignored);  // its pending operations end with operation_aborted
-        });
+        Shared& s = *shared_;
+        s.socket = &socket;
+        s.expired = false;
+        s.step_end = clock::now() + duration;
+        if (s.waiting && s.timer.expiry() <= s.step_end) return;  // wakes up first, then waits for the rest
+        wait_until(shared_, s.step_end);
     }
 
     // Ends the step: true when its time ran out (the socket is then closed).
     bool disarm() noexcept {
-        ++shared_->step;
         shared_->socket = nullptr;
-        timer_.cancel();
         return shared_->expired;
+    }
+
+    // No step for a while (the connection is idle in the pool): cancels the pending wake-up.
+    void park() noexcept {
+        shared_->socket = nullptr;
+        if (shared_->waiting) {
+            shared_->waiting = false;
+            ++shared_->wait;
+            shared_->timer.cancel();
+        }
     }
 
 private:
     struct Shared {
-        Socket* socket = nullptr;
-        std::uint64_t step = 0;  // which arm() a wake-up belongs to
-        bool expired = false;
+        explicit Shared(const asio::any_io_executor& executor) : timer(executor) {}
+        asio::steady_timer timer;
+        Socket* socket = nullptr;     // the current step's, or none between steps
+        clock::time_point step_end{};  // the current step's end
+        std::uint64_t wait = 0;        // which async_wait is the pending one
+        bool waiting = false;          // an async_wait is pending
+        bool expired = false;          // the current step ran out
     };
-    asio::steady_timer timer_;
+
+    // The timer lives with the state its wake-ups share, so that it can wait again from a wake-up.
+    static void wait_until(const std::shared_ptr<Shared>& shared, clock::time_point when) {
+        Shared& s = *shared;
+        s.timer.expires_at(when);  // a pending wait ends with operation_aborted and is ignored
+        s.waiting = true;
+        s.timer.async_wait([shared, wait = ++s.wait](boost::system::error_code ec) {
+            Shared& s = *shared;
+            if (s.wait != wait) return;  // replaced by a later wait
+            s.waiting = false;
+            if (ec || !s.socket) return;  // cancelled, or no step is running
+            if (clock::now() < s.step_end) return wait_until(shared, s.step_end);  // a later step's end
+            s.expired = true;
+            boost::system::error_code ignored;
+            s.socket->close(ignored);  // its pending operations end with operation_aborted
+        });
+    }
+
     std::shared_ptr<Shared> shared_;  // shared with the pending wake-up, which may outlive this
 };
 
@@ -2994,6 +3144,7 @@ struct AttemptLimit {
 struct AttemptProgress {
     bool awaiting_answer = false;  // a copy of the request was written in full and its answer is not read yet
     bool copy_lost = false;        // an earlier copy was written in full, then its connection died unanswered
+    std::size_t bytes_received = 0;  // of answers, for AttemptObserver
 };
 
 inline bool is_ip_address(const std::string& host) {
@@ -3060,7 +3211,8 @@ std::string serialize(const http::request<Body, Fields>& request) {
 // ends a body that it delimits, and it is http::error::end_of_stream when no byte came at all.
 inline asio::awaitable<boost::system::error_code> read_message(ByteStream stream, beast::flat_buffer& buffer,
                                                                http::basic_parser<false>& parser,
-                                                               bool header_only = false) {
+                                                               bool header_only = false,
+                                                               std::size_t* received = nullptr) {
     parser.eager(!header_only);  // as Beast's reads: a header alone leaves the body's bytes unparsed
     boost::system::error_code ec;
     for (bool parse = buffer.size() != 0;; parse = true) {
@@ -3077,6 +3229,7 @@ inline asio::awaitable<boost::system::error_code> read_message(ByteStream stream
         if (room == 0) co_return http::error::buffer_overflow;
         auto [read_ec, read] = co_await stream.read_some(buffer.prepare(room));
         buffer.commit(read);
+        if (received) *received += read;
         if (read_ec == asio::error::eof) {
             if (!parser.got_some()) co_return http::error::end_of_stream;
             ec = {};
@@ -3326,7 +3479,7 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
         parser.emplace();
         parser->body_limit(options.max_body_bytes);
         parser->header_limit(64 * 1024);
-        read_ec = co_await read_message(stream, connection.buffer, *parser);
+        read_ec = co_await read_message(stream, connection.buffer, *parser, false, &progress.bytes_received);
         if (read_ec) break;
         const unsigned status = parser->get().result_int();
         if (status < 100 || status > 199 || status == 101) break;  // final (101 is never asked for: an error)
@@ -3582,6 +3735,7 @@ K6_SCHEDULES_END_NAMESPACE
 #include <boost/beast/http/verb.hpp>
 
 #include <string>
+#include <vector>
 #include <string_view>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
@@ -3592,13 +3746,14 @@ namespace http = boost::beast::http;
 // The headers every request carries. `authorization` is "Bearer <token>", computed
 // once per client; it is only ever attached to requests for the configured endpoint.
 inline http::request<http::string_body> build_http_request(const Endpoint& endpoint, std::string_view authorization,
-                                                           std::string_view stack_id, const RequestSpec& spec) {
+                                                           std::string_view stack_id, const RequestSpec& spec,
+                                                           std::string_view agent = user_agent) {
     http::request<http::string_body> req{spec.method, spec.request_target(endpoint), 11};
     req.set(http::field::host, endpoint.host_header);
     req.set(http::field::authorization, authorization);
     req.set("X-Stack-Id", stack_id);
     req.set(http::field::accept, "application/json");
-    req.set(http::field::user_agent, user_agent);
+    req.set(http::field::user_agent, agent);
     if (spec.body) {
         req.set(http::field::content_type, "application/json");
         req.body() = *spec.body;
@@ -3612,7 +3767,7 @@ inline http::request<http::string_body> build_http_request(const Endpoint& endpo
 // (a unit test keeps the two equal byte for byte): building Beast's header container for every
 // call, only to serialize it, cost a get about 4,000 instructions and 8 allocations.
 inline std::string request_bytes(const Endpoint& endpoint, std::string_view authorization, std::string_view stack_id,
-                                 const RequestSpec& spec) {
+                                 const RequestSpec& spec, std::string_view agent = user_agent) {
     constexpr std::string_view crlf = "\r\n";
     const std::string_view method = http::to_string(spec.method);
     const std::string_view base = spec.target_is_absolute ? std::string_view() : std::string_view(endpoint.base_path);
@@ -3623,16 +3778,82 @@ inline std::string request_bytes(const Endpoint& endpoint, std::string_view auth
 
     std::string bytes;
     bytes.reserve(160 + method.size() + base.size() + spec.target.size() + endpoint.host_header.size() +
-                  authorization.size() + stack_id.size() + user_agent.size() + body.size());
+                  authorization.size() + stack_id.size() + agent.size() + body.size());
     bytes.append(method).append(" ").append(base).append(spec.target).append(" HTTP/1.1").append(crlf);
     bytes.append("Host: ").append(endpoint.host_header).append(crlf);
     bytes.append("Authorization: ").append(authorization).append(crlf);
     bytes.append("X-Stack-Id: ").append(stack_id).append(crlf);
     bytes.append("Accept: application/json").append(crlf);
-    bytes.append("User-Agent: ").append(user_agent).append(crlf);
+    bytes.append("User-Agent: ").append(agent).append(crlf);
     if (spec.body) bytes.append("Content-Type: application/json").append(crlf);
     if (with_length) bytes.append("Content-Length: ").append(length).append(crlf);
     bytes.append(crlf).append(body);
+    return bytes;
+}
+
+// Header names an observer may not add: the client sets them itself, or they change how the
+// message is framed or the connection is used (RFC 9110/9112).
+inline bool is_reserved_header(std::string_view name) noexcept {
+    static constexpr std::string_view reserved[] = {
+        "host",       "authorization", "proxy-authorization", "x-stack-id", "accept",     "user-agent",
+        "content-type", "content-length", "transfer-encoding", "connection", "te",         "upgrade",
+        "expect",     "keep-alive",    "trailer",             "proxy-connection"};
+    for (std::string_view r : reserved) {
+        if (r.size() != name.size()) continue;
+        bool same = true;
+        for (std::size_t i = 0; i < r.size() && same; ++i) {
+            const char c = name[i];
+            same = (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) == r[i];
+        }
+        if (same) return true;
+    }
+    return false;
+}
+
+// An HTTP field name: one or more tchar (RFC 9110, section 5.6.2).
+inline bool is_field_name(std::string_view name) noexcept {
+    if (name.empty()) return false;
+    for (char c : name) {
+        const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) return false;
+    }
+    return true;
+}
+
+// A field value that cannot end the header line: printable ASCII, spaces and tabs.
+inline bool is_field_value(std::string_view value) noexcept {
+    for (char c : value) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && u != '\t') || u >= 0x7f) return false;
+    }
+    return true;
+}
+
+// `request` (from request_bytes) with `headers` added at the end of its header section, or the
+// reason one of them cannot be sent (its name is quoted, never its value: it may be a secret).
+inline expected<std::string> with_headers(std::string_view request, const std::vector<RequestHeader>& headers) {
+    std::size_t extra = 0;
+    for (const RequestHeader& header : headers) {
+        const std::string name = quote_for_message(header.name);
+        if (!is_field_name(header.name))
+            return invalid_argument("the request header " + name + " added by the AttemptObserver is not a valid name",
+                                    "observer");
+        if (is_reserved_header(header.name))
+            return invalid_argument("the request header " + name +
+                                        " added by the AttemptObserver is one the client sets itself",
+                                    "observer");
+        if (!is_field_value(header.value))
+            return invalid_argument("the value of the request header " + name +
+                                        " added by the AttemptObserver has characters a header cannot carry",
+                                    "observer");
+        extra += header.name.size() + header.value.size() + 4;
+    }
+    const std::size_t end = request.find("\r\n\r\n");
+    std::string bytes;
+    bytes.reserve(request.size() + extra);
+    bytes.append(request.substr(0, end + 2));
+    for (const RequestHeader& header : headers) bytes.append(header.name).append(": ").append(header.value).append("\r\n");
+    bytes.append(request.substr(end + 2));
     return bytes;
 }
 
@@ -3914,7 +4135,9 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
           proxy_error(std::move(proxy_choice.unusable)),
           slots(strand, options.max_connections),
           authorization("Bearer " + options.token),
-          stack_id(std::to_string(options.stack_id)) {}
+          stack_id(std::to_string(options.stack_id)),
+          agent(options.user_agent_suffix.empty() ? std::string(user_agent)
+                                                  : concat({user_agent, " ", options.user_agent_suffix})) {}
 
     asio::any_io_executor executor;  // the one the Client was given: handlers without their own run there
     asio::any_io_executor strand;  // make_client_strand(executor)
@@ -3927,6 +4150,7 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
     ConnectionPool pool;
     std::string authorization;
     std::string stack_id;
+    std::string agent;  // the User-Agent: the library's, then ClientOptions::user_agent_suffix
     std::optional<asio::steady_timer> idle_sweep;  // with close_idle_in_background, while connections are idle
     std::unordered_set<OperationRecord*> running;  // operations in flight, for cancel_all()
     bool closed = false;                           // close() was called: no new operation starts
@@ -3935,6 +4159,7 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
     // close it once it has been idle for idle_timeout.
     void keep(std::unique_ptr<Connection> connection) {
         if (closed) return;
+        connection->timer.park();
         pool.put(std::move(connection), ConnectionPool::clock::now(), options.max_idle_connections);
         if (options.close_idle_in_background && !idle_sweep && pool.size() > 0)
             schedule_sweep(ConnectionPool::clock::now() + options.idle_timeout);
@@ -4087,6 +4312,50 @@ K6_SCHEDULES_END_NAMESPACE
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
 
+// Calls the observer's functions for one attempt. An exception from them is swallowed: a failing
+// log or metrics hook must not fail (or, thrown through the coroutine, crash) the call it watches.
+class ObservedAttempt {
+public:
+    ObservedAttempt(const AttemptObserver& observer, const RequestSpec& spec, std::string_view target,
+                    unsigned attempt)
+        : observer_(observer), start_{spec.operation, http::to_string(spec.method), target, attempt} {}
+
+    // Asks the observer for headers; returns the request to send (with them, when it added any).
+    expected<std::string_view> start(const std::string& request) {
+        started_ = std::chrono::steady_clock::now();
+        if (observer_.on_start) {
+            try {
+                observer_.on_start(start_);
+            } catch (...) {
+                start_.headers.clear();  // half-added headers are not sent
+            }
+        }
+        if (start_.headers.empty()) return std::string_view(request);
+        auto with = with_headers(request, start_.headers);
+        if (!with) return std::unexpected(std::move(with.error()));
+        with_headers_ = std::move(*with);
+        return std::string_view(with_headers_);
+    }
+
+    void end(unsigned status, const ApiError* error, std::size_t bytes_received,
+             std::optional<std::chrono::milliseconds> retry_in, std::string_view retry_stopped) const {
+        if (!observer_.on_end) return;
+        AttemptEnd end{start_.operation, start_.method, start_.target, start_.attempt, status, error, bytes_received,
+                       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_),
+                       retry_in, retry_stopped};
+        try {
+            observer_.on_end(end);
+        } catch (...) {
+        }
+    }
+
+private:
+    const AttemptObserver& observer_;
+    AttemptStart start_;
+    std::chrono::steady_clock::time_point started_{};
+    std::string with_headers_{};
+};
+
 // A final answer and how many requests it took (retries and resends on stale connections).
 struct Answer {
     HttpResponse response;
@@ -4113,7 +4382,10 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
     const RetryPolicy& policy = settings.retry;
     const auto started = clock::now();
     const auto deadline_at = settings.deadline ? std::optional(started + *settings.deadline) : std::nullopt;
-    const std::string request = request_bytes(state->endpoint, state->authorization, state->stack_id, spec);
+    const std::string request =
+        request_bytes(state->endpoint, state->authorization, state->stack_id, spec, state->agent);
+    const AttemptObserver& observer = settings.observer;
+    const std::string target = observer ? spec.request_target(state->endpoint) : std::string();
     unsigned attempts = 0;
     bool maybe_applied = false;  // an earlier copy of the request may have been applied by the server
     for (unsigned retries = 0;; ++retries) {
@@ -4139,6 +4411,7 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
         }
         AttemptProgress progress;
         expected<Performed> performed;
+        std::optional<ObservedAttempt> observed;
         {
             const SlotGuard slot(state->slots);
             AttemptLimit limit;
@@ -4146,17 +4419,30 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
                 limit = {clock::now() + *settings.attempt_timeout, "attempt_timeout", *settings.attempt_timeout};
             if (deadline_at && (!limit.end || *deadline_at < *limit.end))
                 limit = {*deadline_at, "the call's deadline", *settings.deadline};
+            expected<std::string_view> to_send = std::string_view(request);
+            if (observer) to_send = observed.emplace(observer, spec, target, retries + 1).start(request);
+            if (!to_send) {
+                // Headers that cannot be sent: a mistake in the caller's code, never worth a retry.
+                ApiError e = std::move(to_send.error());
+                observed->end(0, &e, 0, std::nullopt, "the observer's headers cannot be sent");
+                e.attempts = attempts;
+                co_return std::unexpected(std::move(e));
+            }
             if (was_cancelled(cancel_state))
                 performed = std::unexpected(
                     cancelled_error("cancelled before sending the request to " + state->endpoint.host_header));
             else
-                performed = co_await perform(*state, request, limit, progress);
+                performed = co_await perform(*state, *to_send, limit, progress);
         }
         ApiError error;
+        unsigned status = 0;
         if (performed) {
             attempts += performed->exchanges;
-            const unsigned status = performed->response.result_int();
-            if (status >= 200 && status <= 299) co_return Answer{std::move(performed->response), attempts};
+            status = performed->response.result_int();
+            if (status >= 200 && status <= 299) {
+                if (observed) observed->end(status, nullptr, progress.bytes_received, std::nullopt, {});
+                co_return Answer{std::move(performed->response), attempts};
+            }
             error = error_from_response(performed->response, state->options.token);
         } else {
             error = std::move(performed.error());
@@ -4170,6 +4456,7 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
                         error.status == 502 || error.status == 504;
         // Deleting twice ends in 404: after an attempt that may have deleted it, that means done.
         if (maybe_applied && spec.method == http::verb::delete_ && error.status == 404) {
+            if (observed) observed->end(status, nullptr, progress.bytes_received, std::nullopt, {});
             HttpResponse done{http::status::no_content, 11};
             co_return Answer{std::move(done), attempts};
         }
@@ -4178,10 +4465,12 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
         if (decision.wait && deadline_at && clock::now() + *decision.wait >= *deadline_at)
             decision = {std::nullopt, "the deadline would pass before another attempt"};
         if (decision.wait && was_cancelled(cancel_state)) {
+            if (observed) observed->end(status, &error, progress.bytes_received, std::nullopt, "cancelled");
             ApiError cancelled = cancelled_error("cancelled after: " + error.message);
             cancelled.attempts = attempts;
             co_return std::unexpected(std::move(cancelled));
         }
+        if (observed) observed->end(status, &error, progress.bytes_received, decision.wait, decision.reason);
         if (!decision.wait) {
             // Said whenever a retry was in question: after retries, under a deadline, or when the
             // policy allowed one and something (a long Retry-After, say) stopped it.
@@ -4437,6 +4726,7 @@ inline expected<RequestSpec> next_link_request(const Endpoint& api, std::string_
     spec.target = std::move(path);
     if (query) spec.target += "?" + *query;
     spec.target_is_absolute = true;
+    spec.operation = "list_schedules";
     return spec;
 }
 

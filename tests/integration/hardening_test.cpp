@@ -535,3 +535,57 @@ TEST_CASE("a step's timer closes the socket only when that step runs out, never 
     timer.arm(other, 5s);
     CHECK_FALSE(timer.disarm());
 }
+
+TEST_CASE("a step's timer is reused across steps yet each step ends at its own time, and a parked one holds no work") {
+    namespace internal = k6::schedules::detail;
+    asio::io_context io;
+    asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+    auto connected = [&] {
+        auto pair = std::make_unique<std::pair<asio::ip::tcp::socket, asio::ip::tcp::socket>>(io, io);
+        pair->first.connect(acceptor.local_endpoint());
+        acceptor.accept(pair->second);
+        return pair;
+    };
+    internal::StepTimer timer(io.get_executor());
+
+    // A longer step after a short one: the short step's wake-up comes first and finds the step's
+    // end still ahead; the socket is closed only at the longer step's end.
+    auto a = connected();
+    timer.arm(a->first, 10ms);
+    CHECK_FALSE(timer.disarm());
+    timer.arm(a->first, 80ms);
+    io.run_for(40ms);
+    io.restart();
+    CHECK(a->first.is_open());
+    io.run_for(100ms);
+    io.restart();
+    CHECK_FALSE(a->first.is_open());
+    CHECK(timer.disarm());
+
+    // A shorter step after a longer one: it runs out at its own, earlier end.
+    auto b = connected();
+    timer.arm(b->first, 5s);
+    CHECK_FALSE(timer.disarm());
+    const auto started = std::chrono::steady_clock::now();
+    timer.arm(b->first, 20ms);
+    io.run_for(500ms);  // returns once nothing is pending: the wake-up ran and closed the socket
+    io.restart();
+    CHECK_FALSE(b->first.is_open());
+    CHECK(timer.disarm());
+    CHECK(std::chrono::steady_clock::now() - started < 400ms);
+
+    // Parked (an idle connection): no wake-up is pending, so run() returns at once.
+    auto c = connected();
+    timer.arm(c->first, 5s);
+    CHECK_FALSE(timer.disarm());
+    timer.park();
+    const auto parked = std::chrono::steady_clock::now();
+    io.run_for(2s);
+    io.restart();
+    CHECK(std::chrono::steady_clock::now() - parked < 1s);
+    CHECK(c->first.is_open());
+    timer.arm(c->first, 10ms);  // and it works again after
+    io.run_for(500ms);
+    CHECK_FALSE(c->first.is_open());
+    CHECK(timer.disarm());
+}

@@ -444,3 +444,206 @@ TEST_CASE("async_for_each: cancelled, it stops starting new operations and repor
     CHECK(not_started == 46);
     CHECK(server.requests().size() <= 4);
 }
+
+// ---- AttemptObserver: what a user's logging, metrics or tracing sees of each attempt --------
+
+namespace {
+
+struct ObservedEvent {
+    bool start = false;
+    std::string operation{}, method{}, target{};
+    unsigned attempt = 0;
+    unsigned status = 0;
+    std::optional<ErrorKind> error{};
+    std::string error_message{};
+    std::size_t bytes = 0;
+    std::chrono::microseconds duration{};
+    std::optional<std::chrono::milliseconds> retry_in{};
+    std::string retry_stopped{};
+    std::string line{};  // to_string(AttemptEnd)
+};
+
+// Records every event; on_start adds a W3C traceparent naming the attempt.
+AttemptObserver recording(std::vector<ObservedEvent>& events) {
+    AttemptObserver observer;
+    observer.on_start = [&events](AttemptStart& start) {
+        CHECK(start.headers.empty());  // the client's own headers (Authorization among them) are not shown
+        events.push_back({true, std::string(start.operation), std::string(start.method), std::string(start.target),
+                          start.attempt});
+        start.headers.push_back({"traceparent", "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b" +
+                                                    std::to_string(start.attempt) + "-01"});
+    };
+    observer.on_end = [&events](const AttemptEnd& end) {
+        ObservedEvent e{false, std::string(end.operation), std::string(end.method), std::string(end.target),
+                        end.attempt};
+        e.status = end.status;
+        if (end.error) {
+            e.error = end.error->kind;
+            e.error_message = end.error->to_string();
+        }
+        e.bytes = end.bytes_received;
+        e.duration = end.duration;
+        e.retry_in = end.retry_in;
+        e.retry_stopped = std::string(end.retry_stopped);
+        e.line = to_string(end);
+        events.push_back(std::move(e));
+    };
+    return observer;
+}
+
+}  // namespace
+
+TEST_CASE("the observer sees each attempt start and end in order, with status, bytes, time and retry decision") {
+    std::atomic<int> served{0};
+    // Two 503s whose message echoes the token (a server may), then the schedule.
+    const std::string echo = std::string(R"({"error": {"code": "unavailable", "message": "not now, )") +
+                             k6::test::test_token + R"("}})";
+    TestServer server([&](const emu::Request&) { return ++served <= 2 ? answer(503, echo) : answer(200); });
+    asio::io_context io;
+    auto options = server.client_options();
+    options.retry.max_retries = 3;
+    options.retry.initial_delay = 1ms;
+    options.retry.jitter = [] { return 1.0; };
+    std::vector<ObservedEvent> events;
+    options.observer = recording(events);
+    Client client(io, options);
+
+    auto got = run(io, client.async_get_schedule(ScheduleId{1}, asio::deferred));
+    REQUIRE(got.has_value());
+
+    REQUIRE(events.size() == 6);
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        CAPTURE(i);
+        const ObservedEvent& e = events[i];
+        CHECK(e.start == (i % 2 == 0));
+        CHECK(e.attempt == i / 2 + 1);
+        CHECK(e.operation == "get_schedule");
+        CHECK(e.method == "GET");
+        CHECK(e.target == "/cloud/v6/schedules/1");
+        if (e.start) continue;
+        CHECK(e.bytes > 0);
+        CHECK(e.duration.count() > 0);
+        CHECK(e.line.find(k6::test::test_token) == std::string::npos);
+        CHECK(e.error_message.find(k6::test::test_token) == std::string::npos);
+    }
+    CHECK(events[1].status == 503);
+    CHECK(events[1].error == ErrorKind::api);
+    CHECK(events[1].retry_in == 1ms);
+    CHECK(events[1].line.starts_with("GET /cloud/v6/schedules/1 -> 503 in "));
+    CHECK(events[1].line.ends_with(" ms, retry in 1 ms"));
+    CHECK(events[3].retry_in == 2ms);  // the backoff doubles
+    CHECK(events[5].status == 200);
+    CHECK_FALSE(events[5].error.has_value());
+    CHECK_FALSE(events[5].retry_in.has_value());
+    CHECK(events[5].retry_stopped.empty());
+    CHECK(events[5].bytes > std::string_view(hourly_schedule).size());  // the header and the body
+
+    // Each attempt carried its own trace context, as the observer gave it.
+    const auto requests = server.requests();
+    REQUIRE(requests.size() == 3);
+    for (std::size_t i = 0; i < requests.size(); ++i)
+        CHECK(requests[i].header("traceparent") ==
+              "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b" + std::to_string(i + 1) + "-01");
+    CHECK(requests[0].header("Authorization") == k6::test::test_authorization);
+}
+
+TEST_CASE("an attempt that gets no answer is observed with status 0, its error kind and why no retry follows") {
+    asio::io_context io;
+    ClientOptions options;
+    options.api_url = "http://127.0.0.1:1";  // nothing listens on port 1
+    options.token = k6::test::test_token;
+    options.stack_id = 1;
+    options.proxy_from_environment = false;
+    options.retry.max_retries = 0;
+    std::vector<ObservedEvent> events;
+    options.observer = recording(events);
+    Client client(io, options);
+    auto got = run(io, client.async_get_schedule(ScheduleId{5}, asio::deferred));
+    REQUIRE_FALSE(got.has_value());
+    REQUIRE(events.size() == 2);
+    CHECK(events[1].status == 0);
+    CHECK(events[1].error == ErrorKind::transport);
+    CHECK(events[1].bytes == 0);
+    CHECK(events[1].retry_stopped == "retries exhausted");
+    CHECK(events[1].line.starts_with("GET /cloud/v6/schedules/5 -> transport in "));
+    CHECK(events[1].line.ends_with(" ms, no retry: retries exhausted"));
+}
+
+TEST_CASE("a header the client sets itself, or one that would break the request, ends the call unsent") {
+    TestServer server([](const emu::Request&) { return answer(200); });
+    asio::io_context io;
+    const std::vector<RequestHeader> refused = {
+        {"Authorization", "Bearer someone-else"},  // the client's own
+        {"content-length", "0"},                   // framing, whatever its case
+        {"X-Trace", "a\r\nInjected: yes"},         // a line break in the value
+        {"Bad Name", "x"},                         // not a field name
+    };
+    for (const RequestHeader& header : refused) {
+        CAPTURE(header.name);
+        auto options = server.client_options();
+        unsigned ends = 0;
+        std::string end_error;
+        options.observer.on_start = [header](AttemptStart& start) { start.headers.push_back(header); };
+        options.observer.on_end = [&](const AttemptEnd& end) {
+            ++ends;
+            if (end.error) end_error = end.error->message;
+        };
+        Client client(io, options);
+        auto got = run(io, client.async_get_schedule(ScheduleId{1}, asio::deferred));
+        REQUIRE_FALSE(got.has_value());
+        CHECK(got.error().kind == ErrorKind::invalid_argument);
+        CHECK(got.error().target == "observer");
+        CHECK(got.error().message.find(header.value) == std::string::npos);  // a value may be a secret
+        CHECK(ends == 1);
+        CHECK(end_error == got.error().message);
+    }
+    CHECK(server.requests().empty());
+}
+
+TEST_CASE("a with() handle's observer replaces the client's, and an observer that throws fails nothing") {
+    TestServer server([](const emu::Request&) { return answer(200); });
+    asio::io_context io;
+    auto options = server.client_options();
+    int client_events = 0;
+    options.observer.on_end = [&](const AttemptEnd&) { ++client_events; };
+    Client client(io, options);
+    int handle_events = 0;
+    AttemptObserver throwing;
+    throwing.on_start = [&](AttemptStart& start) {
+        ++handle_events;
+        start.headers.push_back({"X-Half-Added", "1"});
+        throw std::runtime_error("a broken log sink");
+    };
+    throwing.on_end = [&](const AttemptEnd&) {
+        ++handle_events;
+        throw std::runtime_error("a broken log sink");
+    };
+    auto got = run(io, client.with({.observer = throwing}).async_get_schedule(ScheduleId{1}, asio::deferred));
+    CHECK(got.has_value());
+    CHECK(handle_events == 2);
+    CHECK(client_events == 0);
+    REQUIRE(server.requests().size() == 1);
+    CHECK_FALSE(server.requests()[0].header("X-Half-Added").has_value());  // what a throwing hook left is not sent
+
+    auto again = run(io, client.with({.observer = AttemptObserver{}}).async_get_schedule(ScheduleId{1}, asio::deferred));
+    CHECK(again.has_value());
+    CHECK(client_events == 0);  // an empty observer turns the client's off for the handle
+    CHECK(run(io, client.async_get_schedule(ScheduleId{1}, asio::deferred)).has_value());
+    CHECK(client_events == 1);
+}
+
+TEST_CASE("user_agent_suffix follows the library's User-Agent, and a suffix that cannot be sent is refused") {
+    TestServer server([](const emu::Request&) { return answer(200); });
+    asio::io_context io;
+    auto options = server.client_options();
+    options.user_agent_suffix = "billing-service/2.3";
+    Client client(io, options);
+    REQUIRE(run(io, client.async_get_schedule(ScheduleId{1}, asio::deferred)).has_value());
+    CHECK(server.requests().at(0).header("User-Agent") ==
+          "k6-schedules-cpp/" K6_SCHEDULES_VERSION_STRING " billing-service/2.3");
+
+    options.user_agent_suffix = "app\r\nX-Injected: 1";
+    auto created = Client::create(io, options);
+    REQUIRE_FALSE(created.has_value());
+    CHECK(created.error().target == "user_agent_suffix");
+}

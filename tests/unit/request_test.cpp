@@ -189,6 +189,25 @@ TEST_CASE("every operation's request is written out byte for byte as Beast would
     CHECK(activate.find("Content-Type") == std::string::npos);
 }
 
+TEST_CASE("an observer's headers go at the end of the header section, the body untouched") {
+    const CreateScheduleRequest once{parse_rfc3339("2028-08-01T12:00:00Z").value(), std::nullopt, std::nullopt};
+    const auto spec = internal::set_load_test_schedule_request(LoadTestId{7}, once);
+    const std::string plain = internal::request_bytes(endpoint("https://api.k6.io"), "Bearer tok", "1", spec);
+    const auto with = internal::with_headers(plain, {{"traceparent", "00-abc-def-01"}, {"Baggage", "a=1, b=2"}});
+    REQUIRE(with.has_value());
+    const std::size_t blank = plain.find("\r\n\r\n");
+    CHECK(*with == plain.substr(0, blank + 2) + "traceparent: 00-abc-def-01\r\nBaggage: a=1, b=2\r\n" +
+                       plain.substr(blank + 2));
+    CHECK(with->ends_with("\r\n\r\n" + *spec.body));
+    CHECK(internal::with_headers(plain, {}).value() == plain);
+    CHECK(internal::with_headers(plain, {{"Host", "elsewhere"}}).error().kind == ErrorKind::invalid_argument);
+    CHECK(internal::with_headers(plain, {{"X-Stack-Id", "2"}}).error().kind == ErrorKind::invalid_argument);
+    CHECK(internal::with_headers(plain, {{"", "x"}}).error().kind == ErrorKind::invalid_argument);
+    CHECK(internal::with_headers(plain, {{"X-A", std::string("a\0b", 3)}}).error().kind ==
+          ErrorKind::invalid_argument);
+    CHECK(internal::with_headers(plain, {{"X-Tab", "a\tb"}}).has_value());
+}
+
 TEST_CASE("error answers carry the server's ErrorApiModel") {
     auto res = response(400, R"({"error": {"code": "validation_error", "message": "Invalid schedule.",
         "target": "recurrence_rule.interval",

@@ -8,6 +8,7 @@
 #include <k6/schedules/detail/text.hpp>
 #include <k6/schedules/error.hpp>
 #include <k6/schedules/model.hpp>
+#include <k6/schedules/observer.hpp>
 #include <k6/schedules/validation.hpp>
 
 #include <charconv>
@@ -122,6 +123,13 @@ struct ClientOptions {
     // every request as it is.
     std::function<expected<void>(const CreateScheduleRequest&)> request_validator = validate_structure;
 
+    /// Called when each attempt of each call starts and ends (see AttemptObserver): for logs,
+    /// metrics and trace-context headers. Unset: nothing is called.
+    AttemptObserver observer{};
+    /// Appended to the User-Agent header after a space ("k6-schedules-cpp/<version> <suffix>"), to
+    /// name your application in the server's logs. Printable ASCII, at most 256 bytes.
+    std::string user_agent_suffix{};
+
     // Every problem at once, in one message naming the settings (never their secret values).
     expected<void> validate() const {
         detail::Problems problems;
@@ -147,6 +155,8 @@ struct ClientOptions {
             add("timeout", "attempt_timeout and deadline must be positive when set");
         if (!detail::retry_policy_valid(retry))
             add("retry", "the retry policy needs 0 <= initial_delay <= max_delay and multiplier >= 1");
+        if (user_agent_suffix.size() > 256 || !detail::is_header_safe(user_agent_suffix))
+            add("user_agent_suffix", "user_agent_suffix must be printable ASCII of at most 256 bytes");
         return problems.result("invalid client options: ");
     }
 
@@ -206,6 +216,8 @@ struct CallOptions {
     std::optional<RetryPolicy> retry{};
     std::optional<std::chrono::milliseconds> attempt_timeout{};
     std::optional<std::chrono::milliseconds> deadline{};
+    /// Replaces ClientOptions::observer for the handle's calls (an empty AttemptObserver turns it off).
+    std::optional<AttemptObserver> observer{};
 
     // The same rules as ClientOptions::validate for these members. A handle made with invalid
     // CallOptions completes every operation with this error and sends nothing.

@@ -19,11 +19,13 @@ struct CallSettings {
     std::optional<std::chrono::milliseconds> attempt_timeout;
     std::optional<std::chrono::milliseconds> deadline;
     std::optional<ApiError> invalid;  // invalid CallOptions: every operation completes with this, sending nothing
+    AttemptObserver observer;
 
     static CallSettings from(const ClientOptions& options, const CallOptions& overrides = {}) {
         CallSettings settings{overrides.retry.value_or(options.retry),
                               overrides.attempt_timeout ? overrides.attempt_timeout : options.attempt_timeout,
-                              overrides.deadline ? overrides.deadline : options.deadline, std::nullopt};
+                              overrides.deadline ? overrides.deadline : options.deadline, std::nullopt,
+                              overrides.observer.value_or(options.observer)};
         if (auto valid = overrides.validate(); !valid) settings.invalid = std::move(valid.error());
         return settings;
     }

@@ -215,6 +215,7 @@ inline expected<RequestSpec> next_link_request(const Endpoint& api, std::string_
     spec.target = std::move(path);
     if (query) spec.target += "?" + *query;
     spec.target_is_absolute = true;
+    spec.operation = "list_schedules";
     return spec;
 }
 

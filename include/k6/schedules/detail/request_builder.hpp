@@ -6,6 +6,9 @@
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/detail/endpoint.hpp>
 #include <k6/schedules/detail/request_spec.hpp>
+#include <k6/schedules/detail/text.hpp>
+#include <k6/schedules/error.hpp>
+#include <k6/schedules/observer.hpp>
 #include <k6/schedules/version.hpp>
 
 #include <boost/beast/http/message.hpp>
@@ -13,6 +16,7 @@
 #include <boost/beast/http/verb.hpp>
 
 #include <string>
+#include <vector>
 #include <string_view>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
@@ -23,13 +27,14 @@ namespace http = boost::beast::http;
 // The headers every request carries. `authorization` is "Bearer <token>", computed
 // once per client; it is only ever attached to requests for the configured endpoint.
 inline http::request<http::string_body> build_http_request(const Endpoint& endpoint, std::string_view authorization,
-                                                           std::string_view stack_id, const RequestSpec& spec) {
+                                                           std::string_view stack_id, const RequestSpec& spec,
+                                                           std::string_view agent = user_agent) {
     http::request<http::string_body> req{spec.method, spec.request_target(endpoint), 11};
     req.set(http::field::host, endpoint.host_header);
     req.set(http::field::authorization, authorization);
     req.set("X-Stack-Id", stack_id);
     req.set(http::field::accept, "application/json");
-    req.set(http::field::user_agent, user_agent);
+    req.set(http::field::user_agent, agent);
     if (spec.body) {
         req.set(http::field::content_type, "application/json");
         req.body() = *spec.body;
@@ -43,7 +48,7 @@ inline http::request<http::string_body> build_http_request(const Endpoint& endpo
 // (a unit test keeps the two equal byte for byte): building Beast's header container for every
 // call, only to serialize it, cost a get about 4,000 instructions and 8 allocations.
 inline std::string request_bytes(const Endpoint& endpoint, std::string_view authorization, std::string_view stack_id,
-                                 const RequestSpec& spec) {
+                                 const RequestSpec& spec, std::string_view agent = user_agent) {
     constexpr std::string_view crlf = "\r\n";
     const std::string_view method = http::to_string(spec.method);
     const std::string_view base = spec.target_is_absolute ? std::string_view() : std::string_view(endpoint.base_path);
@@ -54,16 +59,82 @@ inline std::string request_bytes(const Endpoint& endpoint, std::string_view auth
 
     std::string bytes;
     bytes.reserve(160 + method.size() + base.size() + spec.target.size() + endpoint.host_header.size() +
-                  authorization.size() + stack_id.size() + user_agent.size() + body.size());
+                  authorization.size() + stack_id.size() + agent.size() + body.size());
     bytes.append(method).append(" ").append(base).append(spec.target).append(" HTTP/1.1").append(crlf);
     bytes.append("Host: ").append(endpoint.host_header).append(crlf);
     bytes.append("Authorization: ").append(authorization).append(crlf);
     bytes.append("X-Stack-Id: ").append(stack_id).append(crlf);
     bytes.append("Accept: application/json").append(crlf);
-    bytes.append("User-Agent: ").append(user_agent).append(crlf);
+    bytes.append("User-Agent: ").append(agent).append(crlf);
     if (spec.body) bytes.append("Content-Type: application/json").append(crlf);
     if (with_length) bytes.append("Content-Length: ").append(length).append(crlf);
     bytes.append(crlf).append(body);
+    return bytes;
+}
+
+// Header names an observer may not add: the client sets them itself, or they change how the
+// message is framed or the connection is used (RFC 9110/9112).
+inline bool is_reserved_header(std::string_view name) noexcept {
+    static constexpr std::string_view reserved[] = {
+        "host",       "authorization", "proxy-authorization", "x-stack-id", "accept",     "user-agent",
+        "content-type", "content-length", "transfer-encoding", "connection", "te",         "upgrade",
+        "expect",     "keep-alive",    "trailer",             "proxy-connection"};
+    for (std::string_view r : reserved) {
+        if (r.size() != name.size()) continue;
+        bool same = true;
+        for (std::size_t i = 0; i < r.size() && same; ++i) {
+            const char c = name[i];
+            same = (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) == r[i];
+        }
+        if (same) return true;
+    }
+    return false;
+}
+
+// An HTTP field name: one or more tchar (RFC 9110, section 5.6.2).
+inline bool is_field_name(std::string_view name) noexcept {
+    if (name.empty()) return false;
+    for (char c : name) {
+        const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) return false;
+    }
+    return true;
+}
+
+// A field value that cannot end the header line: printable ASCII, spaces and tabs.
+inline bool is_field_value(std::string_view value) noexcept {
+    for (char c : value) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && u != '\t') || u >= 0x7f) return false;
+    }
+    return true;
+}
+
+// `request` (from request_bytes) with `headers` added at the end of its header section, or the
+// reason one of them cannot be sent (its name is quoted, never its value: it may be a secret).
+inline expected<std::string> with_headers(std::string_view request, const std::vector<RequestHeader>& headers) {
+    std::size_t extra = 0;
+    for (const RequestHeader& header : headers) {
+        const std::string name = quote_for_message(header.name);
+        if (!is_field_name(header.name))
+            return invalid_argument("the request header " + name + " added by the AttemptObserver is not a valid name",
+                                    "observer");
+        if (is_reserved_header(header.name))
+            return invalid_argument("the request header " + name +
+                                        " added by the AttemptObserver is one the client sets itself",
+                                    "observer");
+        if (!is_field_value(header.value))
+            return invalid_argument("the value of the request header " + name +
+                                        " added by the AttemptObserver has characters a header cannot carry",
+                                    "observer");
+        extra += header.name.size() + header.value.size() + 4;
+    }
+    const std::size_t end = request.find("\r\n\r\n");
+    std::string bytes;
+    bytes.reserve(request.size() + extra);
+    bytes.append(request.substr(0, end + 2));
+    for (const RequestHeader& header : headers) bytes.append(header.name).append(": ").append(header.value).append("\r\n");
+    bytes.append(request.substr(end + 2));
     return bytes;
 }
 

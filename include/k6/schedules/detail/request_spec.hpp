@@ -30,6 +30,7 @@ struct RequestSpec {
     std::optional<std::string> body;  // JSON
     std::optional<ApiError> refused;  // set when the arguments are invalid: complete with it, send nothing
     bool target_is_absolute = false;  // an @nextLink's target, sent exactly as the server wrote it
+    std::string_view operation{};     // its name for AttemptObserver: a literal, e.g. "get_schedule"
 
     std::string request_target(const Endpoint& endpoint) const {
         return target_is_absolute ? target : concat({endpoint.base_path, target});
@@ -45,7 +46,7 @@ std::optional<ApiError> check_id(Id<Tag> id, const char* what) {
 
 inline RequestSpec get_load_test_schedule_request(LoadTestId id) {
     return {http::verb::get, concat({"/cloud/v6/load_tests/", to_string(id), "/schedule"}), std::nullopt,
-            check_id(id, "the load test id")};
+            check_id(id, "the load test id"), false, "get_load_test_schedule"};
 }
 
 // `validator` (ClientOptions::request_validator) may be empty: then the request is sent unchecked.
@@ -53,7 +54,7 @@ inline RequestSpec set_load_test_schedule_request(
     LoadTestId id, const CreateScheduleRequest& request,
     const std::function<expected<void>(const CreateScheduleRequest&)>& validator = validate_structure) {
     RequestSpec spec{http::verb::post, concat({"/cloud/v6/load_tests/", to_string(id), "/schedule"}), std::nullopt,
-                     check_id(id, "the load test id")};
+                     check_id(id, "the load test id"), false, "set_load_test_schedule"};
     if (!spec.refused && validator) {
         if (auto valid = validator(request); !valid) spec.refused = std::move(valid.error());
     }
@@ -62,23 +63,29 @@ inline RequestSpec set_load_test_schedule_request(
 }
 
 inline RequestSpec list_schedules_request(const ListQuery& query) {
-    RequestSpec spec{http::verb::get, concat({"/cloud/v6/schedules", query.query_string()}), std::nullopt, std::nullopt};
+    RequestSpec spec{http::verb::get, concat({"/cloud/v6/schedules", query.query_string()}), std::nullopt, std::nullopt,
+                     false, "list_schedules"};
     if (auto valid = query.validate(); !valid) spec.refused = valid.error();
     return spec;
 }
 
-inline RequestSpec schedule_request(http::verb method, ScheduleId id, std::string_view suffix) {
+inline RequestSpec schedule_request(http::verb method, ScheduleId id, std::string_view suffix,
+                                   std::string_view operation) {
     return {method, concat({"/cloud/v6/schedules/", to_string(id), suffix}), std::nullopt,
-            check_id(id, "the schedule id")};
+            check_id(id, "the schedule id"), false, operation};
 }
 
-inline RequestSpec get_schedule_request(ScheduleId id) { return schedule_request(http::verb::get, id, ""); }
-inline RequestSpec delete_schedule_request(ScheduleId id) { return schedule_request(http::verb::delete_, id, ""); }
+inline RequestSpec get_schedule_request(ScheduleId id) {
+    return schedule_request(http::verb::get, id, "", "get_schedule");
+}
+inline RequestSpec delete_schedule_request(ScheduleId id) {
+    return schedule_request(http::verb::delete_, id, "", "delete_schedule");
+}
 inline RequestSpec activate_schedule_request(ScheduleId id) {
-    return schedule_request(http::verb::post, id, "/activate");
+    return schedule_request(http::verb::post, id, "/activate", "activate_schedule");
 }
 inline RequestSpec deactivate_schedule_request(ScheduleId id) {
-    return schedule_request(http::verb::post, id, "/deactivate");
+    return schedule_request(http::verb::post, id, "/deactivate", "deactivate_schedule");
 }
 
 }  // namespace detail

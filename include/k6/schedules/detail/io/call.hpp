@@ -6,6 +6,7 @@
 
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/error.hpp>
+#include <k6/schedules/observer.hpp>
 #include <k6/schedules/detail/io/client_state.hpp>
 #include <k6/schedules/detail/request_builder.hpp>
 #include <k6/schedules/detail/response_parser.hpp>
@@ -19,6 +20,50 @@
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
+
+// Calls the observer's functions for one attempt. An exception from them is swallowed: a failing
+// log or metrics hook must not fail (or, thrown through the coroutine, crash) the call it watches.
+class ObservedAttempt {
+public:
+    ObservedAttempt(const AttemptObserver& observer, const RequestSpec& spec, std::string_view target,
+                    unsigned attempt)
+        : observer_(observer), start_{spec.operation, http::to_string(spec.method), target, attempt} {}
+
+    // Asks the observer for headers; returns the request to send (with them, when it added any).
+    expected<std::string_view> start(const std::string& request) {
+        started_ = std::chrono::steady_clock::now();
+        if (observer_.on_start) {
+            try {
+                observer_.on_start(start_);
+            } catch (...) {
+                start_.headers.clear();  // half-added headers are not sent
+            }
+        }
+        if (start_.headers.empty()) return std::string_view(request);
+        auto with = with_headers(request, start_.headers);
+        if (!with) return std::unexpected(std::move(with.error()));
+        with_headers_ = std::move(*with);
+        return std::string_view(with_headers_);
+    }
+
+    void end(unsigned status, const ApiError* error, std::size_t bytes_received,
+             std::optional<std::chrono::milliseconds> retry_in, std::string_view retry_stopped) const {
+        if (!observer_.on_end) return;
+        AttemptEnd end{start_.operation, start_.method, start_.target, start_.attempt, status, error, bytes_received,
+                       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_),
+                       retry_in, retry_stopped};
+        try {
+            observer_.on_end(end);
+        } catch (...) {
+        }
+    }
+
+private:
+    const AttemptObserver& observer_;
+    AttemptStart start_;
+    std::chrono::steady_clock::time_point started_{};
+    std::string with_headers_{};
+};
 
 // A final answer and how many requests it took (retries and resends on stale connections).
 struct Answer {
@@ -46,7 +91,10 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
     const RetryPolicy& policy = settings.retry;
     const auto started = clock::now();
     const auto deadline_at = settings.deadline ? std::optional(started + *settings.deadline) : std::nullopt;
-    const std::string request = request_bytes(state->endpoint, state->authorization, state->stack_id, spec);
+    const std::string request =
+        request_bytes(state->endpoint, state->authorization, state->stack_id, spec, state->agent);
+    const AttemptObserver& observer = settings.observer;
+    const std::string target = observer ? spec.request_target(state->endpoint) : std::string();
     unsigned attempts = 0;
     bool maybe_applied = false;  // an earlier copy of the request may have been applied by the server
     for (unsigned retries = 0;; ++retries) {
@@ -72,6 +120,7 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
         }
         AttemptProgress progress;
         expected<Performed> performed;
+        std::optional<ObservedAttempt> observed;
         {
             const SlotGuard slot(state->slots);
             AttemptLimit limit;
@@ -79,17 +128,30 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
                 limit = {clock::now() + *settings.attempt_timeout, "attempt_timeout", *settings.attempt_timeout};
             if (deadline_at && (!limit.end || *deadline_at < *limit.end))
                 limit = {*deadline_at, "the call's deadline", *settings.deadline};
+            expected<std::string_view> to_send = std::string_view(request);
+            if (observer) to_send = observed.emplace(observer, spec, target, retries + 1).start(request);
+            if (!to_send) {
+                // Headers that cannot be sent: a mistake in the caller's code, never worth a retry.
+                ApiError e = std::move(to_send.error());
+                observed->end(0, &e, 0, std::nullopt, "the observer's headers cannot be sent");
+                e.attempts = attempts;
+                co_return std::unexpected(std::move(e));
+            }
             if (was_cancelled(cancel_state))
                 performed = std::unexpected(
                     cancelled_error("cancelled before sending the request to " + state->endpoint.host_header));
             else
-                performed = co_await perform(*state, request, limit, progress);
+                performed = co_await perform(*state, *to_send, limit, progress);
         }
         ApiError error;
+        unsigned status = 0;
         if (performed) {
             attempts += performed->exchanges;
-            const unsigned status = performed->response.result_int();
-            if (status >= 200 && status <= 299) co_return Answer{std::move(performed->response), attempts};
+            status = performed->response.result_int();
+            if (status >= 200 && status <= 299) {
+                if (observed) observed->end(status, nullptr, progress.bytes_received, std::nullopt, {});
+                co_return Answer{std::move(performed->response), attempts};
+            }
             error = error_from_response(performed->response, state->options.token);
         } else {
             error = std::move(performed.error());
@@ -103,6 +165,7 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
                         error.status == 502 || error.status == 504;
         // Deleting twice ends in 404: after an attempt that may have deleted it, that means done.
         if (maybe_applied && spec.method == http::verb::delete_ && error.status == 404) {
+            if (observed) observed->end(status, nullptr, progress.bytes_received, std::nullopt, {});
             HttpResponse done{http::status::no_content, 11};
             co_return Answer{std::move(done), attempts};
         }
@@ -111,10 +174,12 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
         if (decision.wait && deadline_at && clock::now() + *decision.wait >= *deadline_at)
             decision = {std::nullopt, "the deadline would pass before another attempt"};
         if (decision.wait && was_cancelled(cancel_state)) {
+            if (observed) observed->end(status, &error, progress.bytes_received, std::nullopt, "cancelled");
             ApiError cancelled = cancelled_error("cancelled after: " + error.message);
             cancelled.attempts = attempts;
             co_return std::unexpected(std::move(cancelled));
         }
+        if (observed) observed->end(status, &error, progress.bytes_received, decision.wait, decision.reason);
         if (!decision.wait) {
             // Said whenever a retry was in question: after retries, under a deadline, or when the
             // policy allowed one and something (a long Retry-After, say) stopped it.

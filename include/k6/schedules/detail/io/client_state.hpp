@@ -112,7 +112,9 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
           proxy_error(std::move(proxy_choice.unusable)),
           slots(strand, options.max_connections),
           authorization("Bearer " + options.token),
-          stack_id(std::to_string(options.stack_id)) {}
+          stack_id(std::to_string(options.stack_id)),
+          agent(options.user_agent_suffix.empty() ? std::string(user_agent)
+                                                  : concat({user_agent, " ", options.user_agent_suffix})) {}
 
     asio::any_io_executor executor;  // the one the Client was given: handlers without their own run there
     asio::any_io_executor strand;  // make_client_strand(executor)
@@ -125,6 +127,7 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
     ConnectionPool pool;
     std::string authorization;
     std::string stack_id;
+    std::string agent;  // the User-Agent: the library's, then ClientOptions::user_agent_suffix
     std::optional<asio::steady_timer> idle_sweep;  // with close_idle_in_background, while connections are idle
     std::unordered_set<OperationRecord*> running;  // operations in flight, for cancel_all()
     bool closed = false;                           // close() was called: no new operation starts
@@ -133,6 +136,7 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
     // close it once it has been idle for idle_timeout.
     void keep(std::unique_ptr<Connection> connection) {
         if (closed) return;
+        connection->timer.park();
         pool.put(std::move(connection), ConnectionPool::clock::now(), options.max_idle_connections);
         if (options.close_idle_in_background && !idle_sweep && pool.size() > 0)
             schedule_sweep(ConnectionPool::clock::now() + options.idle_timeout);

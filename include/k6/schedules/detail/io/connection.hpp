@@ -99,49 +99,84 @@ private:
 
 // Bounds one step of I/O on a connection (connect, handshake, write, read): when the step's time is
 // up, the socket is closed, as Beast's tcp_stream does on a timeout, and the step reports
-// beast::error::timeout. One timer per connection, armed per step, over a plain socket: with
-// beast::tcp_stream, every read and write was wrapped in Beast's timeout operation, compiled once
-// per stream type and handler: about a quarter of the machine code of a program that uses the client.
+// beast::error::timeout. One timer per connection over a plain socket: with beast::tcp_stream,
+// every read and write was wrapped in Beast's timeout operation, compiled once per stream type and
+// handler: about a quarter of the machine code of a program that uses the client.
+//
+// The timer is lazy: a step that ends before an earlier wake-up leaves that wake-up pending, and a
+// new step whose end is no earlier than it reuses it (the wake-up then sees the step's end is still
+// ahead and waits again for the rest). Re-arming the system timer per step cost two
+// timerfd_settime calls per request, most of the syscalls a kept-alive request adds to its send
+// and receive. park() cancels the pending wake-up when the connection goes idle, so that an idle
+// connection holds no pending work that would keep its io_context's run() from returning.
 class StepTimer {
 public:
     using Socket = tcp::socket::lowest_layer_type;
+    using clock = std::chrono::steady_clock;
 
-    explicit StepTimer(const asio::any_io_executor& executor)
-        : timer_(executor), shared_(std::make_shared<Shared>()) {}
+    explicit StepTimer(const asio::any_io_executor& executor) : shared_(std::make_shared<Shared>(executor)) {}
     StepTimer(StepTimer&&) noexcept = default;
     StepTimer& operator=(StepTimer&&) = delete;
     ~StepTimer() {
-        if (shared_) shared_->socket = nullptr;  // a wake-up already queued must not touch it
+        if (!shared_) return;
+        shared_->socket = nullptr;  // a wake-up already queued must not touch it
+        shared_->timer.cancel();
     }
 
     // Starts a step on `socket` that may take `duration`.
     void arm(Socket& socket, std::chrono::milliseconds duration) {
-        shared_->socket = &socket;
-        shared_->expired = false;
-        timer_.expires_after(duration);
-        timer_.async_wait([shared = shared_, step = ++shared_->step](boost::system::error_code ec) {
-            if (ec || shared->step != step || !shared->socket) return;  // the step ended first
-            shared->expired = true;
-            boost::system::error_code ignored;
-            shared->socket->close(ignored);  // its pending operations end with operation_aborted
-        });
+        Shared& s = *shared_;
+        s.socket = &socket;
+        s.expired = false;
+        s.step_end = clock::now() + duration;
+        if (s.waiting && s.timer.expiry() <= s.step_end) return;  // wakes up first, then waits for the rest
+        wait_until(shared_, s.step_end);
     }
 
     // Ends the step: true when its time ran out (the socket is then closed).
     bool disarm() noexcept {
-        ++shared_->step;
         shared_->socket = nullptr;
-        timer_.cancel();
         return shared_->expired;
+    }
+
+    // No step for a while (the connection is idle in the pool): cancels the pending wake-up.
+    void park() noexcept {
+        shared_->socket = nullptr;
+        if (shared_->waiting) {
+            shared_->waiting = false;
+            ++shared_->wait;
+            shared_->timer.cancel();
+        }
     }
 
 private:
     struct Shared {
-        Socket* socket = nullptr;
-        std::uint64_t step = 0;  // which arm() a wake-up belongs to
-        bool expired = false;
+        explicit Shared(const asio::any_io_executor& executor) : timer(executor) {}
+        asio::steady_timer timer;
+        Socket* socket = nullptr;     // the current step's, or none between steps
+        clock::time_point step_end{};  // the current step's end
+        std::uint64_t wait = 0;        // which async_wait is the pending one
+        bool waiting = false;          // an async_wait is pending
+        bool expired = false;          // the current step ran out
     };
-    asio::steady_timer timer_;
+
+    // The timer lives with the state its wake-ups share, so that it can wait again from a wake-up.
+    static void wait_until(const std::shared_ptr<Shared>& shared, clock::time_point when) {
+        Shared& s = *shared;
+        s.timer.expires_at(when);  // a pending wait ends with operation_aborted and is ignored
+        s.waiting = true;
+        s.timer.async_wait([shared, wait = ++s.wait](boost::system::error_code ec) {
+            Shared& s = *shared;
+            if (s.wait != wait) return;  // replaced by a later wait
+            s.waiting = false;
+            if (ec || !s.socket) return;  // cancelled, or no step is running
+            if (clock::now() < s.step_end) return wait_until(shared, s.step_end);  // a later step's end
+            s.expired = true;
+            boost::system::error_code ignored;
+            s.socket->close(ignored);  // its pending operations end with operation_aborted
+        });
+    }
+
     std::shared_ptr<Shared> shared_;  // shared with the pending wake-up, which may outlive this
 };
 
@@ -234,6 +269,7 @@ struct AttemptLimit {
 struct AttemptProgress {
     bool awaiting_answer = false;  // a copy of the request was written in full and its answer is not read yet
     bool copy_lost = false;        // an earlier copy was written in full, then its connection died unanswered
+    std::size_t bytes_received = 0;  // of answers, for AttemptObserver
 };
 
 inline bool is_ip_address(const std::string& host) {
@@ -300,7 +336,8 @@ std::string serialize(const http::request<Body, Fields>& request) {
 // ends a body that it delimits, and it is http::error::end_of_stream when no byte came at all.
 inline asio::awaitable<boost::system::error_code> read_message(ByteStream stream, beast::flat_buffer& buffer,
                                                                http::basic_parser<false>& parser,
-                                                               bool header_only = false) {
+                                                               bool header_only = false,
+                                                               std::size_t* received = nullptr) {
     parser.eager(!header_only);  // as Beast's reads: a header alone leaves the body's bytes unparsed
     boost::system::error_code ec;
     for (bool parse = buffer.size() != 0;; parse = true) {
@@ -317,6 +354,7 @@ inline asio::awaitable<boost::system::error_code> read_message(ByteStream stream
         if (room == 0) co_return http::error::buffer_overflow;
         auto [read_ec, read] = co_await stream.read_some(buffer.prepare(room));
         buffer.commit(read);
+        if (received) *received += read;
         if (read_ec == asio::error::eof) {
             if (!parser.got_some()) co_return http::error::end_of_stream;
             ec = {};
@@ -566,7 +604,7 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
         parser.emplace();
         parser->body_limit(options.max_body_bytes);
         parser->header_limit(64 * 1024);
-        read_ec = co_await read_message(stream, connection.buffer, *parser);
+        read_ec = co_await read_message(stream, connection.buffer, *parser, false, &progress.bytes_received);
         if (read_ec) break;
         const unsigned status = parser->get().result_int();
         if (status < 100 || status > 199 || status == 101) break;  // final (101 is never asked for: an error)
