@@ -12,6 +12,7 @@ packages=(
   libssl-dev libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev doctest-dev libhowardhinnant-date-dev
   libcurl4-openssl-dev  # only the listing benchmark's baseline
   tinyproxy             # a real HTTP proxy for the proxy tests
+  doxygen               # the API reference (target docs) and its ctest
   "$@"
 )
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

@@ -20,4 +20,17 @@
 #include <k6/schedules/validation.hpp>
 #include <k6/schedules/version.hpp>
 
+/// @file
+/// The whole client: every public header except k6/schedules/recurrence.hpp, which needs a
+/// time-zone database (CMake target k6::schedules_recurrence).
+
+/// @namespace k6
+/// The library's top-level namespace; everything public is in k6::schedules.
+
+/// @namespace k6::schedules
+/// The client of the Grafana Cloud k6 Schedules REST API: BasicClient (Client) and its Pager, the
+/// API's models, errors (ApiError, expected), JSON conversion, validation and, in
+/// k6/schedules/recurrence.hpp, the local computation of runs. Everything lives in an inline
+/// namespace that versions the ABI; write the names as k6::schedules::Client and so on.
+
 #endif  // K6_SCHEDULES_HPP

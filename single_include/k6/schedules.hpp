@@ -75,20 +75,24 @@
 #include <type_traits>
 #include <vector>
 
+/// @file
+/// ApiError, the one error type of every operation; expected; ErrorKind and errc.
+
 K6_SCHEDULES_BEGIN_NAMESPACE
 
-// What went wrong, coarsely; the command-line tool maps it to its exit code.
+/// What went wrong, coarsely (ApiError::kind); the command-line tool maps it to its exit code.
 enum class ErrorKind {
-    api,                 // the API answered with an error status (4xx/5xx)
-    invalid_argument,    // rejected before anything was sent
-    transport,           // resolve, connect, read or write failed
-    tls,                 // TLS handshake or certificate verification failed
-    timeout,             // a step took longer than its timeout
-    malformed_response,  // the server's answer is not what the API specifies
-    cancelled,           // the operation was cancelled by the caller (or by Client::cancel_all/close)
-    internal,            // the client itself failed (an exception such as std::bad_alloc): a bug or exhaustion
+    api,                 ///< The API answered with an error status (4xx/5xx).
+    invalid_argument,    ///< Rejected before anything was sent.
+    transport,           ///< Resolve, connect, read or write failed.
+    tls,                 ///< TLS handshake or certificate verification failed.
+    timeout,             ///< A step took longer than its timeout.
+    malformed_response,  ///< The server's answer is not what the API specifies.
+    cancelled,           ///< The operation was cancelled by the caller (or by BasicClient::cancel_all() or close()).
+    internal,            ///< The client itself failed (an exception such as std::bad_alloc): a bug or exhaustion.
 };
 
+/// The name of @p kind as written in messages: "api", "invalid_argument", ...
 constexpr std::string_view to_string(ErrorKind kind) noexcept {
     switch (kind) {
         case ErrorKind::api: return "api";
@@ -103,32 +107,33 @@ constexpr std::string_view to_string(ErrorKind kind) noexcept {
     return "unknown";
 }
 
-// Error codes of this library (category "k6.schedules"). Transport and TLS failures keep the
-// underlying Asio/OpenSSL code instead, so callers can compare with e.g. asio::error::connection_refused.
+/// Error codes of this library (category "k6.schedules", ApiError::ec). Transport and TLS failures
+/// keep the underlying Asio/OpenSSL code instead, so callers can compare with e.g.
+/// boost::asio::error::connection_refused. Usable as a boost::system::error_code.
 enum class errc {
     // Answers from the server, one per HTTP status the API documents or a proxy may send.
-    bad_request = 1,        // 400
-    unauthorized,           // 401
-    forbidden,              // 403
-    not_found,              // 404
-    conflict,               // 409
-    payload_too_large,      // 413
-    too_many_requests,      // 429
-    internal_server_error,  // 500
-    bad_gateway,            // 502
-    service_unavailable,    // 503
-    gateway_timeout,        // 504
-    unexpected_status,      // any other non-2xx status, redirects included (never followed)
+    bad_request = 1,        ///< HTTP 400.
+    unauthorized,           ///< HTTP 401: the token is missing, wrong or expired.
+    forbidden,              ///< HTTP 403, such as a token without access to the stack.
+    not_found,              ///< HTTP 404.
+    conflict,               ///< HTTP 409, such as activating a schedule that has no future run.
+    payload_too_large,      ///< HTTP 413.
+    too_many_requests,      ///< HTTP 429 (retryable).
+    internal_server_error,  ///< HTTP 500 (retryable).
+    bad_gateway,            ///< HTTP 502 (retryable).
+    service_unavailable,    ///< HTTP 503 (retryable).
+    gateway_timeout,        ///< HTTP 504 (retryable).
+    unexpected_status,      ///< Any other non-2xx status, redirects included (never followed); also a proxy refusing CONNECT.
     // Failures detected by the client.
-    invalid_argument,    // a caller-supplied value is out of range or inconsistent
-    malformed_response,  // the body is not valid JSON or does not match the API schema
-    body_too_large,      // the response body is over ClientOptions::max_body_bytes
-    bad_next_link,       // an @nextLink that points away from the API origin or repeats itself
-    timeout,             // a step did not complete in time
-    cancelled,           // cancelled through the completion handler's cancellation slot
-    queue_timeout,       // the call's deadline passed while it waited for a free connection (nothing was sent)
-    proxy_error,         // the proxy broke the CONNECT protocol (e.g. sent bytes before the TLS handshake)
-    internal_error,      // the client failed inside (an exception); see ErrorKind::internal
+    invalid_argument,    ///< A caller-supplied value is out of range or inconsistent.
+    malformed_response,  ///< The body is not valid JSON or does not match the API schema.
+    body_too_large,      ///< The response body is over ClientOptions::max_body_bytes.
+    bad_next_link,       ///< An "@nextLink" that points away from the API origin or repeats itself.
+    timeout,             ///< A step did not complete in time.
+    cancelled,           ///< Cancelled through the completion handler's cancellation slot, cancel_all() or close().
+    queue_timeout,       ///< The call's deadline passed while it waited for a free connection (nothing was sent).
+    proxy_error,         ///< The proxy broke the CONNECT protocol, such as sending bytes before the TLS handshake.
+    internal_error,      ///< The client failed inside (an exception); see ErrorKind::internal.
 };
 
 namespace detail {
@@ -166,20 +171,24 @@ public:
 
 }  // namespace detail
 
+/// The error category of errc, named "k6.schedules"; its messages are short ("not found").
 inline const boost::system::error_category& error_category() noexcept {
     static const detail::ErrorCategory category;
     return category;
 }
 
+/// @p e as a boost::system::error_code of error_category() (found by argument-dependent lookup).
 inline boost::system::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), error_category()}; }
 
-// How the library treats an HTTP status: its errc and whether the request may be retried.
+/// How the library treats an HTTP status: its errc and whether the request may be retried.
 struct StatusClass {
-    errc code;
-    bool retryable;
+    errc code;       ///< The status's code; errc::unexpected_status for a status the API does not document.
+    bool retryable;  ///< True for 429, 500, 502, 503 and 504.
 };
 
-// The single table from HTTP status to errc and retryability (tested row by row).
+/// The single table from HTTP status to errc and retryability: 400, 401, 403, 404, 409 and 413 to
+/// their own codes, not retryable; 429, 500, 502, 503 and 504 to theirs, retryable; anything else to
+/// errc::unexpected_status, not retryable.
 constexpr StatusClass classify_status(unsigned status) noexcept {
     switch (status) {
         case 400: return {errc::bad_request, false};
@@ -197,39 +206,46 @@ constexpr StatusClass classify_status(unsigned status) noexcept {
     }
 }
 
-// One item of ErrorApiModel.details (schema ErrorDetailsApiModel).
+/// One item of ErrorApiModel.details (schema ErrorDetailsApiModel).
 struct ErrorDetails {
-    std::string code{};
-    std::string message{};
-    std::optional<std::string> target{};
+    std::string code{};                   ///< A machine-readable code.
+    std::string message{};                ///< A human-readable description.
+    std::optional<std::string> target{};  ///< The field it is about, when the server says.
 
+    /// Member-wise equality.
     friend bool operator==(const ErrorDetails&, const ErrorDetails&) = default;
 };
 
-// The body of every error answer: {"error": ErrorApiModel} (schema ErrorResponseApiModel).
+/// Schema ErrorApiModel: the object inside every error answer's body, {"error": ErrorApiModel}.
+/// Its members reach the caller through ApiError.
 struct ErrorBody {
-    std::string code{};
-    std::string message{};
-    std::optional<std::string> target{};
-    std::vector<ErrorDetails> details{};  // an absent or null "details" is empty
+    std::string code{};                   ///< A machine-readable code ("not_found", "validation_error", ...).
+    std::string message{};                ///< A human-readable description.
+    std::optional<std::string> target{};  ///< The field in error, when the server says.
+    std::vector<ErrorDetails> details{};  ///< More errors; an absent or null "details" is empty.
 
+    /// Member-wise equality.
     friend bool operator==(const ErrorBody&, const ErrorBody&) = default;
 };
 
+/// Why an operation has no value: the error of every expected. Never thrown by the library.
+///
+/// Everything in it that a server (or a proxy) wrote is masked first (the token never appears,
+/// replaced by "[redacted]"), then bounded (1 KiB per field) and kept printable on one line.
 struct ApiError {
-    ErrorKind kind = ErrorKind::api;
-    boost::system::error_code ec{};                     // errc, or the Asio/OpenSSL code of a transport/TLS failure
-    unsigned status = 0;                                // HTTP status, 0 when no response was received
-    std::string code{};                                 // the server's error.code ("" when it sent none)
-    std::string message{};                              // the server's error.message, or what the client saw
-    std::optional<std::string> target{};                // the server's error.target, or the field in error
-    std::vector<ErrorDetails> details{};                // the server's error.details
-    std::optional<std::chrono::seconds> retry_after{};  // the Retry-After hint of the answer
-    unsigned attempts = 0;                              // tries made, connecting included (0: refused before any)
-    std::string retry_stopped{};                        // after retries: why they stopped ("retries exhausted", ...)
+    ErrorKind kind = ErrorKind::api;                    ///< What went wrong, coarsely.
+    boost::system::error_code ec{};                     ///< An errc, or the Asio/OpenSSL code of a transport/TLS failure.
+    unsigned status = 0;                                ///< The HTTP status, 0 when no response was received.
+    std::string code{};                                 ///< The server's error.code ("" when it sent none).
+    std::string message{};                              ///< The server's error.message, or what the client saw.
+    std::optional<std::string> target{};                ///< The server's error.target, or the field (or setting) in error.
+    std::vector<ErrorDetails> details{};                ///< The server's error.details (at most 32).
+    std::optional<std::chrono::seconds> retry_after{};  ///< The Retry-After hint of the answer.
+    unsigned attempts = 0;                              ///< Tries made, connecting included (0: refused before any).
+    std::string retry_stopped{};                        ///< When retrying was in question: why it stopped ("retries exhausted", ...).
 
-    // "HTTP 404 not_found: Schedule not found (target: id)" for API answers (kind api),
-    // "<kind>: <message> (target: <t>)" for everything else.
+    /// One line: "HTTP 404 not_found: Schedule not found (target: id)" for API answers (kind api),
+    /// "<kind>: <message> (target: <t>)" for everything else.
     std::string to_string() const {
         std::string out{};
         if (kind == ErrorKind::api) {
@@ -244,17 +260,20 @@ struct ApiError {
         return out;
     }
 
-    // Worth sending again: a retryable status (429, 500, 502, 503, 504), or a failure of the
-    // connection (transport, timeout) rather than of trust (tls) or of the data.
+    /// Worth sending again: a retryable status (429, 500, 502, 503, 504), or a failure of the
+    /// connection (transport, timeout) rather than of trust (tls) or of the data. What the retry
+    /// policy (RetryPolicy) goes by.
     bool retryable() const noexcept {
         if (status != 0) return kind == ErrorKind::api && classify_status(status).retryable;
         return kind == ErrorKind::transport || kind == ErrorKind::timeout;
     }
 
+    /// Writes to_string().
     friend std::ostream& operator<<(std::ostream& os, const ApiError& e) { return os << e.to_string(); }
 };
 
-// The result of every operation: a value, or the reason there is none. Never thrown.
+/// The result of every operation: a value, or the reason there is none. Never thrown.
+/// @tparam T The value; `void` for operations that return nothing.
 template <class T>
 using expected = std::expected<T, ApiError>;
 
@@ -279,8 +298,12 @@ inline std::unexpected<ApiError> invalid_argument(std::string message,
 
 K6_SCHEDULES_END_NAMESPACE
 
+// Makes k6::schedules::errc convertible to boost::system::error_code (said in errc's documentation:
+// Doxygen cannot place a specialization in a namespace it has not seen).
+/// @cond
 template <>
 struct boost::system::is_error_code_enum<k6::schedules::errc> : std::true_type {};
+/// @endcond
 
 #endif  // K6_SCHEDULES_ERROR_HPP
 // ---- end k6/schedules/error.hpp ----
@@ -299,23 +322,41 @@ struct boost::system::is_error_code_enum<k6::schedules::errc> : std::true_type {
 #include <string>
 #include <string_view>
 
+/// @file
+/// Strong id types: LoadTestId and ScheduleId.
+
 K6_SCHEDULES_BEGIN_NAMESPACE
 
+/// A numeric id of the API that only converts explicitly, so that a schedule id cannot be passed
+/// where a load test id is expected. Ordered and hashable (std::hash is specialized).
+/// @tparam Tag An incomplete type that makes each kind of id a distinct type.
 template <class Tag>
 struct Id {
+    /// The id as the API writes it. Valid ids are positive; operations refuse others with
+    /// ErrorKind::invalid_argument before sending anything.
     std::int64_t value = 0;
 
+    /// Id 0, which names nothing.
     constexpr Id() = default;
+    /// Wraps @p v, unchecked.
     constexpr explicit Id(std::int64_t v) noexcept : value(v) {}
 
+    /// Compares the values.
     friend constexpr auto operator<=>(Id, Id) = default;
+    /// The value in decimal, "42".
     friend std::string to_string(Id id) { return std::to_string(id.value); }
 };
 
+/// The id of a load test: the path parameter of the load test's schedule operations.
 using LoadTestId = Id<struct LoadTestIdTag>;
+/// The id of a schedule.
 using ScheduleId = Id<struct ScheduleIdTag>;
 
-// An id typed by a user ("42"): decimal digits only, positive, within int64. parse_id<ScheduleId>(argv[1]).
+/// Parses an id typed by a user ("42"): decimal digits only, positive, within int64. For example
+/// `parse_id<ScheduleId>(argv[1])`.
+/// @tparam IdType LoadTestId or ScheduleId.
+/// @param text The text, without spaces or sign.
+/// @return The id, or std::nullopt when @p text is not such a number.
 template <class IdType>
 constexpr std::optional<IdType> parse_id(std::string_view text) noexcept {
     std::int64_t value = 0;
@@ -327,8 +368,10 @@ constexpr std::optional<IdType> parse_id(std::string_view text) noexcept {
 
 K6_SCHEDULES_END_NAMESPACE
 
+/// Hashes an id like its value, for unordered containers.
 template <class Tag>
 struct std::hash<k6::schedules::Id<Tag>> {
+    /// The hash of @p id's value.
     std::size_t operator()(k6::schedules::Id<Tag> id) const noexcept { return std::hash<std::int64_t>{}(id.value); }
 };
 
@@ -1058,9 +1101,12 @@ K6_SCHEDULES_END_NAMESPACE
 #include <string>
 #include <string_view>
 
+/// @file
+/// Timestamp, and RFC 3339 date-times both ways.
+
 K6_SCHEDULES_BEGIN_NAMESPACE
 
-// Every date-time of the API: an instant in UTC with millisecond precision.
+/// Every date-time of the API: an instant in UTC with millisecond precision.
 using Timestamp = std::chrono::sys_time<std::chrono::milliseconds>;
 
 namespace detail {
@@ -1089,11 +1135,12 @@ inline void append_digits(std::string& out, long long value, int width) {
 
 }  // namespace detail
 
-// Parses an RFC 3339 `date-time`: "2024-07-16T08:46:04.021Z", "2024-07-16T10:46:04+02:00",
-// lower-case "t"/"z" allowed. The offset is required (a naive local time is an error, as the API
-// wants timezone-aware values). Fractions finer than a millisecond are truncated. A leap second
-// (":60") cannot be represented by std::chrono::sys_time and is rejected. On failure the error is
-// a short static reason suitable for messages.
+/// Parses an RFC 3339 `date-time`: "2024-07-16T08:46:04.021Z", "2024-07-16T10:46:04+02:00",
+/// lower-case "t"/"z" allowed. The offset is required (a naive local time is an error, as the API
+/// wants timezone-aware values). Fractions finer than a millisecond are truncated. A leap second
+/// (":60") cannot be represented by std::chrono::sys_time and is rejected.
+/// @param text The whole text; nothing may follow the date-time.
+/// @return The instant, or a short static reason suitable for messages ("the date does not exist").
 constexpr std::expected<Timestamp, std::string_view> parse_rfc3339(std::string_view text) noexcept {
     using namespace std::chrono;
     using unexpected = std::unexpected<std::string_view>;
@@ -1148,9 +1195,9 @@ constexpr std::expected<Timestamp, std::string_view> parse_rfc3339(std::string_v
     return Timestamp{sys_days{date}} + hours{hour} + minutes{minute} + seconds{second} + fraction - offset;
 }
 
-// Formats as RFC 3339 in UTC with exactly three fraction digits ("2024-07-16T08:46:04.021Z"), the
-// form of the API's request examples. Years outside 0000-9999 cannot be written in RFC 3339; they
-// are clamped to that range's ends, which no API value reaches.
+/// Formats @p t as RFC 3339 in UTC with exactly three fraction digits ("2024-07-16T08:46:04.021Z"),
+/// the form of the API's request examples. Years outside 0000-9999 cannot be written in RFC 3339;
+/// they are clamped to that range's ends, which no API value reaches.
 inline std::string format_rfc3339(Timestamp t) {
     using namespace std::chrono;
     constexpr auto lowest = sys_days{year{0} / January / 1};
@@ -1191,85 +1238,117 @@ K6_SCHEDULES_END_NAMESPACE
 #include <string_view>
 #include <vector>
 
+/// @file
+/// The API's schemas as plain value types: Schedule, CreateScheduleRequest, RecurrenceRule,
+/// ScheduleCron, SchedulePage (ErrorBody and ErrorDetails are in k6/schedules/error.hpp).
+
 K6_SCHEDULES_BEGIN_NAMESPACE
 
-// Schema Frequency: the unit of a recurrence interval.
-enum class Frequency { hourly, daily, weekly, monthly, yearly };
+/// Schema Frequency: the unit of a recurrence interval.
+enum class Frequency {
+    hourly,   ///< "HOURLY"
+    daily,    ///< "DAILY"
+    weekly,   ///< "WEEKLY"
+    monthly,  ///< "MONTHLY"
+    yearly,   ///< "YEARLY"
+};
 
-// Schema Weekday.
-enum class Weekday { monday, tuesday, wednesday, thursday, friday, saturday, sunday };
+/// Schema Weekday.
+enum class Weekday {
+    monday,     ///< "MO"
+    tuesday,    ///< "TU"
+    wednesday,  ///< "WE"
+    thursday,   ///< "TH"
+    friday,     ///< "FR"
+    saturday,   ///< "SA"
+    sunday,     ///< "SU"
+};
 
+/// The API's spelling of each Frequency, indexed by its value.
 inline constexpr std::array<std::string_view, 5> frequency_names{"HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"};
+/// The API's spelling of each Weekday, indexed by its value (Monday first).
 inline constexpr std::array<std::string_view, 7> weekday_names{"MO", "TU", "WE", "TH", "FR", "SA", "SU"};
 
-// The API spelling: "HOURLY", "MO", ...
+/// The API's spelling of @p f: "HOURLY", "DAILY", ...
 constexpr std::string_view to_string(Frequency f) noexcept { return frequency_names[static_cast<std::size_t>(f)]; }
+/// The API's spelling of @p d: "MO", "TU", ...
 constexpr std::string_view to_string(Weekday d) noexcept { return weekday_names[static_cast<std::size_t>(d)]; }
 
-// Exact, case-sensitive: the API rejects "daily" and "mo".
+/// Parses the API's spelling of a frequency, exactly and case-sensitively (the API rejects
+/// "daily"); std::nullopt for anything else.
 constexpr std::optional<Frequency> parse_frequency(std::string_view s) noexcept {
     for (std::size_t i = 0; i < frequency_names.size(); ++i)
         if (frequency_names[i] == s) return static_cast<Frequency>(i);
     return std::nullopt;
 }
+/// Parses the API's spelling of a weekday, exactly and case-sensitively (the API rejects "mo");
+/// std::nullopt for anything else.
 constexpr std::optional<Weekday> parse_weekday(std::string_view s) noexcept {
     for (std::size_t i = 0; i < weekday_names.size(); ++i)
         if (weekday_names[i] == s) return static_cast<Weekday>(i);
     return std::nullopt;
 }
 
-// Schema ScheduleCron: a 5-field cron expression or an alias, on the wall clock of `time_zone`.
+/// Schema ScheduleCron: a 5-field cron expression or an alias, on the wall clock of `time_zone`
+/// (see parse_cron() for the syntax).
 struct ScheduleCron {
-    std::string schedule{};   // "0 7 * * 1", "@daily", ... (max 256 characters)
-    std::string time_zone{};  // IANA name, "UTC", "Europe/Berlin", ... (max 128 characters)
+    std::string schedule{};   ///< "0 7 * * 1", "@daily", ... (at most 256 characters)
+    std::string time_zone{};  ///< An IANA time zone name: "UTC", "Europe/Berlin", ... (at most 128 characters)
 
+    /// Member-wise equality.
     friend bool operator==(const ScheduleCron&, const ScheduleCron&) = default;
 };
 
-// Schema ScheduleRecurrenceRule: an RFC 5545 RRULE subset with DTSTART = `starts`.
-// Absent optional members are left out of requests, so the server applies its defaults.
+/// Schema ScheduleRecurrenceRule: an RFC 5545 RRULE subset with DTSTART = `starts`.
+/// Absent optional members are left out of requests, so the server applies its defaults.
 struct RecurrenceRule {
-    Frequency frequency = Frequency::daily;
-    std::optional<std::int64_t> interval{};       // >= 1; absent means 1
-    std::optional<std::vector<Weekday>> byday{};  // WEEKLY only
-    std::optional<std::int64_t> count{};          // total number of runs, >= 1
-    std::optional<Timestamp> until{};             // inclusive upper bound
+    Frequency frequency = Frequency::daily;       ///< The unit of the interval (FREQ).
+    std::optional<std::int64_t> interval{};       ///< Units between runs (INTERVAL), >= 1; absent means 1.
+    std::optional<std::vector<Weekday>> byday{};  ///< The days of a week that run (BYDAY); Frequency::weekly only.
+    std::optional<std::int64_t> count{};          ///< The total number of runs, counted from `starts` (COUNT), >= 1.
+    std::optional<Timestamp> until{};             ///< The last instant that may run, inclusive (UNTIL).
 
+    /// #interval, or 1 when it is absent.
     std::int64_t effective_interval() const noexcept { return interval.value_or(1); }
 
+    /// Member-wise equality.
     friend bool operator==(const RecurrenceRule&, const RecurrenceRule&) = default;
 };
 
-// Schema CreateScheduleRequest: the body of "set a schedule for the load test".
-// At most one of `cron` and `recurrence_rule`; neither means a single run at `starts`.
+/// Schema CreateScheduleRequest: the body of "set a schedule for the load test"
+/// (BasicClient::async_set_load_test_schedule). At most one of `cron` and `recurrence_rule`;
+/// neither means a single run at `starts`. validate_structure() and validate() check it.
 struct CreateScheduleRequest {
-    Timestamp starts{};
-    std::optional<RecurrenceRule> recurrence_rule{};
-    std::optional<ScheduleCron> cron{};
+    Timestamp starts{};                               ///< The first possible run (DTSTART of a rule).
+    std::optional<RecurrenceRule> recurrence_rule{};  ///< Runs by an RFC 5545 rule.
+    std::optional<ScheduleCron> cron{};               ///< Runs by a cron expression in a time zone.
 
+    /// Member-wise equality.
     friend bool operator==(const CreateScheduleRequest&, const CreateScheduleRequest&) = default;
 };
 
-// Schema ScheduleApiModel (title "Schedule").
+/// Schema ScheduleApiModel (title "Schedule"): a load test's schedule as the API returns it.
 struct Schedule {
-    ScheduleId id{};
-    LoadTestId load_test_id{};
-    Timestamp starts{};
-    std::optional<RecurrenceRule> recurrence_rule{};
-    std::optional<ScheduleCron> cron{};
-    bool deactivated = false;
-    std::optional<Timestamp> next_run{};      // absent once the schedule has expired
-    std::optional<std::string> created_by{};  // e-mail of the creator, when known
+    ScheduleId id{};                                  ///< The schedule's id.
+    LoadTestId load_test_id{};                        ///< The load test it runs.
+    Timestamp starts{};                               ///< The first possible run.
+    std::optional<RecurrenceRule> recurrence_rule{};  ///< Runs by an RFC 5545 rule, if set.
+    std::optional<ScheduleCron> cron{};               ///< Runs by a cron expression, if set.
+    bool deactivated = false;                         ///< True when deactivated: it does not run.
+    std::optional<Timestamp> next_run{};              ///< The next run; absent once the schedule has expired.
+    std::optional<std::string> created_by{};          ///< E-mail of the creator, when known.
 
+    /// Member-wise equality.
     friend bool operator==(const Schedule&, const Schedule&) = default;
 };
 
-// Schema ScheduleListResponse: one page of "list all schedules".
+/// Schema ScheduleListResponse: one page of "list all schedules".
 struct SchedulePage {
-    std::vector<Schedule> items{};           // "value"
-    std::optional<std::int64_t> count{};     // "@count", present when requested with $count
-    std::optional<std::string> next_link{};  // "@nextLink", absent on the last page
+    std::vector<Schedule> items{};           ///< The schedules of the page ("value").
+    std::optional<std::int64_t> count{};     ///< The total ("@count"), present when asked for with ListQuery::count.
+    std::optional<std::string> next_link{};  ///< The next page ("@nextLink"), absent on the last page.
 
+    /// Member-wise equality.
     friend bool operator==(const SchedulePage&, const SchedulePage&) = default;
 };
 
@@ -1395,26 +1474,35 @@ K6_SCHEDULES_END_NAMESPACE
 #include <string_view>
 #include <vector>
 
+/// @file
+/// parse_cron(): cron expressions as the API accepts them. Parsing only; evaluation on a time
+/// zone's wall clock is in k6/schedules/recurrence.hpp.
+
 K6_SCHEDULES_BEGIN_NAMESPACE
 
+/// A parsed cron expression (parse_cron()): the values each of the five fields allows, as bit sets.
 struct CronExpression {
-    std::bitset<60> minutes;        // 0-59
-    std::bitset<24> hours;          // 0-23
-    std::bitset<32> days_of_month;  // 1-31 (bit 0 unused)
-    std::bitset<13> months;         // 1-12 (bit 0 unused)
-    std::bitset<7> days_of_week;    // 0-6, Sunday = 0 (7 is accepted as Sunday too)
+    std::bitset<60> minutes;        ///< 0-59.
+    std::bitset<24> hours;          ///< 0-23.
+    std::bitset<32> days_of_month;  ///< 1-31 (bit 0 unused).
+    std::bitset<13> months;         ///< 1-12 (bit 0 unused).
+    std::bitset<7> days_of_week;    ///< 0-6, Sunday = 0 (7 is accepted as Sunday too).
 
-    // A day field is restricted unless its values cover the whole range, however it is written:
-    // croniter replaces such a field by "*", so "*/1", "1-31", "0-7" (7 is Sunday too) and "SUN-SAT"
-    // are unrestricted, while "*/2" is restricted. When both day fields are restricted a day matches
-    // if either does (the Vixie cron OR rule, as croniter evaluates it).
+    /// The day-of-month field does not cover its whole range. A day field is restricted unless
+    /// its values cover the whole range, however it is written: croniter replaces such a field by
+    /// `*`, so `*/1`, `1-31`, `0-7` (7 is Sunday too) and `SUN-SAT` are unrestricted, while `*/2` is
+    /// restricted. When both day fields are restricted a day matches if either does (the Vixie cron
+    /// OR rule, as croniter evaluates it).
     bool day_of_month_restricted = false;
+    /// The day-of-week field does not cover its whole range (see #day_of_month_restricted).
     bool day_of_week_restricted = false;
-    // The hour field covers all 24 hours ("*", "*/1", "0-23"; croniter reads them all as "*"): local
-    // times skipped by a DST change are then not run at all, instead of once at the end of the gap
-    // (see recurrence.hpp).
+    /// The hour field covers all 24 hours (`*`, `*/1`, `0-23`; croniter reads them all as `*`):
+    /// local times skipped by a DST change are then not run at all, instead of once at the end of
+    /// the gap (see k6/schedules/recurrence.hpp).
     bool every_hour = false;
 
+    /// Whether @p date's day matches the day fields, with the OR rule when both are restricted.
+    /// Months are not checked.
     bool matches_day(std::chrono::year_month_day date) const noexcept {
         const bool dom = days_of_month[static_cast<unsigned>(date.day())];
         const bool dow = days_of_week[std::chrono::weekday{std::chrono::sys_days{date}}.c_encoding()];
@@ -1528,9 +1616,13 @@ inline constexpr std::array<std::pair<std::string_view, std::string_view>, 6> cr
 
 }  // namespace detail
 
-// Parses a cron expression; the error is a message saying which field is wrong and why.
-// Aliases are case-insensitive (croniter lower-cases them); "@midnight", "@reboot" and
-// "@every ..." are not among the API's aliases and are rejected.
+/// Parses a cron expression as the API accepts it: exactly 5 fields (minute hour day-of-month month
+/// day-of-week), each a comma-separated list of `*`, `N` or `A-B`, each optionally with `/STEP`
+/// (`N/STEP` runs from N to the field's maximum); month and weekday names (`JAN`, `MON`, ...; any
+/// case); 0 and 7 for Sunday. Or one of the aliases "@yearly", "@annually", "@monthly", "@weekly",
+/// "@daily", "@hourly", case-insensitive (croniter lower-cases them); "@midnight", "@reboot" and
+/// "@every ..." are not among the API's aliases and are rejected.
+/// @return The expression, or a message saying which field is wrong and why.
 inline std::expected<CronExpression, std::string> parse_cron(std::string_view text) {
     std::vector<std::string_view> fields;
     for (std::size_t i = 0; i < text.size();) {
@@ -1574,17 +1666,27 @@ K6_SCHEDULES_END_NAMESPACE
 #include <chrono>
 #include <string>
 
+/// @file
+/// validate_structure(): the checks of a CreateScheduleRequest that need no time-zone database.
+
 K6_SCHEDULES_BEGIN_NAMESPACE
 
-// Lengths from the OpenAPI description (ScheduleCron).
+/// The longest ScheduleCron::schedule the API accepts, in characters (from the OpenAPI description).
 inline constexpr std::size_t max_cron_schedule_length = 256;
+/// The longest ScheduleCron::time_zone the API accepts, in characters (from the OpenAPI description).
 inline constexpr std::size_t max_time_zone_length = 128;
 
-// Everything validate() (recurrence.hpp) checks except whether cron.time_zone names a zone of the
-// IANA database. Failures are ErrorKind::invalid_argument with `target` set to the dotted field:
-// "cron.schedule", "cron.time_zone", "recurrence_rule.interval|count|byday", or "" when the request
-// as a whole is wrong (both cron and recurrence_rule set). `starts` needs no check here: a Timestamp
-// is always timezone-aware; parse_json() rejects a naive or malformed one naming "starts".
+/// Checks @p request the way the service does, except whether cron.time_zone names a zone of the
+/// IANA database (validate() in k6/schedules/recurrence.hpp checks that too): `starts` in the years
+/// 0000-9999, at most one of cron and recurrence_rule, a valid cron expression or alias
+/// (parse_cron()), a time zone name that is not empty, the schema's length limits, `interval` and
+/// `count` >= 1, `byday` only with Frequency::weekly. (A Timestamp is always timezone-aware;
+/// parse_json() is what rejects a naive or malformed `starts`.) The default
+/// ClientOptions::request_validator.
+/// @return Nothing, or an ErrorKind::invalid_argument error (errc::invalid_argument) whose `target`
+/// is the dotted field: "starts", "cron.schedule", "cron.time_zone",
+/// "recurrence_rule.interval|count|byday", or "" when the request as a whole is wrong (both cron
+/// and recurrence_rule set).
 inline expected<void> validate_structure(const CreateScheduleRequest& request) {
     using namespace std::chrono;
     if (request.starts < Timestamp{sys_days{year{0} / 1 / 1}} ||
@@ -1641,6 +1743,10 @@ namespace boost::asio::ssl {
 class context;
 }
 
+/// @file
+/// ClientOptions, RetryPolicy and CallOptions: where the API is, how to authenticate, and the
+/// transport's limits.
+
 K6_SCHEDULES_BEGIN_NAMESPACE
 
 namespace detail {
@@ -1666,18 +1772,20 @@ private:
 
 }  // namespace detail
 
-// How failed requests are sent again: retryable statuses (429, 500, 502, 503, 504) and connection
-// failures, up to max_retries times, waiting with exponential backoff and full jitter, or as long as
-// the server's Retry-After asks. A Retry-After longer than max_delay ends the retries (the final
-// error's retry_stopped says so) rather than send before the server allows. Every operation of
-// this API is idempotent.
+/// How failed requests are sent again: retryable statuses (429, 500, 502, 503, 504) and connection
+/// failures (ApiError::retryable()), up to max_retries times, waiting with exponential backoff and
+/// full jitter, or as long as the server's Retry-After asks. A Retry-After longer than max_delay
+/// ends the retries (the final error's retry_stopped says so) rather than send before the server
+/// allows. Every operation of this API is idempotent. Valid when 0 <= initial_delay <= max_delay
+/// and multiplier >= 1.
 struct RetryPolicy {
-    unsigned max_retries = 3;                      // 0: never retry
-    std::chrono::milliseconds initial_delay{200};  // the first backoff, before jitter
-    std::chrono::milliseconds max_delay{10'000};   // no single wait is longer
-    double multiplier = 2.0;                       // backoff growth per retry
-    // Full jitter: each wait is the backoff times jitter(), which returns a value in [0, 1].
-    // Empty: a per-thread pseudo-random generator. Inject a fixed function for repeatable tests.
+    unsigned max_retries = 3;                      ///< Retries after the first attempt; 0: never retry.
+    std::chrono::milliseconds initial_delay{200};  ///< The first backoff, before jitter.
+    std::chrono::milliseconds max_delay{10'000};   ///< No single wait is longer.
+    double multiplier = 2.0;                       ///< Backoff growth per retry.
+    /// Full jitter: each wait is the backoff times jitter(), which returns a value in [0, 1].
+    /// Empty: a per-thread pseudo-random generator. Inject a fixed function for repeatable tests.
+    /// Called on the client's strand.
     std::function<double()> jitter{};
 };
 
@@ -1687,55 +1795,65 @@ inline bool retry_policy_valid(const RetryPolicy& retry) noexcept {
 }
 }  // namespace detail
 
+/// Where the API is, how to authenticate, and the transport's limits: what BasicClient::create()
+/// takes. Only #token and #stack_id have no usable default; from_env() fills them from the
+/// environment. A client copies its options; changing them afterwards has no effect on it.
 struct ClientOptions {
-    // The API origin, optionally with a path prefix. https:// always verifies the peer and its
-    // host name; http:// is meant for local servers such as the emulator.
+    /// The API origin, optionally with a path prefix. https:// always verifies the peer and its
+    /// host name; http:// is meant for local servers such as the emulator.
     std::string api_url = "https://api.k6.io";
-    // Personal or Grafana Stack API token, sent as "Authorization: Bearer" to api_url's origin
-    // only. It never appears in messages or logs of this library.
+    /// Personal or Grafana Stack API token, sent as "Authorization: Bearer" to api_url's origin
+    /// only. It never appears in messages or logs of this library.
     std::string token{};
-    // The Grafana stack the requests are scoped to (X-Stack-Id).
+    /// The Grafana stack the requests are scoped to (the X-Stack-Id header): a positive integer.
     std::int64_t stack_id = 0;
-    // Extra PEM bundle of trusted CAs, added to the system's roots (verification stays on).
+    /// Extra PEM bundle of trusted CAs, added to the system's roots (verification stays on).
     std::optional<std::string> ca_file{};
-    // Your own TLS context instead of one per client with the system's roots (and ca_file): share one
-    // between clients, trust a private CA, pin certificates with a verify callback. Certificate
-    // and host-name verification stay on for every connection whatever the context says. Exclusive
-    // with ca_file (load the CA into your context). The context must outlive its connections, which
-    // the shared_ptr sees to; configure it before the first request and leave it alone after.
+    /// Your own TLS context instead of one per client with the system's roots (and ca_file): share one
+    /// between clients, trust a private CA, pin certificates with a verify callback. Certificate
+    /// and host-name verification stay on for every connection whatever the context says. Exclusive
+    /// with ca_file (load the CA into your context). The context must outlive its connections, which
+    /// the shared_ptr sees to; configure it before the first request and leave it alone after.
     std::shared_ptr<boost::asio::ssl::context> tls_context{};
 
-    std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};  // each of resolve, connect, TLS handshake
-    std::chrono::milliseconds io_timeout{std::chrono::seconds(30)};       // each of send request, receive response
-    std::size_t max_body_bytes = 32u << 20;  // larger response bodies fail with errc::body_too_large
-    // Kept-alive connections ready for reuse. As many as max_connections by default: fewer means a
-    // burst of requests ends by closing connections the next burst must open again.
+    std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};  ///< Each of resolve, connect, TLS handshake.
+    std::chrono::milliseconds io_timeout{std::chrono::seconds(30)};       ///< Each of send request, receive response.
+    std::size_t max_body_bytes = 32u << 20;  ///< Larger response bodies fail with errc::body_too_large.
+    /// Kept-alive connections ready for reuse. As many as max_connections by default: fewer means a
+    /// burst of requests ends by closing connections the next burst must open again.
     std::size_t max_idle_connections = 8;
-    std::chrono::milliseconds idle_timeout{std::chrono::seconds(50)};  // older idle connections are not reused
-    RetryPolicy retry;  // for every operation, and for each page of a listing
-    // Optional bounds on time: each attempt (connect, send, receive) as a whole, and the whole call
-    // including the waits between retries. Unset: only the per-step timeouts above apply.
+    std::chrono::milliseconds idle_timeout{std::chrono::seconds(50)};  ///< Older idle connections are not reused.
+    RetryPolicy retry;  ///< For every operation, and for each page of a listing.
+    /// Optional bound on each attempt (connect, send, receive) as a whole. Unset: only the per-step
+    /// timeouts above apply.
     std::optional<std::chrono::milliseconds> attempt_timeout{};
+    /// Optional bound on the whole call, the waits between retries included; no retry starts that
+    /// could not finish in time. Passing it while waiting for a connection fails with
+    /// errc::queue_timeout. Unset: only the per-step timeouts above apply.
     std::optional<std::chrono::milliseconds> deadline{};
 
-    // Requests on the wire at once; more wait, in order, for a connection. Idle connections are
-    // reused; one idle longer than idle_timeout is closed instead, when next looked at or, with
-    // close_idle_in_background, by a timer (which keeps the io_context busy while any are idle).
+    /// Requests on the wire at once; more wait, in order, for a connection. Idle connections are
+    /// reused; one idle longer than idle_timeout is closed instead, when next looked at or, with
+    /// close_idle_in_background, by a timer.
     std::size_t max_connections = 8;
+    /// Closes expired idle connections with a timer, which keeps the io_context busy (run() does not
+    /// return) while any connection is idle. Off: they are closed when next looked at.
     bool close_idle_in_background = false;
 
-    // A proxy for https:// API URLs, reached with CONNECT: "http://user:pass@proxy:3128", or
-    // "https://proxy" for TLS to the proxy as well. Without a port, the scheme's (80 or 443).
-    // Unset: HTTPS_PROXY or https_proxy, unless NO_PROXY/no_proxy lists the API host; a variable
-    // this client cannot use (e.g. socks5://) fails each request with invalid_argument naming it.
+    /// A proxy for https:// API URLs, reached with CONNECT: "http://user:pass@proxy:3128", or
+    /// "https://proxy" for TLS to the proxy as well. Without a port, the scheme's (80 or 443).
+    /// Unset: see #proxy_from_environment.
     std::optional<std::string> proxy{};
+    /// When #proxy is unset, use HTTPS_PROXY or https_proxy, unless NO_PROXY/no_proxy lists the API
+    /// host (loopback API hosts never use it). A variable this client cannot use (e.g. socks5://)
+    /// fails each request with invalid_argument naming it.
     bool proxy_from_environment = true;
 
-    // Checks a CreateScheduleRequest before async_set_load_test_schedule sends it; a failure
-    // completes the operation with invalid_argument and nothing is sent. The default checks all
-    // the service checks except time-zone names (validate_structure, no tz database needed); set it
-    // to k6::schedules::validate from recurrence.hpp to check those too, or to nullptr to send
-    // every request as it is.
+    /// Checks a CreateScheduleRequest before async_set_load_test_schedule sends it; a failure
+    /// completes the operation with invalid_argument and nothing is sent. The default checks all
+    /// the service checks except time-zone names (validate_structure, no tz database needed); set it
+    /// to k6::schedules::validate from recurrence.hpp to check those too, or to nullptr to send
+    /// every request as it is. Called on the client's strand.
     std::function<expected<void>(const CreateScheduleRequest&)> request_validator = validate_structure;
 
     /// Called when each attempt of each call starts and ends (see AttemptObserver): for logs,
@@ -1745,7 +1863,12 @@ struct ClientOptions {
     /// name your application in the server's logs. Printable ASCII, at most 256 bytes.
     std::string user_agent_suffix{};
 
-    // Every problem at once, in one message naming the settings (never their secret values).
+    /// Checks every setting: a usable #api_url, a non-empty #token that can be sent in a header, a
+    /// positive #stack_id, a non-empty #ca_file (not together with #tls_context), a usable #proxy,
+    /// positive timeouts, limits and #retry, and a #user_agent_suffix that can be sent.
+    /// BasicClient::create() calls it.
+    /// @return Nothing, or one ErrorKind::invalid_argument error naming every problem at once (never
+    /// a secret value), its `target` the first setting in error.
     expected<void> validate() const {
         detail::Problems problems;
         auto add = [&](std::string_view field, const std::string& what) { problems.add(field, what); };
@@ -1775,8 +1898,11 @@ struct ClientOptions {
         return problems.result("invalid client options: ");
     }
 
-    // Reads K6_CLOUD_API_URL (default https://api.k6.io), K6_CLOUD_TOKEN, K6_CLOUD_STACK_ID and
-    // K6_CLOUD_CA_FILE; reports everything missing or malformed in one invalid_argument error.
+    /// Reads K6_CLOUD_API_URL (default https://api.k6.io), K6_CLOUD_TOKEN, K6_CLOUD_STACK_ID and
+    /// K6_CLOUD_CA_FILE; a variable set but empty counts as unset. The other members keep their
+    /// defaults.
+    /// @return The options, or one ErrorKind::invalid_argument error naming everything missing or
+    /// malformed, its `target` the first variable in error.
     static expected<ClientOptions> from_env() {
         return from_env([](std::string_view name) -> std::optional<std::string> {
             const char* value = std::getenv(std::string(name).c_str());
@@ -1785,7 +1911,8 @@ struct ClientOptions {
         });
     }
 
-    // The same with an injectable lookup (tests, or settings from elsewhere).
+    /// The same as from_env(), with an injectable lookup (tests, or settings from elsewhere).
+    /// @param lookup Returns the value of the variable it is given, or std::nullopt when unset.
     static expected<ClientOptions> from_env(const std::function<std::optional<std::string>(std::string_view)>& lookup) {
         ClientOptions options;
         detail::Problems problems;
@@ -1825,17 +1952,18 @@ struct ClientOptions {
     }
 };
 
-// Per-call settings: Client::with(CallOptions) gives a handle, sharing the same connections, whose
-// operations use these instead of the ClientOptions values (unset members keep them).
+/// Per-call settings: BasicClient::with(CallOptions) gives a handle, sharing the same connections,
+/// whose operations use these instead of the ClientOptions values (unset members keep them).
 struct CallOptions {
-    std::optional<RetryPolicy> retry{};
-    std::optional<std::chrono::milliseconds> attempt_timeout{};
-    std::optional<std::chrono::milliseconds> deadline{};
+    std::optional<RetryPolicy> retry{};                          ///< Replaces ClientOptions::retry.
+    std::optional<std::chrono::milliseconds> attempt_timeout{};  ///< Replaces ClientOptions::attempt_timeout.
+    std::optional<std::chrono::milliseconds> deadline{};         ///< Replaces ClientOptions::deadline.
     /// Replaces ClientOptions::observer for the handle's calls (an empty AttemptObserver turns it off).
     std::optional<AttemptObserver> observer{};
 
-    // The same rules as ClientOptions::validate for these members. A handle made with invalid
-    // CallOptions completes every operation with this error and sends nothing.
+    /// The same rules as ClientOptions::validate() for these members. A handle made with invalid
+    /// CallOptions completes every operation with this error and sends nothing.
+    /// @return Nothing, or one ErrorKind::invalid_argument error naming every problem.
     expected<void> validate() const {
         detail::Problems problems;
         if ((attempt_timeout && attempt_timeout->count() <= 0) || (deadline && deadline->count() <= 0))
@@ -2083,6 +2211,10 @@ struct boost::asio::associated_executor<k6::schedules::detail::OperationCompleti
 #include <string>
 #include <string_view>
 #include <vector>
+
+/// @file
+/// The models as JSON, both ways, with Boost.JSON: from_json(), parse_json(), to_json(), and
+/// boost::json::value_from / value_to support.
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 
@@ -2346,8 +2478,13 @@ inline constexpr bool is_model =
 
 }  // namespace detail
 
-// Decodes a model from a parsed JSON value. T: Schedule, SchedulePage, CreateScheduleRequest,
-// ScheduleCron, RecurrenceRule, ErrorBody (the ErrorApiModel object) or ErrorDetails.
+/// Decodes a model from a parsed JSON value. Never throws for bad input and never guesses: unknown
+/// fields are ignored (the API adds fields over time); a missing required field or a wrong type is
+/// an error.
+/// @tparam T Schedule, SchedulePage, CreateScheduleRequest, ScheduleCron, RecurrenceRule, ErrorBody
+/// (the ErrorApiModel object) or ErrorDetails.
+/// @return The model, or an ErrorKind::malformed_response error (errc::malformed_response) whose
+/// `target` is the path of the field in error, e.g. "value[3].recurrence_rule.interval".
 template <class T>
 requires detail::is_model<T> expected<T> from_json(const boost::json::value& value) {
     T out{};
@@ -2403,8 +2540,13 @@ private:
 
 }  // namespace detail
 
-// Parses JSON text and decodes a model. Invalid JSON is a malformed_response error too.
-// `scratch`, when given, lends the parsed tree its memory and learns how much the next needs.
+/// Parses JSON text and decodes a model, as from_json() does. Invalid JSON is a
+/// malformed_response error too.
+/// @tparam T As for from_json().
+/// @param text The JSON text.
+/// @param scratch Internal (the Pager's memory for the parsed tree, reused from page to page):
+/// leave it out.
+/// @return The model, or an ErrorKind::malformed_response error (errc::malformed_response).
 template <class T>
 requires detail::is_model<T> expected<T> parse_json(std::string_view text, detail::ParseScratch* scratch = nullptr) {
     // The parsed tree only lives while we copy out of it: a monotonic arena makes that one
@@ -2430,13 +2572,18 @@ requires detail::is_model<T> expected<T> parse_json(std::string_view text, detai
     return decoded;
 }
 
-// Encoders (boost::json::value_from). Requests leave absent optional members out, so the server
-// applies its defaults and never sees a null it would reject; responses write every member the
-// schema requires, null included.
+/// @name Encoders for boost::json::value_from
+/// Requests leave absent optional members out, so the server applies its defaults and never sees
+/// a null it would reject; responses write every member the schema requires, null included. Found
+/// by argument-dependent lookup: call `boost::json::value_from(model)` or to_json().
+/// @{
+
+/// Writes a ScheduleCron: {"schedule", "time_zone"}.
 inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const ScheduleCron& c) {
     jv = {{"schedule", c.schedule}, {"time_zone", c.time_zone}};
 }
 
+/// Writes a RecurrenceRule; absent optional members are left out.
 inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const RecurrenceRule& r) {
     auto& o = jv.emplace_object();
     o["frequency"] = to_string(r.frequency);
@@ -2449,8 +2596,9 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
     if (r.until) o["until"] = detail::json_string(*r.until);
 }
 
-// Matches the API's request examples: {"starts", "recurrence_rule"} or {"starts", "cron"}, and for a
-// one-off run {"starts", "recurrence_rule": null} (the TriggeredOnce example).
+/// Writes a CreateScheduleRequest as the API's request examples are: {"starts", "recurrence_rule"} or
+/// {"starts", "cron"}, and for a one-off run {"starts", "recurrence_rule": null} (the TriggeredOnce
+/// example).
 inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const CreateScheduleRequest& r) {
     auto& o = jv.emplace_object();
     o["starts"] = detail::json_string(r.starts);
@@ -2459,6 +2607,7 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
     if (!r.recurrence_rule && !r.cron) o["recurrence_rule"] = nullptr;
 }
 
+/// Writes a Schedule with every member, null included.
 inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const Schedule& s) {
     auto& o = jv.emplace_object();
     o["id"] = s.id.value;
@@ -2472,6 +2621,7 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
     o["created_by"] = s.created_by ? boost::json::value(*s.created_by) : boost::json::value(nullptr);
 }
 
+/// Writes a SchedulePage: {"value", "@count", "@nextLink"}, the last two only when present.
 inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const SchedulePage& p) {
     auto& o = jv.emplace_object();
     auto& items = o["value"].emplace_array();
@@ -2481,6 +2631,7 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
     if (p.next_link) o["@nextLink"] = *p.next_link;
 }
 
+/// Writes an ErrorDetails; an absent target is left out.
 inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const ErrorDetails& d) {
     auto& o = jv.emplace_object();
     o["code"] = d.code;
@@ -2488,7 +2639,8 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
     if (d.target) o["target"] = *d.target;
 }
 
-// The ErrorApiModel object; an error answer's body is {"error": <this>}.
+/// Writes the ErrorApiModel object (an error answer's body is {"error": ErrorApiModel}); an absent
+/// target and empty details are left out.
 inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const ErrorBody& b) {
     auto& o = jv.emplace_object();
     o["code"] = b.code;
@@ -2497,8 +2649,10 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
     if (!b.details.empty()) o["details"] = boost::json::value_from(b.details);
 }
 
-// boost::json::try_value_to / value_to support. The error code cannot name the field; prefer
-// from_json(), which does.
+/// @}
+
+/// boost::json::try_value_to / value_to support for the models of from_json(). The error code
+/// (errc::malformed_response) cannot name the field; prefer from_json(), which does.
 template <class T>
 requires detail::is_model<T> boost::json::result<T> tag_invoke(const boost::json::try_value_to_tag<T>&,
                                                                const boost::json::value& jv) {
@@ -2507,7 +2661,7 @@ requires detail::is_model<T> boost::json::result<T> tag_invoke(const boost::json
     return std::move(*decoded);
 }
 
-// Compact JSON text of a model.
+/// Compact JSON text of a model (what value_from writes): a CreateScheduleRequest as it is sent, say.
 template <class T>
 requires detail::is_model<T> std::string to_json(const T& model) {
     return boost::json::serialize(boost::json::value_from(model));
@@ -2527,15 +2681,23 @@ K6_SCHEDULES_END_NAMESPACE
 #include <optional>
 #include <string>
 
+/// @file
+/// ListQuery: the query options of "list all schedules".
+
 K6_SCHEDULES_BEGIN_NAMESPACE
 
+/// The query options of "list all schedules" (BasicClient::async_list_schedules,
+/// BasicClient::list_schedules, BasicClient::async_list_all_schedules). Unset members are not sent.
 struct ListQuery {
-    static constexpr std::int64_t max_top = 1000;  // the API's maximum page size (also its default)
+    static constexpr std::int64_t max_top = 1000;  ///< The API's maximum page size (also its default).
 
-    std::optional<std::int64_t> top{};   // $top: page size, 1..1000; absent = the server's default (1000)
-    std::optional<std::int64_t> skip{};  // $skip: index of the first result, >= 0
-    bool count = false;                  // $count: ask for the total as "@count"
+    std::optional<std::int64_t> top{};   ///< `$top`: page size, 1..1000; absent = the server's default (1000).
+    std::optional<std::int64_t> skip{};  ///< `$skip`: index of the first result, >= 0.
+    bool count = false;                  ///< `$count`: ask for the total, SchedulePage::count ("@count").
 
+    /// Checks what the API would reject: `$top` outside 1..1000, a negative `$skip`.
+    /// @return Nothing, or an ErrorKind::invalid_argument error (errc::invalid_argument) whose
+    /// `target` is "$top" or "$skip". The operations check it before sending anything.
     expected<void> validate() const {
         if (top && (*top < 1 || *top > max_top))
             return detail::invalid_argument("$top must be between 1 and 1000, got " + std::to_string(*top), "$top");
@@ -2544,7 +2706,8 @@ struct ListQuery {
         return {};
     }
 
-    // "?$top=20&$skip=40&$count=true", spelled as the API spells it; "" when nothing is set.
+    /// The query as sent, "?$top=20&$skip=40&$count=true", spelled as the API spells it; "" when
+    /// nothing is set. Not checked: see validate().
     std::string query_string() const {
         std::string q{};
         auto add = [&q](const char* name, const std::string& value) {
@@ -2723,50 +2886,70 @@ K6_SCHEDULES_END_NAMESPACE
 #include <optional>
 #include <string>
 
+/// @file
+/// Pager: a lazy listing of all schedules that follows "@nextLink" page by page.
+
 K6_SCHEDULES_BEGIN_NAMESPACE
 
+/// How a Pager lists (BasicClient::list_schedules, BasicClient::resume_listing).
 struct PagerOptions {
-    // While the caller works on page N, request page N+1 (one page at most), so that network time
-    // and decoding overlap. Costs one more page of memory, and one request that may go unused.
+    /// While the caller works on page N, request page N+1 (one page at most), so that network time
+    /// and decoding overlap. Costs one more page of memory, and one request that may go unused.
     bool read_ahead = false;
 
-    // How many pages in a row may come without a schedule but with a @nextLink before the listing
-    // ends with ErrorKind::malformed_response (errc::bad_next_link) instead of following the next
-    // link: a server that keeps answering empty pages with ever-new links would otherwise be
-    // followed forever (no link repeats, so cycle detection cannot see it). Server-driven paging (as
-    // in OData, whose @nextLink this API uses) lets a server return fewer items than asked, even none,
-    // with a next link, so a few empty pages in a row can be legitimate; a hundred leaves ample room
-    // for that, while reaching the bound costs a hundred small requests (kilobytes, seconds even over
-    // a slow link) instead of an endless loop. 0: the first empty page with a link ends the listing.
+    /// How many pages in a row may come without a schedule but with a "@nextLink" before the
+    /// listing ends with ErrorKind::malformed_response (errc::bad_next_link) instead of following
+    /// the next link: a server that keeps answering empty pages with ever-new links would otherwise
+    /// be followed forever (no link repeats, so cycle detection cannot see it). Server-driven paging
+    /// (as in OData, whose "@nextLink" this API uses) lets a server return fewer items than asked,
+    /// even none, with a next link, so a few empty pages in a row can be legitimate; a hundred leaves
+    /// ample room for that, while reaching the bound costs a hundred small requests (kilobytes,
+    /// seconds even over a slow link) instead of an endless loop. 0: the first empty page with a
+    /// link ends the listing.
     std::size_t max_empty_pages = 100;
 };
 
-// From Client::list_schedules() or Client::resume_listing(). Sends nothing until first awaited,
-// then one request per page: the first from the ListQuery, the others from @nextLink. A relative
-// link is resolved against the URL of the page that carried it (RFC 3986 §5). The path is sent in
-// its normal form (dot segments removed, percent-encoded unreserved characters decoded), the query
-// exactly as the server wrote it.
-//
-// The bearer token goes with every request, so a link is refused (errc::bad_next_link, nothing sent)
-// when it leaves the API's scheme, host and port, or when its normalised path is not api_url's path
-// or below it (with api_url https://gw/k6: /k6/../elsewhere, /k6/%2e%2e/elsewhere and /k6evil are
-// refused). A listing cannot go on forever: links that go round in a circle are refused once the
-// circle is detected (a circle of up to 8 pages before any page comes twice, a longer one within
-// about twice its length), and so is the link after PagerOptions::max_empty_pages empty pages in a
-// row.
-// An empty or absent @nextLink ends the listing. Memory stays at one page (two with read-ahead)
-// however long the listing; the pager keeps the client's state alive.
-//
-// Cancelling an operation (terminal cancellation through its handler's slot) completes it with
-// ErrorKind::cancelled and leaves the listing where it was: the next call asks for the same page
-// again. Any other error ends the listing, but next_link() still names the page that failed, so
-// Client::resume_listing() can retry it later.
-//
-// Move-only. One operation at a time; the accessors are for when none is in flight. Dropping the
-// pager cancels a read-ahead request still in flight.
+/// A lazy listing of all schedules, page by page, from BasicClient::list_schedules() or
+/// BasicClient::resume_listing(). Sends nothing until first awaited, then one request per page: the
+/// first from the ListQuery, the others from "@nextLink". A relative link is resolved against the
+/// URL of the page that carried it (RFC 3986 §5). The path is sent in its normal form (dot segments
+/// removed, percent-encoded unreserved characters decoded), the query exactly as the server wrote it.
+/// @code
+/// auto pager = client.list_schedules(k6s::ListQuery{.top = 1000}, {.read_ahead = true});
+/// while (auto item = co_await pager.async_next()) {  // std::optional<expected<Schedule>>
+///     if (!*item) { std::cerr << item->error() << "\n"; break; }  // an error is the last element
+///     use(**item);
+/// }
+/// @endcode
+///
+/// The bearer token goes with every request, so a link is refused (errc::bad_next_link, nothing sent)
+/// when it leaves the API's scheme, host and port, or when its normalised path is not api_url's path
+/// or below it (with api_url `https://gw/k6`: `/k6/../elsewhere`, `/k6/%2e%2e/elsewhere` and
+/// `/k6evil` are refused). A listing cannot go on forever: links that go round in a circle are
+/// refused once the circle is detected (a circle of up to 8 pages before any page comes twice, a
+/// longer one within about twice its length), and so is the link after
+/// PagerOptions::max_empty_pages empty pages in a row. A refused link is an
+/// ErrorKind::malformed_response error, or ErrorKind::invalid_argument for the link given to
+/// resume_listing(). An empty or absent "@nextLink" ends the listing. Memory stays at one page
+/// (two with read-ahead) however long the listing; the pager keeps the client's state alive.
+///
+/// @par Errors
+/// Each page can fail as any operation of BasicClient can (retries included), besides the refused
+/// links above. Cancelling an operation (terminal cancellation through its handler's slot, or
+/// BasicClient::cancel_all()) completes it with ErrorKind::cancelled and leaves the listing where it
+/// was: the next call asks for the same page again. Any other error ends the listing, but
+/// next_link() still names the page that failed, so BasicClient::resume_listing() can retry it later.
+///
+/// @par Thread safety
+/// Move-only. One operation at a time: starting another while one is in flight completes it with
+/// ErrorKind::invalid_argument. The accessors are for when none is in flight. The operations run on
+/// the client's strand; the object itself is not to be used from two threads at once. Dropping the
+/// pager cancels a read-ahead request still in flight.
 class Pager {
 public:
+    /// Takes over @p other's listing; @p other is left empty (only destruction or assignment).
     Pager(Pager&&) noexcept = default;
+    /// Cancels this pager's read-ahead request, if any, then takes over @p other's listing.
     Pager& operator=(Pager&& other) noexcept {
         if (this != &other) {
             cancel_read_ahead();
@@ -2774,12 +2957,16 @@ public:
         }
         return *this;
     }
-    Pager(const Pager&) = delete;
-    Pager& operator=(const Pager&) = delete;
+    Pager(const Pager&) = delete;             ///< Move-only.
+    Pager& operator=(const Pager&) = delete;  ///< Move-only.
+    /// Cancels a read-ahead request still in flight; an operation in flight still completes.
     ~Pager() { cancel_read_ahead(); }
 
-    // The next page: completes with void(expected<SchedulePage>). An empty page may still have a
-    // next link; once the listing is over it completes with an empty page without one (done()).
+    /// The next page. An empty page may still have a next link; once the listing is over it
+    /// completes with an empty page without one (done()).
+    /// @param token The completion token (default boost::asio::deferred); the operation completes
+    /// with `void(expected<SchedulePage>)`, never from inside this call.
+    /// @return Whatever @p token makes of the operation.
     template <class CompletionToken = boost::asio::deferred_t>
     auto async_next_page(CompletionToken&& token = {}) {
         using Result = expected<SchedulePage>;
@@ -2790,11 +2977,13 @@ public:
             token, state_);
     }
 
-    // The next schedule across pages: completes with void(std::optional<expected<Schedule>>), empty
-    // at the end. An error is the last element: after it the pager is done; except a cancellation,
-    // after which the next call fetches the same page again.
-    // A schedule of the page in hand completes without a request or a trip through the client's
-    // strand (still never inside this call: it is posted).
+    /// The next schedule across pages. An error is the last element: after it the pager is done;
+    /// except a cancellation, after which the next call fetches the same page again. A schedule of
+    /// the page in hand completes without a request or a trip through the client's strand (still
+    /// never inside this call: it is posted).
+    /// @param token The completion token (default boost::asio::deferred); the operation completes
+    /// with `void(std::optional<expected<Schedule>>)`, std::nullopt at the end of the listing.
+    /// @return Whatever @p token makes of the operation.
     template <class CompletionToken = boost::asio::deferred_t>
     auto async_next(CompletionToken&& token = {}) {
         using Result = std::optional<expected<Schedule>>;
@@ -2805,19 +2994,19 @@ public:
             token, state_);
     }
 
-    // "@count" of the listing, once a page carried it (ListQuery::count).
+    /// The listing's "@count", once a page carried it (ListQuery::count).
     std::optional<std::int64_t> total_count() const { return detail::pager_total_count(*state_); }
 
-    // Where the listing goes on, as an absolute URL (a relative @nextLink resolved against its
-    // page): save it and pass it to Client::resume_listing() to continue with the first page not
-    // yet delivered by async_next_page() (the rest of a page async_next() is in the middle of is
-    // not included). After a failed fetch it is the link of the page that failed, so resuming
-    // retries that page. Empty before the first page of list_schedules(), after the last page and
-    // after a refused link.
+    /// Where the listing goes on, as an absolute URL (a relative "@nextLink" resolved against its
+    /// page): save it and pass it to BasicClient::resume_listing() to continue with the first page
+    /// not yet delivered by async_next_page() (the rest of a page async_next() is in the middle of
+    /// is not included). After a failed fetch it is the link of the page that failed, so resuming
+    /// retries that page. Empty before the first page of list_schedules(), after the last page and
+    /// after a refused link.
     std::optional<std::string> next_link() const { return detail::pager_next_link(*state_); }
 
-    // No page is left to fetch: the last page was seen, a page failed, or a link was refused. Not
-    // after a cancellation, which leaves the listing where it was.
+    /// No page is left to fetch: the last page was seen, a page failed, or a link was refused. Not
+    /// after a cancellation, which leaves the listing where it was.
     bool done() const { return detail::pager_done(*state_); }
 
 private:
@@ -2869,9 +3058,16 @@ K6_SCHEDULES_END_NAMESPACE
 #ifndef K6_SCHEDULES_VERSION_HPP
 #define K6_SCHEDULES_VERSION_HPP
 
+/// @file
+/// The library's version, as macros (for the preprocessor) and as constants.
+
+/// Major version: incompatible API changes.
 #define K6_SCHEDULES_VERSION_MAJOR 0
+/// Minor version: compatible additions.
 #define K6_SCHEDULES_VERSION_MINOR 1
+/// Patch version: fixes.
 #define K6_SCHEDULES_VERSION_PATCH 0
+/// The version as text, "MAJOR.MINOR.PATCH".
 #define K6_SCHEDULES_VERSION_STRING "0.1.0"
 
 
@@ -2879,7 +3075,9 @@ K6_SCHEDULES_END_NAMESPACE
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 
+/// The library's version, K6_SCHEDULES_VERSION_STRING ("0.1.0").
 inline constexpr std::string_view version = K6_SCHEDULES_VERSION_STRING;
+/// The User-Agent header every request carries: "k6-schedules-cpp/" followed by #version.
 inline constexpr std::string_view user_agent = "k6-schedules-cpp/" K6_SCHEDULES_VERSION_STRING;
 
 K6_SCHEDULES_END_NAMESPACE
@@ -5233,6 +5431,9 @@ K6_SCHEDULES_END_NAMESPACE
 #include <stdexcept>
 #include <type_traits>
 
+/// @file
+/// BasicClient (Client): the operations of the Schedules API as Asio asynchronous operations.
+
 K6_SCHEDULES_BEGIN_NAMESPACE
 
 namespace detail {
@@ -5248,47 +5449,92 @@ struct ClientAccess;
 
 }  // namespace detail
 
-// A handle to one API endpoint with its own connection pool. Copies share the pool. Client is
-// BasicClient<boost::asio::any_io_executor>; other executor types serve Asio's as_default_on:
-//   auto client = boost::asio::use_awaitable.as_default_on(*Client::create(io, options));
-//
-// Every initiating function is const, takes its arguments by value (they are copied into the
-// operation) and a completion token (default: the executor's default token, else
-// boost::asio::deferred, so `co_await client.async_x(...)` works in a boost::asio::awaitable
-// coroutine). It completes with one value, void(expected<T>); it never throws and never calls the
-// handler from inside the initiating function. The handler runs on its associated executor, or on
-// the executor the client was given when it has none (never on the client's internal strand, so a
-// handler that blocks delays only itself). Terminal cancellation through the handler's
-// cancellation slot closes the connection in use and completes with ErrorKind::cancelled.
-//
-// Thread safety: operations run on a strand of the executor given at construction, so a Client
-// may be used from several threads and may run many operations at once.
+/// A handle to one API endpoint with its own connection pool: the operations of the Schedules API
+/// as Asio asynchronous operations. Copies are cheap and share the pool. Client is
+/// BasicClient<boost::asio::any_io_executor>; other executor types serve Asio's as_default_on:
+/// @code
+/// auto client = boost::asio::use_awaitable.as_default_on(*Client::create(io, options));
+/// @endcode
+///
+/// @par Asynchronous operations
+/// Every initiating function is const, takes its arguments by value (they are copied into the
+/// operation) and a completion token (default: the executor's default token, else
+/// boost::asio::deferred, so `co_await client.async_x(...)` works in a boost::asio::awaitable
+/// coroutine; callbacks, use_future, as_tuple and parallel_group work too). It completes with one
+/// value, `void(expected<T>)`; it never throws and never calls the handler from inside the
+/// initiating function. The handler runs on its associated executor, or on the executor the client
+/// was given when it has none (never on the client's internal strand, so a handler that blocks
+/// delays only itself). Failed attempts are retried as ClientOptions::retry says.
+///
+/// @par Errors
+/// Besides what each operation lists, any operation can complete with:
+/// - ErrorKind::invalid_argument: an argument the API would reject for sure (an id <= 0, say), a
+///   with() handle made from invalid CallOptions, or a proxy environment variable the client cannot
+///   use; nothing was sent.
+/// - ErrorKind::api: the API's error answer, with its `status`, `code`, `message` and `target`;
+///   `ec` is the status's errc (classify_status()): errc::unauthorized (401), errc::forbidden (403),
+///   errc::too_many_requests (429, after the retries), and so on.
+/// - ErrorKind::transport, ErrorKind::tls: `ec` is the Asio or OpenSSL code (errc::unexpected_status
+///   or errc::proxy_error for a proxy that refuses or breaks the CONNECT tunnel).
+/// - ErrorKind::timeout: errc::timeout (a step, ClientOptions::attempt_timeout or the deadline), or
+///   errc::queue_timeout (the deadline passed while waiting for a connection; nothing was sent).
+/// - ErrorKind::malformed_response: errc::malformed_response, or errc::body_too_large.
+/// - ErrorKind::cancelled: errc::cancelled, see below.
+/// - ErrorKind::internal: errc::internal_error (an exception inside the client, such as std::bad_alloc).
+///
+/// @par Cancellation
+/// Terminal cancellation through the handler's cancellation slot (bind_cancellation_slot,
+/// awaitable operators, parallel_group) works at every step: waiting for a connection, resolving,
+/// connecting, handshaking, sending, receiving, waiting to retry. It closes the connection in use
+/// and completes with ErrorKind::cancelled; nothing is sent once it has arrived, and the client
+/// stays usable. cancel_all() and close() cancel every operation in flight.
+///
+/// @par Thread safety
+/// Operations run on a strand of the executor given at construction, so a client, its copies,
+/// with() handles and pagers may be used from several threads, and run many operations at once.
+/// The const members of one object may be called concurrently; assigning to an object while
+/// another thread uses it is a data race, as for any type.
+///
+/// @tparam Executor The executor type of get_executor() (boost::asio::any_io_executor for Client).
 template <class Executor = boost::asio::any_io_executor>
 class BasicClient {
 public:
+    /// The executor type, as Asio expects of an I/O object.
     using executor_type = Executor;
+    /// The completion token of an operation called without one: the executor's default completion
+    /// token (use_awaitable for an executor made by use_awaitable.as_default_on, say), else
+    /// boost::asio::deferred_t.
     using default_completion_token_type = detail::default_token_t<Executor>;
 
+    /// The same client type over another executor type, as Asio's as_default_on needs.
     template <class OtherExecutor>
     struct rebind_executor {
-        using other = BasicClient<OtherExecutor>;
+        using other = BasicClient<OtherExecutor>;  ///< BasicClient<OtherExecutor>.
     };
 
-    // Never throws for bad input: invalid options or an unreadable CA file are the error.
+    /// Makes a client. Never throws for bad input: invalid options or an unreadable CA file are the
+    /// error. Sends nothing and opens no connection.
+    /// @param executor Where the client runs its operations (on a strand of it) and where handlers
+    /// without an associated executor run.
+    /// @param options Validated by ClientOptions::validate(); the client keeps a copy.
+    /// @return The client, or an ErrorKind::invalid_argument error naming every invalid setting, or
+    /// the CA file that cannot be loaded (`target` "ca_file").
     static expected<BasicClient> create(executor_type executor, ClientOptions options) {
         auto state = detail::make_client_state(executor, std::move(options));
         if (!state) return std::unexpected(std::move(state.error()));
         return BasicClient(std::move(*state), std::move(executor));
     }
 
+    /// The same as create(executor_type, ClientOptions) with the executor of @p context (a
+    /// boost::asio::io_context, say).
     template <class ExecutionContext>
     requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&>
     static expected<BasicClient> create(ExecutionContext& context, ClientOptions options) {
         return create(executor_type(context.get_executor()), std::move(options));
     }
 
-    // The same as create(), for those who prefer exceptions: throws std::invalid_argument with the
-    // error's message when create() would fail.
+    /// The same as create(), for those who prefer exceptions.
+    /// @throws std::invalid_argument with the error's message when create() would fail.
     BasicClient(executor_type executor, ClientOptions options) : executor_(executor) {
         auto state = detail::make_client_state(executor, std::move(options));
         if (!state) throw std::invalid_argument(state.error().message);
@@ -5296,40 +5542,62 @@ public:
         settings_ = std::make_shared<const detail::CallSettings>(detail::CallSettings::from(detail::options_of(*state_)));
     }
 
+    /// The same with the executor of @p context.
+    /// @throws std::invalid_argument with the error's message when create() would fail.
     template <class ExecutionContext>
     requires std::is_convertible_v<ExecutionContext&, boost::asio::execution_context&> BasicClient(
         ExecutionContext& context, ClientOptions options)
         : BasicClient(executor_type(context.get_executor()), std::move(options)) {}
 
-    // The same client seen through another executor type (what as_default_on needs).
+    /// The same client seen through another executor type (what as_default_on needs): it shares
+    /// @p other's connections and settings.
     template <class OtherExecutor>
     requires(!std::is_same_v<OtherExecutor, Executor> && std::is_constructible_v<Executor, const OtherExecutor&>)
         BasicClient(const BasicClient<OtherExecutor>& other)
         : state_(other.state_), settings_(other.settings_), executor_(other.executor_) {}
 
+    /// The executor the client was given (not its internal strand).
     executor_type get_executor() const noexcept { return executor_; }
 
-    // A handle on the same connections whose operations (and pagers) use `call` for retries,
-    // attempt timeout and deadline: client.with({.deadline = 2s}).async_get_schedule(id). Invalid
-    // CallOptions (see CallOptions::validate) make every operation of the handle complete with
-    // that invalid_argument error, sending nothing.
+    /// A handle on the same connections whose operations (and pagers) use @p call for retries,
+    /// attempt timeout and deadline: `client.with({.deadline = 2s}).async_get_schedule(id)`. Invalid
+    /// CallOptions (see CallOptions::validate()) make every operation of the handle complete with
+    /// that invalid_argument error, sending nothing.
     BasicClient with(const CallOptions& call) const {
         BasicClient copy = *this;
         copy.settings_ =
             std::make_shared<const detail::CallSettings>(detail::CallSettings::from(options(), call));
         return copy;
     }
+    /// The options the client was made with (those of ClientOptions, not of a with() handle).
     const ClientOptions& options() const noexcept { return detail::options_of(*state_); }
 
-    // GET /cloud/v6/load_tests/{id}/schedule
+    /// Gets a load test's schedule: `GET /cloud/v6/load_tests/{id}/schedule`.
+    /// @param load_test The load test.
+    /// @param token The completion token; the operation completes with `void(expected<Schedule>)`.
+    /// @return Whatever @p token makes of the operation (with the default token, an awaitable
+    /// deferred operation).
+    /// @par Errors
+    /// errc::not_found (ErrorKind::api) when the load test or its schedule does not exist; the
+    /// errors of every operation (see BasicClient).
     template <class CompletionToken = default_completion_token_type>
     auto async_get_load_test_schedule(LoadTestId load_test, CompletionToken&& token = {}) const {
         return initiate<Schedule>(std::forward<CompletionToken>(token),
                                   detail::get_load_test_schedule_request(load_test));
     }
 
-    // POST /cloud/v6/load_tests/{id}/schedule: sets (overwrites) the load test's schedule. The request
-    // is checked by ClientOptions::request_validator first; an invalid one is not sent.
+    /// Sets (overwrites) a load test's schedule: `POST /cloud/v6/load_tests/{id}/schedule`. The
+    /// request is checked by ClientOptions::request_validator first; an invalid one is not sent.
+    /// @param load_test The load test.
+    /// @param request The schedule; sent as the API's request examples are written (see to_json()).
+    /// @param token The completion token; the operation completes with `void(expected<Schedule>)`,
+    /// the schedule as the service stored it.
+    /// @return Whatever @p token makes of the operation.
+    /// @par Errors
+    /// ErrorKind::invalid_argument from the request validator (`target` names the field; nothing
+    /// sent); errc::bad_request (ErrorKind::api) when the service rejects the schedule;
+    /// errc::not_found when the load test does not exist; the errors of every operation (see
+    /// BasicClient).
     template <class CompletionToken = default_completion_token_type>
     auto async_set_load_test_schedule(LoadTestId load_test, CreateScheduleRequest request,
                                       CompletionToken&& token = {}) const {
@@ -5338,28 +5606,48 @@ public:
             detail::set_load_test_schedule_request(load_test, request, options().request_validator));
     }
 
-    // GET /cloud/v6/schedules?$top&$skip&$count: one page. $top outside 1..1000 or a negative
-    // $skip fail with invalid_argument before anything is sent.
+    /// Lists one page of schedules: `GET /cloud/v6/schedules?$top&$skip&$count`. To go on with
+    /// SchedulePage::next_link, use list_schedules() (a Pager) instead.
+    /// @param query The page size, offset and whether to count.
+    /// @param token The completion token; the operation completes with `void(expected<SchedulePage>)`.
+    /// @return Whatever @p token makes of the operation.
+    /// @par Errors
+    /// ErrorKind::invalid_argument for `$top` outside 1..1000 or a negative `$skip`, before anything
+    /// is sent (ListQuery::validate()); the errors of every operation (see BasicClient).
     template <class CompletionToken = default_completion_token_type>
     auto async_list_schedules(ListQuery query = {}, CompletionToken&& token = {}) const {
         return initiate<SchedulePage>(std::forward<CompletionToken>(token), detail::list_schedules_request(query));
     }
 
-    // Every schedule, lazily, page by page (see Pager). Nothing is sent until the pager is awaited.
+    /// Every schedule, lazily, page by page (see Pager). Nothing is sent until the pager is awaited.
+    /// @param query The first page's query; later pages follow "@nextLink".
+    /// @param options Read-ahead, and the bound on empty pages in a row.
     Pager list_schedules(ListQuery query = {}, PagerOptions options = {}) const {
         return Pager(detail::make_pager(state_, settings_, query, options.max_empty_pages, options.read_ahead));
     }
 
-    // Continues a listing from a Pager::next_link() saved earlier. The link must lead to this
-    // client's API origin and api_url's path like every @nextLink (errc::bad_next_link with
-    // ErrorKind::invalid_argument otherwise); a relative one is resolved against api_url.
+    /// Continues a listing from a Pager::next_link() saved earlier. Nothing is sent until the pager
+    /// is awaited.
+    /// @param next_link The saved link. It must lead to this client's API origin and api_url's path
+    /// like every "@nextLink", or the pager's first operation completes with errc::bad_next_link
+    /// (ErrorKind::invalid_argument), sending nothing; a relative one is resolved against api_url.
+    /// @param options Read-ahead, and the bound on empty pages in a row.
     Pager resume_listing(std::string next_link, PagerOptions options = {}) const {
         return Pager(detail::make_resumed_pager(state_, settings_, std::move(next_link), options.max_empty_pages,
                                                 options.read_ahead));
     }
 
-    // Every schedule in one vector: completes with void(expected<std::vector<Schedule>>). Fails with
-    // invalid_argument rather than grow past max_items (nothing is dropped silently).
+    /// Every schedule in one vector, following "@nextLink" from page to page like a Pager.
+    /// @param query The first page's query.
+    /// @param max_items The most schedules to hold; a longer listing fails rather than grow past
+    /// it (nothing is dropped silently).
+    /// @param token The completion token; the operation completes with
+    /// `void(expected<std::vector<Schedule>>)`.
+    /// @return Whatever @p token makes of the operation.
+    /// @par Errors
+    /// ErrorKind::invalid_argument when the listing has more than @p max_items schedules, or for an
+    /// invalid @p query; errc::bad_next_link when a link must not be followed (see Pager); the
+    /// errors of every operation (see BasicClient). Cancelling it ends the whole listing.
     template <class CompletionToken = default_completion_token_type>
     auto async_list_all_schedules(ListQuery query = {}, std::size_t max_items = 100'000,
                                   CompletionToken&& token = {}) const {
@@ -5372,43 +5660,69 @@ public:
             token);
     }
 
-    // GET /cloud/v6/schedules/{id}
+    /// Gets a schedule: `GET /cloud/v6/schedules/{id}`.
+    /// @param schedule The schedule.
+    /// @param token The completion token; the operation completes with `void(expected<Schedule>)`.
+    /// @return Whatever @p token makes of the operation.
+    /// @par Errors
+    /// errc::not_found (ErrorKind::api) when the schedule does not exist; the errors of every
+    /// operation (see BasicClient).
     template <class CompletionToken = default_completion_token_type>
     auto async_get_schedule(ScheduleId schedule, CompletionToken&& token = {}) const {
         return initiate<Schedule>(std::forward<CompletionToken>(token), detail::get_schedule_request(schedule));
     }
 
-    // DELETE /cloud/v6/schedules/{id}
+    /// Deletes a schedule: `DELETE /cloud/v6/schedules/{id}`.
+    /// @param schedule The schedule.
+    /// @param token The completion token; the operation completes with `void(expected<void>)`.
+    /// @return Whatever @p token makes of the operation.
+    /// @par Errors
+    /// errc::not_found (ErrorKind::api) when the schedule does not exist; but a 404 after an attempt
+    /// that may have deleted it (its answer was lost, or a gateway answered 502 or 504) completes
+    /// as done. The errors of every operation (see BasicClient).
     template <class CompletionToken = default_completion_token_type>
     auto async_delete_schedule(ScheduleId schedule, CompletionToken&& token = {}) const {
         return initiate<void>(std::forward<CompletionToken>(token), detail::delete_schedule_request(schedule));
     }
 
-    // POST /cloud/v6/schedules/{id}/activate: 409 conflict when the schedule has no future run.
+    /// Activates a schedule: `POST /cloud/v6/schedules/{id}/activate`. Idempotent.
+    /// @param schedule The schedule.
+    /// @param token The completion token; the operation completes with `void(expected<void>)`.
+    /// @return Whatever @p token makes of the operation.
+    /// @par Errors
+    /// errc::conflict (ErrorKind::api, HTTP 409) when the schedule has no future run;
+    /// errc::not_found when it does not exist; the errors of every operation (see BasicClient).
     template <class CompletionToken = default_completion_token_type>
     auto async_activate_schedule(ScheduleId schedule, CompletionToken&& token = {}) const {
         return initiate<void>(std::forward<CompletionToken>(token), detail::activate_schedule_request(schedule));
     }
 
-    // POST /cloud/v6/schedules/{id}/deactivate
+    /// Deactivates a schedule: `POST /cloud/v6/schedules/{id}/deactivate`. Idempotent.
+    /// @param schedule The schedule.
+    /// @param token The completion token; the operation completes with `void(expected<void>)`.
+    /// @return Whatever @p token makes of the operation.
+    /// @par Errors
+    /// errc::not_found (ErrorKind::api) when the schedule does not exist; the errors of every
+    /// operation (see BasicClient).
     template <class CompletionToken = default_completion_token_type>
     auto async_deactivate_schedule(ScheduleId schedule, CompletionToken&& token = {}) const {
         return initiate<void>(std::forward<CompletionToken>(token), detail::deactivate_schedule_request(schedule));
     }
 
-    // Closes the idle keep-alive connections (operations in flight keep theirs).
+    /// Closes the idle keep-alive connections of this client and its copies (operations in flight
+    /// keep theirs). Returns at once; the connections are closed on the client's strand.
     void close_idle_connections() const { detail::client_close_idle(state_); }
 
-    // Cancels every operation of this client and its copies that is in flight when it runs (waiting
-    // for a connection, connecting, exchanging, waiting to retry, pagers and async_for_each
-    // included): each completes with ErrorKind::cancelled. Closes the idle connections too.
-    // Operations started afterwards run as usual. Returns at once; the cancellations happen on the
-    // client's strand, in order after operations started earlier by the calling thread.
+    /// Cancels every operation of this client and its copies that is in flight when it runs (waiting
+    /// for a connection, connecting, exchanging, waiting to retry, pagers and async_for_each
+    /// included): each completes with ErrorKind::cancelled. Closes the idle connections too.
+    /// Operations started afterwards run as usual. Returns at once; the cancellations happen on the
+    /// client's strand, in order after operations started earlier by the calling thread.
     void cancel_all() const { detail::client_cancel_all(state_); }
 
-    // For a graceful shutdown: cancel_all(), and from then on every new operation of this client
-    // and its copies completes with ErrorKind::cancelled without sending anything. Connections are
-    // closed as their operations end. Irreversible.
+    /// For a graceful shutdown: cancel_all(), and from then on every new operation of this client
+    /// and its copies completes with ErrorKind::cancelled without sending anything. Connections are
+    /// closed as their operations end. Irreversible. Returns at once, like cancel_all().
     void close() const { detail::client_close(state_); }
 
 private:
@@ -5437,6 +5751,7 @@ private:
     executor_type executor_;
 };
 
+/// The client over boost::asio::any_io_executor: what most programs use.
 using Client = BasicClient<>;
 
 namespace detail {
@@ -5475,6 +5790,9 @@ K6_SCHEDULES_END_NAMESPACE
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+/// @file
+/// async_for_each(): one operation over many ids with a bounded number in flight.
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
@@ -5594,15 +5912,30 @@ struct RecoverBulkResults {
 
 }  // namespace detail
 
-// Runs operation(client, id) for every id, at most max_in_flight at a time, and completes with
-// void(std::vector<R>): one R (what the operation completes with, e.g. expected<void>) per id, in
-// the order of `ids`. `operation` returns an operation of the client, e.g.
-//   async_for_each(client, ids, 8, [](Client& c, ScheduleId id) { return c.async_deactivate_schedule(id); })
-// Every result is the operation's own (retries included); the client's max_connections also
-// bounds what is on the wire. There is always exactly one truthful result per id: cancelling it
-// cancels the operations in flight and starts no more (the results of both say
-// ErrorKind::cancelled); an operation that throws gives its id ErrorKind::internal. Client::cancel_all
-// cancels it too.
+/// Runs operation(client, id) for every id, at most @p max_in_flight at a time, and completes with
+/// one result per id, in the order of @p ids:
+/// @code
+/// std::vector<k6s::expected<void>> results = co_await k6s::async_for_each(
+///     client, ids, 8, [](k6s::Client& c, k6s::ScheduleId id) { return c.async_deactivate_schedule(id); });
+/// @endcode
+/// Every result is the operation's own (retries included); the client's max_connections also
+/// bounds what is on the wire. It never fails as a whole: there is always exactly one truthful
+/// result per id. Cancelling it (terminal cancellation through the handler's slot, or
+/// BasicClient::cancel_all()) cancels the operations in flight and starts no more: the results of
+/// both say ErrorKind::cancelled. An operation that throws gives its id ErrorKind::internal.
+/// The operations run on the client's strand, like the client's own.
+/// @tparam Id The element type of @p ids (ScheduleId, LoadTestId, ...).
+/// @tparam Operation Callable as `operation(ClientType&, const Id&)`, returning a deferred
+/// operation of the client (what an `async_` member returns with the default token) or a
+/// boost::asio::awaitable (a client made with use_awaitable.as_default_on), that completes with an
+/// expected<T>.
+/// @param client The client; the operation keeps a copy of it, which @p operation is called with.
+/// @param ids The ids, one operation each.
+/// @param max_in_flight The most operations at a time (0 counts as 1).
+/// @param operation Starts the operation for one id.
+/// @param token The completion token (default: as the client's operations); completes with
+/// `void(std::vector<R>)`, R being what @p operation completes with (e.g. expected<void>).
+/// @return Whatever @p token makes of the operation.
 template <class Executor, class Id, class Operation,
           class CompletionToken = typename BasicClient<Executor>::default_completion_token_type>
 auto async_for_each(const BasicClient<Executor>& client, std::vector<Id> ids, std::size_t max_in_flight,
@@ -5630,6 +5963,19 @@ K6_SCHEDULES_END_NAMESPACE
 
 #endif  // K6_SCHEDULES_BULK_HPP
 // ---- end k6/schedules/bulk.hpp ----
+
+/// @file
+/// The whole client: every public header except k6/schedules/recurrence.hpp, which needs a
+/// time-zone database (CMake target k6::schedules_recurrence).
+
+/// @namespace k6
+/// The library's top-level namespace; everything public is in k6::schedules.
+
+/// @namespace k6::schedules
+/// The client of the Grafana Cloud k6 Schedules REST API: BasicClient (Client) and its Pager, the
+/// API's models, errors (ApiError, expected), JSON conversion, validation and, in
+/// k6/schedules/recurrence.hpp, the local computation of runs. Everything lives in an inline
+/// namespace that versions the ABI; write the names as k6::schedules::Client and so on.
 
 #endif  // K6_SCHEDULES_HPP
 // ---- end k6/schedules.hpp ----

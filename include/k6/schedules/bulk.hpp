@@ -25,6 +25,9 @@
 #include <utility>
 #include <vector>
 
+/// @file
+/// async_for_each(): one operation over many ids with a bounded number in flight.
+
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
 
@@ -143,15 +146,30 @@ struct RecoverBulkResults {
 
 }  // namespace detail
 
-// Runs operation(client, id) for every id, at most max_in_flight at a time, and completes with
-// void(std::vector<R>): one R (what the operation completes with, e.g. expected<void>) per id, in
-// the order of `ids`. `operation` returns an operation of the client, e.g.
-//   async_for_each(client, ids, 8, [](Client& c, ScheduleId id) { return c.async_deactivate_schedule(id); })
-// Every result is the operation's own (retries included); the client's max_connections also
-// bounds what is on the wire. There is always exactly one truthful result per id: cancelling it
-// cancels the operations in flight and starts no more (the results of both say
-// ErrorKind::cancelled); an operation that throws gives its id ErrorKind::internal. Client::cancel_all
-// cancels it too.
+/// Runs operation(client, id) for every id, at most @p max_in_flight at a time, and completes with
+/// one result per id, in the order of @p ids:
+/// @code
+/// std::vector<k6s::expected<void>> results = co_await k6s::async_for_each(
+///     client, ids, 8, [](k6s::Client& c, k6s::ScheduleId id) { return c.async_deactivate_schedule(id); });
+/// @endcode
+/// Every result is the operation's own (retries included); the client's max_connections also
+/// bounds what is on the wire. It never fails as a whole: there is always exactly one truthful
+/// result per id. Cancelling it (terminal cancellation through the handler's slot, or
+/// BasicClient::cancel_all()) cancels the operations in flight and starts no more: the results of
+/// both say ErrorKind::cancelled. An operation that throws gives its id ErrorKind::internal.
+/// The operations run on the client's strand, like the client's own.
+/// @tparam Id The element type of @p ids (ScheduleId, LoadTestId, ...).
+/// @tparam Operation Callable as `operation(ClientType&, const Id&)`, returning a deferred
+/// operation of the client (what an `async_` member returns with the default token) or a
+/// boost::asio::awaitable (a client made with use_awaitable.as_default_on), that completes with an
+/// expected<T>.
+/// @param client The client; the operation keeps a copy of it, which @p operation is called with.
+/// @param ids The ids, one operation each.
+/// @param max_in_flight The most operations at a time (0 counts as 1).
+/// @param operation Starts the operation for one id.
+/// @param token The completion token (default: as the client's operations); completes with
+/// `void(std::vector<R>)`, R being what @p operation completes with (e.g. expected<void>).
+/// @return Whatever @p token makes of the operation.
 template <class Executor, class Id, class Operation,
           class CompletionToken = typename BasicClient<Executor>::default_completion_token_type>
 auto async_for_each(const BasicClient<Executor>& client, std::vector<Id> ids, std::size_t max_in_flight,

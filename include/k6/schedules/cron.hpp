@@ -16,26 +16,35 @@
 #include <string_view>
 #include <vector>
 
+/// @file
+/// parse_cron(): cron expressions as the API accepts them. Parsing only; evaluation on a time
+/// zone's wall clock is in k6/schedules/recurrence.hpp.
+
 K6_SCHEDULES_BEGIN_NAMESPACE
 
+/// A parsed cron expression (parse_cron()): the values each of the five fields allows, as bit sets.
 struct CronExpression {
-    std::bitset<60> minutes;        // 0-59
-    std::bitset<24> hours;          // 0-23
-    std::bitset<32> days_of_month;  // 1-31 (bit 0 unused)
-    std::bitset<13> months;         // 1-12 (bit 0 unused)
-    std::bitset<7> days_of_week;    // 0-6, Sunday = 0 (7 is accepted as Sunday too)
+    std::bitset<60> minutes;        ///< 0-59.
+    std::bitset<24> hours;          ///< 0-23.
+    std::bitset<32> days_of_month;  ///< 1-31 (bit 0 unused).
+    std::bitset<13> months;         ///< 1-12 (bit 0 unused).
+    std::bitset<7> days_of_week;    ///< 0-6, Sunday = 0 (7 is accepted as Sunday too).
 
-    // A day field is restricted unless its values cover the whole range, however it is written:
-    // croniter replaces such a field by "*", so "*/1", "1-31", "0-7" (7 is Sunday too) and "SUN-SAT"
-    // are unrestricted, while "*/2" is restricted. When both day fields are restricted a day matches
-    // if either does (the Vixie cron OR rule, as croniter evaluates it).
+    /// The day-of-month field does not cover its whole range. A day field is restricted unless
+    /// its values cover the whole range, however it is written: croniter replaces such a field by
+    /// `*`, so `*/1`, `1-31`, `0-7` (7 is Sunday too) and `SUN-SAT` are unrestricted, while `*/2` is
+    /// restricted. When both day fields are restricted a day matches if either does (the Vixie cron
+    /// OR rule, as croniter evaluates it).
     bool day_of_month_restricted = false;
+    /// The day-of-week field does not cover its whole range (see #day_of_month_restricted).
     bool day_of_week_restricted = false;
-    // The hour field covers all 24 hours ("*", "*/1", "0-23"; croniter reads them all as "*"): local
-    // times skipped by a DST change are then not run at all, instead of once at the end of the gap
-    // (see recurrence.hpp).
+    /// The hour field covers all 24 hours (`*`, `*/1`, `0-23`; croniter reads them all as `*`):
+    /// local times skipped by a DST change are then not run at all, instead of once at the end of
+    /// the gap (see k6/schedules/recurrence.hpp).
     bool every_hour = false;
 
+    /// Whether @p date's day matches the day fields, with the OR rule when both are restricted.
+    /// Months are not checked.
     bool matches_day(std::chrono::year_month_day date) const noexcept {
         const bool dom = days_of_month[static_cast<unsigned>(date.day())];
         const bool dow = days_of_week[std::chrono::weekday{std::chrono::sys_days{date}}.c_encoding()];
@@ -149,9 +158,13 @@ inline constexpr std::array<std::pair<std::string_view, std::string_view>, 6> cr
 
 }  // namespace detail
 
-// Parses a cron expression; the error is a message saying which field is wrong and why.
-// Aliases are case-insensitive (croniter lower-cases them); "@midnight", "@reboot" and
-// "@every ..." are not among the API's aliases and are rejected.
+/// Parses a cron expression as the API accepts it: exactly 5 fields (minute hour day-of-month month
+/// day-of-week), each a comma-separated list of `*`, `N` or `A-B`, each optionally with `/STEP`
+/// (`N/STEP` runs from N to the field's maximum); month and weekday names (`JAN`, `MON`, ...; any
+/// case); 0 and 7 for Sunday. Or one of the aliases "@yearly", "@annually", "@monthly", "@weekly",
+/// "@daily", "@hourly", case-insensitive (croniter lower-cases them); "@midnight", "@reboot" and
+/// "@every ..." are not among the API's aliases and are rejected.
+/// @return The expression, or a message saying which field is wrong and why.
 inline std::expected<CronExpression, std::string> parse_cron(std::string_view text) {
     std::vector<std::string_view> fields;
     for (std::size_t i = 0; i < text.size();) {

@@ -15,20 +15,24 @@
 #include <type_traits>
 #include <vector>
 
+/// @file
+/// ApiError, the one error type of every operation; expected; ErrorKind and errc.
+
 K6_SCHEDULES_BEGIN_NAMESPACE
 
-// What went wrong, coarsely; the command-line tool maps it to its exit code.
+/// What went wrong, coarsely (ApiError::kind); the command-line tool maps it to its exit code.
 enum class ErrorKind {
-    api,                 // the API answered with an error status (4xx/5xx)
-    invalid_argument,    // rejected before anything was sent
-    transport,           // resolve, connect, read or write failed
-    tls,                 // TLS handshake or certificate verification failed
-    timeout,             // a step took longer than its timeout
-    malformed_response,  // the server's answer is not what the API specifies
-    cancelled,           // the operation was cancelled by the caller (or by Client::cancel_all/close)
-    internal,            // the client itself failed (an exception such as std::bad_alloc): a bug or exhaustion
+    api,                 ///< The API answered with an error status (4xx/5xx).
+    invalid_argument,    ///< Rejected before anything was sent.
+    transport,           ///< Resolve, connect, read or write failed.
+    tls,                 ///< TLS handshake or certificate verification failed.
+    timeout,             ///< A step took longer than its timeout.
+    malformed_response,  ///< The server's answer is not what the API specifies.
+    cancelled,           ///< The operation was cancelled by the caller (or by BasicClient::cancel_all() or close()).
+    internal,            ///< The client itself failed (an exception such as std::bad_alloc): a bug or exhaustion.
 };
 
+/// The name of @p kind as written in messages: "api", "invalid_argument", ...
 constexpr std::string_view to_string(ErrorKind kind) noexcept {
     switch (kind) {
         case ErrorKind::api: return "api";
@@ -43,32 +47,33 @@ constexpr std::string_view to_string(ErrorKind kind) noexcept {
     return "unknown";
 }
 
-// Error codes of this library (category "k6.schedules"). Transport and TLS failures keep the
-// underlying Asio/OpenSSL code instead, so callers can compare with e.g. asio::error::connection_refused.
+/// Error codes of this library (category "k6.schedules", ApiError::ec). Transport and TLS failures
+/// keep the underlying Asio/OpenSSL code instead, so callers can compare with e.g.
+/// boost::asio::error::connection_refused. Usable as a boost::system::error_code.
 enum class errc {
     // Answers from the server, one per HTTP status the API documents or a proxy may send.
-    bad_request = 1,        // 400
-    unauthorized,           // 401
-    forbidden,              // 403
-    not_found,              // 404
-    conflict,               // 409
-    payload_too_large,      // 413
-    too_many_requests,      // 429
-    internal_server_error,  // 500
-    bad_gateway,            // 502
-    service_unavailable,    // 503
-    gateway_timeout,        // 504
-    unexpected_status,      // any other non-2xx status, redirects included (never followed)
+    bad_request = 1,        ///< HTTP 400.
+    unauthorized,           ///< HTTP 401: the token is missing, wrong or expired.
+    forbidden,              ///< HTTP 403, such as a token without access to the stack.
+    not_found,              ///< HTTP 404.
+    conflict,               ///< HTTP 409, such as activating a schedule that has no future run.
+    payload_too_large,      ///< HTTP 413.
+    too_many_requests,      ///< HTTP 429 (retryable).
+    internal_server_error,  ///< HTTP 500 (retryable).
+    bad_gateway,            ///< HTTP 502 (retryable).
+    service_unavailable,    ///< HTTP 503 (retryable).
+    gateway_timeout,        ///< HTTP 504 (retryable).
+    unexpected_status,      ///< Any other non-2xx status, redirects included (never followed); also a proxy refusing CONNECT.
     // Failures detected by the client.
-    invalid_argument,    // a caller-supplied value is out of range or inconsistent
-    malformed_response,  // the body is not valid JSON or does not match the API schema
-    body_too_large,      // the response body is over ClientOptions::max_body_bytes
-    bad_next_link,       // an @nextLink that points away from the API origin or repeats itself
-    timeout,             // a step did not complete in time
-    cancelled,           // cancelled through the completion handler's cancellation slot
-    queue_timeout,       // the call's deadline passed while it waited for a free connection (nothing was sent)
-    proxy_error,         // the proxy broke the CONNECT protocol (e.g. sent bytes before the TLS handshake)
-    internal_error,      // the client failed inside (an exception); see ErrorKind::internal
+    invalid_argument,    ///< A caller-supplied value is out of range or inconsistent.
+    malformed_response,  ///< The body is not valid JSON or does not match the API schema.
+    body_too_large,      ///< The response body is over ClientOptions::max_body_bytes.
+    bad_next_link,       ///< An "@nextLink" that points away from the API origin or repeats itself.
+    timeout,             ///< A step did not complete in time.
+    cancelled,           ///< Cancelled through the completion handler's cancellation slot, cancel_all() or close().
+    queue_timeout,       ///< The call's deadline passed while it waited for a free connection (nothing was sent).
+    proxy_error,         ///< The proxy broke the CONNECT protocol, such as sending bytes before the TLS handshake.
+    internal_error,      ///< The client failed inside (an exception); see ErrorKind::internal.
 };
 
 namespace detail {
@@ -106,20 +111,24 @@ public:
 
 }  // namespace detail
 
+/// The error category of errc, named "k6.schedules"; its messages are short ("not found").
 inline const boost::system::error_category& error_category() noexcept {
     static const detail::ErrorCategory category;
     return category;
 }
 
+/// @p e as a boost::system::error_code of error_category() (found by argument-dependent lookup).
 inline boost::system::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), error_category()}; }
 
-// How the library treats an HTTP status: its errc and whether the request may be retried.
+/// How the library treats an HTTP status: its errc and whether the request may be retried.
 struct StatusClass {
-    errc code;
-    bool retryable;
+    errc code;       ///< The status's code; errc::unexpected_status for a status the API does not document.
+    bool retryable;  ///< True for 429, 500, 502, 503 and 504.
 };
 
-// The single table from HTTP status to errc and retryability (tested row by row).
+/// The single table from HTTP status to errc and retryability: 400, 401, 403, 404, 409 and 413 to
+/// their own codes, not retryable; 429, 500, 502, 503 and 504 to theirs, retryable; anything else to
+/// errc::unexpected_status, not retryable.
 constexpr StatusClass classify_status(unsigned status) noexcept {
     switch (status) {
         case 400: return {errc::bad_request, false};
@@ -137,39 +146,46 @@ constexpr StatusClass classify_status(unsigned status) noexcept {
     }
 }
 
-// One item of ErrorApiModel.details (schema ErrorDetailsApiModel).
+/// One item of ErrorApiModel.details (schema ErrorDetailsApiModel).
 struct ErrorDetails {
-    std::string code{};
-    std::string message{};
-    std::optional<std::string> target{};
+    std::string code{};                   ///< A machine-readable code.
+    std::string message{};                ///< A human-readable description.
+    std::optional<std::string> target{};  ///< The field it is about, when the server says.
 
+    /// Member-wise equality.
     friend bool operator==(const ErrorDetails&, const ErrorDetails&) = default;
 };
 
-// The body of every error answer: {"error": ErrorApiModel} (schema ErrorResponseApiModel).
+/// Schema ErrorApiModel: the object inside every error answer's body, {"error": ErrorApiModel}.
+/// Its members reach the caller through ApiError.
 struct ErrorBody {
-    std::string code{};
-    std::string message{};
-    std::optional<std::string> target{};
-    std::vector<ErrorDetails> details{};  // an absent or null "details" is empty
+    std::string code{};                   ///< A machine-readable code ("not_found", "validation_error", ...).
+    std::string message{};                ///< A human-readable description.
+    std::optional<std::string> target{};  ///< The field in error, when the server says.
+    std::vector<ErrorDetails> details{};  ///< More errors; an absent or null "details" is empty.
 
+    /// Member-wise equality.
     friend bool operator==(const ErrorBody&, const ErrorBody&) = default;
 };
 
+/// Why an operation has no value: the error of every expected. Never thrown by the library.
+///
+/// Everything in it that a server (or a proxy) wrote is masked first (the token never appears,
+/// replaced by "[redacted]"), then bounded (1 KiB per field) and kept printable on one line.
 struct ApiError {
-    ErrorKind kind = ErrorKind::api;
-    boost::system::error_code ec{};                     // errc, or the Asio/OpenSSL code of a transport/TLS failure
-    unsigned status = 0;                                // HTTP status, 0 when no response was received
-    std::string code{};                                 // the server's error.code ("" when it sent none)
-    std::string message{};                              // the server's error.message, or what the client saw
-    std::optional<std::string> target{};                // the server's error.target, or the field in error
-    std::vector<ErrorDetails> details{};                // the server's error.details
-    std::optional<std::chrono::seconds> retry_after{};  // the Retry-After hint of the answer
-    unsigned attempts = 0;                              // tries made, connecting included (0: refused before any)
-    std::string retry_stopped{};                        // after retries: why they stopped ("retries exhausted", ...)
+    ErrorKind kind = ErrorKind::api;                    ///< What went wrong, coarsely.
+    boost::system::error_code ec{};                     ///< An errc, or the Asio/OpenSSL code of a transport/TLS failure.
+    unsigned status = 0;                                ///< The HTTP status, 0 when no response was received.
+    std::string code{};                                 ///< The server's error.code ("" when it sent none).
+    std::string message{};                              ///< The server's error.message, or what the client saw.
+    std::optional<std::string> target{};                ///< The server's error.target, or the field (or setting) in error.
+    std::vector<ErrorDetails> details{};                ///< The server's error.details (at most 32).
+    std::optional<std::chrono::seconds> retry_after{};  ///< The Retry-After hint of the answer.
+    unsigned attempts = 0;                              ///< Tries made, connecting included (0: refused before any).
+    std::string retry_stopped{};                        ///< When retrying was in question: why it stopped ("retries exhausted", ...).
 
-    // "HTTP 404 not_found: Schedule not found (target: id)" for API answers (kind api),
-    // "<kind>: <message> (target: <t>)" for everything else.
+    /// One line: "HTTP 404 not_found: Schedule not found (target: id)" for API answers (kind api),
+    /// "<kind>: <message> (target: <t>)" for everything else.
     std::string to_string() const {
         std::string out{};
         if (kind == ErrorKind::api) {
@@ -184,17 +200,20 @@ struct ApiError {
         return out;
     }
 
-    // Worth sending again: a retryable status (429, 500, 502, 503, 504), or a failure of the
-    // connection (transport, timeout) rather than of trust (tls) or of the data.
+    /// Worth sending again: a retryable status (429, 500, 502, 503, 504), or a failure of the
+    /// connection (transport, timeout) rather than of trust (tls) or of the data. What the retry
+    /// policy (RetryPolicy) goes by.
     bool retryable() const noexcept {
         if (status != 0) return kind == ErrorKind::api && classify_status(status).retryable;
         return kind == ErrorKind::transport || kind == ErrorKind::timeout;
     }
 
+    /// Writes to_string().
     friend std::ostream& operator<<(std::ostream& os, const ApiError& e) { return os << e.to_string(); }
 };
 
-// The result of every operation: a value, or the reason there is none. Never thrown.
+/// The result of every operation: a value, or the reason there is none. Never thrown.
+/// @tparam T The value; `void` for operations that return nothing.
 template <class T>
 using expected = std::expected<T, ApiError>;
 
@@ -219,7 +238,11 @@ inline std::unexpected<ApiError> invalid_argument(std::string message,
 
 K6_SCHEDULES_END_NAMESPACE
 
+// Makes k6::schedules::errc convertible to boost::system::error_code (said in errc's documentation:
+// Doxygen cannot place a specialization in a namespace it has not seen).
+/// @cond
 template <>
 struct boost::system::is_error_code_enum<k6::schedules::errc> : std::true_type {};
+/// @endcond
 
 #endif  // K6_SCHEDULES_ERROR_HPP

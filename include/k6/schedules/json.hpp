@@ -27,6 +27,10 @@
 #include <string_view>
 #include <vector>
 
+/// @file
+/// The models as JSON, both ways, with Boost.JSON: from_json(), parse_json(), to_json(), and
+/// boost::json::value_from / value_to support.
+
 K6_SCHEDULES_BEGIN_NAMESPACE
 
 namespace detail {
@@ -289,8 +293,13 @@ inline constexpr bool is_model =
 
 }  // namespace detail
 
-// Decodes a model from a parsed JSON value. T: Schedule, SchedulePage, CreateScheduleRequest,
-// ScheduleCron, RecurrenceRule, ErrorBody (the ErrorApiModel object) or ErrorDetails.
+/// Decodes a model from a parsed JSON value. Never throws for bad input and never guesses: unknown
+/// fields are ignored (the API adds fields over time); a missing required field or a wrong type is
+/// an error.
+/// @tparam T Schedule, SchedulePage, CreateScheduleRequest, ScheduleCron, RecurrenceRule, ErrorBody
+/// (the ErrorApiModel object) or ErrorDetails.
+/// @return The model, or an ErrorKind::malformed_response error (errc::malformed_response) whose
+/// `target` is the path of the field in error, e.g. "value[3].recurrence_rule.interval".
 template <class T>
 requires detail::is_model<T> expected<T> from_json(const boost::json::value& value) {
     T out{};
@@ -346,8 +355,13 @@ private:
 
 }  // namespace detail
 
-// Parses JSON text and decodes a model. Invalid JSON is a malformed_response error too.
-// `scratch`, when given, lends the parsed tree its memory and learns how much the next needs.
+/// Parses JSON text and decodes a model, as from_json() does. Invalid JSON is a
+/// malformed_response error too.
+/// @tparam T As for from_json().
+/// @param text The JSON text.
+/// @param scratch Internal (the Pager's memory for the parsed tree, reused from page to page):
+/// leave it out.
+/// @return The model, or an ErrorKind::malformed_response error (errc::malformed_response).
 template <class T>
 requires detail::is_model<T> expected<T> parse_json(std::string_view text, detail::ParseScratch* scratch = nullptr) {
     // The parsed tree only lives while we copy out of it: a monotonic arena makes that one
@@ -373,13 +387,18 @@ requires detail::is_model<T> expected<T> parse_json(std::string_view text, detai
     return decoded;
 }
 
-// Encoders (boost::json::value_from). Requests leave absent optional members out, so the server
-// applies its defaults and never sees a null it would reject; responses write every member the
-// schema requires, null included.
+/// @name Encoders for boost::json::value_from
+/// Requests leave absent optional members out, so the server applies its defaults and never sees
+/// a null it would reject; responses write every member the schema requires, null included. Found
+/// by argument-dependent lookup: call `boost::json::value_from(model)` or to_json().
+/// @{
+
+/// Writes a ScheduleCron: {"schedule", "time_zone"}.
 inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const ScheduleCron& c) {
     jv = {{"schedule", c.schedule}, {"time_zone", c.time_zone}};
 }
 
+/// Writes a RecurrenceRule; absent optional members are left out.
 inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const RecurrenceRule& r) {
     auto& o = jv.emplace_object();
     o["frequency"] = to_string(r.frequency);
@@ -392,8 +411,9 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
     if (r.until) o["until"] = detail::json_string(*r.until);
 }
 
-// Matches the API's request examples: {"starts", "recurrence_rule"} or {"starts", "cron"}, and for a
-// one-off run {"starts", "recurrence_rule": null} (the TriggeredOnce example).
+/// Writes a CreateScheduleRequest as the API's request examples are: {"starts", "recurrence_rule"} or
+/// {"starts", "cron"}, and for a one-off run {"starts", "recurrence_rule": null} (the TriggeredOnce
+/// example).
 inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const CreateScheduleRequest& r) {
     auto& o = jv.emplace_object();
     o["starts"] = detail::json_string(r.starts);
@@ -402,6 +422,7 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
     if (!r.recurrence_rule && !r.cron) o["recurrence_rule"] = nullptr;
 }
 
+/// Writes a Schedule with every member, null included.
 inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const Schedule& s) {
     auto& o = jv.emplace_object();
     o["id"] = s.id.value;
@@ -415,6 +436,7 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
     o["created_by"] = s.created_by ? boost::json::value(*s.created_by) : boost::json::value(nullptr);
 }
 
+/// Writes a SchedulePage: {"value", "@count", "@nextLink"}, the last two only when present.
 inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const SchedulePage& p) {
     auto& o = jv.emplace_object();
     auto& items = o["value"].emplace_array();
@@ -424,6 +446,7 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
     if (p.next_link) o["@nextLink"] = *p.next_link;
 }
 
+/// Writes an ErrorDetails; an absent target is left out.
 inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const ErrorDetails& d) {
     auto& o = jv.emplace_object();
     o["code"] = d.code;
@@ -431,7 +454,8 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
     if (d.target) o["target"] = *d.target;
 }
 
-// The ErrorApiModel object; an error answer's body is {"error": <this>}.
+/// Writes the ErrorApiModel object (an error answer's body is {"error": ErrorApiModel}); an absent
+/// target and empty details are left out.
 inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const ErrorBody& b) {
     auto& o = jv.emplace_object();
     o["code"] = b.code;
@@ -440,8 +464,10 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
     if (!b.details.empty()) o["details"] = boost::json::value_from(b.details);
 }
 
-// boost::json::try_value_to / value_to support. The error code cannot name the field; prefer
-// from_json(), which does.
+/// @}
+
+/// boost::json::try_value_to / value_to support for the models of from_json(). The error code
+/// (errc::malformed_response) cannot name the field; prefer from_json(), which does.
 template <class T>
 requires detail::is_model<T> boost::json::result<T> tag_invoke(const boost::json::try_value_to_tag<T>&,
                                                                const boost::json::value& jv) {
@@ -450,7 +476,7 @@ requires detail::is_model<T> boost::json::result<T> tag_invoke(const boost::json
     return std::move(*decoded);
 }
 
-// Compact JSON text of a model.
+/// Compact JSON text of a model (what value_from writes): a CreateScheduleRequest as it is sent, say.
 template <class T>
 requires detail::is_model<T> std::string to_json(const T& model) {
     return boost::json::serialize(boost::json::value_from(model));

@@ -26,6 +26,10 @@ namespace boost::asio::ssl {
 class context;
 }
 
+/// @file
+/// ClientOptions, RetryPolicy and CallOptions: where the API is, how to authenticate, and the
+/// transport's limits.
+
 K6_SCHEDULES_BEGIN_NAMESPACE
 
 namespace detail {
@@ -51,18 +55,20 @@ private:
 
 }  // namespace detail
 
-// How failed requests are sent again: retryable statuses (429, 500, 502, 503, 504) and connection
-// failures, up to max_retries times, waiting with exponential backoff and full jitter, or as long as
-// the server's Retry-After asks. A Retry-After longer than max_delay ends the retries (the final
-// error's retry_stopped says so) rather than send before the server allows. Every operation of
-// this API is idempotent.
+/// How failed requests are sent again: retryable statuses (429, 500, 502, 503, 504) and connection
+/// failures (ApiError::retryable()), up to max_retries times, waiting with exponential backoff and
+/// full jitter, or as long as the server's Retry-After asks. A Retry-After longer than max_delay
+/// ends the retries (the final error's retry_stopped says so) rather than send before the server
+/// allows. Every operation of this API is idempotent. Valid when 0 <= initial_delay <= max_delay
+/// and multiplier >= 1.
 struct RetryPolicy {
-    unsigned max_retries = 3;                      // 0: never retry
-    std::chrono::milliseconds initial_delay{200};  // the first backoff, before jitter
-    std::chrono::milliseconds max_delay{10'000};   // no single wait is longer
-    double multiplier = 2.0;                       // backoff growth per retry
-    // Full jitter: each wait is the backoff times jitter(), which returns a value in [0, 1].
-    // Empty: a per-thread pseudo-random generator. Inject a fixed function for repeatable tests.
+    unsigned max_retries = 3;                      ///< Retries after the first attempt; 0: never retry.
+    std::chrono::milliseconds initial_delay{200};  ///< The first backoff, before jitter.
+    std::chrono::milliseconds max_delay{10'000};   ///< No single wait is longer.
+    double multiplier = 2.0;                       ///< Backoff growth per retry.
+    /// Full jitter: each wait is the backoff times jitter(), which returns a value in [0, 1].
+    /// Empty: a per-thread pseudo-random generator. Inject a fixed function for repeatable tests.
+    /// Called on the client's strand.
     std::function<double()> jitter{};
 };
 
@@ -72,55 +78,65 @@ inline bool retry_policy_valid(const RetryPolicy& retry) noexcept {
 }
 }  // namespace detail
 
+/// Where the API is, how to authenticate, and the transport's limits: what BasicClient::create()
+/// takes. Only #token and #stack_id have no usable default; from_env() fills them from the
+/// environment. A client copies its options; changing them afterwards has no effect on it.
 struct ClientOptions {
-    // The API origin, optionally with a path prefix. https:// always verifies the peer and its
-    // host name; http:// is meant for local servers such as the emulator.
+    /// The API origin, optionally with a path prefix. https:// always verifies the peer and its
+    /// host name; http:// is meant for local servers such as the emulator.
     std::string api_url = "https://api.k6.io";
-    // Personal or Grafana Stack API token, sent as "Authorization: Bearer" to api_url's origin
-    // only. It never appears in messages or logs of this library.
+    /// Personal or Grafana Stack API token, sent as "Authorization: Bearer" to api_url's origin
+    /// only. It never appears in messages or logs of this library.
     std::string token{};
-    // The Grafana stack the requests are scoped to (X-Stack-Id).
+    /// The Grafana stack the requests are scoped to (the X-Stack-Id header): a positive integer.
     std::int64_t stack_id = 0;
-    // Extra PEM bundle of trusted CAs, added to the system's roots (verification stays on).
+    /// Extra PEM bundle of trusted CAs, added to the system's roots (verification stays on).
     std::optional<std::string> ca_file{};
-    // Your own TLS context instead of one per client with the system's roots (and ca_file): share one
-    // between clients, trust a private CA, pin certificates with a verify callback. Certificate
-    // and host-name verification stay on for every connection whatever the context says. Exclusive
-    // with ca_file (load the CA into your context). The context must outlive its connections, which
-    // the shared_ptr sees to; configure it before the first request and leave it alone after.
+    /// Your own TLS context instead of one per client with the system's roots (and ca_file): share one
+    /// between clients, trust a private CA, pin certificates with a verify callback. Certificate
+    /// and host-name verification stay on for every connection whatever the context says. Exclusive
+    /// with ca_file (load the CA into your context). The context must outlive its connections, which
+    /// the shared_ptr sees to; configure it before the first request and leave it alone after.
     std::shared_ptr<boost::asio::ssl::context> tls_context{};
 
-    std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};  // each of resolve, connect, TLS handshake
-    std::chrono::milliseconds io_timeout{std::chrono::seconds(30)};       // each of send request, receive response
-    std::size_t max_body_bytes = 32u << 20;  // larger response bodies fail with errc::body_too_large
-    // Kept-alive connections ready for reuse. As many as max_connections by default: fewer means a
-    // burst of requests ends by closing connections the next burst must open again.
+    std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};  ///< Each of resolve, connect, TLS handshake.
+    std::chrono::milliseconds io_timeout{std::chrono::seconds(30)};       ///< Each of send request, receive response.
+    std::size_t max_body_bytes = 32u << 20;  ///< Larger response bodies fail with errc::body_too_large.
+    /// Kept-alive connections ready for reuse. As many as max_connections by default: fewer means a
+    /// burst of requests ends by closing connections the next burst must open again.
     std::size_t max_idle_connections = 8;
-    std::chrono::milliseconds idle_timeout{std::chrono::seconds(50)};  // older idle connections are not reused
-    RetryPolicy retry;  // for every operation, and for each page of a listing
-    // Optional bounds on time: each attempt (connect, send, receive) as a whole, and the whole call
-    // including the waits between retries. Unset: only the per-step timeouts above apply.
+    std::chrono::milliseconds idle_timeout{std::chrono::seconds(50)};  ///< Older idle connections are not reused.
+    RetryPolicy retry;  ///< For every operation, and for each page of a listing.
+    /// Optional bound on each attempt (connect, send, receive) as a whole. Unset: only the per-step
+    /// timeouts above apply.
     std::optional<std::chrono::milliseconds> attempt_timeout{};
+    /// Optional bound on the whole call, the waits between retries included; no retry starts that
+    /// could not finish in time. Passing it while waiting for a connection fails with
+    /// errc::queue_timeout. Unset: only the per-step timeouts above apply.
     std::optional<std::chrono::milliseconds> deadline{};
 
-    // Requests on the wire at once; more wait, in order, for a connection. Idle connections are
-    // reused; one idle longer than idle_timeout is closed instead, when next looked at or, with
-    // close_idle_in_background, by a timer (which keeps the io_context busy while any are idle).
+    /// Requests on the wire at once; more wait, in order, for a connection. Idle connections are
+    /// reused; one idle longer than idle_timeout is closed instead, when next looked at or, with
+    /// close_idle_in_background, by a timer.
     std::size_t max_connections = 8;
+    /// Closes expired idle connections with a timer, which keeps the io_context busy (run() does not
+    /// return) while any connection is idle. Off: they are closed when next looked at.
     bool close_idle_in_background = false;
 
-    // A proxy for https:// API URLs, reached with CONNECT: "http://user:pass@proxy:3128", or
-    // "https://proxy" for TLS to the proxy as well. Without a port, the scheme's (80 or 443).
-    // Unset: HTTPS_PROXY or https_proxy, unless NO_PROXY/no_proxy lists the API host; a variable
-    // this client cannot use (e.g. socks5://) fails each request with invalid_argument naming it.
+    /// A proxy for https:// API URLs, reached with CONNECT: "http://user:pass@proxy:3128", or
+    /// "https://proxy" for TLS to the proxy as well. Without a port, the scheme's (80 or 443).
+    /// Unset: see #proxy_from_environment.
     std::optional<std::string> proxy{};
+    /// When #proxy is unset, use HTTPS_PROXY or https_proxy, unless NO_PROXY/no_proxy lists the API
+    /// host (loopback API hosts never use it). A variable this client cannot use (e.g. socks5://)
+    /// fails each request with invalid_argument naming it.
     bool proxy_from_environment = true;
 
-    // Checks a CreateScheduleRequest before async_set_load_test_schedule sends it; a failure
-    // completes the operation with invalid_argument and nothing is sent. The default checks all
-    // the service checks except time-zone names (validate_structure, no tz database needed); set it
-    // to k6::schedules::validate from recurrence.hpp to check those too, or to nullptr to send
-    // every request as it is.
+    /// Checks a CreateScheduleRequest before async_set_load_test_schedule sends it; a failure
+    /// completes the operation with invalid_argument and nothing is sent. The default checks all
+    /// the service checks except time-zone names (validate_structure, no tz database needed); set it
+    /// to k6::schedules::validate from recurrence.hpp to check those too, or to nullptr to send
+    /// every request as it is. Called on the client's strand.
     std::function<expected<void>(const CreateScheduleRequest&)> request_validator = validate_structure;
 
     /// Called when each attempt of each call starts and ends (see AttemptObserver): for logs,
@@ -130,7 +146,12 @@ struct ClientOptions {
     /// name your application in the server's logs. Printable ASCII, at most 256 bytes.
     std::string user_agent_suffix{};
 
-    // Every problem at once, in one message naming the settings (never their secret values).
+    /// Checks every setting: a usable #api_url, a non-empty #token that can be sent in a header, a
+    /// positive #stack_id, a non-empty #ca_file (not together with #tls_context), a usable #proxy,
+    /// positive timeouts, limits and #retry, and a #user_agent_suffix that can be sent.
+    /// BasicClient::create() calls it.
+    /// @return Nothing, or one ErrorKind::invalid_argument error naming every problem at once (never
+    /// a secret value), its `target` the first setting in error.
     expected<void> validate() const {
         detail::Problems problems;
         auto add = [&](std::string_view field, const std::string& what) { problems.add(field, what); };
@@ -160,8 +181,11 @@ struct ClientOptions {
         return problems.result("invalid client options: ");
     }
 
-    // Reads K6_CLOUD_API_URL (default https://api.k6.io), K6_CLOUD_TOKEN, K6_CLOUD_STACK_ID and
-    // K6_CLOUD_CA_FILE; reports everything missing or malformed in one invalid_argument error.
+    /// Reads K6_CLOUD_API_URL (default https://api.k6.io), K6_CLOUD_TOKEN, K6_CLOUD_STACK_ID and
+    /// K6_CLOUD_CA_FILE; a variable set but empty counts as unset. The other members keep their
+    /// defaults.
+    /// @return The options, or one ErrorKind::invalid_argument error naming everything missing or
+    /// malformed, its `target` the first variable in error.
     static expected<ClientOptions> from_env() {
         return from_env([](std::string_view name) -> std::optional<std::string> {
             const char* value = std::getenv(std::string(name).c_str());
@@ -170,7 +194,8 @@ struct ClientOptions {
         });
     }
 
-    // The same with an injectable lookup (tests, or settings from elsewhere).
+    /// The same as from_env(), with an injectable lookup (tests, or settings from elsewhere).
+    /// @param lookup Returns the value of the variable it is given, or std::nullopt when unset.
     static expected<ClientOptions> from_env(const std::function<std::optional<std::string>(std::string_view)>& lookup) {
         ClientOptions options;
         detail::Problems problems;
@@ -210,17 +235,18 @@ struct ClientOptions {
     }
 };
 
-// Per-call settings: Client::with(CallOptions) gives a handle, sharing the same connections, whose
-// operations use these instead of the ClientOptions values (unset members keep them).
+/// Per-call settings: BasicClient::with(CallOptions) gives a handle, sharing the same connections,
+/// whose operations use these instead of the ClientOptions values (unset members keep them).
 struct CallOptions {
-    std::optional<RetryPolicy> retry{};
-    std::optional<std::chrono::milliseconds> attempt_timeout{};
-    std::optional<std::chrono::milliseconds> deadline{};
+    std::optional<RetryPolicy> retry{};                          ///< Replaces ClientOptions::retry.
+    std::optional<std::chrono::milliseconds> attempt_timeout{};  ///< Replaces ClientOptions::attempt_timeout.
+    std::optional<std::chrono::milliseconds> deadline{};         ///< Replaces ClientOptions::deadline.
     /// Replaces ClientOptions::observer for the handle's calls (an empty AttemptObserver turns it off).
     std::optional<AttemptObserver> observer{};
 
-    // The same rules as ClientOptions::validate for these members. A handle made with invalid
-    // CallOptions completes every operation with this error and sends nothing.
+    /// The same rules as ClientOptions::validate() for these members. A handle made with invalid
+    /// CallOptions completes every operation with this error and sends nothing.
+    /// @return Nothing, or one ErrorKind::invalid_argument error naming every problem.
     expected<void> validate() const {
         detail::Problems problems;
         if ((attempt_timeout && attempt_timeout->count() <= 0) || (deadline && deadline->count() <= 0))

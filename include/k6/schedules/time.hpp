@@ -10,9 +10,12 @@
 #include <string>
 #include <string_view>
 
+/// @file
+/// Timestamp, and RFC 3339 date-times both ways.
+
 K6_SCHEDULES_BEGIN_NAMESPACE
 
-// Every date-time of the API: an instant in UTC with millisecond precision.
+/// Every date-time of the API: an instant in UTC with millisecond precision.
 using Timestamp = std::chrono::sys_time<std::chrono::milliseconds>;
 
 namespace detail {
@@ -41,11 +44,12 @@ inline void append_digits(std::string& out, long long value, int width) {
 
 }  // namespace detail
 
-// Parses an RFC 3339 `date-time`: "2024-07-16T08:46:04.021Z", "2024-07-16T10:46:04+02:00",
-// lower-case "t"/"z" allowed. The offset is required (a naive local time is an error, as the API
-// wants timezone-aware values). Fractions finer than a millisecond are truncated. A leap second
-// (":60") cannot be represented by std::chrono::sys_time and is rejected. On failure the error is
-// a short static reason suitable for messages.
+/// Parses an RFC 3339 `date-time`: "2024-07-16T08:46:04.021Z", "2024-07-16T10:46:04+02:00",
+/// lower-case "t"/"z" allowed. The offset is required (a naive local time is an error, as the API
+/// wants timezone-aware values). Fractions finer than a millisecond are truncated. A leap second
+/// (":60") cannot be represented by std::chrono::sys_time and is rejected.
+/// @param text The whole text; nothing may follow the date-time.
+/// @return The instant, or a short static reason suitable for messages ("the date does not exist").
 constexpr std::expected<Timestamp, std::string_view> parse_rfc3339(std::string_view text) noexcept {
     using namespace std::chrono;
     using unexpected = std::unexpected<std::string_view>;
@@ -100,9 +104,9 @@ constexpr std::expected<Timestamp, std::string_view> parse_rfc3339(std::string_v
     return Timestamp{sys_days{date}} + hours{hour} + minutes{minute} + seconds{second} + fraction - offset;
 }
 
-// Formats as RFC 3339 in UTC with exactly three fraction digits ("2024-07-16T08:46:04.021Z"), the
-// form of the API's request examples. Years outside 0000-9999 cannot be written in RFC 3339; they
-// are clamped to that range's ends, which no API value reaches.
+/// Formats @p t as RFC 3339 in UTC with exactly three fraction digits ("2024-07-16T08:46:04.021Z"),
+/// the form of the API's request examples. Years outside 0000-9999 cannot be written in RFC 3339;
+/// they are clamped to that range's ends, which no API value reaches.
 inline std::string format_rfc3339(Timestamp t) {
     using namespace std::chrono;
     constexpr auto lowest = sys_days{year{0} / January / 1};

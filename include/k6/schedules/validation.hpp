@@ -11,17 +11,27 @@
 #include <chrono>
 #include <string>
 
+/// @file
+/// validate_structure(): the checks of a CreateScheduleRequest that need no time-zone database.
+
 K6_SCHEDULES_BEGIN_NAMESPACE
 
-// Lengths from the OpenAPI description (ScheduleCron).
+/// The longest ScheduleCron::schedule the API accepts, in characters (from the OpenAPI description).
 inline constexpr std::size_t max_cron_schedule_length = 256;
+/// The longest ScheduleCron::time_zone the API accepts, in characters (from the OpenAPI description).
 inline constexpr std::size_t max_time_zone_length = 128;
 
-// Everything validate() (recurrence.hpp) checks except whether cron.time_zone names a zone of the
-// IANA database. Failures are ErrorKind::invalid_argument with `target` set to the dotted field:
-// "cron.schedule", "cron.time_zone", "recurrence_rule.interval|count|byday", or "" when the request
-// as a whole is wrong (both cron and recurrence_rule set). `starts` needs no check here: a Timestamp
-// is always timezone-aware; parse_json() rejects a naive or malformed one naming "starts".
+/// Checks @p request the way the service does, except whether cron.time_zone names a zone of the
+/// IANA database (validate() in k6/schedules/recurrence.hpp checks that too): `starts` in the years
+/// 0000-9999, at most one of cron and recurrence_rule, a valid cron expression or alias
+/// (parse_cron()), a time zone name that is not empty, the schema's length limits, `interval` and
+/// `count` >= 1, `byday` only with Frequency::weekly. (A Timestamp is always timezone-aware;
+/// parse_json() is what rejects a naive or malformed `starts`.) The default
+/// ClientOptions::request_validator.
+/// @return Nothing, or an ErrorKind::invalid_argument error (errc::invalid_argument) whose `target`
+/// is the dotted field: "starts", "cron.schedule", "cron.time_zone",
+/// "recurrence_rule.interval|count|byday", or "" when the request as a whole is wrong (both cron
+/// and recurrence_rule set).
 inline expected<void> validate_structure(const CreateScheduleRequest& request) {
     using namespace std::chrono;
     if (request.starts < Timestamp{sys_days{year{0} / 1 / 1}} ||

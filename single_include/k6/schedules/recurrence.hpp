@@ -357,6 +357,14 @@ K6_SCHEDULES_END_NAMESPACE
 #include <optional>
 #include <vector>
 
+/// @file
+/// When a schedule runs: validate() and the next runs (next_runs(), next_run(), Recurrence),
+/// computed locally the way the service does; the rules are on the page @ref recurrence. Needs a
+/// time-zone database (CMake target k6::schedules_recurrence): Howard Hinnant's date/tz over the
+/// system's tzdata, or std::chrono::locate_zone when K6_SCHEDULES_USE_STD_CHRONO_TZ is defined.
+/// Runs later than 9999-12-31T23:59:59.999Z, which RFC 3339 cannot write, are not produced. Pure
+/// computations: safe to call from several threads at once.
+
 K6_SCHEDULES_BEGIN_NAMESPACE
 
 namespace detail {
@@ -478,16 +486,23 @@ inline bool can_match(const CronExpression& cron) {
 
 }  // namespace detail
 
-// Everything the service checks before accepting a schedule: validate_structure() plus a known
-// IANA time zone for cron. Errors are invalid_argument with `target` naming the field.
+/// Checks @p request as the service does before accepting a schedule: validate_structure() plus a
+/// known IANA time zone for cron. Set ClientOptions::request_validator to it to check requests
+/// fully before they are sent.
+/// @return Nothing, or an ErrorKind::invalid_argument error (errc::invalid_argument) with `target`
+/// naming the field ("cron.time_zone" for an unknown zone).
 inline expected<void> validate(const CreateScheduleRequest& request) {
     if (auto valid = validate_structure(request); !valid) return valid;
     return detail::check_time_zone(request);
 }
 
-// A validated schedule ready to answer "when does it run?" many times.
+/// A validated schedule ready to answer "when does it run?" many times, by the rules of the page
+/// @ref recurrence. A value type; its const members may be called from several threads at once.
 class Recurrence {
 public:
+    /// Validates @p request (as validate() does) and prepares it: the cron expression parsed, its
+    /// time zone located.
+    /// @return The recurrence, or validate()'s ErrorKind::invalid_argument error.
     static expected<Recurrence> compile(const CreateScheduleRequest& request) {
         if (auto valid = validate_structure(request); !valid) return std::unexpected(std::move(valid.error()));
         Recurrence r;
@@ -503,11 +518,12 @@ public:
         return r;
     }
 
+    /// The same for the `starts`, `recurrence_rule` and `cron` of a Schedule.
     static expected<Recurrence> compile(const Schedule& schedule) {
         return compile(CreateScheduleRequest{schedule.starts, schedule.recurrence_rule, schedule.cron});
     }
 
-    // Up to n runs strictly after `after`, in order (fewer when the schedule ends).
+    /// Up to @p n runs strictly after @p after, in order (fewer when the schedule ends; none for n = 0).
     std::vector<Timestamp> next_runs(Timestamp after, std::size_t n) const {
         std::vector<Timestamp> runs;
         runs.reserve(std::min<std::size_t>(n, 1024));
@@ -522,7 +538,7 @@ public:
         return runs;
     }
 
-    // The first run strictly after `after`; nullopt once the schedule has expired.
+    /// The first run strictly after @p after; std::nullopt once the schedule has expired.
     std::optional<Timestamp> next_run(Timestamp after) const {
         auto runs = next_runs(after, 1);
         if (runs.empty()) return std::nullopt;
@@ -711,7 +727,9 @@ private:
     std::optional<CronPlan> cron_;
 };
 
-// The next n runs of a request strictly after `after`; invalid_argument when the request is invalid.
+/// The next @p n runs of @p request strictly after @p after, in order (fewer when it ends):
+/// Recurrence::compile() then Recurrence::next_runs().
+/// @return The runs, or an ErrorKind::invalid_argument error when the request is invalid (validate()).
 inline expected<std::vector<Timestamp>> next_runs(const CreateScheduleRequest& request, Timestamp after,
                                                   std::size_t n) {
     auto recurrence = Recurrence::compile(request);
@@ -719,18 +737,22 @@ inline expected<std::vector<Timestamp>> next_runs(const CreateScheduleRequest& r
     return recurrence->next_runs(after, n);
 }
 
+/// The same for the `starts`, `recurrence_rule` and `cron` of a Schedule.
 inline expected<std::vector<Timestamp>> next_runs(const Schedule& schedule, Timestamp after, std::size_t n) {
     return next_runs(CreateScheduleRequest{schedule.starts, schedule.recurrence_rule, schedule.cron}, after, n);
 }
 
-// The first run strictly after `now`, or nullopt when the schedule has no run left (what the API
-// reports as next_run: null).
+/// The first run of @p request strictly after @p now, or std::nullopt when it has no run left (what
+/// the API reports as next_run: null).
+/// @return The run or std::nullopt, or an ErrorKind::invalid_argument error when the request is
+/// invalid (validate()).
 inline expected<std::optional<Timestamp>> next_run(const CreateScheduleRequest& request, Timestamp now) {
     auto recurrence = Recurrence::compile(request);
     if (!recurrence) return std::unexpected(std::move(recurrence.error()));
     return recurrence->next_run(now);
 }
 
+/// The same for the `starts`, `recurrence_rule` and `cron` of a Schedule (compare Schedule::next_run).
 inline expected<std::optional<Timestamp>> next_run(const Schedule& schedule, Timestamp now) {
     return next_run(CreateScheduleRequest{schedule.starts, schedule.recurrence_rule, schedule.cron}, now);
 }
