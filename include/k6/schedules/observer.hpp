@@ -14,6 +14,10 @@
 #include <string_view>
 #include <vector>
 
+/// @file
+/// AttemptObserver, AttemptStart, AttemptEnd and RequestHeader: a hook on each attempt of each
+/// call, for logs, metrics and trace context, with nothing secret in what it sees.
+
 K6_SCHEDULES_BEGIN_NAMESPACE
 
 /// A header that an AttemptObserver adds to one attempt's request, e.g. W3C `traceparent`.
