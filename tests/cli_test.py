@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSL-1.0
 """k6-schedules end to end, as shells and CI pipelines use it: every command, both output modes,
 every exit status, environment versus flags, and the token never shown.
 

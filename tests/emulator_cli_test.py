@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSL-1.0
 """The k6-schedules-emulator binary as scripts use it: its flags, its first line, its signals.
 
     emulator_cli_test.py PATH_TO_EMULATOR

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # Configures, builds and runs the whole test suite (the README's second command, and CI's).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // k6-schedules-emulator: the Schedules API on 127.0.0.1, for development without a Grafana Cloud
 // account. Prints one JSON line {"url": ..., "ca_file": ...} once it accepts connections, and runs
 // until SIGINT or SIGTERM.

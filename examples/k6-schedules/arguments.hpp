@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The command line of k6-schedules: global options (each also read from the environment, the
 // flag winning), the command, and its own flags. A wrong flag is a UsageError naming it.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // k6-schedules: manage Grafana Cloud k6 schedules from shells and CI pipelines. Uses only the
 // library's public API. Exit status: 0 ok; 1 the API answered with an error; 2 usage or
 // client-side validation error (nothing sent); 3 transport, TLS or timeout; 4 malformed response.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Builds against the installed headers and runs one operation to a closed port: the library,
 // its dependencies and the exported target all work together.
 #include <k6/schedules.hpp>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # ctest "installed package works": install the build tree's library into a scratch prefix, then
 # configure, build and run tests/consumer against it with find_package(k6_schedules).
 set -euo pipefail
