@@ -6,6 +6,8 @@
 #include "emulator.hpp"
 #include "http_server.hpp"
 
+#include <k6/schedules/version.hpp>
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -40,6 +42,7 @@ Serves the k6 Schedules REST API from memory on 127.0.0.1.
   --data FILE         keep the schedules in FILE (JSON, rewritten atomically after
                       every change) and load them from it at start
   --help              this text
+  --version           print the version and exit
 
 Fault injection (off by default; decisions are seeded, so runs repeat):
   --latency-ms N      wait N ms before every answer
@@ -100,6 +103,9 @@ int main(int argc, char** argv) {
         };
         if (arg == "--help" || arg == "-h") {
             std::cout << usage;
+            return 0;
+        } else if (arg == "--version") {
+            std::cout << "k6-schedules-emulator " << k6::schedules::version << '\n';
             return 0;
         } else if (arg == "--port") {
             server_options.port = static_cast<std::uint16_t>(number(arg, value(), 0, 65535));

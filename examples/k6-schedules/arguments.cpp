@@ -30,6 +30,8 @@ Invocation parse_invocation(int argc, char** argv) {
         const std::string token = argv[i];
         if (token == "--help" || token == "-h") {
             invocation.help = true;
+        } else if (token == "--version") {
+            invocation.version = true;
         } else if (token == "--json") {
             g.json = true;
         } else if (global_valued.contains(token)) {

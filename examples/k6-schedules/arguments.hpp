@@ -51,9 +51,10 @@ private:
 
 struct Invocation {
     GlobalOptions globals;
-    std::string command;              // empty with --help alone
+    std::string command;              // empty with --help or --version alone
     std::vector<std::string> tokens;  // what follows the command, global options removed
     bool help = false;
+    bool version = false;
 };
 
 // Global options may come before or after the command.
