@@ -10,15 +10,17 @@ preset=${1:-release}
 jobs=${JOBS:-$(nproc)}
 
 # BUILD_DIR and BUILD_TYPE override the preset's build directory and build type; BUILD_TYPE=None
-# leaves the optimization to CXXFLAGS (CI's sanitizer build). K6_CMAKE_ARGS: extra configure options,
-# e.g. CI's -DK6_SCHEDULES_WERROR=ON, or what the sanitizer build need not repeat.
+# leaves the optimization to CXXFLAGS (CI's sanitizer build). With BUILD_DIR, ctest runs without the
+# test preset (CMake 3.25's ctest takes the preset's directory over --test-dir), so only the options
+# below apply. K6_CMAKE_ARGS: extra configure options, e.g. CI's -DK6_SCHEDULES_WERROR=ON, or what
+# the sanitizer build need not repeat.
 configure=(--preset "$preset")
 build=(--preset "$preset")
 tests=(--preset "$preset")
 if [[ -n ${BUILD_DIR:-} ]]; then
   configure+=(-B "$BUILD_DIR")
   build=("$BUILD_DIR")
-  tests+=(--test-dir "$BUILD_DIR")
+  tests=(--test-dir "$BUILD_DIR")
 fi
 if [[ -n ${BUILD_TYPE:-} ]]; then configure+=(-DCMAKE_BUILD_TYPE="$BUILD_TYPE"); fi
 # shellcheck disable=SC2086
