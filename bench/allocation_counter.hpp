@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Counts every call of the global operator new (all overloads), for the benchmark programs of
 // bench/compare: include it in exactly one translation unit of a program (it replaces operator
 // new and delete), read `allocations` before and after the measured job.

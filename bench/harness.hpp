@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What the three programs of bench/compare share (k6s-bench and its peers k6s-bench-beast and
 // k6s-bench-curl): the command line, the environment, the tally of what was decoded, the timing
 // and the output. Their command line and output are an interface that outside scripts rely on:

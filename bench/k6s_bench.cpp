@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // k6s-bench: one benchmark job run with this library, for bench/compare (which runs it next to
 // the peers in bench/peers/, against nginx on 127.0.0.1). Command line and output: harness.hpp.
 //

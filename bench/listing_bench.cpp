@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Listing benchmark: 100,000 schedules in 100 pages of 1,000 (realistic JSON, mixed cron and
 // recurrence rules) served over HTTPS on 127.0.0.1, listed
 //   - with the Pager, without and with read-ahead, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // How long next_runs(..., 1000) takes for each kind of schedule (issue: "well under a millisecond").
 // Median of repeated runs, measured in one process; not a test.
 //   build/bench/recurrence_bench [repetitions]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Soak benchmark: 100,000 operations through one Client, 8 in flight (async_for_each), against the
 // k6-schedules-emulator process over HTTPS on 127.0.0.1 with faults on: 1% of answers reset
 // mid-answer after the change was applied, 5% answered 500/503 without applying it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Example 1: get a load test's schedule with co_await.
 //
 //   K6_CLOUD_TOKEN=... K6_CLOUD_STACK_ID=... 01_get_schedule LOAD_TEST_ID

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Example 2: the same operation with a callback, and with std::future (use_future), for code
 // that does not use coroutines. Any Asio completion token works.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Example 3: set a schedule (checked before it is sent), deactivate it, activate it again.
 //
 //   K6_CLOUD_TOKEN=... K6_CLOUD_STACK_ID=... 03_set_and_activate LOAD_TEST_ID

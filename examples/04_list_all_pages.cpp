@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Lists every schedule with co_await, page by page, printing progress. The client follows
 // @nextLink itself; memory stays at one page (two with read-ahead) however many there are.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Example 5: an async service that runs several operations at once, each with its own timeout,
 // using Asio's awaitable operators. `a && b` runs both concurrently; `op || timer` completes
 // with whichever finishes first and cancels the other, so a slow request is abandoned (its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Example 6: see every attempt on the wire, and propagate a trace context, through the client's
 // AttemptObserver: one log line per attempt (method, path, status or error, time, retry decision),
 // and a W3C `traceparent` header per attempt, one trace per call. No logging or tracing library

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A tour of the client: every operation of the Schedules API against the server named by
 // K6_CLOUD_API_URL (examples/tour.sh points it at the local emulator), printing what came back.
 #include <k6/schedules.hpp>

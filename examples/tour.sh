@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # The main job: builds everything, starts the local emulator on a free port (HTTPS, with a CA it
 # generates), and tours the Schedules API with the k6-schedules command-line tool against it,
 # printing real results; then stops the emulator.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSL-1.0
 """k6-schedules end to end, as shells and CI pipelines use it: every command, both output modes,
 every exit status, environment versus flags, and the token never shown.
 
@@ -17,6 +18,10 @@ import tempfile
 import threading
 
 GROUP, CLI, EMULATOR, SEED = sys.argv[1:5]
+# The version --version must print: the library's, from its header.
+VERSION = re.search(r'#define K6_SCHEDULES_VERSION_STRING "([^"]+)"',
+                    open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "include", "k6", "schedules",
+                                      "version.hpp"), encoding="utf-8").read()).group(1)
 TOKEN = "cli-secret-token-7a6b5c4d"
 STACK = "31"
 failures = []
@@ -113,6 +118,10 @@ def group_commands():
     check(r.returncode == 0 and r.stdout == "" and k6(env, "show", once).returncode == 1, "delete")
     r = k6(env, "--help")
     check(r.returncode == 0 and "COMMANDS" in r.stdout and "next (SCHEDULE_ID | --load-test ID)" in r.stdout, "--help")
+    check('"k6-schedules --version"' in r.stdout, "--help mentions --version")
+    r = k6(env, "--version")
+    check(r.returncode == 0 and r.stdout == f"k6-schedules {VERSION}\n" and r.stderr == "",
+          f"--version prints k6-schedules {VERSION}, exit 0")
     for command in ["get", "set", "list", "show", "delete", "activate", "deactivate", "next"]:
         r = k6(env, command, "--help")
         check(r.returncode == 0 and r.stdout.startswith("usage: k6-schedules [GLOBAL OPTIONS] " + command),

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSL-1.0
 """The k6-schedules-emulator binary as scripts use it: its flags, its first line, its signals.
 
     emulator_cli_test.py PATH_TO_EMULATOR
 """
 import json
 import os
+import re
 import signal
 import socket
 import ssl
@@ -15,6 +17,10 @@ import urllib.error
 import urllib.request
 
 EMULATOR = sys.argv[1]
+# The version --version must print: the library's, from its header.
+VERSION = re.search(r'#define K6_SCHEDULES_VERSION_STRING "([^"]+)"',
+                    open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "include", "k6", "schedules",
+                                      "version.hpp"), encoding="utf-8").read()).group(1)
 TOKEN = "cli-test-token"
 failures = []
 
@@ -88,6 +94,10 @@ with tempfile.TemporaryDirectory() as work:
 # --help and usage errors.
 help_run = subprocess.run([EMULATOR, "--help"], capture_output=True, text=True)
 check(help_run.returncode == 0 and "--latency-ms" in help_run.stdout, "--help prints usage, exit 0")
+check("--version" in help_run.stdout, "--help mentions --version")
+version_run = subprocess.run([EMULATOR, "--version"], capture_output=True, text=True)
+check(version_run.returncode == 0 and version_run.stdout == f"k6-schedules-emulator {VERSION}\n"
+      and version_run.stderr == "", f"--version prints k6-schedules-emulator {VERSION}, exit 0")
 for flags, says in [(["--bogus"], "unknown option --bogus"), (["--port", "70000"], "--port"),
                     (["--error-rate", "2"], "--error-rate"), (["--now", "yesterday"], "--now"),
                     (["--load-tests", "5-1"], "--load-tests"), (["--error-burst", "0"], "--error-burst"),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # prism_conformance.sh EMULATOR TOUR SPEC [--expect-violation EMULATOR_FLAGS...]
 # Runs the tour (every operation, paging across @nextLink, the documented errors) with the client
 # talking to the emulator THROUGH Stoplight Prism in proxy mode, which checks every request and

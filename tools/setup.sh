@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # Installs what building, testing and running the examples need on Debian 12, plus any Debian
 # package names given as arguments (CI adds clang-19):
 #   - the Debian packages below;

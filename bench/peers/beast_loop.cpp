@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // k6s-bench-beast: the Boost.Beast peer of k6s-bench (bench/compare runs them side by side). A
 // synchronous loop as a good C++ engineer would write it without this library: one
 // beast::ssl_stream<beast::tcp_stream> per connection, TLS verified (CA file, host name or IP,

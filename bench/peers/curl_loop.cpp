@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // k6s-bench-curl: the libcurl peer of k6s-bench (bench/compare runs them side by side). One curl
 // easy handle reused for every request (keep-alive), CURLOPT_CAINFO with verification on, HTTP/1.1,
 // the same headers as the library sends, Boost.JSON for the bodies. Command line and output:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What both peers read of a schedule in a boost::json::value: id, load_test_id, starts, and cron
 // (schedule, time_zone) or recurrence_rule (frequency): the least all three programs do.
 #ifndef K6_BENCH_PEERS_JSON_TOUCH_HPP

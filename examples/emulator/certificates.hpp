@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Run-time generation of a throw-away CA and server certificates for tests and the local emulator.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The Schedules API as a local, in-memory service: routing, auth, validation and storage.
 // The HTTP(S) side is http_server.hpp; this class only maps a Request to a Response.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Fault injection for reliability tests: latency, 500/503 answers (alone or in bursts), 429 with
 // Retry-After, resets in the middle of a response, stalls, keep-alive connections dropped without
 // notice, "Connection: close" on every answer. Off by default; seeded, so a run with the same flags

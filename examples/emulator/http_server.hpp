@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A small HTTP/1.1 server (TLS or plain TCP, 127.0.0.1 only) for integration tests and the local emulator.
 // It can misbehave on purpose: stall, close, drop or reset connections.
 #pragma once

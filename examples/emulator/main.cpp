@@ -1,9 +1,12 @@
+// SPDX-License-Identifier: BSL-1.0
 // k6-schedules-emulator: the Schedules API on 127.0.0.1, for development without a Grafana Cloud
 // account. Prints one JSON line {"url": ..., "ca_file": ...} once it accepts connections, and runs
 // until SIGINT or SIGTERM.
 #include "certificates.hpp"
 #include "emulator.hpp"
 #include "http_server.hpp"
+
+#include <k6/schedules/version.hpp>
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -39,6 +42,7 @@ Serves the k6 Schedules REST API from memory on 127.0.0.1.
   --data FILE         keep the schedules in FILE (JSON, rewritten atomically after
                       every change) and load them from it at start
   --help              this text
+  --version           print the version and exit
 
 Fault injection (off by default; decisions are seeded, so runs repeat):
   --latency-ms N      wait N ms before every answer
@@ -99,6 +103,9 @@ int main(int argc, char** argv) {
         };
         if (arg == "--help" || arg == "-h") {
             std::cout << usage;
+            return 0;
+        } else if (arg == "--version") {
+            std::cout << "k6-schedules-emulator " << k6::schedules::version << '\n';
             return 0;
         } else if (arg == "--port") {
             server_options.port = static_cast<std::uint16_t>(number(arg, value(), 0, 65535));

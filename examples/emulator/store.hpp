@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The emulator's data file (--data FILE): every schedule and the next id, rewritten atomically
 // after each change (temporary file, fsync, rename, fsync of the directory), so a crash or a
 // restart loses nothing that was acknowledged.

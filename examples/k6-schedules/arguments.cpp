@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "arguments.hpp"
 
 #include <charconv>
@@ -29,6 +30,8 @@ Invocation parse_invocation(int argc, char** argv) {
         const std::string token = argv[i];
         if (token == "--help" || token == "-h") {
             invocation.help = true;
+        } else if (token == "--version") {
+            invocation.version = true;
         } else if (token == "--json") {
             g.json = true;
         } else if (token == "--verbose" || token == "-v") {

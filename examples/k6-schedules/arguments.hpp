@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The command line of k6-schedules: global options (each also read from the environment, the
 // flag winning), the command, and its own flags. A wrong flag is a UsageError naming it.
 #pragma once
@@ -51,9 +52,10 @@ private:
 
 struct Invocation {
     GlobalOptions globals;
-    std::string command;              // empty with --help alone
+    std::string command;              // empty with --help or --version alone
     std::vector<std::string> tokens;  // what follows the command, global options removed
     bool help = false;
+    bool version = false;
 };
 
 // Global options may come before or after the command.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // k6-schedules: manage Grafana Cloud k6 schedules from shells and CI pipelines. Uses only the
 // library's public API. Exit status: 0 ok; 1 the API answered with an error; 2 usage or
 // client-side validation error (nothing sent); 3 transport, TLS or timeout; 4 malformed response.
@@ -55,7 +56,7 @@ COMMANDS
 
 Exit status: 0 ok, 1 the API answered with an error, 2 usage or client-side validation error (nothing
 was sent), 3 transport, TLS or timeout failure, 4 malformed response from the server.
-Run "k6-schedules COMMAND --help" for a command.
+Run "k6-schedules COMMAND --help" for a command, "k6-schedules --version" for the version.
 )";
 
 const std::map<std::string, std::string> command_usage{
@@ -316,6 +317,10 @@ int main(int argc, char** argv) {
         command = invocation.command;
         if (invocation.help) {
             std::cout << usage_of(invocation.command);
+            return 0;
+        }
+        if (invocation.version) {
+            std::cout << "k6-schedules " << k6s::version << '\n';
             return 0;
         }
         if (invocation.command.empty()) throw UsageError("a command is required", "");

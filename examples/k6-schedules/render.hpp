@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What k6-schedules prints: a readable summary or table by default, one JSON object per line with
 // the API's field names under --json.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // k6-schedules-cpp: an asynchronous C++23 client for the Grafana Cloud k6 Schedules REST API.
 // Include this header (or single_include/k6/schedules.hpp, the same library in one file).
 // When runs must be computed locally, include <k6/schedules/recurrence.hpp> as well: it needs a

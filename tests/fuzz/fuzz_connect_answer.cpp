@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A proxy's answer to CONNECT decides whether the TLS session to the API begins: read as the client
 // reads it (Beast's parser, header only), it must open the tunnel only for a 2xx answer with nothing
 // after its header, and a refusal's message must be one bounded, printable line that never shows

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Everything a server writes into an error answer reaches ApiError and from there a terminal and
 // logs. Whatever the reason phrase, the body and the token, every field must be one line of
 // printable UTF-8 (no C0/C1 control, DEL or bidi control), stay within its bound, and show

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Response and request bodies are untrusted JSON: decoding must never crash, and a decoded value must
 // re-encode to JSON that decodes again and re-encodes to the same text (the encoding is a fixed point).
 #include <k6/schedules/json.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // @nextLink comes from the server and the bearer token follows it, so next_link_request must never
 // crash, never yield a request target that is not a clean origin-form path, and never accept a link
 // that leaves the API origin or the API URL's path, whether it is absolute or relative to the page

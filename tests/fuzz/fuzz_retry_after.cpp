@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Retry-After comes from the server and decides how long the client sleeps: it must not crash and
 // any hint must lie in [0 s, 24 h].
 #include <k6/schedules/detail/retry_after.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Every date-time of the API goes through parse_rfc3339: it must not crash, and whatever it accepts
 // must format (UTC, milliseconds) to text that parses back to the same instant.
 #include <k6/schedules/time.hpp>

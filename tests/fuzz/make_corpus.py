@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSL-1.0
 """Writes the fuzzers' seed corpora into OUT_DIR/<target>/, one file per seed.
 
 Usage: make_corpus.py OUT_DIR [SPEC_EXAMPLES_JSON]

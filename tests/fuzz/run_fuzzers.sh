@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # Runs every libFuzzer target of a build configured with -DK6_SCHEDULES_BUILD_FUZZERS=ON (Clang):
 #   tests/fuzz/run_fuzzers.sh BUILD_DIR SECONDS_PER_TARGET
 # The seed corpora are written into BUILD_DIR/fuzz/corpus/<target> (tests/fuzz/make_corpus.py), where

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The seven operations over real HTTP/1.1 and real TLS to a server on 127.0.0.1 in this process
 // (k6/schedules/client.hpp and the transport under detail/io/).
 #include <k6/schedules.hpp>

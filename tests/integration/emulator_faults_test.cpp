@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The client against a misbehaving emulator over real TLS on 127.0.0.1: resets mid-body, bursts of
 // 503, 429 with Retry-After in both forms, stalls, keep-alive connections dropped without notice.
 // Whatever the faults, a listing yields each schedule exactly once and every mutation ends applied

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The emulator (examples/emulator): each rule of the Schedules API it implements, its data file,
 // and its fault injection, over real HTTP(S) on 127.0.0.1.
 #include <k6/schedules.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The transport at its edges: cancellation that lands between steps, what counts as "maybe
 // applied", connection slots and deadlines, the completion executor, cancel_all/close, the
 // user's TLS context, proxies the client cannot use, and internal failures.

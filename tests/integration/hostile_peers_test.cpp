@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Peers that do what well-behaved ones never would: a proxy that forges an answer in front of the
 // tunnel, an https:// proxy (TLS to the proxy, then TLS to the API inside it), servers that send
 // interim 1xx answers or control bytes in their reason phrases.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Listing across pages with Pager over real TLS to servers on 127.0.0.1
 // (k6/schedules/pager.hpp, detail/io/pager_state.hpp, detail/page_cursor.hpp).
 #include <k6/schedules.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Connections through a real HTTP proxy (Debian's tinyproxy, started by the test on 127.0.0.1)
 // with CONNECT and basic authentication.
 #include <k6/schedules.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Deadlines, the connection limit, idle connections, cancellation at every stage, and the bulk
 // helper (k6/schedules/detail/io/call.hpp, detail/connection_slots.hpp, bulk.hpp).
 #include <k6/schedules.hpp>

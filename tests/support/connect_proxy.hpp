@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // An HTTP CONNECT proxy on 127.0.0.1, over plain TCP or TLS, that tests use as a well-behaved or a
 // hostile peer. It records every request it reads, can demand Basic credentials, answers with any
 // status line (raw bytes in the reason phrase included), can smuggle bytes after its answer or send

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The client's internals that the unit tests reach into. The single header holds them all; with
 // include/, they are separate headers, and in separate-compilation mode <k6/schedules.hpp> does not
 // pull in the ones only the compiled part needs, so they are named here.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A server answer that lists `total` generated schedules the way the API pages them: $top
 // (default 1000), $skip, $count, and an absolute @nextLink to itself while pages remain.
 #pragma once

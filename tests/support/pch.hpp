@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Precompiled for the test targets: the heavy third-party headers every test file pulls in.
 // Only third-party headers here, so the include/ and single_include/ suites can share it.
 #pragma once

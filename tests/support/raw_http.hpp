@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // One plain-HTTP request with Beast's synchronous API, for tests that must send what the client
 // never would (no token, a malformed body, an unknown method).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A server on 127.0.0.1 (TLS or plain TCP) whose every answer is raw bytes from the test, written
 // exactly as given, so tests can send what no well-behaved server library would: interim 1xx
 // answers, control bytes in a reason phrase, broken framing, a connection that closes, resets or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Files under tests/data/, found through the K6_TEST_DATA_DIR definition set by CMake.
 #pragma once
 

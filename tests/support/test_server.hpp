@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // An HTTPS server on 127.0.0.1 in the test process, with certificates generated at test time,
 // that records what it receives and answers as each test says. Built on the emulator's server kit.
 #pragma once

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # with_emulator.sh EMULATOR [EMULATOR FLAGS...] -- COMMAND [ARGS...]
 # Starts the emulator on a free port over HTTPS, points K6_CLOUD_* at it, runs COMMAND, stops the
 # emulator (SIGTERM) and exits with COMMAND's status, or fails when the emulator did not exit cleanly

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Cron parsing (k6/schedules/cron.hpp) and the checks that need no time-zone database
 // (k6/schedules/validation.hpp).
 #include <k6/schedules.hpp>

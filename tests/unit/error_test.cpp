@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // ApiError, errc and the status table (k6/schedules/error.hpp).
 #include <k6/schedules.hpp>
 

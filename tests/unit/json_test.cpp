@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Models <-> JSON (k6/schedules/json.hpp, model.hpp) against every example of the API description.
 #include <k6/schedules.hpp>
 

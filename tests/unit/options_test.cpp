@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // ClientOptions::validate and from_env (k6/schedules/options.hpp), and the endpoint they imply.
 #include <k6/schedules.hpp>
 

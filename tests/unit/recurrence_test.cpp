@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The recurrence engine (k6/schedules/recurrence.hpp): rules, cron, leap years, DST in several
 // zones, and schedules that never or hardly ever run.
 #include <k6/schedules.hpp>

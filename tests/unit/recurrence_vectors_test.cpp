@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The recurrence engine against tests/data/recurrence_vectors.json: reference runs computed by
 // python-dateutil and croniter (tests/data/recurrence_vectors.md describes every decision).
 // documented, standard and inferred cases must pass; ambiguous ones are reported.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What each operation sends and how answers are read, without sockets
 // (detail/request_builder.hpp, response_parser.hpp, retry_after.hpp, list_query.hpp).
 #include <k6/schedules.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // RFC 3339 parsing and printing (k6/schedules/time.hpp).
 #include <k6/schedules.hpp>
 

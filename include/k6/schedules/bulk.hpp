@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // One operation over many ids with a bounded number in flight: deactivate 10,000 schedules, eight
 // at a time, and get one result per id, in the order of the ids.
 #ifndef K6_SCHEDULES_BULK_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Client: the seven operations of the Schedules API as Asio asynchronous operations.
 #ifndef K6_SCHEDULES_CLIENT_HPP
 #define K6_SCHEDULES_CLIENT_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Cron expressions as the API accepts them: exactly 5 fields (minute hour day-of-month month
 // day-of-week) or one of six aliases. Parsing only; evaluation on a time zone's wall clock is in
 // recurrence.hpp, which needs a time-zone database. This header does not.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // ApiError: the one error type of every operation, and expected<T> = std::expected<T, ApiError>.
 #ifndef K6_SCHEDULES_ERROR_HPP
 #define K6_SCHEDULES_ERROR_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Strong ids: a schedule id cannot be passed where a load test id is expected.
 #ifndef K6_SCHEDULES_IDS_HPP
 #define K6_SCHEDULES_IDS_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // JSON both ways with Boost.JSON. Decoding never throws and never guesses: a missing required
 // field or a wrong type is an ApiError{malformed_response} whose `target` is the field's path
 // ("value[3].recurrence_rule.interval"). Unknown fields are ignored, as the API adds fields over time.

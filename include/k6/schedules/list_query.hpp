@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // ListQuery: the query options of "list all schedules".
 #ifndef K6_SCHEDULES_LIST_QUERY_HPP
 #define K6_SCHEDULES_LIST_QUERY_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The API's schemas as plain value types (tag `schedules` of the k6 Cloud OpenAPI description).
 #ifndef K6_SCHEDULES_MODEL_HPP
 #define K6_SCHEDULES_MODEL_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Observability: a hook called when each attempt of a call starts and ends, for logs, metrics and
 // trace-context propagation, with no dependency on any logging or tracing library.
 #ifndef K6_SCHEDULES_OBSERVER_HPP

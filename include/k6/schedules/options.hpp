@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // ClientOptions: where the API is, how to authenticate, and the transport's limits.
 #ifndef K6_SCHEDULES_OPTIONS_HPP
 #define K6_SCHEDULES_OPTIONS_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Pager: a lazy listing of all schedules that follows @nextLink page by page.
 #ifndef K6_SCHEDULES_PAGER_HPP
 #define K6_SCHEDULES_PAGER_HPP

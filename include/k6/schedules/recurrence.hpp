@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // When a schedule runs: validate() a request the way the service does, and compute its next runs
 // with next_runs()/next_run() or a compiled Recurrence. Needs a time-zone database (see
 // detail/time_zone.hpp; CMake target k6::schedules_recurrence); the rest of the library does not.

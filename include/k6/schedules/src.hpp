@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Separate compilation: include this header in exactly one translation unit of the program, with
 // K6_SCHEDULES_SEPARATE_COMPILATION defined in every translation unit (that one too). The headers
 // then declare the client's transport and operations instead of defining them, and this

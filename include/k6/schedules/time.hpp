@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // RFC 3339 date-times <-> std::chrono::sys_time<milliseconds>, the precision the API uses.
 #ifndef K6_SCHEDULES_TIME_HPP
 #define K6_SCHEDULES_TIME_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Checks of a CreateScheduleRequest that need no time-zone database: what the API rejects with
 // 400 and a `target` naming the field. recurrence.hpp adds the one check that does (a known zone).
 #ifndef K6_SCHEDULES_VALIDATION_HPP

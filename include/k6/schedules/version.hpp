@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The library version, also sent in the User-Agent header.
 #ifndef K6_SCHEDULES_VERSION_HPP
 #define K6_SCHEDULES_VERSION_HPP

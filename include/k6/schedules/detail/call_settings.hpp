@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What one call runs with: the client's retry policy, attempt timeout and deadline, or a with()
 // handle's overrides of them.
 #ifndef K6_SCHEDULES_DETAIL_CALL_SETTINGS_HPP

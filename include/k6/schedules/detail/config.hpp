@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Configuration macros shared by every header: the inline ABI namespace and compiler checks.
 #ifndef K6_SCHEDULES_DETAIL_CONFIG_HPP
 #define K6_SCHEDULES_DETAIL_CONFIG_HPP

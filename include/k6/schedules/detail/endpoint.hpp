@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The API origin parsed once from ClientOptions::api_url: where to connect and what to send as Host.
 #ifndef K6_SCHEDULES_DETAIL_ENDPOINT_HPP
 #define K6_SCHEDULES_DETAIL_ENDPOINT_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Which request fetches the next page of a listing: the first one from the ListQuery, later ones
 // from @nextLink, and never one that leaves the API origin or the API URL's path, goes round in a
 // circle, or keeps fetching empty pages. Sans-io: tested without sockets.

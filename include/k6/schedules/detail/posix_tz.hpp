@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The POSIX TZ rule that ends every TZif file (RFC 8536 §3.3), e.g. "EST5EDT,M3.2.0,M11.1.0":
 // how a zone's offset changes after the last transition the file lists. Debian's TZif files list
 // transitions up to 2037 only, and date's reader of the OS database ignores this rule, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Which HTTP proxy, if any, carries the connections to the API: ClientOptions::proxy, or the
 // HTTPS_PROXY/https_proxy and NO_PROXY/no_proxy variables every mainstream HTTP client honours.
 // Sans-io: parsing and matching only.

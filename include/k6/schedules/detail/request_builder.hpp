@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The HTTP request an operation's RequestSpec becomes, with the headers every call carries.
 // Sans-io: tested without sockets.
 #ifndef K6_SCHEDULES_DETAIL_REQUEST_BUILDER_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What each operation sends: method, target and body, before any HTTP is involved. Light, so
 // that the public headers can build it without the transport (see separate compilation).
 #ifndef K6_SCHEDULES_DETAIL_REQUEST_SPEC_HPP

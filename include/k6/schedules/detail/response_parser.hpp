@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What an HTTP answer means: a decoded model for 2xx, an ApiError with the server's ErrorApiModel
 // otherwise. Sans-io: tested without sockets.
 #ifndef K6_SCHEDULES_DETAIL_RESPONSE_PARSER_HPP

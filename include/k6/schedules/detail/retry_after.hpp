@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Retry-After (RFC 9110 §10.2.3): delta-seconds or an HTTP-date. Sans-io, so it is tested as a table.
 #ifndef K6_SCHEDULES_DETAIL_RETRY_AFTER_HPP
 #define K6_SCHEDULES_DETAIL_RETRY_AFTER_HPP

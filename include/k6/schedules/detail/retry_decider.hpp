@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Whether and how long to wait before sending a failed request again. A pure function of the
 // error, the retries so far, the policy and a jitter value, so it is tested as a table.
 #ifndef K6_SCHEDULES_DETAIL_RETRY_DECIDER_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Small text helpers: case-insensitive compare, and making untrusted or secret-bearing text safe
 // to put in a message.
 #ifndef K6_SCHEDULES_DETAIL_TEXT_HPP

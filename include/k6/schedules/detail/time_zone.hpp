@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The one place that touches a time-zone database. recurrence.hpp needs two things from it: whether
 // a name is a known IANA zone, and the constant-offset period around an instant. By default they
 // come from Howard Hinnant's date/tz (Debian: libhowardhinnant-date-dev, CMake target date::date-tz)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The call behind every operation of a Client: the attempts, retries, deadlines and cancellation
 // live in one non-template function that yields the final HTTP response; only the decoding on top
 // of it is per result type.

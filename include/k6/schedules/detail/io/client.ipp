@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The definitions of the entry points (detail/entry_points.hpp) and of the accessors that
 // operations use (detail/operation.hpp): inline in every translation unit when the library
 // is header-only, or compiled once by <k6/schedules/src.hpp> (K6_SCHEDULES_SEPARATE_COMPILATION).

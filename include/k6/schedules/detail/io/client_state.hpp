@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What every operation of a Client shares: validated options, the parsed endpoint, the TLS
 // context, the idle connections, and the strand that serialises access to them.
 #ifndef K6_SCHEDULES_DETAIL_IO_CLIENT_STATE_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // One HTTP/1.1 connection to the API (TLS, TLS through a proxy's tunnel, or plain TCP): opening it
 // with every step bounded in time and checked for cancellation, one request/response exchange on
 // it, and a cheap check that an idle one is still open.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Idle keep-alive connections waiting for the next request. Used only on the client's strand.
 #ifndef K6_SCHEDULES_DETAIL_IO_CONNECTION_POOL_HPP
 #define K6_SCHEDULES_DETAIL_IO_CONNECTION_POOL_HPP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // At most max_connections requests on the wire at once per client; the others wait, first come
 // first served. Used only on the client's strand.
 #ifndef K6_SCHEDULES_DETAIL_IO_CONNECTION_SLOTS_HPP

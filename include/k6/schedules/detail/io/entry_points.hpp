@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The boundary between the public headers and the transport. Everything a Client or a Pager does
 // goes through these functions, so the code that calls them compiles without Asio's sockets, Beast,
 // OpenSSL or the coroutines behind each operation: with K6_SCHEDULES_SEPARATE_COMPILATION they are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // One operation of a client, whatever it does: spawned on the client's strand, registered so
 // that Client::cancel_all() reaches it, and completing its caller's handler exactly once, on the
 // handler's executor. Needs nothing of the client but the few accessors declared here, so that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The state behind a Pager, on the client's strand: the page cursor, the items of the current
 // page for async_next(), and the optional read-ahead of the next page.
 #ifndef K6_SCHEDULES_DETAIL_IO_PAGER_STATE_HPP
