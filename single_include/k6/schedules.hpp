@@ -3946,6 +3946,7 @@ K6_SCHEDULES_END_NAMESPACE
 #define K6_SCHEDULES_DETAIL_REQUEST_BUILDER_HPP
 
 
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/verb.hpp>
@@ -4014,15 +4015,8 @@ inline bool is_reserved_header(std::string_view name) noexcept {
         "host",       "authorization", "proxy-authorization", "x-stack-id", "accept",     "user-agent",
         "content-type", "content-length", "transfer-encoding", "connection", "te",         "upgrade",
         "expect",     "keep-alive",    "trailer",             "proxy-connection"};
-    for (std::string_view r : reserved) {
-        if (r.size() != name.size()) continue;
-        bool same = true;
-        for (std::size_t i = 0; i < r.size() && same; ++i) {
-            const char c = name[i];
-            same = (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) == r[i];
-        }
-        if (same) return true;
-    }
+    for (std::string_view r : reserved)
+        if (boost::beast::iequals(name, r)) return true;  // field names are case-insensitive
     return false;
 }
 
