@@ -78,7 +78,7 @@ public:
 private:
     template <class Stream>
     static asio::awaitable<Result> read_some_on(void* stream, asio::mutable_buffer buffer) {
-        co_return co_await static_cast<Stream*>(stream)->async_read_some(buffer, use_tuple);
+        return static_cast<Stream*>(stream)->async_read_some(buffer, use_tuple);
     }
     // Asio's async_write, as a loop here: its composed operation was one more template per stream.
     template <class Stream>
