@@ -91,6 +91,38 @@ TEST_CASE("an https:// proxy: TLS to the proxy, CONNECT with credentials, then T
     CHECK(server.requests()[0].header("Authorization") == std::string(k6::test::test_authorization));
 }
 
+TEST_CASE("a page of many TLS records comes whole through an https:// proxy's tunnel, TLS inside TLS") {
+    // About 1 MB: the inner TLS session reads it in dozens of records, each through the outer one.
+    std::string page = R"({"value": [)";
+    constexpr int schedules = 6000;
+    for (int i = 1; i <= schedules; ++i) {
+        if (i > 1) page += ",";
+        page += R"({"id": )" + std::to_string(i) +
+                R"(, "load_test_id": 2, "starts": "2025-01-01T00:00:00Z", "recurrence_rule": null,
+                   "cron": null, "deactivated": false, "next_run": null, "created_by": "someone@example.com"})";
+    }
+    page += "]}";
+    REQUIRE(page.size() > 1'000'000);
+    TestServer server(TestServer::ok_json(page));
+    ConnectProxyOptions proxy_options;
+    proxy_options.tls = true;
+    ConnectProxy proxy(proxy_options);
+    asio::io_context io;
+    auto options = server.client_options();
+    options.proxy = proxy.url();
+    options.max_body_bytes = 4 * 1024 * 1024;
+    Client client(io, options);
+    for (int round = 0; round < 2; ++round) {  // the second over the kept-alive tunnel
+        auto listed = run(io, client.async_list_schedules(ListQuery{}));
+        REQUIRE_MESSAGE(listed.has_value(), listed.error().to_string());
+        REQUIRE(listed->items.size() == schedules);
+        CHECK(listed->items.front().id == ScheduleId{1});
+        CHECK(listed->items.back().id == ScheduleId{schedules});
+    }
+    CHECK(proxy.connections_accepted() == 1);
+    CHECK(server.requests().size() == 2);
+}
+
 TEST_CASE("an https:// proxy is verified like the API: a certificate for another name is refused") {
     TestServer server(TestServer::ok_json(a_schedule));
     ConnectProxyOptions proxy_options;

@@ -16,6 +16,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -181,35 +182,100 @@ private:
     std::shared_ptr<Shared> shared_;  // shared with the pending wake-up, which may outlive this
 };
 
+// The layer under a TLS stream: the TCP socket, or, for TLS to the API inside a tunnel through an
+// https:// proxy, the TLS stream to that proxy. One type for both, so that Asio's TLS operations
+// are compiled once per program: a TLS stream over a TLS stream was a second copy of all of them,
+// a tenth of the compile time of every translation unit that uses the client. Operations on the
+// socket keep their handler's type (the path of every request that does not go through a TLS
+// proxy costs nothing more); only operations that go to the TLS stream to the proxy have their
+// handler type-erased, which also ends the recursion of TLS handler types.
+class Transport {
+public:
+    using executor_type = asio::any_io_executor;
+    using lowest_layer_type = tcp::socket::lowest_layer_type;
+    using Outer = ssl::stream<Transport>;
+    using Completion = asio::any_completion_handler<void(boost::system::error_code, std::size_t)>;
+
+    explicit Transport(tcp::socket socket) : socket_(std::move(socket)) {}
+    explicit Transport(std::unique_ptr<Outer> outer) : outer_(std::move(outer)) {}
+    Transport(Transport&&) noexcept = default;
+    Transport& operator=(Transport&&) noexcept = default;
+    ~Transport();
+
+    executor_type get_executor() noexcept { return lowest_layer().get_executor(); }
+    lowest_layer_type& lowest_layer() noexcept;
+
+    template <class MutableBuffers, class Token>
+    auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+        return asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+            [](auto handler, Transport* self, asio::mutable_buffer buffer) {
+                if (self->socket_) return self->socket_->async_read_some(buffer, std::move(handler));
+                self->outer_read(buffer, Completion(std::move(handler)));
+            },
+            token, this, first_buffer<asio::mutable_buffer>(buffers));
+    }
+
+    template <class ConstBuffers, class Token>
+    auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+        return asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+            [](auto handler, Transport* self, asio::const_buffer buffer) {
+                if (self->socket_) return self->socket_->async_write_some(buffer, std::move(handler));
+                self->outer_write(buffer, Completion(std::move(handler)));
+            },
+            token, this, first_buffer<asio::const_buffer>(buffers));
+    }
+
+private:
+    // The first non-empty buffer: a read or write of "some" bytes may use only that one.
+    template <class Buffer, class Buffers>
+    static Buffer first_buffer(const Buffers& buffers) {
+        for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it)
+            if (Buffer buffer(*it); buffer.size() != 0) return buffer;
+        return Buffer{};
+    }
+    void outer_read(asio::mutable_buffer buffer, Completion handler);
+    void outer_write(asio::const_buffer buffer, Completion handler);
+
+    std::optional<tcp::socket> socket_;
+    std::unique_ptr<Outer> outer_;
+};
+
+inline Transport::~Transport() = default;
+
+inline Transport::lowest_layer_type& Transport::lowest_layer() noexcept {
+    if (socket_) return socket_->lowest_layer();
+    return outer_->lowest_layer();
+}
+
+inline void Transport::outer_read(asio::mutable_buffer buffer, Completion handler) {
+    outer_->async_read_some(buffer, std::move(handler));
+}
+
+inline void Transport::outer_write(asio::const_buffer buffer, Completion handler) {
+    outer_->async_write_some(buffer, std::move(handler));
+}
+
 class Connection {
 public:
     static constexpr std::size_t read_buffer_size = 64 * 1024;
 
-    using PlainStream = tcp::socket;
-    using TlsStream = ssl::stream<tcp::socket>;
-    // TLS to an https:// proxy is a TlsStream too; TLS to the API inside the tunnel through it:
-    using TunneledTlsStream = ssl::stream<TlsStream>;
+    // A TLS stream to the API, to an https:// proxy, or to the API through that proxy's tunnel.
+    using TlsStream = ssl::stream<Transport>;
 
-    Connection(PlainStream stream, StepTimer step_timer) : timer(std::move(step_timer)), plain_(std::move(stream)) {
+    Connection(Transport stream, StepTimer step_timer) : timer(std::move(step_timer)), plain_(std::move(stream)) {
         reserve();
     }
     Connection(TlsStream stream, StepTimer step_timer) : timer(std::move(step_timer)), tls_(std::move(stream)) {
         reserve();
     }
-    Connection(TunneledTlsStream stream, StepTimer step_timer)
-        : timer(std::move(step_timer)), tunneled_(std::move(stream)) {
-        reserve();
-    }
 
     StepTimer::Socket& lowest() noexcept {
-        if (tunneled_) return tunneled_->lowest_layer();
         if (tls_) return tls_->lowest_layer();
         return plain_->lowest_layer();
     }
 
     // The stream that carries HTTP, whichever kind it is.
     ByteStream stream() noexcept {
-        if (tunneled_) return ByteStream(*tunneled_);
         if (tls_) return ByteStream(*tls_);
         return ByteStream(*plain_);
     }
@@ -233,9 +299,8 @@ private:
     // a 300 KB page arrives in hundreds of tiny reads instead of one per TLS record.
     void reserve() { buffer.reserve(read_buffer_size); }
 
-    std::optional<PlainStream> plain_;
+    std::optional<Transport> plain_;
     std::optional<TlsStream> tls_;
-    std::optional<TunneledTlsStream> tunneled_;
 };
 
 // When the current attempt must be over (ClientOptions/CallOptions attempt_timeout, or the call's
@@ -532,32 +597,29 @@ asio::awaitable<expected<std::unique_ptr<Connection>>> open_connection(ssl::cont
     boost::system::error_code ignored;
     stream.set_option(tcp::no_delay(true), ignored);  // requests are small and latency-bound
 
-    if (!endpoint.tls) co_return std::make_unique<Connection>(std::move(stream), std::move(timer));
+    Transport transport(std::move(stream));
+    if (!endpoint.tls) co_return std::make_unique<Connection>(std::move(transport), std::move(timer));
     // https:// always has a context: the user's, or the client's own (ClientState::create).
 
     // Named results, not co_await inside if-conditions with temporaries: GCC 12 has bugs with
     // temporaries that live across a suspension.
     expected<void> step;
     if (proxy && proxy->tls) {
-        Connection::TlsStream to_proxy(std::move(stream), *tls_context);
+        auto to_proxy = std::make_unique<Connection::TlsStream>(std::move(transport), *tls_context);
         const std::string to_proxy_step = "TLS handshake with the proxy " + proxy->display + " for";
-        step = co_await tls_handshake(to_proxy, timer, proxy->host, to_proxy_step, endpoint, options, limit,
+        step = co_await tls_handshake(*to_proxy, timer, proxy->host, to_proxy_step, endpoint, options, limit,
                                       cancel_state);
         if (!step) co_return std::unexpected(std::move(step.error()));
-        step = co_await open_tunnel(ByteStream(to_proxy), timer, to_proxy.lowest_layer(), *proxy, endpoint, options,
+        step = co_await open_tunnel(ByteStream(*to_proxy), timer, to_proxy->lowest_layer(), *proxy, endpoint,
+                                    options, limit, cancel_state);
+        if (!step) co_return std::unexpected(std::move(step.error()));
+        transport = Transport(std::move(to_proxy));
+    } else if (proxy) {
+        step = co_await open_tunnel(ByteStream(transport), timer, transport.lowest_layer(), *proxy, endpoint, options,
                                     limit, cancel_state);
         if (!step) co_return std::unexpected(std::move(step.error()));
-        Connection::TunneledTlsStream tunneled(std::move(to_proxy), *tls_context);
-        step = co_await tls_handshake(tunneled, timer, endpoint.host, "TLS handshake with", endpoint, options, limit,
-                                      cancel_state);
-        if (!step) co_return std::unexpected(std::move(step.error()));
-        co_return std::make_unique<Connection>(std::move(tunneled), std::move(timer));
     }
-    if (proxy) {
-        step = co_await open_tunnel(ByteStream(stream), timer, stream, *proxy, endpoint, options, limit, cancel_state);
-        if (!step) co_return std::unexpected(std::move(step.error()));
-    }
-    Connection::TlsStream tls(std::move(stream), *tls_context);
+    Connection::TlsStream tls(std::move(transport), *tls_context);
     step = co_await tls_handshake(tls, timer, endpoint.host, "TLS handshake with", endpoint, options, limit,
                                   cancel_state);
     if (!step) co_return std::unexpected(std::move(step.error()));
