@@ -98,10 +98,10 @@ inline std::expected<unsigned, std::string> parse_cron_value(std::string_view te
 }
 
 // One field: a comma-separated list of "*", "N", "A-B", each optionally with "/STEP"; "N/STEP" means
-// N up to the field's maximum (as croniter reads it).
-template <std::size_t Bits>
-std::expected<void, std::string> parse_cron_field(std::string_view text, const CronField& field,
-                                                  std::bitset<Bits>& out) {
+// N up to the field's maximum (as croniter reads it). One bit per value, in one 64-bit set for
+// every field (none goes past 59): one function, not one per field width.
+inline std::expected<void, std::string> parse_cron_field(std::string_view text, const CronField& field,
+                                                         std::bitset<64>& out) {
     if (text.empty()) return std::unexpected(std::string(field.name) + ": empty");
     while (true) {
         const auto comma = text.find(',');
@@ -183,15 +183,16 @@ inline std::expected<CronExpression, std::string> parse_cron(std::string_view te
     if (fields.size() != 5)
         return std::unexpected("expected 5 fields (minute hour day-of-month month day-of-week) or an alias, got " +
                                std::to_string(fields.size()));
+    std::array<std::bitset<64>, 5> values{};
+    for (std::size_t i = 0; i < values.size(); ++i)
+        if (auto parsed = detail::parse_cron_field(fields[i], detail::cron_fields[i], values[i]); !parsed)
+            return std::unexpected(std::move(parsed.error()));
     CronExpression cron;
-    std::bitset<8> days_of_week;  // 0-7 while parsing; 7 folds into Sunday below
-    std::expected<void, std::string> parsed;
-    if (!(parsed = detail::parse_cron_field(fields[0], detail::cron_fields[0], cron.minutes)) ||
-        !(parsed = detail::parse_cron_field(fields[1], detail::cron_fields[1], cron.hours)) ||
-        !(parsed = detail::parse_cron_field(fields[2], detail::cron_fields[2], cron.days_of_month)) ||
-        !(parsed = detail::parse_cron_field(fields[3], detail::cron_fields[3], cron.months)) ||
-        !(parsed = detail::parse_cron_field(fields[4], detail::cron_fields[4], days_of_week)))
-        return std::unexpected(parsed.error());
+    cron.minutes = std::bitset<60>(values[0].to_ullong());
+    cron.hours = std::bitset<24>(values[1].to_ullong());
+    cron.days_of_month = std::bitset<32>(values[2].to_ullong());
+    cron.months = std::bitset<13>(values[3].to_ullong());
+    const std::bitset<64>& days_of_week = values[4];  // 0-7; 7 folds into Sunday below
     for (unsigned d = 0; d < 7; ++d) cron.days_of_week[d] = days_of_week[d];
     if (days_of_week[7]) cron.days_of_week[0] = true;
     // Decided by the values, not the text (see CronExpression): bit 0 of days_of_month is never set.
