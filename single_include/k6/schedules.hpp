@@ -3072,6 +3072,89 @@ K6_SCHEDULES_END_NAMESPACE
 #ifndef K6_SCHEDULES_DETAIL_IO_CONNECTION_HPP
 #define K6_SCHEDULES_DETAIL_IO_CONNECTION_HPP
 
+// ---- begin k6/schedules/detail/http_response.hpp ----
+// An HTTP response as the client keeps it, and the parser that reads one. Sans-io: Beast's parser
+// fed with bytes, tested and fuzzed without sockets.
+#ifndef K6_SCHEDULES_DETAIL_HTTP_RESPONSE_HPP
+#define K6_SCHEDULES_DETAIL_HTTP_RESPONSE_HPP
+
+
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/status.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+// What the client reads of a response: the status line, the one header whose value it uses
+// (Retry-After, for the retry decision), and the body.
+struct HttpResponse {
+    unsigned status = 0;
+    std::string reason{};                      // as the server sent it, possibly empty
+    std::optional<std::string> retry_after{};  // the first Retry-After header's value
+    std::string body{};
+};
+
+// Beast's parser keeping only what HttpResponse holds. Beast's own response parser keeps every
+// header in a heap node of its own (five or more allocations for a typical answer) and builds a
+// message object around them, for headers nobody reads. Framing (Content-Length, chunked, the end
+// of the stream), keep-alive and the size limits are Beast's, unchanged.
+class ResponseReader final : public boost::beast::http::basic_parser<false> {
+public:
+    using error_code = boost::system::error_code;
+
+    HttpResponse& get() noexcept { return response_; }
+    HttpResponse release() noexcept { return std::move(response_); }
+
+private:
+    using field = boost::beast::http::field;
+    using verb = boost::beast::http::verb;
+    using string_view = boost::beast::string_view;
+
+    void on_request_impl(verb, string_view, string_view, int, error_code& ec) override {
+        ec = boost::beast::http::error::bad_version;  // never called on a response parser
+    }
+    void on_response_impl(int code, string_view reason, int, error_code& ec) override {
+        response_.status = static_cast<unsigned>(code);
+        response_.reason.assign(reason.data(), reason.size());
+        ec = {};
+    }
+    void on_field_impl(field name, string_view, string_view value, error_code& ec) override {
+        if (name == field::retry_after && !response_.retry_after)
+            response_.retry_after.emplace(value.data(), value.size());
+        ec = {};
+    }
+    void on_header_impl(error_code& ec) override { ec = {}; }
+    void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code& ec) override {
+        // The parser has checked a declared length against the body limit already.
+        if (length) response_.body.reserve(static_cast<std::size_t>(*length));
+        ec = {};
+    }
+    std::size_t on_body_impl(string_view body, error_code& ec) override {
+        response_.body.append(body.data(), body.size());
+        ec = {};
+        return body.size();
+    }
+    void on_chunk_header_impl(std::uint64_t, string_view, error_code& ec) override { ec = {}; }
+    std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code& ec) override {
+        return on_body_impl(body, ec);
+    }
+    void on_finish_impl(error_code& ec) override { ec = {}; }
+
+    HttpResponse response_;
+};
+
+}  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_DETAIL_HTTP_RESPONSE_HPP
+// ---- end k6/schedules/detail/http_response.hpp ----
 // ---- begin k6/schedules/version.hpp ----
 // The library version, also sent in the User-Agent header.
 #ifndef K6_SCHEDULES_VERSION_HPP
@@ -3125,7 +3208,7 @@ K6_SCHEDULES_END_NAMESPACE
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include <sys/socket.h>
@@ -3634,7 +3717,7 @@ asio::awaitable<expected<void>> open_tunnel(ByteStream stream, StepTimer& timer,
     const auto budget = limit.budget(options.connect_timeout);
     timer.arm(lowest, budget.duration);  // one budget for the request and its answer
     auto [write_ec, written] = co_await stream.write(asio::buffer(connect_bytes));
-    http::response_parser<http::empty_body> answer;
+    ResponseReader answer;
     answer.skip(true);  // a response to CONNECT has no body, whatever its headers say
     answer.header_limit(16 * 1024);
     beast::flat_buffer buffer;
@@ -3645,10 +3728,7 @@ asio::awaitable<expected<void>> open_tunnel(ByteStream stream, StepTimer& timer,
     const std::string step = "opening a tunnel through " + proxy.display + " to";
     if (read_ec)
         co_return std::unexpected(io_error(read_ec, step, endpoint, was_cancelled(cancel_state), limit.note(budget)));
-    const auto& header = answer.get();
-    co_return connect_answer_verdict(header.result_int(),
-                                     std::string_view(header.reason().data(), header.reason().size()), buffer.size(),
-                                     proxy, endpoint);
+    co_return connect_answer_verdict(answer.get().status, answer.get().reason, buffer.size(), proxy, endpoint);
 }
 
 // Resolve, connect, go through the proxy (if any: TLS to it for an https:// proxy, then CONNECT),
@@ -3718,7 +3798,7 @@ asio::awaitable<expected<std::unique_ptr<Connection>>> open_connection(ssl::cont
 }
 
 struct Exchanged {
-    http::response<http::string_body> response;
+    HttpResponse response;
     bool reusable = false;  // the connection may carry another request
 };
 
@@ -3752,7 +3832,7 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
     // One budget for the whole answer, interim responses included.
     const auto read_budget = limit.budget(options.io_timeout);
     connection.timer.arm(connection.lowest(), read_budget.duration);
-    std::optional<http::response_parser<http::string_body>> parser;
+    std::optional<ResponseReader> parser;
     boost::system::error_code read_ec;
     for (unsigned interim = 0;; ++interim) {
         parser.emplace();
@@ -3760,7 +3840,7 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
         parser->header_limit(64 * 1024);
         read_ec = co_await read_message(stream, connection.buffer, *parser, false, &progress.bytes_received);
         if (read_ec) break;
-        const unsigned status = parser->get().result_int();
+        const unsigned status = parser->get().status;
         if (status < 100 || status > 199 || status == 101) break;  // final (101 is never asked for: an error)
         if (interim + 1 == max_interim_responses) {
             connection.timer.disarm();
@@ -3786,7 +3866,7 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
                               "the response body from " + endpoint.host_header + " is larger than the limit of " +
                                   std::to_string(options.max_body_bytes) + " bytes (ClientOptions::max_body_bytes)")
                              .error();
-            e.status = parser->get().result_int();
+            e.status = parser->get().status;
             co_return std::unexpected(ExchangeFailure{std::move(e), false});
         }
         if (read_ec.category() == http::make_error_code(http::error::bad_version).category() &&
@@ -3803,7 +3883,7 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
     }
     progress.awaiting_answer = false;
     Exchanged out;
-    out.reusable = parser->keep_alive() && connection.buffer.size() == 0 && parser->get().result_int() != 101;
+    out.reusable = parser->keep_alive() && connection.buffer.size() == 0 && parser->get().status != 101;
     out.response = parser->release();
     co_return out;
 }
@@ -4212,9 +4292,7 @@ K6_SCHEDULES_END_NAMESPACE
 #endif  // K6_SCHEDULES_DETAIL_RETRY_AFTER_HPP
 // ---- end k6/schedules/detail/retry_after.hpp ----
 
-#include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
@@ -4228,15 +4306,14 @@ K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
 
 namespace http = boost::beast::http;
-using HttpResponse = http::response<http::string_body>;
 
 // At most this many of the server's error.details are kept; one more entry then says how many
 // were left out, so nothing is dropped silently.
 inline constexpr std::size_t max_error_details = 32;
 
 inline std::string reason_phrase(const HttpResponse& res) {
-    if (!res.reason().empty()) return std::string(res.reason());
-    const auto standard = http::obsolete_reason(res.result());
+    if (!res.reason.empty()) return res.reason;
+    const auto standard = http::obsolete_reason(http::int_to_status(res.status));
     return std::string(standard.data(), standard.size());
 }
 
@@ -4248,12 +4325,11 @@ inline ApiError error_from_response(const HttpResponse& res, std::string_view to
                                     std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) {
     ApiError e;
     e.kind = ErrorKind::api;
-    e.status = res.result_int();
+    e.status = res.status;
     e.ec = make_error_code(classify_status(e.status).code);
-    if (auto it = res.find(http::field::retry_after); it != res.end())
-        e.retry_after = parse_retry_after(std::string_view(it->value().data(), it->value().size()), now);
+    if (res.retry_after) e.retry_after = parse_retry_after(*res.retry_after, now);
 
-    const std::string_view body(res.body());
+    const std::string_view body(res.body);
     boost::system::error_code ec;
     const boost::json::value parsed = body.empty()
                                           ? boost::json::value()
@@ -4297,9 +4373,9 @@ inline ApiError error_from_response(const HttpResponse& res, std::string_view to
 // The model in a 2xx body, or malformed_response naming the field that does not match the schema.
 template <class T>
 expected<T> decode_success(const HttpResponse& res, ParseScratch* scratch = nullptr) {
-    auto decoded = parse_json<T>(res.body(), scratch);
+    auto decoded = parse_json<T>(res.body, scratch);
     if (!decoded) {
-        decoded.error().status = res.result_int();
+        decoded.error().status = res.status;
         decoded.error().message = "unexpected response body: " + decoded.error().message;
     }
     return decoded;
@@ -4711,7 +4787,7 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
         unsigned status = 0;
         if (performed) {
             attempts += performed->exchanges;
-            status = performed->response.result_int();
+            status = performed->response.status;
             if (status >= 200 && status <= 299) {
                 if (observed) observed->end(status, nullptr, progress.bytes_received, std::nullopt, {});
                 co_return Answer{std::move(performed->response), attempts};
@@ -4730,7 +4806,7 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
         // Deleting twice ends in 404: after an attempt that may have deleted it, that means done.
         if (maybe_applied && spec.method == http::verb::delete_ && error.status == 404) {
             if (observed) observed->end(status, nullptr, progress.bytes_received, std::nullopt, {});
-            HttpResponse done{http::status::no_content, 11};
+            HttpResponse done{.status = 204};
             co_return Answer{std::move(done), attempts};
         }
         const double jitter = policy.jitter ? policy.jitter() : default_jitter();

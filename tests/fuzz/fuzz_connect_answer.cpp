@@ -6,8 +6,6 @@
 #include <k6/schedules/detail/io/connection.hpp>
 
 #include <boost/asio/buffer.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/parser.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -29,8 +27,7 @@ const k6::schedules::detail::Endpoint& endpoint() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    namespace http = boost::beast::http;
-    http::response_parser<http::empty_body> answer;
+    k6::schedules::detail::ResponseReader answer;
     answer.skip(true);  // as the client reads it: a CONNECT answer has no body
     answer.header_limit(16 * 1024);
     boost::system::error_code ec;
@@ -42,11 +39,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (ec || !answer.is_header_done()) return 0;  // the client reports a malformed or short answer
     const auto& header = answer.get();
-    const std::string_view reason(header.reason().data(), header.reason().size());
     const auto verdict =
-        k6::schedules::detail::connect_answer_verdict(header.result_int(), reason, size - used, proxy(), endpoint());
+        k6::schedules::detail::connect_answer_verdict(header.status, header.reason, size - used, proxy(), endpoint());
     if (verdict) {
-        if (header.result_int() / 100 != 2 || used != size) __builtin_trap();  // opened a tunnel it must not
+        if (header.status / 100 != 2 || used != size) __builtin_trap();  // opened a tunnel it must not
         return 0;
     }
     const std::string& message = verdict.error().message;

@@ -100,9 +100,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     rest.remove_prefix(reason.size());
     const std::string_view body = rest;
 
-    detail::HttpResponse res{static_cast<http::status>(400 + selector % 200), 11};
-    res.reason(reason);
-    res.body() = std::string(body);
+    const detail::HttpResponse res{
+        .status = 400 + selector % 200, .reason = std::string(reason), .body = std::string(body)};
     const k6::schedules::ApiError e = detail::error_from_response(res, secret);
     check_field(e.code, secret, detail::server_text_max_bytes);
     check_field(e.message, secret, detail::server_text_max_bytes);

@@ -6,8 +6,10 @@
 
 #include <doctest/doctest.h>
 
+#include <boost/asio/buffer.hpp>
 #include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/serializer.hpp>
 
 #include <set>
@@ -21,12 +23,9 @@ namespace {
 
 internal::Endpoint endpoint(const char* url) { return internal::parse_endpoint(url).value(); }
 
-internal::HttpResponse response(unsigned status, std::string body, std::string content_type = "application/json") {
-    internal::HttpResponse res{static_cast<http::status>(status), 11};
-    if (!content_type.empty()) res.set(http::field::content_type, content_type);
-    res.body() = std::move(body);
-    res.prepare_payload();
-    return res;
+// A response as the client keeps it.
+internal::HttpResponse response(unsigned status, std::string body) {
+    return internal::HttpResponse{.status = status, .body = std::move(body)};
 }
 
 }  // namespace
@@ -229,7 +228,7 @@ TEST_CASE("error answers carry the server's ErrorApiModel") {
 
 TEST_CASE("a non-JSON or unrecognised error body still gives a useful message") {
     ApiError html =
-        internal::error_from_response(response(502, "<html><body>Bad gateway</body></html>", "text/html"), "tok-12345");
+        internal::error_from_response(response(502, "<html><body>Bad gateway</body></html>"), "tok-12345");
     CHECK(html.ec == errc::bad_gateway);
     CHECK(html.code.empty());
     CHECK(html.message == R"(Bad Gateway (non-JSON body: "<html><body>Bad gateway</body></html>"))");
@@ -238,12 +237,12 @@ TEST_CASE("a non-JSON or unrecognised error body still gives a useful message") 
     ApiError other = internal::error_from_response(response(500, R"({"detail": "boom"})"), "tok-12345");
     CHECK(other.message == R"(Internal Server Error (unrecognised error body: "{\"detail\": \"boom\"}"))");
 
-    ApiError empty = internal::error_from_response(response(404, "", ""), "tok-12345");
+    ApiError empty = internal::error_from_response(response(404, ""), "tok-12345");
     CHECK(empty.message == "Not Found");
     CHECK(empty.ec == errc::not_found);
 
     ApiError huge =
-        internal::error_from_response(response(503, std::string(100000, '\x01'), "text/plain"), "tok-12345");
+        internal::error_from_response(response(503, std::string(100000, '\x01')), "tok-12345");
     CHECK(huge.message.size() < 300);
     CHECK(huge.message.find('\x01') == std::string::npos);
 }
@@ -262,23 +261,23 @@ TEST_CASE("a token straddling the 200-byte cut of a non-JSON excerpt is masked, 
     const std::string token = "tok-1234567890abcdef";
     // The whole token, echoed across the cut: masked before cutting.
     ApiError whole = internal::error_from_response(
-        response(502, std::string(190, 'x') + token + std::string(100, 'y'), "text/plain"), token);
+        response(502, std::string(190, 'x') + token + std::string(100, 'y')), token);
     CHECK(whole.message.find("tok-") == std::string::npos);
     CHECK(whole.message.find("...") != std::string::npos);
     // Only its start, cut off by the 200-byte bound (the rest of the body goes elsewhere).
     ApiError start = internal::error_from_response(
-        response(502, std::string(190, 'x') + token.substr(0, 12) + "ZZZ" + std::string(100, 'y'), "text/plain"),
+        response(502, std::string(190, 'x') + token.substr(0, 12) + "ZZZ" + std::string(100, 'y')),
         token);
     CHECK(start.message == "Bad Gateway (non-JSON body: \"" + std::string(190, 'x') + "[redacted]...\")");
     // Its start cut off by the server itself, or by the end of the body.
     ApiError shortened = internal::error_from_response(
-        response(401, "Bad token " + token.substr(0, 9) + "... or " + token.substr(0, 6), "text/plain"), token);
+        response(401, "Bad token " + token.substr(0, 9) + "... or " + token.substr(0, 6)), token);
     CHECK(shortened.message == R"(Unauthorized (non-JSON body: "Bad token [redacted]... or [redacted]"))");
 }
 
 TEST_CASE("a token holding quote and backslash is redacted from a non-JSON body, a JSON body and a JSON message") {
     const std::string token = R"(ab"cd\ef-123)";
-    ApiError text = internal::error_from_response(response(401, "Denied for " + token + ".", "text/plain"), token);
+    ApiError text = internal::error_from_response(response(401, "Denied for " + token + "."), token);
     CHECK(text.message == R"(Unauthorized (non-JSON body: "Denied for [redacted]."))");
     // A JSON body that is not an error model shows the token as JSON spells it.
     ApiError unrecognised =
@@ -312,9 +311,8 @@ TEST_CASE("control, C1 and bidi characters from the server are escaped in every 
     // A reason phrase (and a non-JSON body) with ESC, BEL, CR and an 8-bit CSI that is not UTF-8.
     auto html = response(502,
                          "<h1>\x9b"
-                         "2J\x1b[1mdown\xe2\x80\xae</h1>",
-                         "text/html");
-    html.reason("Bad\x1b]0;pwned\x07 Gateway\r\x9b");
+                         "2J\x1b[1mdown\xe2\x80\xae</h1>");
+    html.reason = "Bad\x1b]0;pwned\x07 Gateway\r\x9b";
     ApiError g = internal::error_from_response(html, "tok-12345");
     CHECK(g.message == R"(Bad\x1b]0;pwned\x07 Gateway\r\x9b (non-JSON body: "<h1>\x9b2J\x1b[1mdown\u202e</h1>"))");
 }
@@ -333,8 +331,8 @@ TEST_CASE("a 4 MB error message is bounded to 1 KiB, and the cut is marked") {
         response(500, R"({"error": {"code": "boom", "message": ")" + umlauts + R"("}})"), "tok-12345");
     CHECK(u.message == umlauts.substr(0, 1024) + "...");
 
-    auto long_reason = response(503, "", "");
-    long_reason.reason(std::string(10000, 'r'));
+    auto long_reason = response(503, "");
+    long_reason.reason = std::string(10000, 'r');
     CHECK(internal::error_from_response(long_reason, "tok-12345").message == std::string(256, 'r') + "...");
 }
 
@@ -375,11 +373,75 @@ TEST_CASE("Retry-After: delta-seconds and HTTP-date, junk ignored") {
         CHECK_FALSE(internal::parse_retry_after(junk, now).has_value());
     }
     auto res = response(429, R"({"error": {"code": "throttled", "message": "Slow down."}})");
-    res.set(http::field::retry_after, "7");
+    res.retry_after = "7";
     ApiError e = internal::error_from_response(res, "tok-12345");
     CHECK(e.ec == errc::too_many_requests);
     CHECK(e.retry_after == seconds{7});
     CHECK(e.retryable());
+}
+
+namespace {
+
+// Feeds `bytes` to a ResponseReader in pieces of `piece` bytes, as they might arrive.
+boost::system::error_code read_response(internal::ResponseReader& reader, std::string_view bytes, std::size_t piece) {
+    boost::system::error_code ec;
+    reader.eager(true);
+    while (!bytes.empty() && !reader.is_done()) {
+        const std::string_view chunk = bytes.substr(0, piece);
+        const std::size_t used = reader.put(boost::asio::buffer(chunk.data(), chunk.size()), ec);
+        if (ec == http::error::need_more) {
+            if (piece >= bytes.size()) return ec;
+            piece *= 2;  // a header split across pieces needs the next piece with it
+            ec = {};
+            continue;
+        }
+        if (ec) return ec;
+        bytes.remove_prefix(used);
+    }
+    return ec;
+}
+
+}  // namespace
+
+TEST_CASE("the response reader keeps the status line, the first Retry-After and the body, chunked or not") {
+    for (std::size_t piece : {std::size_t{1}, std::size_t{7}, std::size_t{4096}}) {
+        CAPTURE(piece);
+        internal::ResponseReader sized;
+        sized.body_limit(1024);
+        REQUIRE_FALSE(read_response(sized,
+                                    "HTTP/1.1 503 Slow Down\r\nServer: nginx\r\nRetry-After: 7\r\n"
+                                    "retry-after: 99\r\nContent-Length: 12\r\n\r\n{\"error\": 1}",
+                                    piece));
+        CHECK(sized.is_done());
+        CHECK(sized.keep_alive());
+        internal::HttpResponse res = sized.release();
+        CHECK(res.status == 503);
+        CHECK(res.reason == "Slow Down");
+        CHECK(res.retry_after == "7");
+        CHECK(res.body == R"({"error": 1})");
+
+        internal::ResponseReader chunked;
+        REQUIRE_FALSE(read_response(chunked,
+                                    "HTTP/1.1 200 \r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                                    "5\r\n{\"a\":\r\n3;x=y\r\n 1}\r\n0\r\n\r\n",
+                                    piece));
+        CHECK(chunked.is_done());
+        CHECK_FALSE(chunked.keep_alive());
+        CHECK(chunked.get().status == 200);
+        CHECK(chunked.get().reason.empty());
+        CHECK(chunked.get().retry_after == std::nullopt);
+        CHECK(chunked.get().body == R"({"a": 1})");
+    }
+    // Beast's limits still apply: a declared length over the body limit, a chunked body that grows past it.
+    internal::ResponseReader declared;
+    declared.body_limit(4);
+    CHECK(read_response(declared, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 4096) ==
+          http::error::body_limit);
+    internal::ResponseReader grown;
+    grown.body_limit(4);
+    const std::string_view six_bytes =
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n";
+    CHECK(read_response(grown, six_bytes, 4096) == http::error::body_limit);
 }
 
 TEST_CASE("a 2xx body is decoded, or named as malformed") {

@@ -5,14 +5,13 @@
 #define K6_SCHEDULES_DETAIL_RESPONSE_PARSER_HPP
 
 #include <k6/schedules/detail/config.hpp>
+#include <k6/schedules/detail/http_response.hpp>
 #include <k6/schedules/detail/text.hpp>
 #include <k6/schedules/error.hpp>
 #include <k6/schedules/detail/retry_after.hpp>
 #include <k6/schedules/json.hpp>
 
-#include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
@@ -26,15 +25,14 @@ K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
 
 namespace http = boost::beast::http;
-using HttpResponse = http::response<http::string_body>;
 
 // At most this many of the server's error.details are kept; one more entry then says how many
 // were left out, so nothing is dropped silently.
 inline constexpr std::size_t max_error_details = 32;
 
 inline std::string reason_phrase(const HttpResponse& res) {
-    if (!res.reason().empty()) return std::string(res.reason());
-    const auto standard = http::obsolete_reason(res.result());
+    if (!res.reason.empty()) return res.reason;
+    const auto standard = http::obsolete_reason(http::int_to_status(res.status));
     return std::string(standard.data(), standard.size());
 }
 
@@ -46,12 +44,11 @@ inline ApiError error_from_response(const HttpResponse& res, std::string_view to
                                     std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) {
     ApiError e;
     e.kind = ErrorKind::api;
-    e.status = res.result_int();
+    e.status = res.status;
     e.ec = make_error_code(classify_status(e.status).code);
-    if (auto it = res.find(http::field::retry_after); it != res.end())
-        e.retry_after = parse_retry_after(std::string_view(it->value().data(), it->value().size()), now);
+    if (res.retry_after) e.retry_after = parse_retry_after(*res.retry_after, now);
 
-    const std::string_view body(res.body());
+    const std::string_view body(res.body);
     boost::system::error_code ec;
     const boost::json::value parsed = body.empty()
                                           ? boost::json::value()
@@ -95,9 +92,9 @@ inline ApiError error_from_response(const HttpResponse& res, std::string_view to
 // The model in a 2xx body, or malformed_response naming the field that does not match the schema.
 template <class T>
 expected<T> decode_success(const HttpResponse& res, ParseScratch* scratch = nullptr) {
-    auto decoded = parse_json<T>(res.body(), scratch);
+    auto decoded = parse_json<T>(res.body, scratch);
     if (!decoded) {
-        decoded.error().status = res.result_int();
+        decoded.error().status = res.status;
         decoded.error().message = "unexpected response body: " + decoded.error().message;
     }
     return decoded;

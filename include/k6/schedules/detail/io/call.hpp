@@ -148,7 +148,7 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
         unsigned status = 0;
         if (performed) {
             attempts += performed->exchanges;
-            status = performed->response.result_int();
+            status = performed->response.status;
             if (status >= 200 && status <= 299) {
                 if (observed) observed->end(status, nullptr, progress.bytes_received, std::nullopt, {});
                 co_return Answer{std::move(performed->response), attempts};
@@ -167,7 +167,7 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
         // Deleting twice ends in 404: after an attempt that may have deleted it, that means done.
         if (maybe_applied && spec.method == http::verb::delete_ && error.status == 404) {
             if (observed) observed->end(status, nullptr, progress.bytes_received, std::nullopt, {});
-            HttpResponse done{http::status::no_content, 11};
+            HttpResponse done{.status = 204};
             co_return Answer{std::move(done), attempts};
         }
         const double jitter = policy.jitter ? policy.jitter() : default_jitter();

@@ -7,6 +7,7 @@
 
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/detail/endpoint.hpp>
+#include <k6/schedules/detail/http_response.hpp>
 #include <k6/schedules/detail/proxy.hpp>
 #include <k6/schedules/detail/text.hpp>
 #include <k6/schedules/error.hpp>
@@ -34,7 +35,7 @@
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include <sys/socket.h>
@@ -543,7 +544,7 @@ asio::awaitable<expected<void>> open_tunnel(ByteStream stream, StepTimer& timer,
     const auto budget = limit.budget(options.connect_timeout);
     timer.arm(lowest, budget.duration);  // one budget for the request and its answer
     auto [write_ec, written] = co_await stream.write(asio::buffer(connect_bytes));
-    http::response_parser<http::empty_body> answer;
+    ResponseReader answer;
     answer.skip(true);  // a response to CONNECT has no body, whatever its headers say
     answer.header_limit(16 * 1024);
     beast::flat_buffer buffer;
@@ -554,10 +555,7 @@ asio::awaitable<expected<void>> open_tunnel(ByteStream stream, StepTimer& timer,
     const std::string step = "opening a tunnel through " + proxy.display + " to";
     if (read_ec)
         co_return std::unexpected(io_error(read_ec, step, endpoint, was_cancelled(cancel_state), limit.note(budget)));
-    const auto& header = answer.get();
-    co_return connect_answer_verdict(header.result_int(),
-                                     std::string_view(header.reason().data(), header.reason().size()), buffer.size(),
-                                     proxy, endpoint);
+    co_return connect_answer_verdict(answer.get().status, answer.get().reason, buffer.size(), proxy, endpoint);
 }
 
 // Resolve, connect, go through the proxy (if any: TLS to it for an https:// proxy, then CONNECT),
@@ -627,7 +625,7 @@ asio::awaitable<expected<std::unique_ptr<Connection>>> open_connection(ssl::cont
 }
 
 struct Exchanged {
-    http::response<http::string_body> response;
+    HttpResponse response;
     bool reusable = false;  // the connection may carry another request
 };
 
@@ -661,7 +659,7 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
     // One budget for the whole answer, interim responses included.
     const auto read_budget = limit.budget(options.io_timeout);
     connection.timer.arm(connection.lowest(), read_budget.duration);
-    std::optional<http::response_parser<http::string_body>> parser;
+    std::optional<ResponseReader> parser;
     boost::system::error_code read_ec;
     for (unsigned interim = 0;; ++interim) {
         parser.emplace();
@@ -669,7 +667,7 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
         parser->header_limit(64 * 1024);
         read_ec = co_await read_message(stream, connection.buffer, *parser, false, &progress.bytes_received);
         if (read_ec) break;
-        const unsigned status = parser->get().result_int();
+        const unsigned status = parser->get().status;
         if (status < 100 || status > 199 || status == 101) break;  // final (101 is never asked for: an error)
         if (interim + 1 == max_interim_responses) {
             connection.timer.disarm();
@@ -695,7 +693,7 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
                               "the response body from " + endpoint.host_header + " is larger than the limit of " +
                                   std::to_string(options.max_body_bytes) + " bytes (ClientOptions::max_body_bytes)")
                              .error();
-            e.status = parser->get().result_int();
+            e.status = parser->get().status;
             co_return std::unexpected(ExchangeFailure{std::move(e), false});
         }
         if (read_ec.category() == http::make_error_code(http::error::bad_version).category() &&
@@ -712,7 +710,7 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
     }
     progress.awaiting_answer = false;
     Exchanged out;
-    out.reusable = parser->keep_alive() && connection.buffer.size() == 0 && parser->get().result_int() != 101;
+    out.reusable = parser->keep_alive() && connection.buffer.size() == 0 && parser->get().status != 101;
     out.response = parser->release();
     co_return out;
 }
