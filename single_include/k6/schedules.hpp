@@ -3358,8 +3358,8 @@ private:
 
 // The layer under a TLS stream: the TCP socket, or, for TLS to the API inside a tunnel through an
 // https:// proxy, the TLS stream to that proxy. One type for both, so that Asio's TLS operations
-// are compiled once per program: a TLS stream over a TLS stream was a second copy of all of them,
-// a tenth of the compile time of every translation unit that uses the client. Operations on the
+// are compiled once per program: a TLS stream over a TLS stream was a second copy of all of them
+// (7% of the machine code of a program that gets and lists schedules). Operations on the
 // socket keep their handler's type (the path of every request that does not go through a TLS
 // proxy costs nothing more); only operations that go to the TLS stream to the proxy have their
 // handler type-erased, which also ends the recursion of TLS handler types.
