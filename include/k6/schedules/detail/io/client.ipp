@@ -38,7 +38,9 @@ K6_SCHEDULES_DECL const ClientOptions& options_of(const ClientState& state) noex
 template <class T>
 void start_call_for(const std::shared_ptr<ClientState>& state, std::shared_ptr<const CallSettings> settings,
                     RequestSpec spec, Handler<expected<T>> handler) {
-    start_operation<expected<T>>(state, run_operation<T>(state, std::move(spec), std::move(settings)),
+    auto record = std::make_shared<OperationRecord>();
+    spawn_operation<expected<T>>(state, record,
+                                 run_operation<T>(state, std::move(spec), std::move(settings), nullptr, record),
                                  std::move(handler));
 }
 

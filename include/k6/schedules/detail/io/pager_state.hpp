@@ -101,13 +101,9 @@ struct PagerState {
             return;
         }
         // Registered with the client like every operation, so that Client::cancel_all reaches it.
-        auto registered = [](std::shared_ptr<ClientState> c, std::shared_ptr<Prefetch> a,
-                             asio::awaitable<expected<SchedulePage>> body) -> asio::awaitable<expected<SchedulePage>> {
-            const RunningOperation running(*c, a->operation);
-            co_return co_await std::move(body);
-        };
         asio::co_spawn(client->strand,
-                       registered(client, ahead, run_operation<SchedulePage>(client, std::move(**request), settings, scratch)),
+                       run_operation<SchedulePage>(client, std::move(**request), settings, scratch,
+                                                   std::shared_ptr<OperationRecord>(ahead, &ahead->operation)),
                        asio::bind_cancellation_slot(
                            ahead->operation.signal.slot(),
                            [ahead, strand = client->strand](std::exception_ptr e, expected<SchedulePage> page) {
