@@ -643,6 +643,61 @@ TEST_CASE("read-ahead: dropping the pager cancels the request in flight, and the
     CHECK_MESSAGE(page.has_value(), page.error().to_string());
 }
 
+TEST_CASE("read-ahead: cancel_all reaches the request sent ahead, and the pager reports that page as cancelled") {
+    std::string base;
+    TestServer server([&base](const emu::Request& request) {
+        auto r = page_request(request.target);
+        auto response = json_response(listing_page(base, 100, r));
+        if (r.skip == 10) response.delay = 10s;  // the read-ahead request stalls
+        return response;
+    });
+    base = server.server().url();
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto pager = client.list_schedules({10, {}, false}, {.read_ahead = true});
+    REQUIRE(run(io, pager.async_next_page()).has_value());
+    io.restart();
+    io.run_for(200ms);
+    REQUIRE(server.requests().size() == 2);  // page 2 is on its way, asked for by nobody yet
+    const auto start = std::chrono::steady_clock::now();
+    client.cancel_all();
+    auto page = run(io, pager.async_next_page());
+    CHECK(std::chrono::steady_clock::now() - start < 3s);
+    REQUIRE_FALSE(page.has_value());
+    CHECK(page.error().kind == ErrorKind::cancelled);
+}
+
+TEST_CASE("leaving scope with a call and a read-ahead in flight (pager, client, then io_context) frees them cleanly") {
+    // The coroutines in flight are destroyed with the io_context, after the client: each must
+    // leave the client's set of running operations while the state it keeps alive still exists
+    // (AddressSanitizer checks it in CI).
+    std::string base;
+    TestServer server([&base](const emu::Request& request) {
+        if (request.target.ends_with("/7")) {
+            emu::Response stalled = json_response(R"({"id": 7})");
+            stalled.delay = 10s;
+            return stalled;
+        }
+        auto r = page_request(request.target);
+        auto response = json_response(listing_page(base, 100, r));
+        if (r.skip == 10) response.delay = 10s;
+        return response;
+    });
+    base = server.server().url();
+    bool completed = false;
+    {
+        asio::io_context io;
+        Client client(io, server.client_options());
+        auto pager = client.list_schedules({10, {}, false}, {.read_ahead = true});
+        REQUIRE(run(io, pager.async_next_page()).has_value());
+        client.async_get_schedule(ScheduleId{7}, [&completed](expected<Schedule>) { completed = true; });
+        io.restart();
+        io.run_for(200ms);
+        CHECK(server.requests().size() == 3);  // page 1, page 2 sent ahead, and the get
+    }
+    CHECK_FALSE(completed);  // a handler is never called once its io_context is gone
+}
+
 TEST_CASE("read-ahead gives the same items, pages and errors as reading page by page") {
     std::string base;
     TestServer server([&base](const emu::Request& request) {

@@ -202,7 +202,8 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
 
 // The operation: the call, then its 2xx body decoded as T (with `scratch`'s memory, if given).
 // Given a `record`, it is an operation of its own and registers itself with the client for as long
-// as it runs, as registered() would, without a coroutine around it (1% of a get's instructions).
+// as it runs, as registered() would, without a coroutine around it: 550 of a get's 64,000
+// instructions (callgrind).
 template <class T>
 asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, RequestSpec spec,
                                            std::shared_ptr<const CallSettings> settings,

@@ -83,9 +83,9 @@ struct RecoverWithInternalError {
     }
 };
 
-// A result on its way to its handler. Boxed, with memory from Asio's per-thread recycling cache,
-// so that each of the hops below moves a pointer: a Schedule moved through them (about nine times,
-// each copying its whole layout) cost a get more than the box does.
+// A result on its way to its handler. Boxed, with memory from Asio's per-thread recycling cache
+// (no malloc once warm), so that the hops below move a pointer: moving a Schedule through each of
+// them, field by field, cost a get 1,100 of its 63,600 instructions (callgrind), far more than the box.
 template <class Result>
 struct PendingCompletion {
     asio::any_completion_handler<void(Result)> handler;
