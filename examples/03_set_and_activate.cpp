@@ -16,9 +16,10 @@ using namespace std::chrono_literals;
 
 asio::awaitable<int> run(k6s::Client& client, k6s::LoadTestId load_test) {
     // Every weekday at 07:00 in Berlin, starting now.
-    k6s::CreateScheduleRequest request;
-    request.starts = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
-    request.cron = k6s::ScheduleCron{"0 7 * * MON-FRI", "Europe/Berlin"};
+    const k6s::CreateScheduleRequest request{
+        .starts = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()),
+        .cron = k6s::ScheduleCron{.schedule = "0 7 * * MON-FRI", .time_zone = "Europe/Berlin"},
+    };
 
     auto schedule = co_await client.async_set_load_test_schedule(load_test, request);
     if (!schedule) {

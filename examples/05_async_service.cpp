@@ -43,7 +43,7 @@ asio::awaitable<void> service(k6s::Client& client, k6s::LoadTestId first, k6s::L
                      client.async_get_load_test_schedule(first, asio::use_awaitable), 5s) &&
         with_timeout("load test " + std::to_string(second.value),
                      client.async_get_load_test_schedule(second, asio::use_awaitable), 5s) &&
-        with_timeout("listing", client.async_list_schedules(k6s::ListQuery{100, {}, false}, asio::use_awaitable), 5s));
+        with_timeout("listing", client.async_list_schedules(k6s::ListQuery{.top = 100}, asio::use_awaitable), 5s));
     std::cout << a << "\n" << b << "\n" << c << "\n";
 }
 
