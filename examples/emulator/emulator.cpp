@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "emulator.hpp"
 
+#include "generate.hpp"
+
 #include <k6/schedules/json.hpp>
 #include <k6/schedules/recurrence.hpp>
 
@@ -75,10 +77,14 @@ std::optional<std::set<std::int64_t>> parse_id_list(std::string_view text) {
 }
 
 Emulator::Emulator(EmulatorOptions options) : options_(std::move(options)), faults_(options_.faults) {
-    if (!options_.data_file) return;
-    auto snapshot = load_snapshot(*options_.data_file);
+    std::optional<Snapshot> snapshot;
+    if (options_.data_file) snapshot = load_snapshot(*options_.data_file);
+    if (options_.generate > 0) {
+        if (!snapshot) snapshot.emplace();
+        generate_schedules(*snapshot, options_.generate, options_.load_tests, options_.generate_seed, now());
+    }
     if (!snapshot) return;
-    for (auto& s : snapshot->schedules) {
+    for (auto& s : snapshot->schedules) {  // (generate_schedules() has checked its own: these are the file's)
         auto recurrence = k6s::Recurrence::compile(s.request);
         if (!recurrence)
             throw std::runtime_error("data file " + options_.data_file->string() + ": schedule " +
@@ -89,6 +95,8 @@ Emulator::Emulator(EmulatorOptions options) : options_(std::move(options)), faul
         next_id_ = std::max(next_id_, s.id.value + 1);
     }
     next_id_ = std::max(next_id_, snapshot->next_id);
+    // The file then holds what is served from the first request on, as after any other change.
+    if (options_.generate > 0) persist();
 }
 
 void Emulator::persist() {

@@ -32,6 +32,8 @@ struct EmulatorOptions {
     std::function<schedules::Timestamp()> now;  // the clock (system clock when empty)
     std::string created_by = "emulator@example.com";
     std::optional<std::filesystem::path> data_file;  // persisted there after every change, loaded at start
+    std::size_t generate = 0;                        // schedules made up at start, after data_file's (generate.hpp)
+    std::uint64_t generate_seed = 1;                 // what they are made from: the same seed, the same schedules
     Faults faults;                                   // off by default
 };
 

@@ -4,6 +4,7 @@
 // until SIGINT or SIGTERM.
 #include "certificates.hpp"
 #include "emulator.hpp"
+#include "generate.hpp"
 #include "http_server.hpp"
 
 #include <k6/schedules/version.hpp>
@@ -35,12 +36,18 @@ Serves the k6 Schedules REST API from memory on 127.0.0.1.
                       (default: a new temporary directory)
   --token T           the accepted bearer token (default: $K6_CLOUD_TOKEN)
   --stack-id N        the accepted X-Stack-Id (default: $K6_CLOUD_STACK_ID, else 1)
-  --load-tests LIST   ids of existing load tests, e.g. 1-100,250 (default 1-100)
+  --load-tests LIST   ids of existing load tests, e.g. 1-100,250 (default 1-100;
+                      1-(N+100) with --generate N)
   --now RFC3339       a fixed clock, for deterministic runs
   --public-url URL    the base of @nextLink links, for clients reaching the emulator
                       through a proxy (default: the scheme and the request's Host)
   --data FILE         keep the schedules in FILE (JSON, rewritten atomically after
                       every change) and load them from it at start
+  --generate N        start with N made-up schedules (at most 1000000), each on a
+                      load test without one: cron in many time zones, RRULEs of
+                      every frequency, one-offs, some expired or deactivated. Made
+                      from --seed and the clock's day: the same with --now. With
+                      --data they are added to FILE's and written to it
   --help              this text
   --version           print the version and exit
 
@@ -57,7 +64,7 @@ Fault injection (off by default; decisions are seeded, so runs repeat):
   --drop-rate P       answer this fraction with keep-alive, then close the
                       connection without notice
   --close             send "Connection: close" with every answer
-  --seed N            seed of the fault decisions (default 1)
+  --seed N            seed of the fault decisions and of --generate (default 1)
 
 The first line on stdout is {"url": "...", "ca_file": "..."} (ca_file is null with --http).
 )";
@@ -94,6 +101,7 @@ int main(int argc, char** argv) {
     if (const char* token = std::getenv("K6_CLOUD_TOKEN")) options.token = token;
     std::string stack = std::getenv("K6_CLOUD_STACK_ID") ? std::getenv("K6_CLOUD_STACK_ID") : "1";
     std::string load_tests = "1-100";
+    bool load_tests_given = false;
 
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
@@ -119,6 +127,7 @@ int main(int argc, char** argv) {
             stack = value();
         } else if (arg == "--load-tests") {
             load_tests = value();
+            load_tests_given = true;
         } else if (arg == "--now") {
             const std::string text = value();
             const auto now = k6::schedules::parse_rfc3339(text);
@@ -132,6 +141,9 @@ int main(int argc, char** argv) {
             options.public_url = std::move(url);
         } else if (arg == "--data") {
             options.data_file = value();
+        } else if (arg == "--generate") {
+            options.generate = static_cast<std::size_t>(
+                number(arg, value(), 0, static_cast<long long>(emu::max_generated_schedules)));
         } else if (arg == "--latency-ms") {
             options.faults.latency = std::chrono::milliseconds(number(arg, value(), 0, 600'000));
         } else if (arg == "--error-rate") {
@@ -157,6 +169,7 @@ int main(int argc, char** argv) {
         } else if (arg == "--seed") {
             options.faults.seed =
                 static_cast<std::uint64_t>(number(arg, value(), 0, std::numeric_limits<long long>::max()));
+            options.generate_seed = options.faults.seed;
         } else {
             fail_usage("unknown option " + std::string(arg));
         }
@@ -168,6 +181,14 @@ int main(int argc, char** argv) {
     auto ids = emu::parse_id_list(load_tests);
     if (!ids) fail_usage("--load-tests must look like 1-100,250");
     options.load_tests = std::move(*ids);
+    // The default leaves room for one generated schedule per load test (the API keeps one each),
+    // next to the schedules a --data file has on 1-100.
+    if (!load_tests_given)
+        for (std::int64_t id = 101; id <= static_cast<std::int64_t>(options.generate) + 100; ++id)
+            options.load_tests.insert(options.load_tests.end(), id);
+    if (options.generate > options.load_tests.size())
+        fail_usage("--generate " + std::to_string(options.generate) + " needs as many load tests; --load-tests has " +
+                   std::to_string(options.load_tests.size()));
     options.tls = server_options.tls;
 
     boost::json::value ca_file = nullptr;

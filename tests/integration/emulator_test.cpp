@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 using namespace k6::schedules;
 using namespace std::chrono_literals;
@@ -311,6 +312,64 @@ TEST_CASE("emulator: with a data file, schedules survive a restart and the file 
 
     std::ofstream(file) << "{ not json";
     CHECK_THROWS_WITH_AS(emu::Emulator{options}, doctest::Contains("not JSON"), std::runtime_error);
+}
+
+TEST_CASE("emulator: --generate's schedules are varied, keep the API's rules and decode; the seed decides them") {
+    auto options = defaults();
+    options.load_tests = *emu::parse_id_list("1-3000");
+    options.generate = 2500;
+    options.generate_seed = 3;
+    const Timestamp now = options.now();
+    Running e(options);
+    asio::io_context io;
+    Client client(io, e.client_options());
+    auto all = run(io, client.async_list_all_schedules(ListQuery{.top = 1000}));
+    REQUIRE(all.has_value());  // every page decoded, every field as the models require
+    CHECK(all->size() == 2500);
+    CHECK(e.raw(http::verb::get, "/cloud/v6/schedules?$top=1&$count=true").json().at("@count") == 2500);
+
+    std::set<Frequency> frequencies;
+    std::set<std::string> zones;
+    int invalid = 0, wrong_next_run = 0, deactivated_expired = 0, one_off = 0, deactivated = 0, expired = 0;
+    for (const Schedule& s : all.value()) {
+        const CreateScheduleRequest request{s.starts, s.recurrence_rule, s.cron};
+        invalid += !validate(request).has_value();
+        const auto recurrence = Recurrence::compile(request);
+        if (!recurrence) continue;
+        wrong_next_run += s.next_run != recurrence->next_run(now);  // as for a schedule set by a client
+        if (s.recurrence_rule) frequencies.insert(s.recurrence_rule->frequency);
+        if (s.cron) zones.insert(s.cron->time_zone);
+        one_off += !s.recurrence_rule && !s.cron;
+        deactivated += s.deactivated;
+        expired += !s.next_run;
+        deactivated_expired += s.deactivated && !s.next_run;
+    }
+    CHECK(invalid == 0);
+    CHECK(wrong_next_run == 0);
+    CHECK(frequencies.size() == 5);
+    CHECK(zones.size() >= 10);
+    CHECK(zones.contains("America/Argentina/Buenos_Aires"));
+    CHECK(one_off > 0);
+    CHECK(deactivated > 0);
+    CHECK(expired > 0);
+    CHECK(deactivated_expired == 0);  // the API deactivates only schedules that still run
+
+    // The same seed and clock: the same schedules; another seed: others.
+    Running same(options);
+    Client same_client(io, same.client_options());
+    auto same_all = run(io, same_client.async_list_all_schedules(ListQuery{.top = 1000}));
+    REQUIRE(same_all.has_value());
+    CHECK(*same_all == *all);
+    options.generate_seed = 4;
+    Running other(options);
+    Client other_client(io, other.client_options());
+    auto other_all = run(io, other_client.async_list_all_schedules(ListQuery{.top = 1000}));
+    REQUIRE(other_all.has_value());
+    CHECK(*other_all != *all);
+
+    // More than the free load tests: refused, naming the flag.
+    options.generate = 3001;
+    CHECK_THROWS_WITH_AS(emu::Emulator{options}, doctest::Contains("--generate 3001"), std::runtime_error);
 }
 
 TEST_CASE("emulator faults: 500/503, 429 with Retry-After, latency, Connection: close") {
