@@ -13,7 +13,8 @@
 
 namespace k6::emulator {
 
-// The most --generate accepts: a million schedules take about a gigabyte of memory in the emulator.
+// The most --generate accepts: a million schedules take about 600 MB in the emulator and 7 s to make
+// (Release build; 50,000 take 40 MB and under a second).
 inline constexpr std::size_t max_generated_schedules = 1'000'000;
 
 // Appends `count` schedules to `snapshot`, with ids from snapshot.next_id on (next_id is advanced),

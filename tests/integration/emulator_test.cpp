@@ -314,7 +314,7 @@ TEST_CASE("emulator: with a data file, schedules survive a restart and the file 
     CHECK_THROWS_WITH_AS(emu::Emulator{options}, doctest::Contains("not JSON"), std::runtime_error);
 }
 
-TEST_CASE("emulator: --generate's schedules are varied, keep the API's rules and decode; the seed decides them") {
+TEST_CASE("emulator: --generate makes varied schedules that keep the API's rules and decode and the seed decides them") {
     auto options = defaults();
     options.load_tests = *emu::parse_id_list("1-3000");
     options.generate = 2500;
