@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 // When a schedule runs: validate() a request the way the service does, and compute its next runs
-// with next_runs()/next_run() or a compiled Recurrence. Needs a time-zone database (see
+// with next_runs()/next_run() or a compiled Recurrence, or the runs of a whole listing within a
+// window, merged in time order, with UpcomingRuns. Needs a time-zone database (see
 // detail/time_zone.hpp; CMake target k6::schedules_recurrence); the rest of the library does not.
 //
 // Semantics (tests/data/recurrence_vectors.json holds reference cases computed with
@@ -29,18 +30,25 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <iterator>
 #include <limits>
 #include <optional>
+#include <span>
+#include <string>
+#include <tuple>
 #include <vector>
 
 /// @file
-/// When a schedule runs: validate() and the next runs (next_runs(), next_run(), Recurrence),
-/// computed locally the way the service does; the rules are on the page @ref recurrence. Needs a
-/// time-zone database (CMake target k6::schedules_recurrence): Howard Hinnant's date/tz over the
-/// system's tzdata, or std::chrono::locate_zone when K6_SCHEDULES_USE_STD_CHRONO_TZ is defined.
-/// Runs later than 9999-12-31T23:59:59.999Z, which RFC 3339 cannot write, are not produced. Pure
-/// computations: safe to call from several threads at once.
+/// When a schedule runs: validate() and the next runs (next_runs(), next_run(), Recurrence), and
+/// every run of a listing within a window, in time order (UpcomingRuns), computed locally the way
+/// the service does; the rules are on the page @ref recurrence. Needs a time-zone database (CMake
+/// target k6::schedules_recurrence): Howard Hinnant's date/tz over the system's tzdata, or
+/// std::chrono::locate_zone when K6_SCHEDULES_USE_STD_CHRONO_TZ is defined. Runs later than
+/// 9999-12-31T23:59:59.999Z, which RFC 3339 cannot write, are not produced. Pure computations, safe
+/// to call from several threads at once, except advancing one UpcomingRuns.
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 
@@ -433,6 +441,248 @@ inline expected<std::optional<Timestamp>> next_run(const CreateScheduleRequest& 
 inline expected<std::optional<Timestamp>> next_run(const Schedule& schedule, Timestamp now) {
     return next_run(CreateScheduleRequest{schedule.starts, schedule.recurrence_rule, schedule.cron}, now);
 }
+
+/// One run of UpcomingRuns: when, of which schedule and load test, and whether it competes with a
+/// run of another load test.
+struct UpcomingRun {
+    Timestamp at{};          ///< When it runs.
+    ScheduleId schedule{};   ///< The schedule it is a run of.
+    LoadTestId load_test{};  ///< The load test it starts.
+    /// True when a run of a different load test (of an active schedule of the same listing) starts
+    /// less than UpcomingRuns::overlap_window before or after it, |a - b| < 60 s, even when that run
+    /// lies just outside the window asked for. Runs of the same load test never set it.
+    bool overlaps = false;
+
+    /// Member-wise equality.
+    friend bool operator==(const UpcomingRun&, const UpcomingRun&) = default;
+};
+
+/// Every run of every active schedule of a listing within a time window, merged into one stream in
+/// time order, computed locally by the rules of the page @ref recurrence (Schedule::next_run, the
+/// service's own answer, is not used).
+///
+/// - Window: runs strictly after `from`, as Recurrence::next_runs() counts "after", and at or before
+///   `to`.
+/// - Order: by time; runs at the same instant by schedule id, then by position in the listing (an
+///   id listed twice), so that the order is always the same.
+/// - Deactivated schedules are skipped without being compiled: their runs will not happen.
+/// - Overlap: see UpcomingRun::overlaps.
+///
+/// Memory grows with the number of schedules, not of runs: each schedule holds a batch of at most
+/// 64 computed runs, fetched with one Recurrence::next_runs() call (each call prepares the schedule
+/// again, and walks a YEARLY rule with a COUNT or UNTIL from its start, so one call per run would
+/// cost far more), and next() looks ahead only over the runs less than overlap_window after the run
+/// it returns. A window of centuries is fine.
+///
+/// It keeps compiled copies of the schedules, not references to the listing; a copy of a stream
+/// goes on independently from the same point. Not safe to advance from several threads at once. An
+/// input range, consumed as it is iterated: `for (const UpcomingRun& run : *upcoming)`.
+class UpcomingRuns {
+public:
+    /// Runs of different load tests closer than this (strictly) overlap: 60 seconds.
+    static constexpr std::chrono::milliseconds overlap_window{std::chrono::seconds{60}};
+
+    /// Compiles the active schedules of @p schedules and prepares their runs in (@p from, @p to].
+    /// An empty listing, or @p to equal to @p from, gives an empty stream.
+    /// @return The stream; or the error of the first active schedule that Recurrence::compile()
+    /// refuses (ErrorKind::invalid_argument), its message starting "schedule <id>: " and its target
+    /// naming the field ("cron.time_zone", ...); or an ErrorKind::invalid_argument error with target
+    /// "to" when @p to is before @p from.
+    static expected<UpcomingRuns> create(std::span<const Schedule> schedules, Timestamp from, Timestamp to) {
+        if (to < from)
+            return detail::invalid_argument(
+                "the window ends (" + format_rfc3339(to) + ") before it begins (" + format_rfc3339(from) + ")", "to");
+        UpcomingRuns upcoming;
+        upcoming.from_ = from;
+        upcoming.to_ = to;
+        // Runs up to overlap_window outside the window are computed too, only to mark the runs inside
+        // it that they overlap. Saturated, for callers that pass the extremes of Timestamp.
+        const Timestamp after = from < Timestamp::min() + overlap_window ? Timestamp::min() : from - overlap_window;
+        upcoming.last_ =
+            to > Timestamp::max() - overlap_window ? Timestamp::max() : to + overlap_window - Timestamp::duration{1};
+        for (const Schedule& schedule : schedules) {
+            if (schedule.deactivated) continue;
+            auto compiled = Recurrence::compile(schedule);
+            if (!compiled) {
+                ApiError error = std::move(compiled.error());
+                error.message = "schedule " + to_string(schedule.id) + ": " + error.message;
+                return std::unexpected(std::move(error));
+            }
+            Source source{std::move(*compiled), schedule.id, schedule.load_test_id};
+            if (source.fill(after, upcoming.last_)) upcoming.sources_.push_back(std::move(source));
+        }
+        for (std::size_t i = 0; i < upcoming.sources_.size(); ++i) upcoming.heap_.push_back(i);
+        std::ranges::make_heap(upcoming.heap_, upcoming.later());
+        return upcoming;
+    }
+
+    /// The next run in order, or std::nullopt once every run of the window has been returned.
+    /// O(log s) for s schedules, plus one Recurrence::next_runs() call per schedule for every 64 of
+    /// its runs.
+    std::optional<UpcomingRun> next() {
+        for (;;) {
+            if (window_.empty()) {
+                if (heap_.empty()) return std::nullopt;
+                pull();
+            }
+            // Whether the first run overlaps is settled once every run less than overlap_window
+            // after it has been seen; the runs before it were seen earlier.
+            const Timestamp first = window_.front().at;
+            while (!heap_.empty() && sources_[heap_.front()].head() - first < overlap_window) pull();
+            const UpcomingRun run = window_.front();
+            window_.pop_front();
+            ++window_base_;
+            if (run.at > from_ && run.at <= to_) return run;
+            // Otherwise a run of the margins, there only to mark the runs inside the window.
+        }
+    }
+
+    /// The runs computed but not yet returned: the rest of each schedule's batch plus the look-ahead
+    /// of next(). At most 64 per schedule plus the runs less than overlap_window after the next one,
+    /// however long the window. For tests and diagnostics; O(number of schedules).
+    std::size_t buffered() const noexcept {
+        std::size_t n = window_.size();
+        for (std::size_t i : heap_) n += sources_[i].batch.size() - sources_[i].position;
+        return n;
+    }
+
+    /// The input iterator of a range-for over the stream: each step calls next().
+    class iterator {
+    public:
+        using value_type = UpcomingRun;                    ///< What it yields.
+        using difference_type = std::ptrdiff_t;            ///< Required of an iterator; not meaningful.
+        using iterator_concept = std::input_iterator_tag;  ///< Single pass.
+
+        /// An iterator at the end.
+        iterator() = default;
+        /// The current run.
+        const UpcomingRun& operator*() const noexcept { return *current_; }
+        /// The current run's members.
+        const UpcomingRun* operator->() const noexcept { return &*current_; }
+        /// Steps to the next run.
+        iterator& operator++() {
+            current_ = upcoming_->next();
+            return *this;
+        }
+        /// Steps to the next run (an input iterator's post-increment returns nothing).
+        void operator++(int) { ++*this; }
+        /// True once the stream is exhausted.
+        friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept { return !it.current_; }
+
+    private:
+        friend class UpcomingRuns;
+        explicit iterator(UpcomingRuns& upcoming) : upcoming_(&upcoming), current_(upcoming.next()) {}
+        UpcomingRuns* upcoming_ = nullptr;
+        std::optional<UpcomingRun> current_;
+    };
+
+    /// Starts iterating by taking the next run: the stream is consumed, so calling begin() again
+    /// goes on from where the last iteration stopped, one run later.
+    iterator begin() { return iterator{*this}; }
+    /// The end of the stream.
+    std::default_sentinel_t end() const noexcept { return {}; }
+
+private:
+    UpcomingRuns() = default;
+
+    // The runs of one schedule, computed a batch at a time, each batch cut after `last`.
+    struct Source {
+        static constexpr std::size_t max_batch = 64;
+
+        Recurrence recurrence;
+        ScheduleId schedule;
+        LoadTestId load_test;
+        std::vector<Timestamp> batch{};
+        std::size_t position = 0;
+        bool more = true;  // next_runs() may have runs after the batch
+        // Small at first, so that a short window over a large listing computes few runs in vain.
+        std::size_t batch_size = 4;
+
+        Timestamp head() const noexcept { return batch[position]; }
+
+        // Computes the runs after `after`; false when none is at or before `last`.
+        bool fill(Timestamp after, Timestamp last) {
+            batch = recurrence.next_runs(after, batch_size);
+            position = 0;
+            more = batch.size() == batch_size;
+            batch_size = std::min(batch_size * 2, max_batch);
+            if (const auto past = std::ranges::upper_bound(batch, last); past != batch.end()) {
+                batch.erase(past, batch.end());
+                more = false;
+            }
+            return !batch.empty();
+        }
+
+        // Moves past the head; false when the schedule has no run left.
+        bool advance(Timestamp last) {
+            if (++position < batch.size()) return true;
+            if (more && fill(batch.back(), last)) return true;
+            batch = {};  // the schedule is done: its memory goes back now
+            return false;
+        }
+    };
+
+    struct Seen {
+        Timestamp at;
+        LoadTestId load_test;
+    };
+
+    // The heap's order. std:: heaps put the greatest first: "later" puts the earliest (time,
+    // schedule id, position in the listing) first.
+    struct Later {
+        const std::vector<Source>* sources;
+        bool operator()(std::size_t a, std::size_t b) const noexcept {
+            const Source& x = (*sources)[a];
+            const Source& y = (*sources)[b];
+            return std::tuple{x.head(), x.schedule, a} > std::tuple{y.head(), y.schedule, b};
+        }
+    };
+    Later later() const noexcept { return Later{&sources_}; }
+
+    // Moves the earliest pending run into the look-ahead and settles what it overlaps.
+    void pull() {
+        std::ranges::pop_heap(heap_, later());
+        Source& source = sources_[heap_.back()];
+        UpcomingRun run{source.head(), source.schedule, source.load_test};
+        if (source.advance(last_))
+            std::ranges::push_heap(heap_, later());
+        else
+            heap_.pop_back();
+
+        // Runs arrive in time order, so the latest earlier run of another load test is the latest
+        // run of all when that one is of another test, and otherwise latest_other_.
+        const std::optional<Seen>& other = latest_ && latest_->load_test == run.load_test ? latest_other_ : latest_;
+        if (other && run.at - other->at < overlap_window) run.overlaps = true;
+        // The earlier runs it marks: those in reach not marked yet. Two unmarked runs in reach are
+        // less than overlap_window apart, so they are of one load test (else they would have marked
+        // each other): one comparison decides for them all, and each run is marked at most once.
+        while (!unmarked_.empty() && (unmarked_.front() < window_base_ ||
+                                      run.at - window_[unmarked_.front() - window_base_].at >= overlap_window))
+            unmarked_.pop_front();  // returned by next() already, or out of reach of every later run
+        if (!unmarked_.empty() && window_[unmarked_.front() - window_base_].load_test != run.load_test) {
+            for (std::uint64_t number : unmarked_) window_[number - window_base_].overlaps = true;
+            unmarked_.clear();
+        }
+        if (!run.overlaps) unmarked_.push_back(window_base_ + window_.size());
+
+        if (latest_ && latest_->load_test != run.load_test) latest_other_ = latest_;
+        latest_ = Seen{run.at, run.load_test};
+        window_.push_back(run);
+    }
+
+    std::vector<Source> sources_;
+    std::vector<std::size_t> heap_;  // the sources with a run left, by their next run
+    Timestamp from_{}, to_{};        // the window asked for
+    Timestamp last_{};               // the last instant computed: to + overlap_window - 1 ms
+    // The look-ahead: runs taken from the heap, in order, not yet returned. window_base_ numbers its
+    // front; unmarked_ holds the numbers of the runs not marked yet that a later run may still reach.
+    std::deque<UpcomingRun> window_;
+    std::uint64_t window_base_ = 0;
+    std::deque<std::uint64_t> unmarked_;
+    // The latest run seen, and the latest one of another load test than it.
+    std::optional<Seen> latest_;
+    std::optional<Seen> latest_other_;
+};
 
 K6_SCHEDULES_END_NAMESPACE
 
