@@ -91,10 +91,36 @@ with tempfile.TemporaryDirectory() as work:
     check(status == 200 and body["load_test_id"] == 3, "--data: the schedule is there after a restart")
     stop(process, signal.SIGTERM)
 
+# GET /cloud/v6/auth: --stack-url and --default-project-id, and their defaults.
+def auth(url, stack_url, token=TOKEN):
+    request = urllib.request.Request(url + "/cloud/v6/auth",
+                                     headers={"Authorization": "Bearer " + token, "X-Stack-Url": stack_url})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+process, first = start("--http")
+check(auth(first["url"], "https://emulator.grafana.net") == (200, {"stack_id": 9, "default_project_id": 1}),
+      "auth: https://emulator.grafana.net and default project 1 by default")
+stop(process, signal.SIGTERM)
+process, first = start("--http", "--stack-url", "https://cli.grafana.net", "--default-project-id", "31")
+check(auth(first["url"], "https://cli.grafana.net") == (200, {"stack_id": 9, "default_project_id": 31}),
+      "auth: --stack-url and --default-project-id answer the stack id and the project")
+status, body = auth(first["url"], "https://emulator.grafana.net")
+check(status == 403 and body["error"]["code"] == "permission_denied", "auth: another stack URL is 403")
+status, body = auth(first["url"], "https://cli.grafana.net", token="wrong")
+check(status == 401 and body["error"]["code"] == "unauthenticated", "auth: a wrong token is 401")
+stop(process, signal.SIGTERM)
+
 # --help and usage errors.
 help_run = subprocess.run([EMULATOR, "--help"], capture_output=True, text=True)
 check(help_run.returncode == 0 and "--latency-ms" in help_run.stdout, "--help prints usage, exit 0")
 check("--version" in help_run.stdout, "--help mentions --version")
+check("--stack-url URL" in help_run.stdout and "--default-project-id N" in help_run.stdout,
+      "--help documents --stack-url and --default-project-id")
 version_run = subprocess.run([EMULATOR, "--version"], capture_output=True, text=True)
 check(version_run.returncode == 0 and version_run.stdout == f"k6-schedules-emulator {VERSION}\n"
       and version_run.stderr == "", f"--version prints k6-schedules-emulator {VERSION}, exit 0")
@@ -102,7 +128,9 @@ for flags, says in [(["--bogus"], "unknown option --bogus"), (["--port", "70000"
                     (["--error-rate", "2"], "--error-rate"), (["--now", "yesterday"], "--now"),
                     (["--load-tests", "5-1"], "--load-tests"), (["--error-burst", "0"], "--error-burst"),
                     (["--retry-after", "+soon"], "--retry-after"), (["--stall-rate", "-1"], "--stall-rate"),
-                    (["--stall-ms", "x"], "--stall-ms"), (["--drop-rate", "1.5"], "--drop-rate")]:
+                    (["--stall-ms", "x"], "--stall-ms"), (["--drop-rate", "1.5"], "--drop-rate"),
+                    (["--stack-url", "emulator.grafana.net"], "--stack-url"),
+                    (["--default-project-id", "0"], "--default-project-id")]:
     bad = subprocess.run([EMULATOR, "--token", TOKEN, *flags], capture_output=True, text=True)
     check(bad.returncode == 2 and says in bad.stderr, f"{' '.join(flags)}: exit 2, names the problem")
 no_token = subprocess.run([EMULATOR], capture_output=True, text=True, env={"PATH": os.environ.get("PATH", "")})
