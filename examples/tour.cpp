@@ -67,6 +67,18 @@ asio::awaitable<int> tour(k6s::Client& client) {
     const auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
     int failures = 0;
 
+    // The stack's id by its URL (K6_CLOUD_STACK_URL, else the emulator's default): the client's own
+    // stack id, resolved through GET /cloud/v6/auth when only the URL was given, must match.
+    const std::string stack_url = client.options().stack_url.value_or("https://emulator.grafana.net");
+    auto auth = co_await client.async_authenticate(stack_url);
+    std::cout << "* authenticate for the stack at " << stack_url << "\n  ";
+    if (auth)
+        std::cout << "stack " << auth->stack_id << ", default project " << auth->default_project_id << "\n";
+    else
+        std::cout << "error: " << auth.error() << "\n";
+    failures += !auth || auth->default_project_id <= 0 ||
+                (client.options().stack_id != 0 && auth->stack_id != client.options().stack_id);
+
     k6s::CreateScheduleRequest every_two_hours;
     every_two_hours.starts = now + 1h;
     every_two_hours.recurrence_rule = k6s::RecurrenceRule{k6s::Frequency::hourly, 2, std::nullopt, 12, std::nullopt};

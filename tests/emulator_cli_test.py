@@ -179,12 +179,37 @@ count, items = list_all(first["url"])
 stop(process, signal.SIGTERM)
 check(count == 150 and all(1000 <= s["load_test_id"] <= 1200 for s in items),
       "--generate 150 --load-tests 1000-1200: on those load tests")
+# GET /cloud/v6/auth: --stack-url and --default-project-id, and their defaults.
+def auth(url, stack_url, token=TOKEN):
+    request = urllib.request.Request(url + "/cloud/v6/auth",
+                                     headers={"Authorization": "Bearer " + token, "X-Stack-Url": stack_url})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+process, first = start("--http")
+check(auth(first["url"], "https://emulator.grafana.net") == (200, {"stack_id": 9, "default_project_id": 1}),
+      "auth: https://emulator.grafana.net and default project 1 by default")
+stop(process, signal.SIGTERM)
+process, first = start("--http", "--stack-url", "https://cli.grafana.net", "--default-project-id", "31")
+check(auth(first["url"], "https://cli.grafana.net") == (200, {"stack_id": 9, "default_project_id": 31}),
+      "auth: --stack-url and --default-project-id answer the stack id and the project")
+status, body = auth(first["url"], "https://emulator.grafana.net")
+check(status == 403 and body["error"]["code"] == "permission_denied", "auth: another stack URL is 403")
+status, body = auth(first["url"], "https://cli.grafana.net", token="wrong")
+check(status == 401 and body["error"]["code"] == "unauthenticated", "auth: a wrong token is 401")
+stop(process, signal.SIGTERM)
 
 # --help and usage errors.
 help_run = subprocess.run([EMULATOR, "--help"], capture_output=True, text=True)
 check(help_run.returncode == 0 and "--latency-ms" in help_run.stdout, "--help prints usage, exit 0")
 check("--version" in help_run.stdout, "--help mentions --version")
 check("--generate N" in help_run.stdout, "--help mentions --generate")
+check("--stack-url URL" in help_run.stdout and "--default-project-id N" in help_run.stdout,
+      "--help documents --stack-url and --default-project-id")
 version_run = subprocess.run([EMULATOR, "--version"], capture_output=True, text=True)
 check(version_run.returncode == 0 and version_run.stdout == f"k6-schedules-emulator {VERSION}\n"
       and version_run.stderr == "", f"--version prints k6-schedules-emulator {VERSION}, exit 0")
@@ -195,7 +220,9 @@ for flags, says in [(["--bogus"], "unknown option --bogus"), (["--port", "70000"
                     (["--stall-ms", "x"], "--stall-ms"), (["--drop-rate", "1.5"], "--drop-rate"),
                     (["--generate", "1000001"], "--generate must be a whole number from 0 to 1000000"),
                     (["--generate", "-1"], "--generate"),
-                    (["--generate", "101", "--load-tests", "1-100"], "--generate 101 needs as many load tests")]:
+                    (["--generate", "101", "--load-tests", "1-100"], "--generate 101 needs as many load tests"),
+                    (["--stack-url", "emulator.grafana.net"], "--stack-url"),
+                    (["--default-project-id", "0"], "--default-project-id")]:
     bad = subprocess.run([EMULATOR, "--token", TOKEN, *flags], capture_output=True, text=True)
     check(bad.returncode == 2 and says in bad.stderr, f"{' '.join(flags)}: exit 2, names the problem")
 no_token = subprocess.run([EMULATOR], capture_output=True, text=True, env={"PATH": os.environ.get("PATH", "")})

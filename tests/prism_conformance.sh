@@ -33,9 +33,12 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 prism_port=$(free_port)
-export K6_CLOUD_TOKEN=prism-conformance-token K6_CLOUD_STACK_ID=4242
+# The tour authenticates with K6_CLOUD_STACK_URL: the emulator must know that URL (--stack-url) to
+# answer 200 with the stack id, or the auth exchange Prism checks would be a 403.
+export K6_CLOUD_TOKEN=prism-conformance-token K6_CLOUD_STACK_ID=4242 K6_CLOUD_STACK_URL=https://prism-conformance.grafana.net
 
-"$emulator" --http --port 0 --public-url "http://127.0.0.1:$prism_port" "${emulator_flags[@]}" >"$work/emulator.out" 2>"$work/emulator.err" &
+"$emulator" --http --port 0 --public-url "http://127.0.0.1:$prism_port" --stack-url "$K6_CLOUD_STACK_URL" \
+  "${emulator_flags[@]}" >"$work/emulator.out" 2>"$work/emulator.err" &
 pids+=($!)
 for _ in $(seq 100); do [[ -s $work/emulator.out ]] && break; sleep 0.1; done
 emulator_url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$work/emulator.out")

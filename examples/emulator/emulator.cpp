@@ -11,6 +11,7 @@
 #include <boost/url/url_view.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <set>
@@ -49,6 +50,16 @@ Response no_content() {
     Response response;
     response.status = 204;
     return response;
+}
+
+// A stack URL as the service compares it: scheme and host are case-insensitive, and a trailing
+// slash names the same stack.
+std::string normalized_stack_url(std::string_view url) {
+    while (!url.empty() && url.back() == '/') url.remove_suffix(1);
+    std::string lowered(url);
+    std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return lowered;
 }
 
 std::optional<std::int64_t> parse_int(std::string_view text) {
@@ -155,6 +166,14 @@ FaultCounts Emulator::fault_counts() {
 Response Emulator::route(const Request& request) {
     if (request.header("Authorization") != "Bearer " + options_.token)
         return error_response(401, "unauthenticated", "Invalid token or authentication scheme.");
+    // GET /cloud/v6/auth names the stack by its URL (X-Stack-Url): it is how a client finds out the
+    // stack id, so it is the one route that does not require X-Stack-Id.
+    if (const auto target = boost::urls::parse_origin_form(request.target);
+        target && target->encoded_path() == "/cloud/v6/auth") {
+        if (request.method != "GET")
+            return error_response(405, "method_not_allowed", "Method " + request.method + " is not allowed here.");
+        return authenticate(request);
+    }
     const auto stack = request.header("X-Stack-Id");
     if (!stack) return error_response(400, "validation_error", "The X-Stack-Id header is required.", "X-Stack-Id");
     const auto stack_id = parse_int(*stack);
@@ -197,6 +216,16 @@ Response Emulator::route(const Request& request) {
         }
     }
     return error_response(404, "not_found", "Resource not found.");
+}
+
+Response Emulator::authenticate(const Request& request) {
+    const auto url = request.header("X-Stack-Url");
+    if (!url || url->empty())
+        return error_response(400, "validation_error", "The X-Stack-Url header is required.", "X-Stack-Url");
+    if (normalized_stack_url(*url) != normalized_stack_url(options_.stack_url))
+        return error_response(403, "permission_denied", "The user does not have permission to perform this action.");
+    return json_response(200, json::value_from(k6s::AuthenticationResponse{options_.stack_id,
+                                                                            options_.default_project_id}));
 }
 
 Response Emulator::get_load_test_schedule(std::int64_t load_test) {

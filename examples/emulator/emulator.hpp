@@ -26,6 +26,8 @@ namespace k6::emulator {
 struct EmulatorOptions {
     std::string token;                          // the one accepted bearer token
     std::int64_t stack_id = 1;                  // the one accepted X-Stack-Id
+    std::string stack_url = "https://emulator.grafana.net";  // the X-Stack-Url that GET /cloud/v6/auth knows
+    std::int64_t default_project_id = 1;                     // what GET /cloud/v6/auth answers with it
     std::set<std::int64_t> load_tests;          // ids of the load tests that exist
     bool tls = true;                            // scheme of the @nextLink URLs
     std::optional<std::string> public_url;      // base of @nextLink behind a proxy (default: scheme + Host header)
@@ -58,6 +60,7 @@ private:
     };
 
     Response route(const Request& request);
+    Response authenticate(const Request& request);
     Response get_load_test_schedule(std::int64_t load_test);
     Response set_load_test_schedule(std::int64_t load_test, const std::string& body);
     Response list_schedules(const Request& request);

@@ -36,6 +36,10 @@ Serves the k6 Schedules REST API from memory on 127.0.0.1.
                       (default: a new temporary directory)
   --token T           the accepted bearer token (default: $K6_CLOUD_TOKEN)
   --stack-id N        the accepted X-Stack-Id (default: $K6_CLOUD_STACK_ID, else 1)
+  --stack-url URL     the X-Stack-Url that GET /cloud/v6/auth answers for with the
+                      stack id; any other is 403 (default https://emulator.grafana.net)
+  --default-project-id N
+                      the default_project_id GET /cloud/v6/auth answers (default 1)
   --load-tests LIST   ids of existing load tests, e.g. 1-100,250 (default 1-100;
                       1-(N+100) with --generate N)
   --now RFC3339       a fixed clock, for deterministic runs
@@ -125,6 +129,12 @@ int main(int argc, char** argv) {
             options.token = value();
         } else if (arg == "--stack-id") {
             stack = value();
+        } else if (arg == "--stack-url") {
+            options.stack_url = value();
+            if (!options.stack_url.starts_with("http://") && !options.stack_url.starts_with("https://"))
+                fail_usage("--stack-url must start with http:// or https://");
+        } else if (arg == "--default-project-id") {
+            options.default_project_id = number(arg, value(), 1, std::numeric_limits<long long>::max());
         } else if (arg == "--load-tests") {
             load_tests = value();
             load_tests_given = true;

@@ -29,7 +29,7 @@
 #define K6_SCHEDULES_BULK_HPP
 
 // ---- begin k6/schedules/client.hpp ----
-// Client: the seven operations of the Schedules API as Asio asynchronous operations.
+// Client: the seven operations of the Schedules API, and auth, as Asio asynchronous operations.
 #ifndef K6_SCHEDULES_CLIENT_HPP
 #define K6_SCHEDULES_CLIENT_HPP
 
@@ -852,6 +852,7 @@ K6_SCHEDULES_END_NAMESPACE
 
 #include <cstdint>
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -932,6 +933,24 @@ inline std::expected<Endpoint, std::string> parse_endpoint(std::string_view api_
     e.base_path = std::string(url.encoded_path());
     while (!e.base_path.empty() && e.base_path.back() == '/') e.base_path.pop_back();
     return e;
+}
+
+// Why `url` cannot be sent as X-Stack-Url (a Grafana stack's URL, "https://mystack.grafana.net"),
+// or nothing. It goes into a header, so control characters would end the header line and let the
+// caller's text become headers of its own; it must be an absolute http(s) URL with a host, as the
+// service matches it against the stacks it knows. The reason never quotes the URL.
+inline std::optional<std::string> stack_url_problem(std::string_view url) {
+    if (url.empty()) return "the stack URL is empty";
+    for (char c : url) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u >= 0x7f) return "the stack URL has spaces, control or non-ASCII characters";
+    }
+    auto parsed = boost::urls::parse_absolute_uri(boost::urls::string_view(url.data(), url.size()));
+    if (!parsed) return "the stack URL is not an absolute URL";
+    if (!iequals(parsed->scheme(), "https") && !iequals(parsed->scheme(), "http"))
+        return "the stack URL's scheme must be https or http";
+    if (!parsed->has_authority() || parsed->host().empty()) return "the stack URL has no host";
+    return std::nullopt;
 }
 
 }  // namespace detail
@@ -1254,7 +1273,8 @@ K6_SCHEDULES_END_NAMESPACE
 
 /// @file
 /// The API's schemas as plain value types: Schedule, CreateScheduleRequest, RecurrenceRule,
-/// ScheduleCron, SchedulePage (ErrorBody and ErrorDetails are in k6/schedules/error.hpp).
+/// ScheduleCron, SchedulePage, AuthenticationResponse (ErrorBody and ErrorDetails are in
+/// k6/schedules/error.hpp).
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 
@@ -1364,6 +1384,16 @@ struct SchedulePage {
 
     /// Member-wise equality.
     friend bool operator==(const SchedulePage&, const SchedulePage&) = default;
+};
+
+/// Schema AuthenticationResponse: what `GET /cloud/v6/auth` (BasicClient::async_authenticate)
+/// answers for a token and a stack URL. Both ids are positive; the decoder refuses anything else.
+struct AuthenticationResponse {
+    std::int64_t stack_id = 0;            ///< The Grafana stack the URL names: what X-Stack-Id carries.
+    std::int64_t default_project_id = 0;  ///< The stack's default k6 project.
+
+    /// Member-wise equality.
+    friend bool operator==(const AuthenticationResponse&, const AuthenticationResponse&) = default;
 };
 
 K6_SCHEDULES_END_NAMESPACE
@@ -1815,8 +1845,8 @@ inline bool retry_policy_valid(const RetryPolicy& retry) noexcept {
 }  // namespace detail
 
 /// Where the API is, how to authenticate, and the transport's limits: what BasicClient::create()
-/// takes. Only #token and #stack_id have no usable default; from_env() fills them from the
-/// environment. A client copies its options; changing them afterwards has no effect on it.
+/// takes. Only #token and #stack_id (or #stack_url) have no usable default; from_env() fills them
+/// from the environment. A client copies its options; changing them afterwards has no effect on it.
 struct ClientOptions {
     /// The API origin, optionally with a path prefix. https:// always verifies the peer and its
     /// host name; http:// is meant for local servers such as the emulator.
@@ -1824,8 +1854,16 @@ struct ClientOptions {
     /// Personal or Grafana Stack API token, sent as "Authorization: Bearer" to api_url's origin
     /// only. It never appears in messages or logs of this library.
     std::string token{};
-    /// The Grafana stack the requests are scoped to (the X-Stack-Id header): a positive integer.
+    /// The Grafana stack the requests are scoped to (the X-Stack-Id header): a positive integer, or
+    /// 0 when #stack_url is set, for the client to find it out (see #stack_url).
     std::int64_t stack_id = 0;
+    /// The URL of the Grafana stack ("https://mystack.grafana.net"), for BasicClient::async_authenticate
+    /// and to stand in for #stack_id. With #stack_id 0, the client resolves the id through
+    /// `GET /cloud/v6/auth` (X-Stack-Url) before its first operation that needs it, keeps it for
+    /// itself and its copies, and sends X-Stack-Id as usual from then on; a failed resolution fails
+    /// that operation with the auth call's error, and the next operation tries again. With a
+    /// positive #stack_id it is only kept. An absolute http(s) URL without spaces or control characters.
+    std::optional<std::string> stack_url{};
     /// Extra PEM bundle of trusted CAs, added to the system's roots (verification stays on).
     std::optional<std::string> ca_file{};
     /// Your own TLS context instead of one per client with the system's roots (and ca_file): share one
@@ -1883,7 +1921,7 @@ struct ClientOptions {
     std::string user_agent_suffix{};
 
     /// Checks every setting: a usable #api_url, a non-empty #token that can be sent in a header, a
-    /// positive #stack_id, a non-empty #ca_file (not together with #tls_context), a usable #proxy,
+    /// positive #stack_id (or 0 with a #stack_url), a #stack_url that can be sent, a non-empty #ca_file (not together with #tls_context), a usable #proxy,
     /// positive timeouts, limits and #retry, and a #user_agent_suffix that can be sent.
     /// BasicClient::create() calls it.
     /// @return Nothing, or one ErrorKind::invalid_argument error naming every problem at once (never
@@ -1897,7 +1935,12 @@ struct ClientOptions {
             add("token", "the API token is empty");
         else if (!detail::is_header_safe(token))
             add("token", "the API token contains characters that cannot be sent in a header");
-        if (stack_id <= 0) add("stack_id", "the stack id must be a positive integer");
+        if (stack_id < 0 || (stack_id == 0 && !stack_url))
+            add("stack_id", "the stack id must be a positive integer (or 0 with a stack_url to resolve it from)");
+        if (stack_url) {
+            if (auto problem = detail::stack_url_problem(*stack_url))
+                add("stack_url", "stack_url " + detail::quote_url(*stack_url) + " is not usable: " + *problem);
+        }
         if (ca_file && ca_file->empty()) add("ca_file", "ca_file is set but empty");
         if (ca_file && tls_context)
             add("ca_file", "ca_file and tls_context are exclusive: load the CA file into your context");
@@ -1917,9 +1960,11 @@ struct ClientOptions {
         return problems.result("invalid client options: ");
     }
 
-    /// Reads K6_CLOUD_API_URL (default https://api.k6.io), K6_CLOUD_TOKEN, K6_CLOUD_STACK_ID and
-    /// K6_CLOUD_CA_FILE; a variable set but empty counts as unset. The other members keep their
-    /// defaults.
+    /// Reads K6_CLOUD_API_URL (default https://api.k6.io), K6_CLOUD_TOKEN, K6_CLOUD_STACK_ID,
+    /// K6_CLOUD_STACK_URL and K6_CLOUD_CA_FILE; a variable set but empty counts as unset. One of
+    /// K6_CLOUD_STACK_ID and K6_CLOUD_STACK_URL is needed: with only the URL, #stack_id stays 0 and
+    /// the client resolves it (see #stack_url); with both, the id is used and the URL kept. The
+    /// other members keep their defaults.
     /// @return The options, or one ErrorKind::invalid_argument error naming everything missing or
     /// malformed, its `target` the first variable in error.
     static expected<ClientOptions> from_env() {
@@ -1954,6 +1999,7 @@ struct ClientOptions {
         } else {
             add("K6_CLOUD_TOKEN", "K6_CLOUD_TOKEN is not set (a k6 Personal or Grafana Stack API token)");
         }
+        const auto stack_url = get("K6_CLOUD_STACK_URL");
         if (auto stack = get("K6_CLOUD_STACK_ID")) {
             std::int64_t id = 0;
             const auto [end, ec] = std::from_chars(stack->data(), stack->data() + stack->size(), id);
@@ -1962,8 +2008,16 @@ struct ClientOptions {
                     "K6_CLOUD_STACK_ID must be a positive integer, got " + detail::quote_for_message(*stack));
             else
                 options.stack_id = id;
-        } else {
-            add("K6_CLOUD_STACK_ID", "K6_CLOUD_STACK_ID is not set (the numeric id of your Grafana stack)");
+        } else if (!stack_url) {
+            add("K6_CLOUD_STACK_ID",
+                "K6_CLOUD_STACK_ID is not set (the numeric id of your Grafana stack; or set K6_CLOUD_STACK_URL, "
+                "its URL, for the client to find the id)");
+        }
+        if (stack_url) {
+            options.stack_url = *stack_url;
+            if (auto problem = detail::stack_url_problem(*stack_url))
+                add("K6_CLOUD_STACK_URL",
+                    "K6_CLOUD_STACK_URL=" + detail::quote_url(*stack_url) + " is not usable: " + *problem);
         }
         if (auto ca = get("K6_CLOUD_CA_FILE")) options.ca_file = *ca;
         if (auto valid = problems.result(""); !valid) return std::unexpected(std::move(valid.error()));
@@ -2490,6 +2544,21 @@ inline Decoded read(const boost::json::value& v, SchedulePage& out, const JsonPa
     return {};
 }
 
+// Both ids are positive in the API (they name a stack and a project): a zero or negative one is
+// refused here rather than sent later as X-Stack-Id, which the service would reject with less to go on.
+inline Decoded read(const boost::json::value& v, AuthenticationResponse& out, const JsonPath& at) {
+    const auto* o = v.if_object();
+    if (!o) return wrong_type(v, at, "an object");
+    K6_SCHEDULES_TRY(required_member(*o, "stack_id", out.stack_id, at));
+    if (out.stack_id <= 0)
+        return bad_value(at.member("stack_id"), "expected a positive integer, got " + std::to_string(out.stack_id));
+    K6_SCHEDULES_TRY(required_member(*o, "default_project_id", out.default_project_id, at));
+    if (out.default_project_id <= 0)
+        return bad_value(at.member("default_project_id"),
+                         "expected a positive integer, got " + std::to_string(out.default_project_id));
+    return {};
+}
+
 inline Decoded read(const boost::json::value& v, CreateScheduleRequest& out, const JsonPath& at) {
     const auto* o = v.if_object();
     if (!o) return wrong_type(v, at, "an object");
@@ -2536,15 +2605,15 @@ template <class T>
 inline constexpr bool is_model =
     std::is_same_v<T, Schedule> || std::is_same_v<T, SchedulePage> || std::is_same_v<T, CreateScheduleRequest> ||
     std::is_same_v<T, ScheduleCron> || std::is_same_v<T, RecurrenceRule> || std::is_same_v<T, ErrorBody> ||
-    std::is_same_v<T, ErrorDetails>;
+    std::is_same_v<T, ErrorDetails> || std::is_same_v<T, AuthenticationResponse>;
 
 }  // namespace detail
 
 /// Decodes a model from a parsed JSON value. Never throws for bad input and never guesses: unknown
 /// fields are ignored (the API adds fields over time); a missing required field or a wrong type is
 /// an error.
-/// @tparam T Schedule, SchedulePage, CreateScheduleRequest, ScheduleCron, RecurrenceRule, ErrorBody
-/// (the ErrorApiModel object) or ErrorDetails.
+/// @tparam T Schedule, SchedulePage, CreateScheduleRequest, ScheduleCron, RecurrenceRule,
+/// AuthenticationResponse, ErrorBody (the ErrorApiModel object) or ErrorDetails.
 /// @return The model, or an ErrorKind::malformed_response error (errc::malformed_response) whose
 /// `target` is the path of the field in error, e.g. "value[3].recurrence_rule.interval".
 template <class T>
@@ -2693,6 +2762,11 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
     if (p.next_link) o["@nextLink"] = *p.next_link;
 }
 
+/// Writes an AuthenticationResponse: {"stack_id", "default_project_id"}.
+inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const AuthenticationResponse& a) {
+    jv = {{"stack_id", a.stack_id}, {"default_project_id", a.default_project_id}};
+}
+
 /// Writes an ErrorDetails; an absent target is left out.
 inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const ErrorDetails& d) {
     auto& o = jv.emplace_object();
@@ -2808,6 +2882,9 @@ struct RequestSpec {
     std::optional<ApiError> refused;  // set when the arguments are invalid: complete with it, send nothing
     bool target_is_absolute = false;  // an @nextLink's target, sent exactly as the server wrote it
     std::string_view operation{};     // its name for AttemptObserver: a literal, e.g. "get_schedule"
+    // The auth operation's X-Stack-Url, sent instead of X-Stack-Id: that call finds the id out, so
+    // it is the one request that neither has nor waits for one.
+    std::optional<std::string> stack_url{};
 
     std::string request_target(const Endpoint& endpoint) const {
         return target_is_absolute ? target : concat({endpoint.base_path, target});
@@ -2865,6 +2942,17 @@ inline RequestSpec deactivate_schedule_request(ScheduleId id) {
     return schedule_request(http::verb::post, id, "/deactivate", "deactivate_schedule");
 }
 
+// GET /cloud/v6/auth with X-Stack-Url. The URL is checked here, not by the server, because it
+// goes into a header: a CR or LF in it would let the caller's text become headers of its own.
+inline RequestSpec authenticate_request(std::string stack_url) {
+    RequestSpec spec{http::verb::get, "/cloud/v6/auth", std::nullopt, std::nullopt, false, "authenticate"};
+    if (auto problem = stack_url_problem(stack_url))
+        spec.refused = invalid_argument(*problem, "stack_url").error();
+    else
+        spec.stack_url = std::move(stack_url);
+    return spec;
+}
+
 }  // namespace detail
 K6_SCHEDULES_END_NAMESPACE
 
@@ -2903,6 +2991,9 @@ K6_SCHEDULES_DECL void start_call(const std::shared_ptr<ClientState>& state,
 K6_SCHEDULES_DECL void start_call(const std::shared_ptr<ClientState>& state,
                                   std::shared_ptr<const CallSettings> settings, RequestSpec spec,
                                   Handler<expected<void>> handler);
+K6_SCHEDULES_DECL void start_call(const std::shared_ptr<ClientState>& state,
+                                  std::shared_ptr<const CallSettings> settings, RequestSpec spec,
+                                  Handler<expected<AuthenticationResponse>> handler);
 K6_SCHEDULES_DECL void start_list_all(const std::shared_ptr<ClientState>& state,
                                       std::shared_ptr<const CallSettings> settings, ListQuery query,
                                       std::size_t max_items, std::size_t max_empty_pages,
@@ -4154,7 +4245,10 @@ inline http::request<http::string_body> build_http_request(const Endpoint& endpo
     http::request<http::string_body> req{spec.method, spec.request_target(endpoint), 11};
     req.set(http::field::host, endpoint.host_header);
     req.set(http::field::authorization, authorization);
-    req.set("X-Stack-Id", stack_id);
+    if (spec.stack_url)
+        req.set("X-Stack-Url", *spec.stack_url);
+    else
+        req.set("X-Stack-Id", stack_id);
     req.set(http::field::accept, "application/json");
     req.set(http::field::user_agent, agent);
     if (spec.body) {
@@ -4180,12 +4274,15 @@ inline std::string request_bytes(const Endpoint& endpoint, std::string_view auth
     const std::string length = with_length ? std::to_string(body.size()) : std::string();
 
     std::string bytes;
+    // The auth call names the stack by its URL, instead of by the id it is there to find out.
+    const std::string_view stack_name = spec.stack_url ? "X-Stack-Url: " : "X-Stack-Id: ";
+    const std::string_view stack = spec.stack_url ? std::string_view(*spec.stack_url) : stack_id;
     bytes.reserve(160 + method.size() + base.size() + spec.target.size() + endpoint.host_header.size() +
-                  authorization.size() + stack_id.size() + agent.size() + body.size());
+                  authorization.size() + stack.size() + agent.size() + body.size());
     bytes.append(method).append(" ").append(base).append(spec.target).append(" HTTP/1.1").append(crlf);
     bytes.append("Host: ").append(endpoint.host_header).append(crlf);
     bytes.append("Authorization: ").append(authorization).append(crlf);
-    bytes.append("X-Stack-Id: ").append(stack_id).append(crlf);
+    bytes.append(stack_name).append(stack).append(crlf);
     bytes.append("Accept: application/json").append(crlf);
     bytes.append("User-Agent: ").append(agent).append(crlf);
     if (spec.body) bytes.append("Content-Type: application/json").append(crlf);
@@ -4198,7 +4295,7 @@ inline std::string request_bytes(const Endpoint& endpoint, std::string_view auth
 // message is framed or the connection is used (RFC 9110/9112).
 inline bool is_reserved_header(std::string_view name) noexcept {
     static constexpr std::string_view reserved[] = {
-        "host",       "authorization", "proxy-authorization", "x-stack-id", "accept",     "user-agent",
+        "host",       "authorization", "proxy-authorization", "x-stack-id", "x-stack-url", "accept",  "user-agent",
         "content-type", "content-length", "transfer-encoding", "connection", "te",         "upgrade",
         "expect",     "keep-alive",    "trailer",             "proxy-connection"};
     for (std::string_view r : reserved)
@@ -4527,7 +4624,7 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
           proxy_error(std::move(proxy_choice.unusable)),
           slots(strand, options.max_connections),
           authorization("Bearer " + options.token),
-          stack_id(std::to_string(options.stack_id)),
+          stack_id(options.stack_id > 0 ? std::to_string(options.stack_id) : std::string()),
           agent(options.user_agent_suffix.empty() ? std::string(user_agent)
                                                   : concat({user_agent, " ", options.user_agent_suffix})) {}
 
@@ -4541,6 +4638,8 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
     ConnectionSlots slots;
     ConnectionPool pool;
     std::string authorization;
+    // X-Stack-Id's value. Empty until resolved when the options gave only a stack URL: written once,
+    // on the strand, by the first resolution that succeeds (see resolve_stack_id in call.hpp).
     std::string stack_id;
     std::string agent;  // the User-Agent: the library's, then ClientOptions::user_agent_suffix
     std::optional<asio::steady_timer> idle_sweep;  // with close_idle_in_background, while connections are idle
@@ -4755,6 +4854,9 @@ struct Answer {
     unsigned attempts = 0;
 };
 
+inline asio::awaitable<expected<void>> resolve_stack_id(std::shared_ptr<ClientState> state,
+                                                        std::shared_ptr<const CallSettings> settings);
+
 // The call: attempts, each holding a connection slot and bounded by the attempt timeout and what
 // is left of the deadline, with the waits the retry policy asks for in between. Completes with the
 // 2xx answer, or with the error whose message, status and code are the last attempt's, counting
@@ -4772,6 +4874,12 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
     if (spec.refused) co_return std::unexpected(std::move(*spec.refused));
     if (state->closed) co_return std::unexpected(cancelled_error("the client was closed (Client::close)"));
     if (state->proxy_error) co_return std::unexpected(*state->proxy_error);
+    // A client made with only a stack URL learns its stack id before the first request that carries
+    // it. One string test for every other client: the resolution's coroutine is only made when taken.
+    if (state->stack_id.empty() && !spec.stack_url) {
+        if (auto resolved = co_await resolve_stack_id(state, shared_settings); !resolved)
+            co_return std::unexpected(std::move(resolved.error()));
+    }
     const RetryPolicy& policy = settings.retry;
     const auto started = clock::now();
     const auto deadline_at = settings.deadline ? std::optional(started + *settings.deadline) : std::nullopt;
@@ -4879,6 +4987,31 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
             co_return std::unexpected(std::move(cancelled));
         }
     }
+}
+
+// Finds out the stack id of a client made with a stack URL and stack id 0: `GET /cloud/v6/auth` with
+// X-Stack-Url, as a call of its own with the operation's settings (retries, attempt timeout,
+// deadline, observer, which sees it as operation "authenticate"), then keeps the id in the client's
+// state for every later call of the client and its copies. Operations that start while the id is
+// still unknown each resolve it (they run on the strand, so nothing is torn); the first success is
+// kept and later ones change nothing. A failure is that operation's error, its message saying what
+// was being done (server text in it is already token-masked); the next operation tries again.
+inline asio::awaitable<expected<void>> resolve_stack_id(std::shared_ptr<ClientState> state,
+                                                        std::shared_ptr<const CallSettings> settings) {
+    auto fail_with = [](ApiError error) {
+        error.message = "resolving the stack id from the stack URL (GET /cloud/v6/auth): " + error.message;
+        return std::unexpected(std::move(error));
+    };
+    // options.validate() let stack_id 0 through only with a stack_url.
+    auto answer = co_await send_with_retries(state, authenticate_request(*state->options.stack_url), settings);
+    if (!answer) co_return fail_with(std::move(answer.error()));
+    auto decoded = decode_success<AuthenticationResponse>(answer->response);
+    if (!decoded) {
+        decoded.error().attempts = answer->attempts;
+        co_return fail_with(std::move(decoded.error()));
+    }
+    if (state->stack_id.empty()) state->stack_id = std::to_string(decoded->stack_id);
+    co_return expected<void>{};
 }
 
 // The operation: the call, then its 2xx body decoded as T (with `scratch`'s memory, if given).
@@ -5525,6 +5658,12 @@ K6_SCHEDULES_DECL void start_call(const std::shared_ptr<ClientState>& state,
     start_call_for<void>(state, std::move(settings), std::move(spec), std::move(handler));
 }
 
+K6_SCHEDULES_DECL void start_call(const std::shared_ptr<ClientState>& state,
+                                  std::shared_ptr<const CallSettings> settings, RequestSpec spec,
+                                  Handler<expected<AuthenticationResponse>> handler) {
+    start_call_for<AuthenticationResponse>(state, std::move(settings), std::move(spec), std::move(handler));
+}
+
 K6_SCHEDULES_DECL void start_list_all(const std::shared_ptr<ClientState>& state,
                                       std::shared_ptr<const CallSettings> settings, ListQuery query,
                                       std::size_t max_items, std::size_t max_empty_pages,
@@ -5906,6 +6045,29 @@ public:
     template <class CompletionToken = default_completion_token_type>
     auto async_deactivate_schedule(ScheduleId schedule, CompletionToken&& token = {}) const {
         return initiate<void>(std::forward<CompletionToken>(token), detail::deactivate_schedule_request(schedule));
+    }
+
+    /// Validates a token and its access to a Grafana stack, and finds out the stack's id:
+    /// `GET /cloud/v6/auth` with `X-Stack-Url: <stack_url>` and the bearer token, and no X-Stack-Id
+    /// (the stack id is what it answers). A client whose ClientOptions::stack_id is 0 makes this
+    /// call itself before its first operation (see ClientOptions::stack_url); calling it directly
+    /// does not change the client's stack id. Retried, timed and observed (operation
+    /// "authenticate") like every GET.
+    /// @param stack_url The stack's URL, "https://mystack.grafana.net": an absolute http(s) URL
+    /// without spaces or control characters.
+    /// @param token The completion token; the operation completes with
+    /// `void(expected<AuthenticationResponse>)`: the stack's id and its default project's id.
+    /// @return Whatever @p token makes of the operation.
+    /// @par Errors
+    /// ErrorKind::invalid_argument with `target` "stack_url" for a stack URL that cannot be sent
+    /// (empty, not http(s), control characters), before anything is sent; errc::unauthorized
+    /// (ErrorKind::api, 401) for a token the service does not accept; errc::forbidden (403) when
+    /// it gives no access to the stack; errc::malformed_response naming the field when an id is
+    /// missing, not an integer or not positive; the errors of every operation (see BasicClient).
+    template <class CompletionToken = default_completion_token_type>
+    auto async_authenticate(std::string stack_url, CompletionToken&& token = {}) const {
+        return initiate<AuthenticationResponse>(std::forward<CompletionToken>(token),
+                                                detail::authenticate_request(std::move(stack_url)));
     }
 
     /// Closes the idle keep-alive connections of this client and its copies (operations in flight

@@ -110,7 +110,58 @@ TEST_CASE("emulator: a missing or wrong bearer token is 401, a missing or foreig
     CHECK(e.raw(http::verb::get, "/cloud/v6/schedules").status == 200);
 }
 
-TEST_CASE("emulator: set, get, list, delete through the client; set overwrites the load test's schedule") {
+TEST_CASE("emulator: GET /cloud/v6/auth answers its stack id for its stack URL, 401 for a bad token, 403 for another URL") {
+    emu::EmulatorOptions options = defaults();
+    options.stack_url = "https://emulated.grafana.net";
+    options.default_project_id = 31;
+    Running e(options);
+    const std::string bearer = std::string("Bearer ") + token;
+    auto ok = e.raw(http::verb::get, "/cloud/v6/auth", {},
+                    {{"Authorization", bearer}, {"X-Stack-Url", "https://emulated.grafana.net"}});
+    REQUIRE(ok.status == 200);
+    CHECK(ok.json() == boost::json::parse(R"({"stack_id": 77, "default_project_id": 31})"));
+    // Scheme and host are case-insensitive, and a trailing slash names the same stack.
+    CHECK(e.raw(http::verb::get, "/cloud/v6/auth", {},
+                {{"Authorization", bearer}, {"X-Stack-Url", "HTTPS://Emulated.Grafana.net/"}})
+              .status == 200);
+    check_error_body(e.raw(http::verb::get, "/cloud/v6/auth", {},
+                           {{"Authorization", "Bearer nope"}, {"X-Stack-Url", "https://emulated.grafana.net"}}),
+                     401, "unauthenticated");
+    check_error_body(e.raw(http::verb::get, "/cloud/v6/auth", {},
+                           {{"Authorization", bearer}, {"X-Stack-Url", "https://other.grafana.net"}}),
+                     403, "permission_denied");
+    auto no_url = e.raw(http::verb::get, "/cloud/v6/auth", {}, {{"Authorization", bearer}});
+    check_error_body(no_url, 400, "validation_error");
+    CHECK(no_url.json().at("error").at("target") == "X-Stack-Url");
+    check_error_body(e.raw(http::verb::post, "/cloud/v6/auth", {},
+                           {{"Authorization", bearer}, {"X-Stack-Url", "https://emulated.grafana.net"}}),
+                     405, "method_not_allowed");
+
+    // Through the client: async_authenticate, and a client that knows its stack only by URL.
+    asio::io_context io;
+    ClientOptions by_url = e.client_options();
+    by_url.stack_id = 0;
+    by_url.stack_url = "https://emulated.grafana.net";
+    Client client(io, by_url);
+    auto auth = run(io, client.async_authenticate("https://emulated.grafana.net"));
+    REQUIRE_MESSAGE(auth.has_value(), auth.error().to_string());
+    CHECK(*auth == AuthenticationResponse{stack, 31});
+    auto created = run(io, client.async_set_load_test_schedule(LoadTestId{1}, hourly()));
+    REQUIRE_MESSAGE(created.has_value(), created.error().to_string());
+    auto forbidden = run(io, client.async_authenticate("https://other.grafana.net"));
+    REQUIRE_FALSE(forbidden.has_value());
+    CHECK(forbidden.error().ec == make_error_code(errc::forbidden));
+}
+
+TEST_CASE("emulator: GET /cloud/v6/auth knows https://emulator.grafana.net and answers default project 1 by default") {
+    Running e;
+    auto ok = e.raw(http::verb::get, "/cloud/v6/auth", {},
+                    {{"Authorization", std::string("Bearer ") + token}, {"X-Stack-Url", "https://emulator.grafana.net"}});
+    REQUIRE(ok.status == 200);
+    CHECK(ok.json() == boost::json::parse(R"({"stack_id": 77, "default_project_id": 1})"));
+}
+
+TEST_CASE("emulator: set, get, list, delete through the client, and set overwrites the load test's schedule") {
     Running e;
     asio::io_context io;
     Client client(io, e.client_options());
@@ -405,7 +456,7 @@ TEST_CASE("emulator faults: 500/503, 429 with Retry-After, latency, Connection: 
     }
 }
 
-TEST_CASE("emulator faults: a refused request is not applied; a reset one is") {
+TEST_CASE("emulator faults: a refused request is not applied, and a reset one is") {
     auto options = defaults();
     options.faults.error_rate = 0.5;
     options.faults.seed = 7;

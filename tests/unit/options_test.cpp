@@ -81,6 +81,74 @@ TEST_CASE("from_env says what is malformed, without echoing the token") {
     CHECK(injected.error().message.find("secret") == std::string::npos);
 }
 
+TEST_CASE("from_env with K6_CLOUD_STACK_URL and no K6_CLOUD_STACK_ID leaves stack_id 0 for the client to resolve") {
+    auto options = from({{"K6_CLOUD_TOKEN", "t0ken"}, {"K6_CLOUD_STACK_URL", "https://mystack.grafana.net"}});
+    REQUIRE_MESSAGE(options.has_value(), options.error().message);
+    CHECK(options->stack_id == 0);
+    CHECK(options->stack_url == "https://mystack.grafana.net");
+    CHECK(options->validate().has_value());
+    // Set but empty counts as unset, so the stack id is missing again.
+    auto empty = from({{"K6_CLOUD_TOKEN", "t0ken"}, {"K6_CLOUD_STACK_URL", ""}});
+    REQUIRE_FALSE(empty.has_value());
+    CHECK(empty.error().target == "K6_CLOUD_STACK_ID");
+    CHECK(empty.error().message.find("K6_CLOUD_STACK_URL") != std::string::npos);  // says the alternative
+}
+
+TEST_CASE("from_env with both K6_CLOUD_STACK_ID and K6_CLOUD_STACK_URL uses the id and keeps the URL") {
+    auto options = from({{"K6_CLOUD_TOKEN", "t0ken"},
+                         {"K6_CLOUD_STACK_ID", "4242"},
+                         {"K6_CLOUD_STACK_URL", "https://mystack.grafana.net"}});
+    REQUIRE_MESSAGE(options.has_value(), options.error().message);
+    CHECK(options->stack_id == 4242);
+    CHECK(options->stack_url == "https://mystack.grafana.net");
+    CHECK(options->validate().has_value());
+    // Without the URL, nothing changes.
+    CHECK_FALSE(from({{"K6_CLOUD_TOKEN", "t0ken"}, {"K6_CLOUD_STACK_ID", "4242"}}).value().stack_url.has_value());
+}
+
+TEST_CASE("from_env refuses an unusable K6_CLOUD_STACK_URL, naming the variable") {
+    for (std::string url : {"mystack.grafana.net", "ftp://mystack.grafana.net", "https://", "https://a\r\nX-Evil: 1"}) {
+        CAPTURE(url);
+        auto options = from({{"K6_CLOUD_TOKEN", "t0ken"}, {"K6_CLOUD_STACK_URL", url}});
+        REQUIRE_FALSE(options.has_value());
+        CHECK(options.error().target == "K6_CLOUD_STACK_URL");
+        CHECK(options.error().message.find_first_of("\r\n") == std::string::npos);  // quoted escaped, never raw
+        auto with_id = from({{"K6_CLOUD_TOKEN", "t0ken"}, {"K6_CLOUD_STACK_ID", "1"}, {"K6_CLOUD_STACK_URL", url}});
+        REQUIRE_FALSE(with_id.has_value());
+        CHECK(with_id.error().target == "K6_CLOUD_STACK_URL");
+    }
+}
+
+TEST_CASE("validate accepts stack_id 0 only with a usable stack_url") {
+    ClientOptions options;
+    options.token = "t";
+    options.stack_id = 0;
+    auto missing = options.validate();
+    REQUIRE_FALSE(missing.has_value());
+    CHECK(missing.error().target == "stack_id");
+
+    options.stack_url = "https://mystack.grafana.net";
+    CHECK(options.validate().has_value());
+    options.stack_id = -1;  // a negative id is wrong whatever else is set
+    REQUIRE_FALSE(options.validate().has_value());
+    CHECK(options.validate().error().target == "stack_id");
+
+    options.stack_id = 0;
+    for (std::string url : {"", "mystack.grafana.net", "gopher://mystack.grafana.net", "https://a b", "https://a\n"}) {
+        CAPTURE(url);
+        options.stack_url = url;
+        auto valid = options.validate();
+        REQUIRE_FALSE(valid.has_value());
+        CHECK(valid.error().target == "stack_url");
+        CHECK(valid.error().kind == ErrorKind::invalid_argument);
+    }
+    // Client::create refuses the same, so an unusable URL is never sent.
+    boost::asio::io_context io;
+    auto client = Client::create(io, options);
+    REQUIRE_FALSE(client.has_value());
+    CHECK(client.error().target == "stack_url");
+}
+
 TEST_CASE("validate lists every problem and names the first setting") {
     ClientOptions options;
     options.api_url = "gopher://x";

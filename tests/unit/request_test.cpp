@@ -172,6 +172,8 @@ TEST_CASE("every operation's request is written out byte for byte as Beast would
         {"activate (POST without a body)", internal::activate_schedule_request(ScheduleId{5})},
         {"deactivate", internal::deactivate_schedule_request(ScheduleId{5})},
         {"GET with an empty body", empty_body},
+        {"authenticate (X-Stack-Url instead of X-Stack-Id)",
+         internal::authenticate_request("https://mystack.grafana.net")},
     };
     for (const char* url : {"https://api.k6.io", "http://127.0.0.1:8080/api", "https://[::1]:8443/base/"}) {
         for (const auto& [name, spec] : specs) {
@@ -187,6 +189,13 @@ TEST_CASE("every operation's request is written out byte for byte as Beast would
                                                          internal::activate_schedule_request(ScheduleId{5}));
     CHECK(activate.ends_with("Content-Length: 0\r\n\r\n"));
     CHECK(activate.find("Content-Type") == std::string::npos);
+    // The auth call names the stack by URL only: the id is what it finds out.
+    const std::string auth = internal::request_bytes(endpoint("https://api.k6.io"), "Bearer tok", "",
+                                                     internal::authenticate_request("https://mystack.grafana.net"));
+    CHECK(auth.starts_with("GET /cloud/v6/auth HTTP/1.1\r\n"));
+    CHECK(auth.find("\r\nX-Stack-Url: https://mystack.grafana.net\r\n") != std::string::npos);
+    CHECK(auth.find("X-Stack-Id") == std::string::npos);
+    CHECK(auth.find("Content-Length") == std::string::npos);
 }
 
 TEST_CASE("an observer's headers go at the end of the header section, the body untouched") {
@@ -206,6 +215,17 @@ TEST_CASE("an observer's headers go at the end of the header section, the body u
     CHECK(internal::with_headers(plain, {{"X-A", std::string("a\0b", 3)}}).error().kind ==
           ErrorKind::invalid_argument);
     CHECK(internal::with_headers(plain, {{"X-Tab", "a\tb"}}).has_value());
+}
+
+TEST_CASE("an observer cannot add X-Stack-Url, which the auth call sets itself") {
+    const std::string plain = internal::request_bytes(endpoint("https://api.k6.io"), "Bearer tok", "1",
+                                                      internal::get_schedule_request(ScheduleId{5}));
+    for (const char* name : {"X-Stack-Url", "x-stack-url"}) {
+        CAPTURE(name);
+        auto with = internal::with_headers(plain, {{name, "https://elsewhere.grafana.net"}});
+        REQUIRE_FALSE(with.has_value());
+        CHECK(with.error().target == "observer");
+    }
 }
 
 TEST_CASE("error answers carry the server's ErrorApiModel") {

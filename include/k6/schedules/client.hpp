@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSL-1.0
-// Client: the seven operations of the Schedules API as Asio asynchronous operations.
+// Client: the seven operations of the Schedules API, and auth, as Asio asynchronous operations.
 #ifndef K6_SCHEDULES_CLIENT_HPP
 #define K6_SCHEDULES_CLIENT_HPP
 
@@ -297,6 +297,29 @@ public:
     template <class CompletionToken = default_completion_token_type>
     auto async_deactivate_schedule(ScheduleId schedule, CompletionToken&& token = {}) const {
         return initiate<void>(std::forward<CompletionToken>(token), detail::deactivate_schedule_request(schedule));
+    }
+
+    /// Validates a token and its access to a Grafana stack, and finds out the stack's id:
+    /// `GET /cloud/v6/auth` with `X-Stack-Url: <stack_url>` and the bearer token, and no X-Stack-Id
+    /// (the stack id is what it answers). A client whose ClientOptions::stack_id is 0 makes this
+    /// call itself before its first operation (see ClientOptions::stack_url); calling it directly
+    /// does not change the client's stack id. Retried, timed and observed (operation
+    /// "authenticate") like every GET.
+    /// @param stack_url The stack's URL, "https://mystack.grafana.net": an absolute http(s) URL
+    /// without spaces or control characters.
+    /// @param token The completion token; the operation completes with
+    /// `void(expected<AuthenticationResponse>)`: the stack's id and its default project's id.
+    /// @return Whatever @p token makes of the operation.
+    /// @par Errors
+    /// ErrorKind::invalid_argument with `target` "stack_url" for a stack URL that cannot be sent
+    /// (empty, not http(s), control characters), before anything is sent; errc::unauthorized
+    /// (ErrorKind::api, 401) for a token the service does not accept; errc::forbidden (403) when
+    /// it gives no access to the stack; errc::malformed_response naming the field when an id is
+    /// missing, not an integer or not positive; the errors of every operation (see BasicClient).
+    template <class CompletionToken = default_completion_token_type>
+    auto async_authenticate(std::string stack_url, CompletionToken&& token = {}) const {
+        return initiate<AuthenticationResponse>(std::forward<CompletionToken>(token),
+                                                detail::authenticate_request(std::move(stack_url)));
     }
 
     /// Closes the idle keep-alive connections of this client and its copies (operations in flight

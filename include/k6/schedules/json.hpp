@@ -244,6 +244,21 @@ inline Decoded read(const boost::json::value& v, SchedulePage& out, const JsonPa
     return {};
 }
 
+// Both ids are positive in the API (they name a stack and a project): a zero or negative one is
+// refused here rather than sent later as X-Stack-Id, which the service would reject with less to go on.
+inline Decoded read(const boost::json::value& v, AuthenticationResponse& out, const JsonPath& at) {
+    const auto* o = v.if_object();
+    if (!o) return wrong_type(v, at, "an object");
+    K6_SCHEDULES_TRY(required_member(*o, "stack_id", out.stack_id, at));
+    if (out.stack_id <= 0)
+        return bad_value(at.member("stack_id"), "expected a positive integer, got " + std::to_string(out.stack_id));
+    K6_SCHEDULES_TRY(required_member(*o, "default_project_id", out.default_project_id, at));
+    if (out.default_project_id <= 0)
+        return bad_value(at.member("default_project_id"),
+                         "expected a positive integer, got " + std::to_string(out.default_project_id));
+    return {};
+}
+
 inline Decoded read(const boost::json::value& v, CreateScheduleRequest& out, const JsonPath& at) {
     const auto* o = v.if_object();
     if (!o) return wrong_type(v, at, "an object");
@@ -290,15 +305,15 @@ template <class T>
 inline constexpr bool is_model =
     std::is_same_v<T, Schedule> || std::is_same_v<T, SchedulePage> || std::is_same_v<T, CreateScheduleRequest> ||
     std::is_same_v<T, ScheduleCron> || std::is_same_v<T, RecurrenceRule> || std::is_same_v<T, ErrorBody> ||
-    std::is_same_v<T, ErrorDetails>;
+    std::is_same_v<T, ErrorDetails> || std::is_same_v<T, AuthenticationResponse>;
 
 }  // namespace detail
 
 /// Decodes a model from a parsed JSON value. Never throws for bad input and never guesses: unknown
 /// fields are ignored (the API adds fields over time); a missing required field or a wrong type is
 /// an error.
-/// @tparam T Schedule, SchedulePage, CreateScheduleRequest, ScheduleCron, RecurrenceRule, ErrorBody
-/// (the ErrorApiModel object) or ErrorDetails.
+/// @tparam T Schedule, SchedulePage, CreateScheduleRequest, ScheduleCron, RecurrenceRule,
+/// AuthenticationResponse, ErrorBody (the ErrorApiModel object) or ErrorDetails.
 /// @return The model, or an ErrorKind::malformed_response error (errc::malformed_response) whose
 /// `target` is the path of the field in error, e.g. "value[3].recurrence_rule.interval".
 template <class T>
@@ -445,6 +460,11 @@ inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& j
     for (const auto& s : p.items) items.push_back(boost::json::value_from(s));
     if (p.count) o["@count"] = *p.count;
     if (p.next_link) o["@nextLink"] = *p.next_link;
+}
+
+/// Writes an AuthenticationResponse: {"stack_id", "default_project_id"}.
+inline void tag_invoke(const boost::json::value_from_tag&, boost::json::value& jv, const AuthenticationResponse& a) {
+    jv = {{"stack_id", a.stack_id}, {"default_project_id", a.default_project_id}};
 }
 
 /// Writes an ErrorDetails; an absent target is left out.

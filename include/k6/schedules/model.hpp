@@ -16,7 +16,8 @@
 
 /// @file
 /// The API's schemas as plain value types: Schedule, CreateScheduleRequest, RecurrenceRule,
-/// ScheduleCron, SchedulePage (ErrorBody and ErrorDetails are in k6/schedules/error.hpp).
+/// ScheduleCron, SchedulePage, AuthenticationResponse (ErrorBody and ErrorDetails are in
+/// k6/schedules/error.hpp).
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 
@@ -126,6 +127,16 @@ struct SchedulePage {
 
     /// Member-wise equality.
     friend bool operator==(const SchedulePage&, const SchedulePage&) = default;
+};
+
+/// Schema AuthenticationResponse: what `GET /cloud/v6/auth` (BasicClient::async_authenticate)
+/// answers for a token and a stack URL. Both ids are positive; the decoder refuses anything else.
+struct AuthenticationResponse {
+    std::int64_t stack_id = 0;            ///< The Grafana stack the URL names: what X-Stack-Id carries.
+    std::int64_t default_project_id = 0;  ///< The stack's default k6 project.
+
+    /// Member-wise equality.
+    friend bool operator==(const AuthenticationResponse&, const AuthenticationResponse&) = default;
 };
 
 K6_SCHEDULES_END_NAMESPACE

@@ -80,8 +80,8 @@ inline bool retry_policy_valid(const RetryPolicy& retry) noexcept {
 }  // namespace detail
 
 /// Where the API is, how to authenticate, and the transport's limits: what BasicClient::create()
-/// takes. Only #token and #stack_id have no usable default; from_env() fills them from the
-/// environment. A client copies its options; changing them afterwards has no effect on it.
+/// takes. Only #token and #stack_id (or #stack_url) have no usable default; from_env() fills them
+/// from the environment. A client copies its options; changing them afterwards has no effect on it.
 struct ClientOptions {
     /// The API origin, optionally with a path prefix. https:// always verifies the peer and its
     /// host name; http:// is meant for local servers such as the emulator.
@@ -89,8 +89,16 @@ struct ClientOptions {
     /// Personal or Grafana Stack API token, sent as "Authorization: Bearer" to api_url's origin
     /// only. It never appears in messages or logs of this library.
     std::string token{};
-    /// The Grafana stack the requests are scoped to (the X-Stack-Id header): a positive integer.
+    /// The Grafana stack the requests are scoped to (the X-Stack-Id header): a positive integer, or
+    /// 0 when #stack_url is set, for the client to find it out (see #stack_url).
     std::int64_t stack_id = 0;
+    /// The URL of the Grafana stack ("https://mystack.grafana.net"), for BasicClient::async_authenticate
+    /// and to stand in for #stack_id. With #stack_id 0, the client resolves the id through
+    /// `GET /cloud/v6/auth` (X-Stack-Url) before its first operation that needs it, keeps it for
+    /// itself and its copies, and sends X-Stack-Id as usual from then on; a failed resolution fails
+    /// that operation with the auth call's error, and the next operation tries again. With a
+    /// positive #stack_id it is only kept. An absolute http(s) URL without spaces or control characters.
+    std::optional<std::string> stack_url{};
     /// Extra PEM bundle of trusted CAs, added to the system's roots (verification stays on).
     std::optional<std::string> ca_file{};
     /// Your own TLS context instead of one per client with the system's roots (and ca_file): share one
@@ -148,7 +156,7 @@ struct ClientOptions {
     std::string user_agent_suffix{};
 
     /// Checks every setting: a usable #api_url, a non-empty #token that can be sent in a header, a
-    /// positive #stack_id, a non-empty #ca_file (not together with #tls_context), a usable #proxy,
+    /// positive #stack_id (or 0 with a #stack_url), a #stack_url that can be sent, a non-empty #ca_file (not together with #tls_context), a usable #proxy,
     /// positive timeouts, limits and #retry, and a #user_agent_suffix that can be sent.
     /// BasicClient::create() calls it.
     /// @return Nothing, or one ErrorKind::invalid_argument error naming every problem at once (never
@@ -162,7 +170,12 @@ struct ClientOptions {
             add("token", "the API token is empty");
         else if (!detail::is_header_safe(token))
             add("token", "the API token contains characters that cannot be sent in a header");
-        if (stack_id <= 0) add("stack_id", "the stack id must be a positive integer");
+        if (stack_id < 0 || (stack_id == 0 && !stack_url))
+            add("stack_id", "the stack id must be a positive integer (or 0 with a stack_url to resolve it from)");
+        if (stack_url) {
+            if (auto problem = detail::stack_url_problem(*stack_url))
+                add("stack_url", "stack_url " + detail::quote_url(*stack_url) + " is not usable: " + *problem);
+        }
         if (ca_file && ca_file->empty()) add("ca_file", "ca_file is set but empty");
         if (ca_file && tls_context)
             add("ca_file", "ca_file and tls_context are exclusive: load the CA file into your context");
@@ -182,9 +195,11 @@ struct ClientOptions {
         return problems.result("invalid client options: ");
     }
 
-    /// Reads K6_CLOUD_API_URL (default https://api.k6.io), K6_CLOUD_TOKEN, K6_CLOUD_STACK_ID and
-    /// K6_CLOUD_CA_FILE; a variable set but empty counts as unset. The other members keep their
-    /// defaults.
+    /// Reads K6_CLOUD_API_URL (default https://api.k6.io), K6_CLOUD_TOKEN, K6_CLOUD_STACK_ID,
+    /// K6_CLOUD_STACK_URL and K6_CLOUD_CA_FILE; a variable set but empty counts as unset. One of
+    /// K6_CLOUD_STACK_ID and K6_CLOUD_STACK_URL is needed: with only the URL, #stack_id stays 0 and
+    /// the client resolves it (see #stack_url); with both, the id is used and the URL kept. The
+    /// other members keep their defaults.
     /// @return The options, or one ErrorKind::invalid_argument error naming everything missing or
     /// malformed, its `target` the first variable in error.
     static expected<ClientOptions> from_env() {
@@ -219,6 +234,7 @@ struct ClientOptions {
         } else {
             add("K6_CLOUD_TOKEN", "K6_CLOUD_TOKEN is not set (a k6 Personal or Grafana Stack API token)");
         }
+        const auto stack_url = get("K6_CLOUD_STACK_URL");
         if (auto stack = get("K6_CLOUD_STACK_ID")) {
             std::int64_t id = 0;
             const auto [end, ec] = std::from_chars(stack->data(), stack->data() + stack->size(), id);
@@ -227,8 +243,16 @@ struct ClientOptions {
                     "K6_CLOUD_STACK_ID must be a positive integer, got " + detail::quote_for_message(*stack));
             else
                 options.stack_id = id;
-        } else {
-            add("K6_CLOUD_STACK_ID", "K6_CLOUD_STACK_ID is not set (the numeric id of your Grafana stack)");
+        } else if (!stack_url) {
+            add("K6_CLOUD_STACK_ID",
+                "K6_CLOUD_STACK_ID is not set (the numeric id of your Grafana stack; or set K6_CLOUD_STACK_URL, "
+                "its URL, for the client to find the id)");
+        }
+        if (stack_url) {
+            options.stack_url = *stack_url;
+            if (auto problem = detail::stack_url_problem(*stack_url))
+                add("K6_CLOUD_STACK_URL",
+                    "K6_CLOUD_STACK_URL=" + detail::quote_url(*stack_url) + " is not usable: " + *problem);
         }
         if (auto ca = get("K6_CLOUD_CA_FILE")) options.ca_file = *ca;
         if (auto valid = problems.result(""); !valid) return std::unexpected(std::move(valid.error()));

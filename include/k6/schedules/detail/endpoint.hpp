@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -91,6 +92,24 @@ inline std::expected<Endpoint, std::string> parse_endpoint(std::string_view api_
     e.base_path = std::string(url.encoded_path());
     while (!e.base_path.empty() && e.base_path.back() == '/') e.base_path.pop_back();
     return e;
+}
+
+// Why `url` cannot be sent as X-Stack-Url (a Grafana stack's URL, "https://mystack.grafana.net"),
+// or nothing. It goes into a header, so control characters would end the header line and let the
+// caller's text become headers of its own; it must be an absolute http(s) URL with a host, as the
+// service matches it against the stacks it knows. The reason never quotes the URL.
+inline std::optional<std::string> stack_url_problem(std::string_view url) {
+    if (url.empty()) return "the stack URL is empty";
+    for (char c : url) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u >= 0x7f) return "the stack URL has spaces, control or non-ASCII characters";
+    }
+    auto parsed = boost::urls::parse_absolute_uri(boost::urls::string_view(url.data(), url.size()));
+    if (!parsed) return "the stack URL is not an absolute URL";
+    if (!iequals(parsed->scheme(), "https") && !iequals(parsed->scheme(), "http"))
+        return "the stack URL's scheme must be https or http";
+    if (!parsed->has_authority() || parsed->host().empty()) return "the stack URL has no host";
+    return std::nullopt;
 }
 
 }  // namespace detail

@@ -34,7 +34,10 @@ inline http::request<http::string_body> build_http_request(const Endpoint& endpo
     http::request<http::string_body> req{spec.method, spec.request_target(endpoint), 11};
     req.set(http::field::host, endpoint.host_header);
     req.set(http::field::authorization, authorization);
-    req.set("X-Stack-Id", stack_id);
+    if (spec.stack_url)
+        req.set("X-Stack-Url", *spec.stack_url);
+    else
+        req.set("X-Stack-Id", stack_id);
     req.set(http::field::accept, "application/json");
     req.set(http::field::user_agent, agent);
     if (spec.body) {
@@ -60,12 +63,15 @@ inline std::string request_bytes(const Endpoint& endpoint, std::string_view auth
     const std::string length = with_length ? std::to_string(body.size()) : std::string();
 
     std::string bytes;
+    // The auth call names the stack by its URL, instead of by the id it is there to find out.
+    const std::string_view stack_name = spec.stack_url ? "X-Stack-Url: " : "X-Stack-Id: ";
+    const std::string_view stack = spec.stack_url ? std::string_view(*spec.stack_url) : stack_id;
     bytes.reserve(160 + method.size() + base.size() + spec.target.size() + endpoint.host_header.size() +
-                  authorization.size() + stack_id.size() + agent.size() + body.size());
+                  authorization.size() + stack.size() + agent.size() + body.size());
     bytes.append(method).append(" ").append(base).append(spec.target).append(" HTTP/1.1").append(crlf);
     bytes.append("Host: ").append(endpoint.host_header).append(crlf);
     bytes.append("Authorization: ").append(authorization).append(crlf);
-    bytes.append("X-Stack-Id: ").append(stack_id).append(crlf);
+    bytes.append(stack_name).append(stack).append(crlf);
     bytes.append("Accept: application/json").append(crlf);
     bytes.append("User-Agent: ").append(agent).append(crlf);
     if (spec.body) bytes.append("Content-Type: application/json").append(crlf);
@@ -78,7 +84,7 @@ inline std::string request_bytes(const Endpoint& endpoint, std::string_view auth
 // message is framed or the connection is used (RFC 9110/9112).
 inline bool is_reserved_header(std::string_view name) noexcept {
     static constexpr std::string_view reserved[] = {
-        "host",       "authorization", "proxy-authorization", "x-stack-id", "accept",     "user-agent",
+        "host",       "authorization", "proxy-authorization", "x-stack-id", "x-stack-url", "accept",  "user-agent",
         "content-type", "content-length", "transfer-encoding", "connection", "te",         "upgrade",
         "expect",     "keep-alive",    "trailer",             "proxy-connection"};
     for (std::string_view r : reserved)

@@ -32,6 +32,9 @@ struct RequestSpec {
     std::optional<ApiError> refused;  // set when the arguments are invalid: complete with it, send nothing
     bool target_is_absolute = false;  // an @nextLink's target, sent exactly as the server wrote it
     std::string_view operation{};     // its name for AttemptObserver: a literal, e.g. "get_schedule"
+    // The auth operation's X-Stack-Url, sent instead of X-Stack-Id: that call finds the id out, so
+    // it is the one request that neither has nor waits for one.
+    std::optional<std::string> stack_url{};
 
     std::string request_target(const Endpoint& endpoint) const {
         return target_is_absolute ? target : concat({endpoint.base_path, target});
@@ -87,6 +90,17 @@ inline RequestSpec activate_schedule_request(ScheduleId id) {
 }
 inline RequestSpec deactivate_schedule_request(ScheduleId id) {
     return schedule_request(http::verb::post, id, "/deactivate", "deactivate_schedule");
+}
+
+// GET /cloud/v6/auth with X-Stack-Url. The URL is checked here, not by the server, because it
+// goes into a header: a CR or LF in it would let the caller's text become headers of its own.
+inline RequestSpec authenticate_request(std::string stack_url) {
+    RequestSpec spec{http::verb::get, "/cloud/v6/auth", std::nullopt, std::nullopt, false, "authenticate"};
+    if (auto problem = stack_url_problem(stack_url))
+        spec.refused = invalid_argument(*problem, "stack_url").error();
+    else
+        spec.stack_url = std::move(stack_url);
+    return spec;
 }
 
 }  // namespace detail

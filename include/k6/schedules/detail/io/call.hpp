@@ -74,6 +74,9 @@ struct Answer {
     unsigned attempts = 0;
 };
 
+inline asio::awaitable<expected<void>> resolve_stack_id(std::shared_ptr<ClientState> state,
+                                                        std::shared_ptr<const CallSettings> settings);
+
 // The call: attempts, each holding a connection slot and bounded by the attempt timeout and what
 // is left of the deadline, with the waits the retry policy asks for in between. Completes with the
 // 2xx answer, or with the error whose message, status and code are the last attempt's, counting
@@ -91,6 +94,12 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
     if (spec.refused) co_return std::unexpected(std::move(*spec.refused));
     if (state->closed) co_return std::unexpected(cancelled_error("the client was closed (Client::close)"));
     if (state->proxy_error) co_return std::unexpected(*state->proxy_error);
+    // A client made with only a stack URL learns its stack id before the first request that carries
+    // it. One string test for every other client: the resolution's coroutine is only made when taken.
+    if (state->stack_id.empty() && !spec.stack_url) {
+        if (auto resolved = co_await resolve_stack_id(state, shared_settings); !resolved)
+            co_return std::unexpected(std::move(resolved.error()));
+    }
     const RetryPolicy& policy = settings.retry;
     const auto started = clock::now();
     const auto deadline_at = settings.deadline ? std::optional(started + *settings.deadline) : std::nullopt;
@@ -198,6 +207,31 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
             co_return std::unexpected(std::move(cancelled));
         }
     }
+}
+
+// Finds out the stack id of a client made with a stack URL and stack id 0: `GET /cloud/v6/auth` with
+// X-Stack-Url, as a call of its own with the operation's settings (retries, attempt timeout,
+// deadline, observer, which sees it as operation "authenticate"), then keeps the id in the client's
+// state for every later call of the client and its copies. Operations that start while the id is
+// still unknown each resolve it (they run on the strand, so nothing is torn); the first success is
+// kept and later ones change nothing. A failure is that operation's error, its message saying what
+// was being done (server text in it is already token-masked); the next operation tries again.
+inline asio::awaitable<expected<void>> resolve_stack_id(std::shared_ptr<ClientState> state,
+                                                        std::shared_ptr<const CallSettings> settings) {
+    auto fail_with = [](ApiError error) {
+        error.message = "resolving the stack id from the stack URL (GET /cloud/v6/auth): " + error.message;
+        return std::unexpected(std::move(error));
+    };
+    // options.validate() let stack_id 0 through only with a stack_url.
+    auto answer = co_await send_with_retries(state, authenticate_request(*state->options.stack_url), settings);
+    if (!answer) co_return fail_with(std::move(answer.error()));
+    auto decoded = decode_success<AuthenticationResponse>(answer->response);
+    if (!decoded) {
+        decoded.error().attempts = answer->attempts;
+        co_return fail_with(std::move(decoded.error()));
+    }
+    if (state->stack_id.empty()) state->stack_id = std::to_string(decoded->stack_id);
+    co_return expected<void>{};
 }
 
 // The operation: the call, then its 2xx body decoded as T (with `scratch`'s memory, if given).

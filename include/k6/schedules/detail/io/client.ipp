@@ -60,6 +60,12 @@ K6_SCHEDULES_DECL void start_call(const std::shared_ptr<ClientState>& state,
     start_call_for<void>(state, std::move(settings), std::move(spec), std::move(handler));
 }
 
+K6_SCHEDULES_DECL void start_call(const std::shared_ptr<ClientState>& state,
+                                  std::shared_ptr<const CallSettings> settings, RequestSpec spec,
+                                  Handler<expected<AuthenticationResponse>> handler) {
+    start_call_for<AuthenticationResponse>(state, std::move(settings), std::move(spec), std::move(handler));
+}
+
 K6_SCHEDULES_DECL void start_list_all(const std::shared_ptr<ClientState>& state,
                                       std::shared_ptr<const CallSettings> settings, ListQuery query,
                                       std::size_t max_items, std::size_t max_empty_pages,

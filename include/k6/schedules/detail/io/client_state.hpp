@@ -113,7 +113,7 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
           proxy_error(std::move(proxy_choice.unusable)),
           slots(strand, options.max_connections),
           authorization("Bearer " + options.token),
-          stack_id(std::to_string(options.stack_id)),
+          stack_id(options.stack_id > 0 ? std::to_string(options.stack_id) : std::string()),
           agent(options.user_agent_suffix.empty() ? std::string(user_agent)
                                                   : concat({user_agent, " ", options.user_agent_suffix})) {}
 
@@ -127,6 +127,8 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
     ConnectionSlots slots;
     ConnectionPool pool;
     std::string authorization;
+    // X-Stack-Id's value. Empty until resolved when the options gave only a stack URL: written once,
+    // on the strand, by the first resolution that succeeds (see resolve_stack_id in call.hpp).
     std::string stack_id;
     std::string agent;  // the User-Agent: the library's, then ClientOptions::user_agent_suffix
     std::optional<asio::steady_timer> idle_sweep;  // with close_idle_in_background, while connections are idle

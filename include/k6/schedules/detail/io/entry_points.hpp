@@ -48,6 +48,9 @@ K6_SCHEDULES_DECL void start_call(const std::shared_ptr<ClientState>& state,
 K6_SCHEDULES_DECL void start_call(const std::shared_ptr<ClientState>& state,
                                   std::shared_ptr<const CallSettings> settings, RequestSpec spec,
                                   Handler<expected<void>> handler);
+K6_SCHEDULES_DECL void start_call(const std::shared_ptr<ClientState>& state,
+                                  std::shared_ptr<const CallSettings> settings, RequestSpec spec,
+                                  Handler<expected<AuthenticationResponse>> handler);
 K6_SCHEDULES_DECL void start_list_all(const std::shared_ptr<ClientState>& state,
                                       std::shared_ptr<const CallSettings> settings, ListQuery query,
                                       std::size_t max_items, std::size_t max_empty_pages,
