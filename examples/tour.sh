@@ -49,6 +49,20 @@ for load_test in $(seq 3 12); do
   "$cli" --json set "$load_test" --starts "$today" --frequency DAILY --interval "$load_test" >/dev/null
 done
 k6 list --top 5 --all --count
+step "Check a schedule before sending it: --dry-run shows its next runs and sends nothing"
+k6 set 13 --starts +1h --frequency weekly --byday mo,we,fr --dry-run
+step "Every run of the next day across all schedules, computed locally from one listing"
+k6 upcoming --to +1d
+step "Times on a wall clock of your choice, and JSON with one value per line"
+k6 --tz Europe/Berlin next --load-test 2 -n 2
+k6 --json next --load-test 2 -n 2
+step "Several schedules at once (ids of load tests 10 to 12)"
+several=$("$cli" --json list --all | python3 -c 'import json,sys
+print(" ".join(str(s["id"]) for s in map(json.loads, sys.stdin) if s["load_test_id"] >= 10))')
+# shellcheck disable=SC2086 # one argument per id
+k6 deactivate $several
+step "Your stack by its URL instead of its id: the stack id and the default project"
+k6 --stack-url https://emulator.grafana.net auth
 step "Deactivate the cron schedule and re-activate it"
 id=$("$cli" --json get 2 | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 k6 deactivate "$id"

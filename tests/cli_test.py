@@ -4,8 +4,9 @@
 every exit status, environment versus flags, and the token never shown.
 
     cli_test.py GROUP K6_SCHEDULES EMULATOR SEED_DATA
-    GROUP: commands | json | exit-codes | precedence | verbose | secrets
+    GROUP: commands | json | exit-codes | precedence | verbose | output | input | messages | bulk | upcoming | secrets
 """
+import datetime
 import http.server
 import json
 import os
@@ -151,8 +152,9 @@ def group_json():
         r = k6(env, "--json", *command)
         check(r.returncode == 0 and r.stdout == "", f"{command[0]} --json prints nothing")
     r = k6(env, "--json", "next", "2", "-n", "2", "--after", "2025-01-16T09:00:00Z")
-    check(r.stdout.splitlines() == ["2025-01-16T10:46:04.021Z", "2025-01-16T12:46:04.021Z"],
-          "next --json: one RFC 3339 UTC time per line")
+    check([json.loads(line) for line in r.stdout.splitlines()] == [{"run": "2025-01-16T10:46:04.021Z"},
+                                                                   {"run": "2025-01-16T12:46:04.021Z"}],
+          "next --json: one JSON object {\"run\": TIME} per line")
     e.stop()
 
 
@@ -174,12 +176,15 @@ def group_exit_codes():
     env = e.env()
     check(k6(env, "show", "1").returncode == 0, "0: ok")
     r = k6(env, "show", "404")
-    check(r.returncode == 1 and r.stderr.strip() == "error: HTTP 404 not_found: Schedule not found.",
-          "1: the API's error, in one line")
+    check(r.returncode == 1 and r.stderr.strip() == "error: HTTP 404 not_found: Schedule not found. (requested: GET "
+          + e.url + "/cloud/v6/schedules/404)", "1: the API's error, in one line, with the URL of a 404")
     r = k6(env, "set", "1", "--starts", "2025-01-01T00:00:00Z", "--frequency", "DAILY", "--interval", "0")
-    check(r.returncode == 2 and "recurrence_rule.interval" in r.stderr, "2: validation before sending")
+    check(r.returncode == 2 and r.stderr.startswith("error: --interval must be at least 1, got 0")
+          and "recurrence_rule" not in r.stderr and "(target" not in r.stderr,
+          "2: validation before sending, naming the flag")
     r = k6(env, "set", "1", "--starts", "2025-01-01T00:00:00Z", "--cron", "0 0 * * *", "--time-zone", "Mars/Base")
-    check(r.returncode == 2 and "(target: cron.time_zone)" in r.stderr, "2: an unknown time zone, checked locally")
+    check(r.returncode == 2 and r.stderr.startswith('error: --time-zone "Mars/Base" is not a time zone'),
+          "2: an unknown time zone, checked locally, naming the flag")
     r = k6(env, "list", "--bogus")
     check(r.returncode == 2 and "unknown option --bogus" in r.stderr and "usage: k6-schedules" in r.stderr,
           "2: a wrong flag names itself and prints usage")
@@ -248,19 +253,360 @@ def group_verbose():
     attempts = [line for line in r.stderr.splitlines() if ATTEMPT_LINE.match(line)]
     check(r.returncode == 1 and len(attempts) == 1 and ", no retry: " in attempts[0],
           "-v: the last failed attempt says why no retry follows")
+    r = k6(env, "--json", "-v", "--retries", "10", "show", "1")
+    events = [json.loads(line)["attempt"] for line in r.stderr.splitlines()]
+    check(r.returncode == 0 and events and events[-1]["status"] == 200 and events[-1]["target"] == "/cloud/v6/schedules/1"
+          and all("ms" in x for x in events), "-v under --json: one JSON object per attempt on stderr")
     quiet = k6(env, "--retries", "10", "show", "1")
     check(quiet.returncode == 0 and quiet.stderr == "", "without -v, nothing about attempts on stderr")
     e.stop()
 
 
+def run_on_terminal(env, *args):
+    """Runs the tool with stdout and stderr on one pseudo-terminal; returns (status, the screen's lines)
+    after the terminal's own handling of carriage returns and erase-to-end-of-line (ESC [K)."""
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen([CLI, *args], env=env, stdout=secondary, stderr=secondary)
+    os.close(secondary)
+    raw = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        raw += chunk
+    os.close(primary)
+    status = process.wait(timeout=60)
+    text = raw.decode().replace("\r\n", "\n")
+    outputs.append(text)
+    lines, line, column, i = [], [], 0, 0
+    while i < len(text):
+        c = text[i]
+        if text.startswith("\x1b[K", i):
+            del line[column:]
+            i += 3
+            continue
+        if c == "\r":
+            column = 0
+        elif c == "\n":
+            lines.append("".join(line))
+            line, column = [], 0
+        else:
+            if column < len(line):
+                line[column] = c
+            else:
+                line.append(c)
+            column += 1
+        i += 1
+    if line:
+        lines.append("".join(line))
+    return status, text, lines
+
+
+def columns_never_touch(lines, columns):
+    """Every line splits, at runs of two or more spaces, into its columns: no two cells touch (a rule
+    or a time zone has single spaces only). Columns may widen from one page to the next."""
+    return bool(lines) and all(len(re.split(r" {2,}", line.rstrip())) in (columns, columns - 1) for line in lines)
+
+
+
+def group_output():
+    e = Emulator()
+    env = e.env()
+    # Long rules and time zones: the table sizes its columns to them.
+    check(k6(env, "set", "20", "--starts", "2025-01-01T00:00:00Z", "--cron", "0 9 * * *", "--time-zone",
+             "America/Argentina/Buenos_Aires").returncode == 0, "set a cron schedule in a long time zone")
+    check(k6(env, "set", "21", "--starts", "2025-01-06T10:00:00Z", "--frequency", "WEEKLY", "--byday", "MO,WE,FR",
+             "--until", "2027-01-01T00:00:00Z").returncode == 0, "set a long weekly rule")
+    r = k6(env, "list")
+    lines = r.stdout.splitlines()
+    check(r.returncode == 0 and any("America/Argentina/Buenos_Aires" in line for line in lines)
+          and any("WEEKLY every week on MO,WE,FR, until 2027-01-01T00:00:00.000Z" in line for line in lines)
+          and columns_never_touch(lines, 6), "list: columns sized to their content, never touching")
+    # On a terminal, the progress line is cleared before rows and at the end.
+    status, raw, screen = run_on_terminal(env, "list", "--top", "2", "--all")
+    rows = [line for line in screen if re.match(r"^\d+\s", line)]
+    check(status == 0 and "page 2: 4 schedules so far" in raw and len(rows) == 6
+          and not any("so far" in line for line in screen) and columns_never_touch(screen, 6),
+          "list --all on a terminal: progress shown, then cleared; rows never glued to it")
+    # The header comes with the first page: none when the request fails, a note when there is nothing.
+    r = k6(e.env(K6_CLOUD_TOKEN="wrong-token"), "list")
+    check(r.returncode == 1 and r.stdout == "", "list: a failed request leaves no stray header on stdout")
+    r = k6(env, "list", "--skip", "100")
+    check(r.returncode == 0 and r.stdout == "" and r.stderr.strip() == "no schedules", "list: an empty result says so")
+    r = k6(env, "list", "--top", "2")
+    check(r.returncode == 0 and len(r.stdout.splitlines()) == 3 and "--all" in r.stderr and "--skip 2" in r.stderr,
+          "list without --all: stderr says how to get the rest")
+    r = k6(env, "list", "--top", "2", "--skip", "4")
+    check(r.returncode == 0 and r.stderr == "", "list: no hint on the last page")
+    # What will really happen.
+    check(k6(env, "deactivate", "1").returncode == 0, "deactivate 1")
+    r = k6(env, "show", "1")
+    check("state       deactivated" in r.stdout and ("next run    none (deactivated)" in r.stdout
+          or "(deactivated: it will not run unless activated)" in r.stdout), "show: a deactivated schedule's next run")
+    r = k6(env, "next", "1", "-n", "2", "--after", "2025-01-17T12:00:00Z")
+    check(r.returncode == 0 and "deactivated" in r.stderr and "will not happen" in r.stderr
+          and len(r.stdout.splitlines()) == 3, "next: says the runs of a deactivated schedule will not happen")
+    check(k6(env, "set", "22", "--starts", "2020-01-01T00:00:00Z").returncode == 0, "set a one-off in the past")
+    r = k6(env, "get", "22")
+    check("next run    none (expired: no run left)" in r.stdout and "state       active, but expired" in r.stdout,
+          "show: an expired schedule is not just 'active'")
+    # --tz: instants on a zone's wall clock.
+    r = k6(env, "show", "2", "--tz", "Europe/Berlin")
+    check(r.returncode == 0 and "starts      2025-01-16T09:46:04.021+01:00" in r.stdout, "--tz Europe/Berlin")
+    r = k6(e.env(TZ="Asia/Tokyo"), "--tz", "local", "next", "2", "-n", "1", "--after", "2025-01-16T09:00:00Z")
+    check(r.returncode == 0 and r.stdout.splitlines()[-1] == "2025-01-16T19:46:04.021+09:00", "--tz local follows TZ")
+    r = k6(env, "--tz=Mars/Base", "show", "2")
+    check(r.returncode == 2 and "--tz" in r.stderr and "Mars/Base" in r.stderr, "--tz: an unknown zone is a usage error")
+    # --json: every line of every output parses; errors too.
+    for args in (["get", "1"], ["show", "2"], ["list", "--all", "--top", "2", "--count"], ["next", "2", "-n", "3"],
+                 ["set", "23", "--starts", "2031-01-01", "--dry-run"], ["delete", "3", "999"],
+                 ["upcoming", "--from", "2025-01-15T00:00:00Z", "--to", "2025-01-17T00:00:00Z"]):
+        r = k6(env, "--json", *args)
+        ok = r.stdout != ""
+        try:
+            [json.loads(line) for line in r.stdout.splitlines()]
+            [json.loads(line) for line in r.stderr.splitlines()]
+        except ValueError:
+            ok = False
+        check(ok, f"--json {' '.join(args)}: stdout and stderr parse line by line")
+    r = k6(env, "--json", "show", "404")
+    err = json.loads(r.stderr)["error"] if r.stderr.count("\n") == 1 else {}
+    check(r.returncode == 1 and err.get("status") == 404 and err.get("exit") == 1 and err.get("kind") == "api",
+          "--json: an API error is one JSON object on stderr")
+    r = k6(env, "--json", "list", "--bogus")
+    err = json.loads(r.stderr)["error"] if r.stderr.count("\n") == 1 else {}
+    check(r.returncode == 2 and err.get("kind") == "usage" and err.get("exit") == 2, "--json: a usage error too")
+    e.stop()
+
+
+def group_input():
+    e = Emulator()
+    env = e.env()
+    r = k6(env, "set", "30", "--starts=2027-01-01", "--frequency", "daily")
+    check(r.returncode == 0 and "starts      2027-01-01T00:00:00.000Z" in r.stdout and "DAILY every day" in r.stdout,
+          "--flag=value, a date alone (midnight UTC), --frequency in lower case")
+    r = k6(env, "set", "31", "--starts", "2027-01-04T09:00:00Z", "--frequency", "Weekly", "--byday", "mo, fr")
+    check(r.returncode == 0 and "WEEKLY every week on MO,FR" in r.stdout, "--byday in lower case, with spaces")
+    before = datetime.datetime.now(datetime.timezone.utc)
+    r = k6(env, "set", "32", "--starts", "+1h", "--frequency", "hourly")
+    starts = re.search(r"^starts\s+(\S+)$", r.stdout, re.M)
+    value = datetime.datetime.fromisoformat(starts.group(1).replace("Z", "+00:00")) if starts else None
+    check(r.returncode == 0 and value is not None
+          and datetime.timedelta(minutes=59) < value - before < datetime.timedelta(minutes=61), "--starts +1h")
+    r = k6(env, "set", "33", "--starts", "now", "--cron", "@daily", "--dry-run")
+    check(r.returncode == 0 and "dry run" in r.stdout, "--starts now")
+    r = k6(env, "set", "33", "--starts", "tomorrow")
+    check(r.returncode == 2 and "--starts" in r.stderr and "+1h" in r.stderr, "a bad time says which forms work")
+    # --dry-run: checked and previewed locally, nothing sent, no token needed.
+    r = k6(e.env(K6_CLOUD_TOKEN=None), "set", "34", "--starts", "2030-01-01T00:00:00Z", "--frequency", "DAILY",
+           "--count", "3", "--dry-run")
+    check(r.returncode == 0 and r.stdout.count("2030-01-0") == 4 and "nothing was sent" in r.stdout,
+          "set --dry-run: the next runs, without a token")
+    check(k6(env, "get", "34").returncode == 1, "set --dry-run sent nothing")
+    r = k6(env, "set", "34", "--starts", "2030-01-01T00:00:00Z", "--frequency", "DAILY", "--interval", "0", "--dry-run")
+    check(r.returncode == 2 and "--interval" in r.stderr, "set --dry-run: validation errors")
+    # --from-file: what get --json prints goes back in; stdin too.
+    work = tempfile.mkdtemp()
+    exported = os.path.join(work, "schedule.json")
+    with open(exported, "w") as f:
+        f.write(k6(env, "--json", "get", "1").stdout)
+    r = k6(env, "set", "35", "--from-file", exported)
+    check(r.returncode == 0 and "cron 0 7 * * MON-FRI" in r.stdout and "Europe/Berlin" in r.stdout,
+          "set --from-file: the output of get --json")
+    piped = subprocess.run([CLI, "set", "36", "--from-file", "-"], env=env, capture_output=True, text=True, timeout=60,
+                           input='{"starts": "2031-02-03T04:05:06Z", "recurrence_rule": {"frequency": "MONTHLY"}}')
+    outputs.extend([piped.stdout, piped.stderr])
+    check(piped.returncode == 0 and "MONTHLY every month" in piped.stdout, "set --from-file -: from stdin")
+    bad = os.path.join(work, "bad.json")
+    with open(bad, "w") as f:
+        f.write('{"starts": 5}')
+    r = k6(env, "set", "37", "--from-file", bad)
+    check(r.returncode == 2 and "bad.json" in r.stderr and "starts" in r.stderr, "set --from-file: a bad file, named")
+    r = k6(env, "set", "37", "--from-file", exported, "--cron", "@daily")
+    check(r.returncode == 2 and "--from-file" in r.stderr, "set --from-file with rule flags: a usage error")
+    # Warnings for schedules that can never run (sent anyway, exit 0).
+    for args, why in ((["--starts", "2020-01-01T00:00:00Z"], "a one-off in the past"),
+                      (["--starts", "2030-01-01T00:00:00Z", "--frequency", "DAILY", "--until", "2029-01-01T00:00:00Z"],
+                       "--until before --starts"),
+                      (["--starts", "2020-01-01T00:00:00Z", "--frequency", "DAILY", "--count", "3"], "count used up"),
+                      (["--starts", "2025-01-01T00:00:00Z", "--cron", "0 0 30 2 *"], "a cron that matches no date")):
+        r = k6(env, "set", "38", *args)
+        check(r.returncode == 0 and r.stderr.startswith("warning: ") and "never run" in r.stderr,
+              f"set warns: {why}")
+    r = k6(env, "set", "38", "--starts", "2030-01-01T00:00:00Z", "--cron", "@daily")
+    check(r.returncode == 0 and r.stderr == "", "set: no warning for a schedule that runs")
+    # --token-file and K6_CLOUD_TOKEN_FILE.
+    token_file = os.path.join(work, "token")
+    with open(token_file, "w") as f:
+        f.write(TOKEN + "\n")
+    check(k6(e.env(K6_CLOUD_TOKEN=None), "--token-file", token_file, "show", "1").returncode == 0, "--token-file")
+    check(k6(e.env(K6_CLOUD_TOKEN=None, K6_CLOUD_TOKEN_FILE=token_file), "show", "1").returncode == 0,
+          "K6_CLOUD_TOKEN_FILE")
+    empty = os.path.join(work, "empty")
+    open(empty, "w").close()
+    r = k6(e.env(K6_CLOUD_TOKEN=None), "--token-file", empty, "show", "1")
+    check(r.returncode == 2 and "--token-file" in r.stderr and "empty" in r.stderr, "--token-file: an empty file")
+    r = k6(env, "--token", TOKEN, "--token-file", token_file, "show", "1")
+    check(r.returncode == 2 and "not both" in r.stderr, "--token and --token-file together: a usage error")
+    shutil.rmtree(work, ignore_errors=True)
+    # The stack's URL in place of its id: auth, and K6_CLOUD_STACK_URL / --stack-url resolved once.
+    r = k6(env, "--stack-url", "https://emulator.grafana.net", "auth")
+    check(r.returncode == 0 and f"stack id            {STACK}" in r.stdout and "default project id  1" in r.stdout,
+          "auth --stack-url: the stack id and default project id")
+    r = k6(env, "--json", "auth", "--stack-url=https://emulator.grafana.net")
+    check(r.returncode == 0 and json.loads(r.stdout) == {"stack_id": int(STACK), "default_project_id": 1},
+          "auth --json")
+    r = k6(e.env(K6_CLOUD_STACK_ID=None, K6_CLOUD_STACK_URL="https://emulator.grafana.net"), "-v", "show", "1")
+    check(r.returncode == 0 and "schedule    1" in r.stdout and r.stderr.count("GET /cloud/v6/auth -> 200") == 1,
+          "K6_CLOUD_STACK_URL stands in for K6_CLOUD_STACK_ID, resolved once")
+    r = k6(e.env(K6_CLOUD_STACK_ID=None), "--stack-url", "https://other.grafana.net", "show", "1")
+    check(r.returncode == 1 and "403" in r.stderr, "--stack-url of another stack: the API's 403")
+    r = k6(env, "auth")
+    check(r.returncode == 2 and "--stack-url" in r.stderr, "auth without a stack URL: a usage error")
+    # --deadline bounds the whole call, retries included; --timeout is per step.
+    stalled = Emulator("--latency-ms", "3000")
+    started = datetime.datetime.now()
+    r = k6(stalled.env(), "--deadline", "0.5", "--retries", "10", "show", "1")
+    took = (datetime.datetime.now() - started).total_seconds()
+    check(r.returncode == 3 and "deadline" in r.stderr and took < 2.5, "--deadline: the whole call, retries included")
+    stalled.stop()
+    r = k6(env, "--help")
+    check("--deadline SECONDS" in r.stdout and "each step of each attempt" in r.stdout, "--help: --timeout and --deadline")
+    e.stop()
+
+
+class NotHere(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"<html><body>no such page</body></html>"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def group_messages():
+    e = Emulator()
+    env = e.env()
+    r = k6(env, "lsit")
+    check(r.returncode == 2 and "did you mean list?" in r.stderr and "usage: k6-schedules" in r.stderr,
+          "a mistyped command: did you mean")
+    r = k6(env, "list", "--tpo", "3")
+    check(r.returncode == 2 and "did you mean --top?" in r.stderr and "usage: k6-schedules [GLOBAL OPTIONS] list" in r.stderr
+          and "COMMANDS" not in r.stderr, "a mistyped flag: did you mean, and the command's short usage")
+    r = k6(env, "--timout", "3", "show", "1")
+    check(r.returncode == 2 and "did you mean --timeout?" in r.stderr, "a mistyped global flag")
+    r = k6(env, "--retries=0", "--api-url=" + e.url, "show", "1")
+    check(r.returncode == 0, "--flag=value for global flags")
+    r = k6(env, "set", "1", "--starts", "2025-01-01T00:00:00Z", "--cron", "0 0 *")
+    check(r.returncode == 2 and r.stderr.startswith("error: --cron: ") and "cron.schedule" not in r.stderr,
+          "a bad cron names --cron")
+    r = k6(env, "--stack-id", "abc", "show", "1")
+    check(r.returncode == 2 and "--stack-id" in r.stderr and "K6_CLOUD_STACK_ID" not in r.stderr,
+          "a bad --stack-id names the flag, not the variable")
+    r = k6(e.env(K6_CLOUD_STACK_ID="abc"), "show", "1")
+    check(r.returncode == 2 and "K6_CLOUD_STACK_ID" in r.stderr, "a bad K6_CLOUD_STACK_ID names the variable")
+    r = k6(e.env(K6_CLOUD_CA_FILE=None), "--retries", "0", "show", "1")
+    check(r.returncode == 3 and "--ca-file" in r.stderr and "K6_CLOUD_CA_FILE" in r.stderr,
+          "a TLS verification failure suggests --ca-file")
+    r = k6(e.env(K6_CLOUD_TOKEN="wrong-token"), "show", "1")
+    check(r.returncode == 1 and "hint: " in r.stderr and "--token-file" in r.stderr, "a 401 says where tokens come from")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotHere)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/wrong/prefix"
+    r = k6(env, "--api-url", url, "--retries", "0", "show", "7")
+    check(r.returncode == 1 and f"GET http://127.0.0.1:{server.server_address[1]}/wrong/prefix/cloud/v6/schedules/7"
+          in r.stderr and "--api-url" in r.stderr, "a 404 on a wrong API path shows the URL requested")
+    server.shutdown()
+    r = k6(env, "--api-url", e.url.replace("https://", "http://"), "--retries", "0", "show", "1")
+    check(r.returncode in (3, 4) and "https://" in r.stderr, "http:// to a TLS port says so")
+    e.stop()
+
+
+def group_bulk():
+    e = Emulator()
+    env = e.env()
+    r = k6(env, "deactivate", "1", "2", "999")
+    lines = r.stdout.splitlines()
+    check(r.returncode == 1 and lines[:2] == ["deactivated 1", "deactivated 2"]
+          and lines[2].startswith("failed 999: HTTP 404") and lines[3] == "2 deactivated, 1 failed",
+          "deactivate several ids: a line each and a summary; exit 1 when one failed")
+    check("deactivated" in k6(env, "show", "2").stdout, "the ids were deactivated")
+    piped = subprocess.run([CLI, "activate", "-"], env=env, capture_output=True, text=True, timeout=60, input="1\n2\n")
+    outputs.extend([piped.stdout, piped.stderr])
+    check(piped.returncode == 0 and piped.stdout.splitlines() == ["activated 1", "activated 2", "2 activated, 0 failed"],
+          "activate -: ids from stdin")
+    r = k6(env, "--json", "delete", "3", "4")
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    check(r.returncode == 0 and lines == [{"id": 3, "ok": True}, {"id": 4, "ok": True},
+                                          {"summary": {"deleted": 2, "failed": 0}}], "delete --json: a line per id")
+    check(k6(env, "show", "3").returncode == 1 and k6(env, "show", "4").returncode == 1, "the ids were deleted")
+    r = k6(env, "delete", "5", "x")
+    check(r.returncode == 2 and '"x"' in r.stderr, "a bad id among several: a usage error, nothing sent")
+    piped = subprocess.run([CLI, "delete", "-"], env=env, capture_output=True, text=True, timeout=60, input="")
+    check(piped.returncode == 2 and "stdin" in piped.stderr, "delete - with nothing on stdin")
+    ids = [str(i) for i in range(100, 140)]
+    for i in ids:
+        k6(env, "set", i, "--starts", "2030-01-01T00:00:00Z")
+    listed = json.loads(k6(env, "--json", "list", "--count", "--top", "1").stdout.splitlines()[-1])["@count"]
+    created = [json.loads(line)["id"] for line in k6(env, "--json", "list", "--all").stdout.splitlines()]
+    r = k6(env, "delete", *[str(i) for i in created])
+    check(r.returncode == 0 and r.stdout.splitlines()[-1] == f"{listed} deleted, 0 failed"
+          and k6(env, "list").stderr.strip() == "no schedules", f"delete {listed} ids, 8 at a time")
+    e.stop()
+
+
+def group_upcoming():
+    e = Emulator()
+    env = e.env()
+    # Two load tests whose runs meet: 1 runs 0 7 * * MON-FRI in Berlin (06:00Z); 40 daily at 06:00:30Z.
+    check(k6(env, "set", "40", "--starts", "2025-01-01T06:00:30Z", "--frequency", "DAILY").returncode == 0,
+          "set a daily schedule 30 s after another one")
+    start, end = "2025-01-15T00:00:00Z", "2025-01-18T00:00:00Z"
+    r = k6(env, "--json", "upcoming", "--from", start, "--to", end)
+    runs = [json.loads(line) for line in r.stdout.splitlines()]
+    # The same, from next of each active schedule, merged here.
+    expected = []
+    for s in (json.loads(line) for line in k6(env, "--json", "list", "--all").stdout.splitlines()):
+        if s["deactivated"]:
+            continue
+        for line in k6(env, "--json", "next", str(s["id"]), "-n", "200", "--after", start).stdout.splitlines():
+            at = json.loads(line)["run"]
+            if at <= "2025-01-18T00:00:00.000Z":
+                expected.append({"run": at, "schedule": s["id"], "load_test": s["load_test_id"]})
+    expected.sort(key=lambda x: (x["run"], x["schedule"]))
+    def seconds(x):
+        return datetime.datetime.fromisoformat(x["run"].replace("Z", "+00:00")).timestamp()
+    for x in expected:
+        x["overlaps"] = any(y["load_test"] != x["load_test"] and abs(seconds(x) - seconds(y)) < 60 for y in expected)
+    check(r.returncode == 0 and runs == expected and len(runs) > 10, f"upcoming: {len(expected)} runs, in order, as next gives them")
+    check(any(x["overlaps"] for x in runs) and not all(x["overlaps"] for x in runs),
+          "upcoming: runs of different load tests within a minute overlap")
+    r = k6(env, "upcoming", "--from", start, "--to", end)
+    lines = r.stdout.splitlines()
+    check(r.returncode == 0 and lines[0].split() == ["RUN", "SCHEDULE", "LOAD", "TEST", "OVERLAPS"]
+          and len(lines) == 1 + len(expected) and columns_never_touch(lines, 4), "upcoming: a table")
+    r = k6(env, "upcoming", "--from", end, "--to", start)
+    check(r.returncode == 2, "upcoming: --to before --from")
+    e.stop()
+
+
 def group_secrets():
-    for runner in (group_commands, group_json, group_exit_codes, group_precedence, group_verbose):
+    for runner in (group_commands, group_json, group_exit_codes, group_precedence, group_verbose, group_output,
+                   group_input, group_messages, group_bulk, group_upcoming):
         runner()
     leaked = [text for text in outputs if TOKEN in text]
     check(not leaked, f"the token appears in none of {len(outputs)} outputs (stdout and stderr)")
 
 
 {"commands": group_commands, "json": group_json, "exit-codes": group_exit_codes, "precedence": group_precedence,
- "verbose": group_verbose, "secrets": group_secrets}[GROUP]()
+ "verbose": group_verbose, "output": group_output, "input": group_input, "messages": group_messages,
+ "bulk": group_bulk, "upcoming": group_upcoming, "secrets": group_secrets}[GROUP]()
 print(f"{len(failures)} failure(s)")
 sys.exit(1 if failures else 0)

@@ -1,16 +1,71 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "arguments.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <utility>
 
 namespace k6::cli {
 
 namespace {
 
-const std::set<std::string> global_valued{"--api-url", "--token", "--stack-id", "--ca-file", "--timeout", "--retries"};
+const std::set<std::string> global_valued{"--api-url",  "--token",    "--token-file", "--stack-id", "--stack-url",
+                                          "--ca-file",  "--timeout",  "--deadline",   "--retries",  "--tz"};
+const std::set<std::string> global_switches{"--json", "--verbose", "-v", "--help", "-h", "--version"};
+
+// "--flag=value" as the pair ("--flag", "value"); anything else unchanged, with no value.
+std::pair<std::string, std::optional<std::string>> split_assignment(const std::string& token) {
+    if (!token.starts_with("--")) return {token, std::nullopt};
+    const auto equals = token.find('=');
+    if (equals == std::string::npos) return {token, std::nullopt};
+    return {token.substr(0, equals), token.substr(equals + 1)};
+}
+
+// Edits between two words, a swap of neighbours counting as one ("lsit" is one from "list").
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    }
+    return d[a.size()][b.size()];
+}
 
 }  // namespace
+
+const std::set<std::string>& global_flags() {
+    static const std::set<std::string> all = [] {
+        std::set<std::string> flags = global_valued;
+        flags.insert(global_switches.begin(), global_switches.end());
+        return flags;
+    }();
+    return all;
+}
+
+std::string closest(const std::string& word, const std::set<std::string>& known) {
+    std::string best;
+    std::size_t best_distance = word.size() / 3 + 1;  // further than that is a different word
+    for (const auto& candidate : known) {
+        if (candidate.size() <= 2) continue;  // -v, -n, -h: too short to guess
+        const auto distance = edit_distance(word, candidate);
+        if (distance < best_distance) {
+            best = candidate;
+            best_distance = distance;
+        }
+    }
+    return best;
+}
+
+std::string did_you_mean(const std::string& word, const std::set<std::string>& known) {
+    const std::string best = closest(word, known);
+    return best.empty() ? std::string() : " (did you mean " + best + "?)";
+}
 
 std::int64_t parse_integer(const std::string& text, const std::string& what, std::int64_t min, std::int64_t max,
                            const std::string& command) {
@@ -23,11 +78,23 @@ std::int64_t parse_integer(const std::string& text, const std::string& what, std
     return value;
 }
 
+double parse_seconds(const std::string& text, const std::string& flag, const std::string& command) {
+    char* end = nullptr;
+    const double seconds = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !(seconds > 0 && seconds <= 86400))
+        throw UsageError(flag + " must be a number of seconds above 0 and at most 86400, got \"" + text + "\"",
+                         command);
+    return seconds;
+}
+
 Invocation parse_invocation(int argc, char** argv) {
     Invocation invocation;
     GlobalOptions& g = invocation.globals;
     for (int i = 1; i < argc; ++i) {
-        const std::string token = argv[i];
+        const std::string raw = argv[i];
+        auto [token, inline_value] = split_assignment(raw);
+        if (global_switches.contains(token) && inline_value)
+            throw UsageError(token + " takes no value", invocation.command);
         if (token == "--help" || token == "-h") {
             invocation.help = true;
         } else if (token == "--version") {
@@ -37,30 +104,28 @@ Invocation parse_invocation(int argc, char** argv) {
         } else if (token == "--verbose" || token == "-v") {
             g.verbose = true;
         } else if (global_valued.contains(token)) {
-            if (i + 1 >= argc) throw UsageError(token + " needs a value", invocation.command);
-            const std::string value = argv[++i];
+            if (!inline_value && i + 1 >= argc) throw UsageError(token + " needs a value", invocation.command);
+            const std::string value = inline_value ? *inline_value : std::string(argv[++i]);
             if (token == "--api-url") g.api_url = value;
             if (token == "--token") g.token = value;
+            if (token == "--token-file") g.token_file = value;
             if (token == "--stack-id") g.stack_id = value;
+            if (token == "--stack-url") g.stack_url = value;
             if (token == "--ca-file") g.ca_file = value;
-            if (token == "--timeout") {
-                char* end = nullptr;
-                const double seconds = std::strtod(value.c_str(), &end);
-                if (value.empty() || *end != '\0' || !(seconds > 0 && seconds <= 86400))
-                    throw UsageError("--timeout must be a number of seconds above 0, got \"" + value + "\"",
-                                     invocation.command);
-                g.timeout_seconds = seconds;
-            }
+            if (token == "--tz") g.tz = value;
+            if (token == "--timeout") g.timeout_seconds = parse_seconds(value, token, invocation.command);
+            if (token == "--deadline") g.deadline_seconds = parse_seconds(value, token, invocation.command);
             if (token == "--retries")
                 g.retries = static_cast<unsigned>(parse_integer(value, "--retries", 0, 100, invocation.command));
-        } else if (invocation.command.empty() && !token.starts_with("-")) {
-            invocation.command = token;
+        } else if (invocation.command.empty() && !raw.starts_with("-")) {
+            invocation.command = raw;
         } else if (invocation.command.empty()) {
-            throw UsageError("unknown option " + token, "");
+            throw UsageError("unknown option " + token + did_you_mean(token, global_flags()), "");
         } else {
-            invocation.tokens.push_back(token);
+            invocation.tokens.push_back(raw);
         }
     }
+    if (g.token && g.token_file) throw UsageError("give --token or --token-file, not both", invocation.command);
     return invocation;
 }
 
@@ -68,17 +133,21 @@ CommandArguments::CommandArguments(std::string command, std::vector<std::string>
                                    std::set<std::string> switches)
     : command_(std::move(command)) {
     for (std::size_t i = 0; i < tokens.size(); ++i) {
-        const std::string& token = tokens[i];
+        auto [token, inline_value] = split_assignment(tokens[i]);
         if (valued.contains(token)) {
-            if (i + 1 >= tokens.size()) throw UsageError(token + " needs a value", command_);
+            if (!inline_value && i + 1 >= tokens.size()) throw UsageError(token + " needs a value", command_);
             if (values_.contains(token)) throw UsageError(token + " is given twice", command_);
-            values_[token] = tokens[++i];
+            values_[token] = inline_value ? *inline_value : tokens[++i];
         } else if (switches.contains(token)) {
+            if (inline_value) throw UsageError(token + " takes no value", command_);
             switches_.insert(token);
         } else if (token.starts_with("-") && token.size() > 1 && !(token[1] >= '0' && token[1] <= '9')) {
-            throw UsageError("unknown option " + token + " for " + command_, command_);
+            std::set<std::string> known = valued;
+            known.insert(switches.begin(), switches.end());
+            known.insert(global_flags().begin(), global_flags().end());
+            throw UsageError("unknown option " + token + " for " + command_ + did_you_mean(token, known), command_);
         } else {
-            positionals_.push_back(token);
+            positionals_.push_back(tokens[i]);
         }
     }
 }

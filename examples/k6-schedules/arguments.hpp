@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 // The command line of k6-schedules: global options (each also read from the environment, the
-// flag winning), the command, and its own flags. A wrong flag is a UsageError naming it.
+// flag winning), the command, and its own flags. `--flag value` and `--flag=value` are the same.
+// A wrong flag or command is a UsageError naming it, with the closest known one as a suggestion.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,7 @@
 
 namespace k6::cli {
 
-// Bad usage: exit status 2, the message, then the usage text of `command` ("" for the tool's).
+// Bad usage: exit status 2, the message, then the short usage of `command` ("" for the tool's).
 struct UsageError : std::runtime_error {
     UsageError(const std::string& message, std::string for_command)
         : std::runtime_error(message), command(std::move(for_command)) {}
@@ -21,12 +22,21 @@ struct UsageError : std::runtime_error {
 };
 
 struct GlobalOptions {
-    std::optional<std::string> api_url, token, stack_id, ca_file;
-    std::optional<double> timeout_seconds;
+    std::optional<std::string> api_url, token, token_file, stack_id, stack_url, ca_file, tz;
+    std::optional<double> timeout_seconds, deadline_seconds;
     std::optional<unsigned> retries;
     bool json = false;
     bool verbose = false;  // one line per attempt on stderr
 };
+
+// Every global flag, for suggestions ("did you mean --timeout?").
+const std::set<std::string>& global_flags();
+
+// The known word closest to `word` (at most a third of its letters different), or "".
+std::string closest(const std::string& word, const std::set<std::string>& known);
+
+// " (did you mean X?)" for the closest known word, or "".
+std::string did_you_mean(const std::string& word, const std::set<std::string>& known);
 
 // A command's flags: those with a value and the plain switches it accepts, and its positionals.
 class CommandArguments {
@@ -63,5 +73,8 @@ Invocation parse_invocation(int argc, char** argv);
 
 std::int64_t parse_integer(const std::string& text, const std::string& what, std::int64_t min, std::int64_t max,
                            const std::string& command);
+
+// A number of seconds above 0 and at most a day, for --timeout and --deadline.
+double parse_seconds(const std::string& text, const std::string& flag, const std::string& command);
 
 }  // namespace k6::cli

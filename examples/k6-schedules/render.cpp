@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "render.hpp"
 
-#include <iomanip>
+#include <algorithm>
 #include <ostream>
 
 namespace k6::cli {
@@ -9,10 +9,6 @@ namespace k6::cli {
 namespace k6s = k6::schedules;
 
 namespace {
-
-std::string next_run(const k6s::Schedule& s) {
-    return s.next_run ? k6s::format_rfc3339(*s.next_run) : std::string("none (expired)");
-}
 
 std::string unit(k6s::Frequency f) {
     switch (f) {
@@ -25,9 +21,21 @@ std::string unit(k6s::Frequency f) {
     return "?";
 }
 
+// What next_run means for this schedule, in words where there is no time.
+std::string next_run_summary(const k6s::Schedule& s, const Clock& clock) {
+    if (s.next_run) {
+        std::string text = clock.format(*s.next_run);
+        if (s.deactivated) text += " (deactivated: it will not run unless activated)";
+        return text;
+    }
+    return s.deactivated ? "none (deactivated)" : "none (expired: no run left)";
+}
+
 }  // namespace
 
-std::string describe_rule(const k6s::Schedule& s) {
+std::string Clock::format(k6s::Timestamp t) const { return zone ? k6s::format_rfc3339(t, *zone) : k6s::format_rfc3339(t); }
+
+std::string describe_rule(const k6s::Schedule& s, const Clock& clock) {
     if (s.cron) return "cron " + s.cron->schedule;
     if (!s.recurrence_rule) return "once";
     const auto& r = *s.recurrence_rule;
@@ -44,35 +52,64 @@ std::string describe_rule(const k6s::Schedule& s) {
         }
     }
     if (r.count) text += ", " + std::to_string(*r.count) + " runs";
-    if (r.until) text += ", until " + k6s::format_rfc3339(*r.until);
+    if (r.until) text += ", until " + clock.format(*r.until);
     return text;
 }
 
-void print_schedule(std::ostream& out, const k6s::Schedule& s, bool json) {
+std::string state_of(const k6s::Schedule& s) {
+    if (s.deactivated) return "deactivated";
+    return s.next_run ? "active" : "expired";
+}
+
+void print_schedule(std::ostream& out, const k6s::Schedule& s, bool json, const Clock& clock) {
     if (json) {
         out << k6s::to_json(s) << '\n';
         return;
     }
     out << "schedule    " << s.id.value << '\n'
         << "load test   " << s.load_test_id.value << '\n'
-        << "rule        " << describe_rule(s) << '\n';
+        << "rule        " << describe_rule(s, clock) << '\n';
     if (s.cron) out << "time zone   " << s.cron->time_zone << '\n';
-    out << "starts      " << k6s::format_rfc3339(s.starts) << '\n'
-        << "next run    " << next_run(s) << '\n'
-        << "state       " << (s.deactivated ? "deactivated" : "active") << '\n';
+    out << "starts      " << clock.format(s.starts) << '\n'
+        << "next run    " << next_run_summary(s, clock) << '\n'
+        << "state       " << (s.deactivated ? "deactivated" : s.next_run ? "active" : "active, but expired: no run left")
+        << '\n';
     if (s.created_by) out << "created by  " << *s.created_by << '\n';
 }
 
-void print_table_header(std::ostream& out) {
-    out << std::left << std::setw(10) << "ID" << std::setw(11) << "LOAD TEST" << std::setw(40) << "RULE"
-        << std::setw(22) << "TIME ZONE" << std::setw(26) << "NEXT RUN"
-        << "STATE" << '\n';
+Table::Table(std::vector<std::string> headers) : headers_(std::move(headers)), widths_(headers_.size()) {
+    for (std::size_t i = 0; i < headers_.size(); ++i) widths_[i] = headers_[i].size();
 }
 
-void print_table_row(std::ostream& out, const k6s::Schedule& s) {
-    out << std::left << std::setw(10) << s.id.value << std::setw(11) << s.load_test_id.value << std::setw(40)
-        << describe_rule(s) << std::setw(22) << (s.cron ? s.cron->time_zone : std::string("UTC")) << std::setw(26)
-        << next_run(s) << (s.deactivated ? "deactivated" : "active") << '\n';
+void Table::print_row(std::ostream& out, const std::vector<std::string>& cells) const {
+    std::string line;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+        line += cells[i];
+        if (i + 1 < cells.size()) line.append(widths_[i] - cells[i].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();  // an empty last cell leaves no padding
+    out << line << '\n';
+}
+
+void Table::print(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+    for (const auto& row : rows)
+        for (std::size_t i = 0; i < row.size() && i < widths_.size(); ++i) widths_[i] = std::max(widths_[i], row[i].size());
+    if (!started_ && !rows.empty()) {
+        print_row(out, headers_);
+        started_ = true;
+    }
+    for (const auto& row : rows) print_row(out, row);
+}
+
+Table schedule_table() { return Table({"ID", "LOAD TEST", "RULE", "TIME ZONE", "NEXT RUN", "STATE"}); }
+
+std::vector<std::string> schedule_row(const k6s::Schedule& s, const Clock& clock) {
+    return {std::to_string(s.id.value),
+            std::to_string(s.load_test_id.value),
+            describe_rule(s, clock),
+            s.cron ? s.cron->time_zone : std::string("UTC"),
+            s.next_run ? clock.format(*s.next_run) : std::string("none"),
+            state_of(s)};
 }
 
 }  // namespace k6::cli

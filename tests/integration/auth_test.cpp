@@ -72,7 +72,7 @@ ClientOptions with_stack_url_only(const TestServer& server) {
 
 }  // namespace
 
-TEST_CASE("authenticate: GET /cloud/v6/auth with X-Stack-Url and the token, no X-Stack-Id; both ids decoded") {
+TEST_CASE("authenticate: GET /cloud/v6/auth with X-Stack-Url and the token, no X-Stack-Id, and both ids decoded") {
     TestServer server(api([] { return json_answer(200, R"({"stack_id": 12345, "default_project_id": 67890})"); }));
     asio::io_context io;
     Client client(io, server.client_options());
@@ -218,7 +218,7 @@ TEST_CASE("a client made with only a stack URL resolves the stack id once, then 
 }
 
 TEST_CASE(
-    "a failed stack id resolution fails the operation with the auth call's error; the next operation retries it") {
+    "a failed stack id resolution fails the operation with the auth call's error, and the next operation retries it") {
     std::atomic<bool> allowed{false};
     TestServer server(
         api([&allowed] { return allowed ? json_answer(200, auth_body()) : json_answer(403, forbidden_body()); }));

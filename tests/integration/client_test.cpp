@@ -551,7 +551,7 @@ TEST_CASE("invalid arguments complete with invalid_argument and send nothing") {
     CHECK(server.server().connections_accepted() == 0);
 }
 
-TEST_CASE("completion tokens: callback, use_future, deferred, use_awaitable; never inline") {
+TEST_CASE("completion tokens: callback, use_future, deferred, use_awaitable, and never inline") {
     TestServer server(TestServer::ok_json(example("schedule", "Hourly")));
     asio::io_context io;
     Client client(io, server.client_options());

@@ -289,7 +289,7 @@ TEST_CASE("a use_awaitable default token: as_default_on makes co_await return th
     CHECK(got->has_value());
 }
 
-TEST_CASE("cancel_all cancels every operation in flight, queued or waiting to retry; the client stays usable") {
+TEST_CASE("cancel_all cancels every operation in flight, queued or waiting to retry, and the client stays usable") {
     std::atomic<bool> stall{true};
     TestServer server([&stall](const emu::Request& request) {
         if (request.target.ends_with("/9")) return answer(503, R"({"error": {"code": "u", "message": "Later."}})");
@@ -448,7 +448,7 @@ TEST_CASE("an exception inside the client is an internal error of its own kind, 
 }
 
 TEST_CASE(
-    "async_for_each: an operation that throws gives its own id an internal error; every id has a truthful result") {
+    "async_for_each: an operation that throws gives its own id an internal error, and every id has a truthful result") {
     TestServer server([](const emu::Request&) {
         emu::Response r;
         r.status = 204;

@@ -166,7 +166,7 @@ TEST_CASE("HTTPS_PROXY=https://... from the environment carries requests to a ho
     CHECK(server.requests().at(0).header("Host") == "api.example.invalid:" + std::to_string(server.server().port()));
 }
 
-TEST_CASE("interim 1xx answers are skipped and the final answer is read; the connection stays reusable") {
+TEST_CASE("interim 1xx answers are skipped, the final answer is read, and the connection stays reusable") {
     ScriptedServer server([](const k6::test::RecordedRequest&) {
         return Script{
             "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"

@@ -111,7 +111,7 @@ TEST_CASE("a single page") {
     CHECK(listing.server.requests().size() == 1);
 }
 
-TEST_CASE("many pages: every item once, in order; $top/$skip/$count first, the raw link afterwards") {
+TEST_CASE("many pages: every item once, in order, with $top/$skip/$count first and the raw link afterwards") {
     ListingServer listing(250);
     asio::io_context io;
     Client client(io, listing.server.client_options());

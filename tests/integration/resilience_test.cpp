@@ -162,7 +162,7 @@ TEST_CASE("cancellation in the middle of connecting: a server that never answers
     server_thread.join();
 }
 
-TEST_CASE("every operation, and the pager, can be cancelled mid-request; the client stays usable") {
+TEST_CASE("every operation, and the pager, can be cancelled mid-request, and the client stays usable") {
     std::atomic<bool> stall{true};
     TestServer server([&stall](const emu::Request& request) {
         emu::Response r = request.method == "GET" && request.target.find("/schedules?") != std::string::npos

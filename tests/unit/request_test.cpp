@@ -707,7 +707,7 @@ TEST_CASE("PageCursor: a cycle of any length is caught, in memory that does not 
     CHECK_FALSE(cursor.finished());
 }
 
-TEST_CASE("PageCursor: max_empty_pages empty pages in a row end the listing; a page with items resets the count") {
+TEST_CASE("PageCursor: max_empty_pages empty pages in a row end the listing, and a page with items resets the count") {
     const auto api = endpoint("https://api.k6.io");
     std::size_t n = 0;
     const auto next = [&n] { return "https://api.k6.io/cloud/v6/schedules?$skip=" + std::to_string(++n); };
@@ -736,7 +736,7 @@ TEST_CASE("PageCursor: max_empty_pages empty pages in a row end the listing; a p
     CHECK_FALSE(last_empty.next_request(api).has_value());
 }
 
-TEST_CASE("PageCursor: a cancelled fetch is asked for again; a failed one ends the listing and keeps its link") {
+TEST_CASE("PageCursor: a cancelled fetch is asked for again, and a failed one ends the listing and keeps its link") {
     const auto api = endpoint("https://gw/k6");
     auto cursor = internal::PageCursor::from_query({5, {}, false}, 100);
     ApiError cancelled;

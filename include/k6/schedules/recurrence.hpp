@@ -26,6 +26,7 @@
 #include <k6/schedules/error.hpp>
 #include <k6/schedules/model.hpp>
 #include <k6/schedules/time.hpp>
+#include <k6/schedules/time_zone.hpp>
 #include <k6/schedules/validation.hpp>
 
 #include <algorithm>

@@ -47,6 +47,15 @@ public:
         }
     }
 
+    // The name of the zone the system is set to, when it has one the database knows.
+    static std::optional<std::string> system_zone_name() {
+        try {
+            return std::string(std::chrono::current_zone()->name());
+        } catch (const std::runtime_error&) {
+            return std::nullopt;
+        }
+    }
+
     OffsetPeriod period_at(std::chrono::sys_seconds t) const {
         const auto info = zone_->get_info(t);
         return {info.begin, info.end, info.offset};
@@ -70,6 +79,15 @@ public:
             return std::nullopt;
         }
         return TimeZone(zone, footer_rule(zone->name()));
+    }
+
+    // The name of the zone the system is set to (/etc/localtime), when it has one the database knows.
+    static std::optional<std::string> system_zone_name() {
+        try {
+            return date::current_zone()->name();
+        } catch (const std::exception&) {
+            return std::nullopt;
+        }
     }
 
     OffsetPeriod period_at(std::chrono::sys_seconds t) const {
