@@ -13,6 +13,7 @@ import os
 import pty
 import re
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -597,12 +598,112 @@ def group_upcoming():
     e.stop()
 
 
+# Where a reflecting server puts the Authorization header it was sent: a field of each schedule it
+# answers, a page's @count or @nextLink, or its error answers' code, message, target, details and
+# reason phrase. Set by group_secrets, read by Reflector on its thread.
+REFLECT = {"place": None}
+SCHEDULE_FIELDS = ["id", "load_test_id", "starts", "recurrence_rule", "cron", "deactivated", "next_run",
+                   "created_by", "cron.schedule", "cron.time_zone", "recurrence_rule.frequency",
+                   "recurrence_rule.until"]
+ERROR_PLACES = ["error.code", "error.message", "error.target", "error.details", "reason", "body"]
+
+
+def reflected_schedule(field, bearer):
+    schedule = {"id": 1, "load_test_id": 1, "starts": "2030-01-01T00:00:00Z", "recurrence_rule": None,
+                "cron": {"schedule": "0 7 * * *", "time_zone": "UTC"}, "deactivated": False,
+                "next_run": "2030-01-01T07:00:00Z", "created_by": "someone@example.com"}
+    if field.startswith("cron."):
+        schedule["cron"][field[5:]] = bearer
+    elif field.startswith("recurrence_rule."):
+        schedule["cron"] = None
+        schedule["recurrence_rule"] = {"frequency": "DAILY", field[16:]: bearer}
+    elif field:
+        schedule[field] = bearer
+    return schedule
+
+
+class Reflector(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def answer(self, status, body, reason=None):
+        data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        self.send_response(status, reason)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def reply(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        bearer = self.headers.get("Authorization", "")
+        place = REFLECT["place"]
+        if place in ERROR_PLACES:
+            error = {"code": "c", "message": "m", "target": "t"}
+            if place.startswith("error.") and place != "error.details":
+                error[place[6:]] = bearer
+            if place == "error.details":
+                error["details"] = [{"code": bearer, "message": bearer, "target": bearer}]
+            if place == "reason":
+                return self.answer(403, "", reason=bearer)
+            if place == "body":
+                return self.answer(502, "upstream echoed: " + bearer)
+            return self.answer(400, {"error": error})
+        path = self.path.split("?")[0]
+        if path == "/cloud/v6/auth":
+            return self.answer(200, {"stack_id": bearer, "default_project_id": 1})
+        if path == "/cloud/v6/schedules":
+            if "page=2" in self.path:
+                return self.answer(200, {"value": [reflected_schedule("", bearer)]})
+            page = {"value": [reflected_schedule(place if place in SCHEDULE_FIELDS else "", bearer)]}
+            if place == "@count":
+                page["@count"] = bearer
+            if place == "@nextLink":
+                page["@nextLink"] = "/cloud/v6/schedules?page=2&t=" + bearer.split(" ")[-1]
+            return self.answer(200, page)
+        if self.command == "POST" and not path.endswith("/schedule") or self.command == "DELETE":
+            return self.answer(204, "")
+        return self.answer(200, reflected_schedule(place if place in SCHEDULE_FIELDS else "", bearer))
+
+    do_GET = do_POST = do_DELETE = reply
+
+    def log_message(self, *args):
+        pass
+
+
+def reflected_token_never_shown():
+    e = Emulator()  # for its certificates only
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Reflector)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(os.path.join(e.work, "certs", "server.pem"), os.path.join(e.work, "certs", "server-key.pem"))
+    server.socket = tls.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = e.env(K6_CLOUD_API_URL=f"https://127.0.0.1:{server.server_address[1]}",
+                K6_CLOUD_STACK_URL="https://mystack.grafana.net")
+    commands = [["get", "1"], ["show", "1"], ["list"], ["list", "--all"], ["next", "1", "-n", "2"],
+                ["set", "1", "--starts", "2030-01-01T00:00:00Z", "--cron", "0 7 * * *"], ["activate", "1"],
+                ["deactivate", "1"], ["delete", "1"], ["upcoming", "--to", "+2d"], ["auth"]]
+    before = len(outputs)
+    for place in [None, *SCHEDULE_FIELDS, "@count", "@nextLink", *ERROR_PLACES]:
+        REFLECT["place"] = place
+        for command in commands:
+            for mode in ([], ["--json"], ["-v"], ["--json", "-v"]):
+                k6(env, *mode, *command)
+    server.shutdown()
+    e.stop()
+    seen = outputs[before:]
+    windows = {TOKEN[i:i + 8] for i in range(len(TOKEN) - 7)}
+    leaked = [text for text in seen if any(w in text for w in windows)]
+    check(not leaked, f"a server reflecting the token into every field, link and error: no 8 bytes of it in any of "
+                      f"{len(seen)} outputs (plain, --json, -v)" + (f"; first leak: {leaked[0]!r}" if leaked else ""))
+
+
 def group_secrets():
     for runner in (group_commands, group_json, group_exit_codes, group_precedence, group_verbose, group_output,
                    group_input, group_messages, group_bulk, group_upcoming):
         runner()
     leaked = [text for text in outputs if TOKEN in text]
     check(not leaked, f"the token appears in none of {len(outputs)} outputs (stdout and stderr)")
+    reflected_token_never_shown()
 
 
 {"commands": group_commands, "json": group_json, "exit-codes": group_exit_codes, "precedence": group_precedence,

@@ -5,6 +5,7 @@
 // timeout; 4 malformed response; 5 internal error.
 #include "arguments.hpp"
 #include "input.hpp"
+#include "redacted_output.hpp"
 #include "render.hpp"
 
 #include <k6/schedules.hpp>
@@ -859,6 +860,7 @@ int main(int argc, char** argv) {
         }
         auto options = client_options(invocation.globals, reporter);
         if (!options) return report_options_error(reporter, options.error());
+        const k6::cli::RedactedStreams redacted(k6s::Redactor{options->token});
         const std::string stack_url = options->stack_url.value_or("");
         if (command == "auth" && stack_url.empty())
             throw UsageError("auth needs the stack's URL: --stack-url URL or K6_CLOUD_STACK_URL", command);

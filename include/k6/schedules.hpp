@@ -17,6 +17,7 @@
 #include <k6/schedules/observer.hpp>
 #include <k6/schedules/options.hpp>
 #include <k6/schedules/pager.hpp>
+#include <k6/schedules/redactor.hpp>
 #include <k6/schedules/time.hpp>
 #include <k6/schedules/validation.hpp>
 #include <k6/schedules/version.hpp>

@@ -102,6 +102,14 @@ def main():
         add_json(ERROR, body.get("error", body))
     for request in examples_of(spec, "request"):
         add_json(REQUEST, request)
+    # Bodies that reflect a token ("$$" becomes "Bearer <planted token>" in fuzz_json_decode.cpp)
+    # into the fields a decoder quotes in its error, and into @nextLink.
+    reflected = dict(examples_of(spec, "schedule")[0])
+    for field in ("starts", "next_run", "created_by", "id"):
+        add_json(SCHEDULE, {**reflected, field: "$$"})
+    add_json(SCHEDULE, {**reflected, "recurrence_rule": {"frequency": "$$", "byday": ["$$"], "until": "x$$"}})
+    add_json(PAGE, {"value": [{**reflected, "starts": "2025-01-01T00:00:00$$"}], "@nextLink": "https://x/$$"})
+    add_json(REQUEST, {"starts": "$$", "cron": {"schedule": "$$", "time_zone": "$$"}})
     # A last page: every schedule example, no @nextLink.
     add_json(PAGE, {"value": examples_of(spec, "schedule"), "@count": len(examples_of(spec, "schedule"))})
 

@@ -7,7 +7,10 @@
 #include "support/test_server.hpp"
 
 #include <doctest/doctest.h>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -258,34 +261,171 @@ TEST_CASE(
     CHECK(requests[4].header("X-Stack-Id") == std::to_string(resolved_stack));
 }
 
-TEST_CASE("concurrent first operations of a stack-URL client all succeed, each request carrying the resolved id") {
-    TestServer server(api([] { return json_answer(200, auth_body()); }));
+// Runs `io` until every future is ready, bounded in time.
+template <class Future>
+void run_until_ready(asio::io_context& io, std::vector<Future>& futures, std::chrono::seconds limit = 30s) {
+    io.restart();
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < until &&
+           std::any_of(futures.begin(), futures.end(), [](auto& f) { return f.wait_for(0s) != std::future_status::ready; }))
+        io.run_one_for(50ms);
+    for (auto& f : futures) REQUIRE(f.wait_for(0s) == std::future_status::ready);
+}
+
+TEST_CASE("concurrent first operations of a stack-URL client share one resolution: one auth request for sixteen operations") {
+    TestServer server([](const emu::Request& request) {
+        if (is_auth(request)) {
+            auto answer = json_answer(200, auth_body());
+            answer.delay = 300ms;  // the others start while it is in flight
+            return answer;
+        }
+        return json_answer(204, "");
+    });
     asio::io_context io;
     Client client(io, with_stack_url_only(server));
-    std::vector<std::future<expected<Schedule>>> calls;
-    for (int i = 0; i < 4; ++i) calls.push_back(client.async_get_schedule(ScheduleId{123}, asio::use_future));
-    io.restart();
-    const auto until = std::chrono::steady_clock::now() + 30s;
-    while (std::chrono::steady_clock::now() < until &&
-           std::any_of(calls.begin(), calls.end(), [](auto& f) { return f.wait_for(0s) != std::future_status::ready; }))
-        io.run_one_for(50ms);
+    std::vector<std::future<expected<void>>> calls;
+    for (int i = 1; i <= 16; ++i) calls.push_back(client.async_deactivate_schedule(ScheduleId{i}, asio::use_future));
+    run_until_ready(io, calls);
     for (auto& call : calls) {
-        REQUIRE(call.wait_for(0s) == std::future_status::ready);
-        auto schedule = call.get();
-        CHECK_MESSAGE(schedule.has_value(), schedule.error().to_string());
+        auto done = call.get();
+        CHECK_MESSAGE(done.has_value(), done.error().to_string());
     }
     const auto requests = server.requests();
-    const std::size_t auths = auth_calls(requests);
-    CHECK(auths >= 1);
-    CHECK(auths <= 4);  // each operation that started before the id was known may resolve it
-    CHECK(requests.size() == 4 + auths);
+    CHECK(auth_calls(requests) == 1);
+    CHECK(requests.size() == 17);
     for (const auto& request : requests) {
         if (!is_auth(request)) CHECK(request.header("X-Stack-Id") == std::to_string(resolved_stack));
     }
 
     // Once known, it is never asked for again.
-    REQUIRE(run(io, client.async_get_schedule(ScheduleId{123})).has_value());
-    CHECK(auth_calls(server.requests()) == auths);
+    REQUIRE(run(io, client.async_deactivate_schedule(ScheduleId{1})).has_value());
+    CHECK(auth_calls(server.requests()) == 1);
+}
+
+TEST_CASE("a failed shared resolution fails the operations that waited for it, and the next operation tries again") {
+    std::atomic<int> auths{0};
+    TestServer server([&auths](const emu::Request& request) {
+        if (is_auth(request)) {
+            auto answer = ++auths == 1 ? json_answer(403, forbidden_body()) : json_answer(200, auth_body());
+            answer.delay = 300ms;
+            return answer;
+        }
+        return json_answer(204, "");
+    });
+    asio::io_context io;
+    Client client(io, with_stack_url_only(server));
+    std::vector<std::future<expected<void>>> calls;
+    for (int i = 1; i <= 4; ++i) calls.push_back(client.async_activate_schedule(ScheduleId{i}, asio::use_future));
+    run_until_ready(io, calls);
+    for (auto& call : calls) {
+        auto failed = call.get();
+        REQUIRE_FALSE(failed.has_value());
+        CHECK(failed.error().status == 403);
+        CHECK(failed.error().message.find("resolving the stack id") != std::string::npos);
+    }
+    CHECK(auths == 1);
+    auto next = run(io, client.async_activate_schedule(ScheduleId{5}));
+    CHECK_MESSAGE(next.has_value(), next.error().to_string());
+    CHECK(auths == 2);
+}
+
+TEST_CASE("when the operation resolving the stack id is cancelled, one that waited resolves it instead") {
+    std::atomic<int> auths{0};
+    TestServer server([&auths](const emu::Request& request) {
+        if (is_auth(request)) {
+            auto answer = json_answer(200, auth_body());
+            if (++auths == 1) answer.delay = 2s;  // the first resolution is still in flight when it is cancelled
+            return answer;
+        }
+        return json_answer(204, "");
+    });
+    asio::io_context io;
+    Client client(io, with_stack_url_only(server));
+    asio::cancellation_signal cancel_leader;
+    auto leader = client.async_activate_schedule(ScheduleId{1},
+                                                 asio::bind_cancellation_slot(cancel_leader.slot(), asio::use_future));
+    std::vector<std::future<expected<void>>> waiters;
+    for (int i = 2; i <= 4; ++i) waiters.push_back(client.async_activate_schedule(ScheduleId{i}, asio::use_future));
+    io.run_for(300ms);
+    cancel_leader.emit(asio::cancellation_type::terminal);
+    run_until_ready(io, waiters);
+    for (auto& waiter : waiters) {
+        auto done = waiter.get();
+        CHECK_MESSAGE(done.has_value(), done.error().to_string());
+    }
+    io.restart();
+    io.run_for(100ms);
+    REQUIRE(leader.wait_for(0s) == std::future_status::ready);
+    CHECK(leader.get().error().kind == ErrorKind::cancelled);
+    CHECK(auths == 2);
+}
+
+TEST_CASE("an operation waiting for another's resolution of the stack id gives up at its own deadline, sending nothing") {
+    TestServer server([](const emu::Request& request) {
+        if (is_auth(request)) {
+            auto answer = json_answer(200, auth_body());
+            answer.delay = 1500ms;
+            return answer;
+        }
+        return json_answer(204, "");
+    });
+    asio::io_context io;
+    Client client(io, with_stack_url_only(server));
+    auto leader = client.async_activate_schedule(ScheduleId{1}, asio::use_future);
+    io.run_for(100ms);
+    const auto start = std::chrono::steady_clock::now();
+    auto hurried = run(io, client.with({.deadline = 300ms}).async_activate_schedule(ScheduleId{2}));
+    const auto took = std::chrono::steady_clock::now() - start;
+    REQUIRE_FALSE(hurried.has_value());
+    CHECK(hurried.error().kind == ErrorKind::timeout);
+    CHECK(hurried.error().message.find("waiting for the stack id") != std::string::npos);
+    CHECK(took < 1200ms);
+    std::vector<std::future<expected<void>>> rest;
+    rest.push_back(std::move(leader));
+    run_until_ready(io, rest);
+    CHECK(rest[0].get().has_value());
+    CHECK(server.requests().size() == 2);  // the auth call and the leader's own request
+}
+
+TEST_CASE("the stack id's resolution spends the operation's deadline: one deadline bounds both requests") {
+    TestServer server([inner = api([] { return json_answer(200, auth_body()); })](const emu::Request& request) {
+        auto answer = inner(request);
+        answer.delay = 700ms;  // the auth call's answer and the operation's own take as long
+        return answer;
+    });
+    asio::io_context io;
+    ClientOptions options = with_stack_url_only(server);
+    options.deadline = 1000ms;
+    Client client(io, options);
+    const auto start = std::chrono::steady_clock::now();
+    auto got = run(io, client.async_get_schedule(ScheduleId{123}));
+    const auto took = std::chrono::steady_clock::now() - start;
+    REQUIRE_FALSE(got.has_value());  // 0.7 s + 0.7 s does not fit in one deadline of 1 s
+    CHECK(got.error().kind == ErrorKind::timeout);
+    CHECK(took < 1300ms);
+}
+
+TEST_CASE("the stack id's resolution spends the operation's retries: two 503 storms share one retry budget") {
+    std::atomic<int> auths{0}, gets{0};
+    TestServer server([&](const emu::Request& request) {
+        const bool auth = is_auth(request);
+        const int n = auth ? ++auths : ++gets;
+        if (n <= 2) return json_answer(503, R"({"error": {"code": "unavailable", "message": "Try later."}})");
+        return auth ? json_answer(200, auth_body()) : json_answer(204, "");
+    });
+    asio::io_context io;
+    ClientOptions options = with_stack_url_only(server);
+    options.retry.max_retries = 3;
+    options.retry.initial_delay = 1ms;
+    options.retry.max_delay = 1ms;
+    Client client(io, options);
+    auto done = run(io, client.async_deactivate_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(done.has_value());  // two retries went to the auth call, one is left for the operation
+    CHECK(done.error().status == 503);
+    CHECK(done.error().retry_stopped == "retries exhausted");
+    CHECK(done.error().attempts == 5);
+    CHECK(auths == 3);
+    CHECK(gets == 2);
 }
 
 TEST_CASE("a client made with a stack id and a stack URL uses the id and never calls /cloud/v6/auth itself") {

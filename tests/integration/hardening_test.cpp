@@ -5,6 +5,7 @@
 #include <k6/schedules.hpp>
 #include "support/internals.hpp"
 
+#include "support/scripted_server.hpp"
 #include "support/test_server.hpp"
 
 #include <doctest/doctest.h>
@@ -14,9 +15,11 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include <atomic>
 #include <cstdlib>
+#include <future>
 #include <stdexcept>
 #include <thread>
 
@@ -110,6 +113,7 @@ TEST_CASE("with attempt_timeout or a deadline, a cancellation is reported as can
     REQUIRE_FALSE(got.result->has_value());
     CHECK_MESSAGE(got.result->error().kind == ErrorKind::cancelled, got.result->error().to_string());
     CHECK(got.result->error().attempts == 1);
+    CHECK(got.result->error().retry_stopped == "cancelled");  // not "the error is not retryable"
     CHECK(std::chrono::steady_clock::now() - start < 3s);
     CHECK(server.requests().size() == 1);
 }
@@ -271,6 +275,29 @@ TEST_CASE("a handler without an executor runs on the client's executor, so one t
     CHECK(second_done_while_blocked);  // it completed while the first handler still blocked
 }
 
+TEST_CASE("a pager has its client's executor and default completion token, so as_default_on carries over to it") {
+    TestServer server(TestServer::ok_json(std::string(R"({"value": [)") + a_schedule + "]}"));
+    asio::io_context io;
+    auto client = asio::use_awaitable.as_default_on(Client::create(io, server.client_options()).value());
+    auto pager = client.list_schedules();
+    static_assert(std::is_same_v<decltype(pager.async_next_page()), asio::awaitable<expected<SchedulePage>>>);
+    static_assert(std::is_same_v<decltype(pager.async_next()), asio::awaitable<std::optional<expected<Schedule>>>>);
+    static_assert(std::is_same_v<decltype(pager)::executor_type, decltype(client)::executor_type>);
+    CHECK(pager.get_executor() == client.get_executor());
+    Pager plain = Client(io, server.client_options()).list_schedules();
+    CHECK(plain.get_executor() == asio::any_io_executor(io.get_executor()));
+    std::optional<expected<SchedulePage>> got;
+    asio::co_spawn(
+        io, [&]() -> asio::awaitable<void> { got = co_await pager.async_next_page(); },
+        [](std::exception_ptr e) {
+            if (e) std::rethrow_exception(e);
+        });
+    io.run_for(5s);
+    REQUIRE(got.has_value());
+    REQUIRE(got->has_value());
+    CHECK((*got)->items.size() == 1);
+}
+
 TEST_CASE("a use_awaitable default token: as_default_on makes co_await return the expected directly") {
     TestServer server(TestServer::ok_json(a_schedule));
     asio::io_context io;
@@ -352,6 +379,150 @@ TEST_CASE("close: operations in flight are cancelled and later ones complete as 
     CHECK(refused.error().kind == ErrorKind::cancelled);
     CHECK(refused.error().message.find("closed") != std::string::npos);
     CHECK(server.requests().size() == 1);
+}
+
+TEST_CASE("async_close completes after every operation's handler has run and every connection is closed") {
+    // The first page answers at once, with a link; every other request is never answered, and the
+    // server keeps its connection until the client hangs up.
+    k6::test::ScriptedServer server([](const k6::test::RecordedRequest& request) {
+        const bool first_page = request.target.starts_with("/cloud/v6/schedules") &&
+                                request.target.find("skip=1") == std::string::npos &&
+                                !request.target.starts_with("/cloud/v6/schedules/");
+        if (!first_page) return k6::test::Script{.bytes = "", .then = k6::test::Then::stall};
+        return k6::test::Script{k6::test::http_response_bytes(
+            200, "OK", std::string(R"({"value": [)") + a_schedule + R"(], "@nextLink": "/cloud/v6/schedules?$skip=1"})",
+            {{"Content-Type", "application/json"}})};
+    });
+    asio::io_context io;
+    Client client(io, server.client_options());
+    std::vector<std::string> order;
+    for (int i = 1; i <= 3; ++i)
+        client.async_get_schedule(ScheduleId{i}, [&order, i](expected<Schedule> got) {
+            CHECK(got.error().kind == ErrorKind::cancelled);
+            order.push_back("get " + std::to_string(i));
+        });
+    // A pager whose read-ahead of the next page is in flight when the client closes.
+    auto pager = client.list_schedules({}, {.read_ahead = true});
+    pager.async_next_page([&order](expected<SchedulePage> page) {
+        CHECK(page.has_value());
+        order.push_back("page");
+    });
+    io.run_for(300ms);
+    CHECK(server.open_connections() >= 3);
+    std::optional<expected<void>> closed;
+    client.async_close([&](expected<void> done) {
+        closed = done;
+        order.push_back("closed");
+    });
+    io.run_for(3s);
+    REQUIRE(closed.has_value());
+    CHECK(closed->has_value());
+    REQUIRE(order.size() == 5);
+    CHECK(order.back() == "closed");
+    // Every connection of the client is closed: the server sees them go.
+    for (int i = 0; i < 100 && server.open_connections() != 0; ++i) std::this_thread::sleep_for(20ms);
+    CHECK(server.open_connections() == 0);
+    // And from now on nothing is sent.
+    const auto sent = server.requests().size();
+    auto later = run(io, client.async_get_schedule(ScheduleId{4}));
+    REQUIRE_FALSE(later.has_value());
+    CHECK(later.error().kind == ErrorKind::cancelled);
+    CHECK(later.error().message.find("closed") != std::string::npos);
+    auto again = run(io, client.async_close());
+    CHECK(again.has_value());
+    CHECK(server.requests().size() == sent);
+}
+
+TEST_CASE("after close, a pager hands out no schedule of the page in hand: it completes as cancelled") {
+    const std::string three = std::string(R"({"value": [)") + a_schedule + "," + a_schedule + "," + a_schedule + "]}";
+    TestServer server(TestServer::ok_json(three));
+    asio::io_context io;
+    Client client(io, server.client_options());
+    auto pager = client.list_schedules();
+    auto first = run(io, pager.async_next());
+    REQUIRE(first.has_value());
+    REQUIRE(first->has_value());
+    client.close();
+    auto second = run(io, pager.async_next());
+    REQUIRE(second.has_value());
+    REQUIRE_FALSE(second->has_value());
+    CHECK(second->error().kind == ErrorKind::cancelled);
+    auto page = run(io, pager.async_next_page());
+    REQUIRE_FALSE(page.has_value());
+    CHECK(page.error().kind == ErrorKind::cancelled);
+}
+
+TEST_CASE("destroying the io_context releases every handler of the client, those waiting for a connection included") {
+    TestServer server([](const emu::Request&) {
+        auto r = answer(200);
+        r.delay = 10s;
+        return r;
+    });
+    std::future<expected<Schedule>> holding, queued;
+    std::future<expected<SchedulePage>> page;
+    std::future<expected<void>> closing;
+    {
+        asio::io_context io;
+        auto options = server.client_options();
+        options.max_connections = 1;
+        Client client(io, options);
+        holding = client.async_get_schedule(ScheduleId{1}, asio::use_future);
+        queued = client.async_get_schedule(ScheduleId{2}, asio::use_future);
+        auto pager = client.list_schedules();
+        page = pager.async_next_page(asio::use_future);
+        io.run_for(300ms);
+        closing = client.async_close(asio::use_future);  // queued, never run
+    }  // the client handle, then the io_context with everything queued in it
+    for (auto* future : {static_cast<std::future<expected<Schedule>>*>(&holding), &queued}) {
+        REQUIRE(future->wait_for(0s) == std::future_status::ready);
+        CHECK_THROWS_AS(future->get(), std::future_error);
+    }
+    REQUIRE(page.wait_for(0s) == std::future_status::ready);
+    CHECK_THROWS_AS(page.get(), std::future_error);
+    REQUIRE(closing.wait_for(0s) == std::future_status::ready);
+    CHECK_THROWS_AS(closing.get(), std::future_error);
+}
+
+TEST_CASE("durations of milliseconds::max() mean no limit: every sum saturates, none is in the past") {
+    std::atomic<int> calls{0};
+    TestServer server([&calls](const emu::Request&) {
+        if (++calls == 1) {
+            auto r = answer(503, R"({"error": {"code": "unavailable", "message": "Later."}})");
+            r.headers.emplace_back("Retry-After", "0");
+            return r;
+        }
+        return answer(200);
+    });
+    asio::io_context io;
+    auto options = server.client_options();
+    constexpr auto forever = std::chrono::milliseconds::max();
+    options.connect_timeout = forever;
+    options.io_timeout = forever;
+    options.idle_timeout = forever;
+    options.attempt_timeout = forever;
+    options.deadline = forever;
+    options.close_idle_in_background = true;
+    options.max_connections = 1;
+    options.retry.max_retries = 2;
+    options.retry.initial_delay = forever;
+    options.retry.max_delay = forever;
+    options.retry.jitter = [] { return 0.0; };
+    Client client(io, options);
+    auto first = client.async_get_schedule(ScheduleId{1}, asio::use_future);
+    auto second = client.with({.deadline = forever}).async_get_schedule(ScheduleId{2}, asio::use_future);  // waits for the slot
+    io.restart();
+    for (int i = 0; i < 200 && (first.wait_for(0s) != std::future_status::ready ||
+                                second.wait_for(0s) != std::future_status::ready);
+         ++i)
+        io.run_one_for(50ms);
+    REQUIRE(first.wait_for(0s) == std::future_status::ready);
+    REQUIRE(second.wait_for(0s) == std::future_status::ready);
+    auto a = first.get();
+    auto b = second.get();
+    CHECK_MESSAGE(a.has_value(), a.error().to_string());
+    CHECK_MESSAGE(b.has_value(), b.error().to_string());
+    CHECK(calls == 3);
+    client.close_idle_connections();
 }
 
 TEST_CASE("the caller's own TLS context: shared by clients, and verification stays on whatever it says") {

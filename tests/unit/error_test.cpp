@@ -114,12 +114,17 @@ TEST_CASE("server_text redacts the secret on the raw bytes, whole or cut off") {
     CHECK(text::server_text("Token tok-12345... is invalid", token) == "Token [redacted]... is invalid");
     CHECK(text::server_text("Token tok-12\u2026", token) == "Token [redacted]\u2026");
     // ...and by the bound, with the mark kept within it.
-    CHECK(text::server_text("0123456789tok-1234567xyz", token, 16) == "0123456789...");
-    CHECK(text::server_text("01234tok-1234567xyz", token, 16) == "01234[redacted]...");
+    CHECK(text::server_text("abcdefghijtok-1234567xyz", token, 16) == "abcdefghij...");
+    CHECK(text::server_text("abcdetok-1234567xyz", token, 16) == "abcde[redacted]x...");
     CHECK(text::server_text("01234tok-1234567890xyz", token, 16) == "01234[redacted]x...");
-    CHECK(text::server_text("012345678tok-1234567890xyz", token, 16) == "012345678...");
-    // Dots kept just before the cut become a truncation mark with the added "...".
-    CHECK(text::server_text("ABACABACAB.zz", "ABACABACAB-XYZ", 11) == "[redacted]...");
+    CHECK(text::server_text("abcdefghitok-1234567890xyz", token, 16) == "abcdefghi...");
+    // Any 8 bytes of the secret in a row are masked, wherever they are and whatever follows them: a
+    // server that echoes the middle of a token, or the start of one that then goes on differently.
+    CHECK(text::server_text("echo: -1234567890!", token) == "echo: [redacted]!");
+    CHECK(text::server_text("abcdetok-1234567xyz", token) == "abcde[redacted]xyz");
+    CHECK(text::server_text("tok-123 and 4567890", token) == "tok-123 and 4567890");  // 7 bytes each: ordinary text
+    // Dots kept just before the cut: the start of the secret before them is masked.
+    CHECK(text::server_text("ABACABACAB.zz", "ABACABACAB-XYZ", 11) == "[redacted]....");
     // Stepping back before a fragment whose mark does not fit can leave another start of the secret.
     CHECK(text::server_text("0123456789ABCCAABCCzzz", "ABCCAABCA", 19) == "0123456789...");
     // Shorter starts are ordinary text, and so is a start that goes on differently.

@@ -88,8 +88,10 @@ boost::asio::awaitable<void> bulk_worker(std::shared_ptr<State> state) {
 }
 
 template <class Result, class State>
-boost::asio::awaitable<std::vector<Result>> bulk_run(std::shared_ptr<State> state, std::size_t workers) {
+boost::asio::awaitable<std::vector<Result>> bulk_run(std::shared_ptr<State> state, std::shared_ptr<OperationRecord> record,
+                                                     std::size_t workers) {
     namespace asio = boost::asio;
+    const RunningOperation running(*ClientAccess::state(state->client), *record);
     co_await asio::this_coro::throw_if_cancelled(false);
     const auto executor = co_await asio::this_coro::executor;  // the client's strand: the workers share it
     std::exception_ptr failure;
@@ -188,8 +190,12 @@ auto async_for_each(const BasicClient<Executor>& client, std::vector<Id> ids, st
             state->results.assign(state->ids.size(), Result(std::unexpected(detail::bulk_not_started())));
             const std::size_t workers = std::min(std::max<std::size_t>(max_in_flight, 1), state->ids.size());
             const auto& client_state = detail::ClientAccess::state(client);
-            detail::start_operation<std::vector<Result>>(client_state, detail::bulk_run<Result>(state, workers),
-                                                         std::move(handler), detail::RecoverBulkResults<State>{state});
+            detail::start_operation<std::vector<Result>>(
+                client_state,
+                [&](const std::shared_ptr<detail::OperationRecord>& record) {
+                    return detail::bulk_run<Result>(state, record, workers);
+                },
+                std::move(handler), detail::RecoverBulkResults<State>{state});
         },
         token, std::move(ids), std::move(operation));
 }

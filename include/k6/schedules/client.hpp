@@ -28,13 +28,6 @@ K6_SCHEDULES_BEGIN_NAMESPACE
 
 namespace detail {
 
-// The executor's default completion token (use_awaitable for an executor made by
-// use_awaitable.as_default_on, say), or deferred when it names none: `co_await
-// client.async_x(...)` works either way.
-template <class Executor>
-using default_token_t = std::conditional_t<std::is_void_v<asio::default_completion_token_t<Executor>>, asio::deferred_t,
-                                           asio::default_completion_token_t<Executor>>;
-
 struct ClientAccess;
 
 }  // namespace detail
@@ -209,11 +202,15 @@ public:
         return initiate<SchedulePage>(std::forward<CompletionToken>(token), detail::list_schedules_request(query));
     }
 
-    /// Every schedule, lazily, page by page (see Pager). Nothing is sent until the pager is awaited.
+    /// Every schedule, lazily, page by page (see BasicPager). Nothing is sent until the pager is
+    /// awaited.
     /// @param query The first page's query; later pages follow "@nextLink".
     /// @param options Read-ahead, and the bound on empty pages in a row.
-    Pager list_schedules(ListQuery query = {}, PagerOptions options = {}) const {
-        return Pager(detail::make_pager(state_, settings_, query, options.max_empty_pages, options.read_ahead));
+    /// @return A pager over this client's executor type (Pager for a Client), whose operations
+    /// take the same default completion token as the client's.
+    BasicPager<Executor> list_schedules(ListQuery query = {}, PagerOptions options = {}) const {
+        return BasicPager<Executor>(
+            detail::make_pager(state_, settings_, query, options.max_empty_pages, options.read_ahead), executor_);
     }
 
     /// Continues a listing from a Pager::next_link() saved earlier. Nothing is sent until the pager
@@ -222,9 +219,10 @@ public:
     /// like every "@nextLink", or the pager's first operation completes with errc::bad_next_link
     /// (ErrorKind::invalid_argument), sending nothing; a relative one is resolved against api_url.
     /// @param options Read-ahead, and the bound on empty pages in a row.
-    Pager resume_listing(std::string next_link, PagerOptions options = {}) const {
-        return Pager(detail::make_resumed_pager(state_, settings_, std::move(next_link), options.max_empty_pages,
-                                                options.read_ahead));
+    BasicPager<Executor> resume_listing(std::string next_link, PagerOptions options = {}) const {
+        return BasicPager<Executor>(detail::make_resumed_pager(state_, settings_, std::move(next_link),
+                                                               options.max_empty_pages, options.read_ahead),
+                                    executor_);
     }
 
     /// Every schedule in one vector, following "@nextLink" from page to page like a Pager.
@@ -333,10 +331,30 @@ public:
     /// client's strand, in order after operations started earlier by the calling thread.
     void cancel_all() const { detail::client_cancel_all(state_); }
 
-    /// For a graceful shutdown: cancel_all(), and from then on every new operation of this client
-    /// and its copies completes with ErrorKind::cancelled without sending anything. Connections are
-    /// closed as their operations end. Irreversible. Returns at once, like cancel_all().
+    /// Stops the client: cancel_all(), and from then on every new operation of this client and its
+    /// copies (pagers included, even for schedules of the page in hand) completes with
+    /// ErrorKind::cancelled without sending anything. Connections are closed as their operations
+    /// end. Irreversible. Returns at once; to wait until the client is quiet, use async_close().
     void close() const { detail::client_close(state_); }
+
+    /// For a graceful shutdown: close(), then waits until the client is quiet. It completes only
+    /// after every operation of the client and its copies that had started (pagers' read-ahead
+    /// included) has ended and its handler has run, and every connection is closed. Operations
+    /// started from now on complete with ErrorKind::cancelled ("the client was closed") and send
+    /// nothing. Calling it again (or close()) changes nothing and completes the same way.
+    /// @param token The completion token; the operation completes with `void(expected<void>)`:
+    /// nothing, or ErrorKind::cancelled when this wait itself was cancelled through its handler's
+    /// slot (the client stays closed).
+    /// @return Whatever @p token makes of the operation.
+    template <class CompletionToken = default_completion_token_type>
+    auto async_close(CompletionToken&& token = {}) const {
+        using Result = expected<void>;
+        return boost::asio::async_initiate<CompletionToken, void(Result)>(
+            [](auto handler, const std::shared_ptr<detail::ClientState>& state) {
+                detail::start_close(state, detail::Handler<Result>(std::move(handler)));
+            },
+            token, state_);
+    }
 
 private:
     template <class>

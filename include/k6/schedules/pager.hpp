@@ -8,6 +8,7 @@
 #include <k6/schedules/detail/io/entry_points.hpp>
 #include <k6/schedules/model.hpp>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/deferred.hpp>
 
@@ -15,11 +16,26 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 /// @file
-/// Pager: a lazy listing of all schedules that follows "@nextLink" page by page.
+/// BasicPager (Pager): a lazy listing of all schedules that follows "@nextLink" page by page.
 
 K6_SCHEDULES_BEGIN_NAMESPACE
+
+namespace detail {
+
+// The executor's default completion token (use_awaitable for an executor made by
+// use_awaitable.as_default_on, say), or deferred when it names none: `co_await
+// client.async_x(...)` works either way.
+template <class Executor>
+using default_token_t = std::conditional_t<std::is_void_v<boost::asio::default_completion_token_t<Executor>>,
+                                           boost::asio::deferred_t, boost::asio::default_completion_token_t<Executor>>;
+
+}  // namespace detail
+
+template <class Executor>
+class BasicClient;
 
 /// How a Pager lists (BasicClient::list_schedules, BasicClient::resume_listing).
 struct PagerOptions {
@@ -40,7 +56,9 @@ struct PagerOptions {
 };
 
 /// A lazy listing of all schedules, page by page, from BasicClient::list_schedules() or
-/// BasicClient::resume_listing(). Sends nothing until first awaited, then one request per page: the
+/// BasicClient::resume_listing(): BasicPager<Executor> for a BasicClient<Executor>, so a client
+/// made with boost::asio::use_awaitable.as_default_on gives pagers whose operations return
+/// awaitables too. Sends nothing until first awaited, then one request per page: the
 /// first from the ListQuery, the others from "@nextLink". A relative link is resolved against the
 /// URL of the page that carried it (RFC 3986 §5). The path is sent in its normal form (dot segments
 /// removed, percent-encoded unreserved characters decoded), the query exactly as the server wrote it.
@@ -74,30 +92,57 @@ struct PagerOptions {
 /// Move-only. One operation at a time: starting another while one is in flight completes it with
 /// ErrorKind::invalid_argument. The accessors are for when none is in flight. The operations run on
 /// the client's strand; the object itself is not to be used from two threads at once. Dropping the
-/// pager cancels a read-ahead request still in flight.
-class Pager {
+/// pager cancels a read-ahead request still in flight. After the client is closed
+/// (BasicClient::close(), BasicClient::async_close()), every operation completes with
+/// ErrorKind::cancelled, schedules of the page in hand included.
+///
+/// @tparam Executor The executor type of get_executor(): the client's.
+template <class Executor = boost::asio::any_io_executor>
+class BasicPager {
 public:
+    /// The executor type, as Asio expects of an I/O object.
+    using executor_type = Executor;
+    /// The completion token of an operation called without one: as for the client's operations.
+    using default_completion_token_type = detail::default_token_t<Executor>;
+
+    /// The same pager type over another executor type, as Asio's as_default_on needs.
+    template <class OtherExecutor>
+    struct rebind_executor {
+        using other = BasicPager<OtherExecutor>;  ///< BasicPager<OtherExecutor>.
+    };
+
     /// Takes over @p other's listing; @p other is left empty (only destruction or assignment).
-    Pager(Pager&&) noexcept = default;
+    BasicPager(BasicPager&&) noexcept = default;
+    /// Takes over the listing of a pager over another executor type (what as_default_on needs).
+    template <class OtherExecutor>
+    requires(!std::is_same_v<OtherExecutor, Executor> && std::is_constructible_v<Executor, const OtherExecutor&>)
+        BasicPager(BasicPager<OtherExecutor>&& other) noexcept
+        : state_(std::move(other.state_)), executor_(other.executor_) {}
     /// Cancels this pager's read-ahead request, if any, then takes over @p other's listing.
-    Pager& operator=(Pager&& other) noexcept {
+    BasicPager& operator=(BasicPager&& other) noexcept {
         if (this != &other) {
             cancel_read_ahead();
             state_ = std::move(other.state_);
+            executor_ = std::move(other.executor_);
         }
         return *this;
     }
-    Pager(const Pager&) = delete;             ///< Move-only.
-    Pager& operator=(const Pager&) = delete;  ///< Move-only.
+    BasicPager(const BasicPager&) = delete;             ///< Move-only.
+    BasicPager& operator=(const BasicPager&) = delete;  ///< Move-only.
     /// Cancels a read-ahead request still in flight; an operation in flight still completes.
-    ~Pager() { cancel_read_ahead(); }
+    ~BasicPager() { cancel_read_ahead(); }
+
+    /// The executor of the client the pager lists with (not its internal strand): where handlers
+    /// without an executor of their own run.
+    executor_type get_executor() const noexcept { return executor_; }
 
     /// The next page. An empty page may still have a next link; once the listing is over it
     /// completes with an empty page without one (done()).
-    /// @param token The completion token (default boost::asio::deferred); the operation completes
-    /// with `void(expected<SchedulePage>)`, never from inside this call.
+    /// @param token The completion token (default: as for the client's operations, see
+    /// default_completion_token_type); the operation completes with `void(expected<SchedulePage>)`,
+    /// never from inside this call.
     /// @return Whatever @p token makes of the operation.
-    template <class CompletionToken = boost::asio::deferred_t>
+    template <class CompletionToken = default_completion_token_type>
     auto async_next_page(CompletionToken&& token = {}) {
         using Result = expected<SchedulePage>;
         return boost::asio::async_initiate<CompletionToken, void(Result)>(
@@ -111,10 +156,11 @@ public:
     /// except a cancellation, after which the next call fetches the same page again. A schedule of
     /// the page in hand completes without a request or a trip through the client's strand (still
     /// never inside this call: it is posted).
-    /// @param token The completion token (default boost::asio::deferred); the operation completes
-    /// with `void(std::optional<expected<Schedule>>)`, std::nullopt at the end of the listing.
+    /// @param token The completion token (default: as for the client's operations, see
+    /// default_completion_token_type); the operation completes with
+    /// `void(std::optional<expected<Schedule>>)`, std::nullopt at the end of the listing.
     /// @return Whatever @p token makes of the operation.
-    template <class CompletionToken = boost::asio::deferred_t>
+    template <class CompletionToken = default_completion_token_type>
     auto async_next(CompletionToken&& token = {}) {
         using Result = std::optional<expected<Schedule>>;
         return boost::asio::async_initiate<CompletionToken, void(Result)>(
@@ -142,15 +188,22 @@ public:
 private:
     template <class>
     friend class BasicClient;
+    template <class>
+    friend class BasicPager;
 
-    explicit Pager(std::shared_ptr<detail::PagerState> state) : state_(std::move(state)) {}
+    BasicPager(std::shared_ptr<detail::PagerState> state, executor_type executor)
+        : state_(std::move(state)), executor_(std::move(executor)) {}
 
     void cancel_read_ahead() noexcept {
         if (state_) detail::pager_cancel_read_ahead(state_);
     }
 
     std::shared_ptr<detail::PagerState> state_;
+    executor_type executor_;
 };
+
+/// The pager of a Client (over boost::asio::any_io_executor): what most programs use.
+using Pager = BasicPager<>;
 
 K6_SCHEDULES_END_NAMESPACE
 

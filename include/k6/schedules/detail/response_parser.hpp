@@ -10,6 +10,7 @@
 #include <k6/schedules/error.hpp>
 #include <k6/schedules/detail/retry_after.hpp>
 #include <k6/schedules/json.hpp>
+#include <k6/schedules/redactor.hpp>
 
 #include <boost/beast/http/status.hpp>
 #include <boost/json/parse.hpp>
@@ -38,9 +39,9 @@ inline std::string reason_phrase(const HttpResponse& res) {
 
 // The ApiError for a non-2xx answer: the server's code/message/target/details when the body is an
 // ErrorResponseApiModel; otherwise the status line and a bounded excerpt of the body. Every piece
-// of server text goes through server_text: the token masked (a server may echo what it was sent),
-// bounded, one printable line.
-inline ApiError error_from_response(const HttpResponse& res, std::string_view token,
+// of server text goes through the client's Redactor: its secrets masked (a server may echo what it
+// was sent), bounded, one printable line.
+inline ApiError error_from_response(const HttpResponse& res, const Redactor& redactor,
                                     std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) {
     ApiError e;
     e.kind = ErrorKind::api;
@@ -59,17 +60,17 @@ inline ApiError error_from_response(const HttpResponse& res, std::string_view to
         if (auto decoded = from_json<ErrorBody>(*inner)) {
             auto optional_text = [&](const std::optional<std::string>& text) -> std::optional<std::string> {
                 if (!text) return std::nullopt;
-                return server_text(*text, token);
+                return redactor.text(*text);
             };
-            e.code = server_text(decoded->code, token);
-            e.message = server_text(decoded->message, token);
+            e.code = redactor.text(decoded->code);
+            e.message = redactor.text(decoded->message);
             e.target = optional_text(decoded->target);
             const std::size_t kept = std::min(decoded->details.size(), max_error_details);
             e.details.reserve(kept + 1);
             for (std::size_t i = 0; i < kept; ++i) {
                 const ErrorDetails& d = decoded->details[i];
                 e.details.push_back(
-                    {server_text(d.code, token), server_text(d.message, token), optional_text(d.target)});
+                    {redactor.text(d.code), redactor.text(d.message), optional_text(d.target)});
             }
             // The summary has no code: it is the client speaking, not the server.
             if (const std::size_t left_out = decoded->details.size() - kept; left_out > 0)
@@ -79,14 +80,20 @@ inline ApiError error_from_response(const HttpResponse& res, std::string_view to
             return e;
         }
     }
-    e.message = server_text(reason_phrase(res), token, reason_max_bytes);
+    e.message = redactor.text(reason_phrase(res), reason_max_bytes);
     if (e.message.empty()) e.message = "error status";
     if (!body.empty())
         e.message +=
-            (ec ? " (non-JSON body: " : " (unrecognised error body: ") + quote_server_text(body, token, 200) + ")";
+            (ec ? " (non-JSON body: " : " (unrecognised error body: ") + redactor.quoted(body, 200) + ")";
     // Each piece is clean; the fixed words around them could still complete a pathological token.
-    if (shows_secret(e.message, token)) e.message = std::string(withheld_mark);
+    if (redactor.reveals(e.message)) e.message = std::string(withheld_mark);
     return e;
+}
+
+// The same, for code that has only the token (tests, fuzzers).
+inline ApiError error_from_response(const HttpResponse& res, std::string_view token,
+                                    std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) {
+    return error_from_response(res, Redactor{token}, now);
 }
 
 // The model in a 2xx body, or malformed_response naming the field that does not match the schema.

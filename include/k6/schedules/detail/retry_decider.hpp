@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <random>
 #include <string>
@@ -45,7 +46,10 @@ inline RetryDecision decide_retry(const ApiError& error, unsigned retries_done, 
     const double backoff = std::min(static_cast<double>(policy.max_delay.count()),
                                     static_cast<double>(policy.initial_delay.count()) * factor);
     const double jitter = std::clamp(jitter01, 0.0, 1.0);
-    return {milliseconds{static_cast<milliseconds::rep>(backoff * jitter)}, ""};
+    // A double near milliseconds::max() (a max_delay meant as "no limit") rounds above it, and
+    // converting that back is undefined: the wait is kept below it.
+    constexpr double longest = static_cast<double>(std::numeric_limits<milliseconds::rep>::max() / 2);
+    return {milliseconds{static_cast<milliseconds::rep>(std::min(backoff * jitter, longest))}, ""};
 }
 
 inline double default_jitter() {

@@ -61,9 +61,9 @@ constexpr bool is_header_safe(std::string_view value) noexcept {
 // message, so it is made safe in one place, in this order:
 //   1. secrets are masked on the raw bytes, before anything can change how they look: every
 //      occurrence of the secret (also as a JSON string would spell it, for bodies that are JSON
-//      but not an error model), and every start of the secret at least secret_fragment_min
-//      bytes long that is cut off: by the end of the text, by a truncation mark ("..." or "…",
-//      a server shortening its own echo) or by the bound below;
+//      but not an error model), every start of the secret at least secret_fragment_min bytes
+//      long that is cut off (by the end of the text, by a truncation mark, "..." or "…", a server
+//      shortening its own echo, or by the bound below), and any secret_window bytes of it;
 //   2. the text is bounded, cut between characters, never inside a UTF-8 sequence; "..." marks
 //      the cut;
 //   3. what could act on a terminal or break the one-line shape is escaped visibly: C0 controls
@@ -166,10 +166,51 @@ inline bool truncation_mark_at(std::string_view text, std::size_t i) noexcept {
 
 using Ranges = std::vector<std::pair<std::size_t, std::size_t>>;  // [begin, end) of the raw text
 
+// Every window of this many bytes of a secret is masked wherever it appears, not only the whole
+// secret and its cut-off starts: a server that reflects part of a token (its middle, say, after
+// its own truncation) must not leak that part either.
+inline constexpr std::size_t secret_window = 8;
+
+// The secrets of one client in the forms that are looked for: a matcher per form (whole
+// occurrences and cut-off starts) and the sorted set of every secret_window-byte window of the
+// forms at least that long. Built once per client, not per message.
+class SecretSet {
+public:
+    SecretSet() = default;
+    explicit SecretSet(std::span<const std::string_view> secrets) {
+        for (std::string& form : secret_forms(secrets)) {
+            for (std::size_t i = 0; i + secret_window <= form.size(); ++i) windows_.push_back(window_at(form, i));
+            matchers_.emplace_back(std::move(form));
+        }
+        std::sort(windows_.begin(), windows_.end());
+        windows_.erase(std::unique(windows_.begin(), windows_.end()), windows_.end());
+    }
+
+    bool empty() const noexcept { return matchers_.empty(); }
+    const std::vector<Matcher>& matchers() const noexcept { return matchers_; }
+
+    // Whether text[i, i + secret_window) is a window of a secret.
+    bool window_at_matches(std::string_view text, std::size_t i) const noexcept {
+        if (windows_.empty() || i + secret_window > text.size()) return false;
+        return std::binary_search(windows_.begin(), windows_.end(), window_at(text, i));
+    }
+
+private:
+    static std::uint64_t window_at(std::string_view text, std::size_t i) noexcept {
+        std::uint64_t value = 0;
+        for (std::size_t j = 0; j < secret_window; ++j)
+            value = (value << 8) | static_cast<unsigned char>(text[i + j]);
+        return value;
+    }
+
+    std::vector<Matcher> matchers_;
+    std::vector<std::uint64_t> windows_;
+};
+
 // Step 1: the byte ranges of `text` to mask, sorted, merged when they touch.
-inline Ranges secret_ranges(std::string_view text, const std::vector<Matcher>& matchers) {
+inline Ranges secret_ranges(std::string_view text, const SecretSet& secrets) {
     Ranges ranges;
-    for (const Matcher& m : matchers) {
+    for (const Matcher& m : secrets.matchers()) {
         std::size_t k = 0;
         for (std::size_t i = 0; i < text.size(); ++i) {
             if (k >= secret_fragment_min && k < m.size() && truncation_mark_at(text, i)) ranges.emplace_back(i - k, i);
@@ -178,6 +219,8 @@ inline Ranges secret_ranges(std::string_view text, const std::vector<Matcher>& m
         }
         if (k >= secret_fragment_min && k < m.size()) ranges.emplace_back(text.size() - k, text.size());
     }
+    for (std::size_t i = 0; i + secret_window <= text.size(); ++i)
+        if (secrets.window_at_matches(text, i)) ranges.emplace_back(i, i + secret_window);
     std::sort(ranges.begin(), ranges.end());
     Ranges merged;
     for (const auto& r : ranges) {
@@ -262,10 +305,11 @@ inline std::size_t append_printable(std::string& out, std::string_view text, std
     return n;
 }
 
-// Whether `text` shows one of the secret forms: whole, or a start of it at least
-// secret_fragment_min bytes long that is cut off by the end of the text or a truncation mark.
-inline bool shows_secret(std::string_view text, const std::vector<Matcher>& matchers) {
-    for (const Matcher& m : matchers) {
+// Whether `text` shows one of the secret forms: whole, a start of it at least
+// secret_fragment_min bytes long that is cut off by the end of the text or a truncation mark, or
+// any secret_window bytes of it.
+inline bool shows_secret(std::string_view text, const SecretSet& secrets) {
+    for (const Matcher& m : secrets.matchers()) {
         std::size_t k = 0;
         for (std::size_t i = 0; i < text.size(); ++i) {
             if (k >= secret_fragment_min && truncation_mark_at(text, i)) return true;
@@ -274,20 +318,14 @@ inline bool shows_secret(std::string_view text, const std::vector<Matcher>& matc
         }
         if (k >= secret_fragment_min) return true;
     }
+    for (std::size_t i = 0; i + secret_window <= text.size(); ++i)
+        if (secrets.window_at_matches(text, i)) return true;
     return false;
 }
 
-inline std::vector<Matcher> matchers_for(std::span<const std::string_view> secrets) {
-    std::vector<Matcher> matchers;
-    for (std::string& form : secret_forms(secrets)) matchers.emplace_back(std::move(form));
-    return matchers;
-}
-
 // Steps 1-3: `raw` as at most max_bytes of printable text (plus cut_mark when cut).
-inline std::string render(std::string_view raw, std::span<const std::string_view> secrets, std::size_t max_bytes,
-                          bool quoted) {
-    const std::vector<Matcher> matchers = matchers_for(secrets);
-    const Ranges masked = secret_ranges(raw, matchers);
+inline std::string render(std::string_view raw, const SecretSet& secrets, std::size_t max_bytes, bool quoted) {
+    const Ranges masked = secret_ranges(raw, secrets);
 
     std::string out;
     // After each piece: how far into `raw` it reached, how long `out` was, and where the last
@@ -336,7 +374,7 @@ inline std::string render(std::string_view raw, std::span<const std::string_view
                 const std::size_t at = end.raw_end - dots;
                 if (dots > 0 && raw[at] != '.') break;
                 std::size_t fragment = 0;
-                for (const Matcher& m : matchers) fragment = std::max(fragment, m.state_at(raw, at));
+                for (const Matcher& m : secrets.matchers()) fragment = std::max(fragment, m.state_at(raw, at));
                 fragment = std::min(fragment, at - end.masked_until);
                 if (fragment >= secret_fragment_min) masked_from = std::min(masked_from, at - fragment);
             }
@@ -350,18 +388,61 @@ inline std::string render(std::string_view raw, std::span<const std::string_view
         }
         out += cut_mark;
     }
-    if (shows_secret(out, matchers)) return std::string(withheld_mark);
+    if (shows_secret(out, secrets)) return std::string(withheld_mark);
     return out;
 }
 
 }  // namespace text_impl
 
+namespace text_impl {
+
+// render() in double quotes, with " and \ escaped so the reader sees where the quote ends; at
+// most max_bytes between the quotes (plus "..." when cut).
+inline std::string quoted(std::string_view raw, const SecretSet& secrets, std::size_t max_bytes) {
+    // Appended piece by piece: GCC 12 at -O3 reports a false -Wrestrict on `"\"" + std::string&&`.
+    std::string out(1, '"');
+    out.append(render(raw, secrets, max_bytes, true));
+    out.push_back('"');
+    // The quotes themselves could complete a secret that ends or starts with one.
+    if (shows_secret(out, secrets)) {
+        out.assign(1, '"');
+        out.append(withheld_mark);
+        out.push_back('"');
+    }
+    return out;
+}
+
+// `text` with every range of a secret (as secret_ranges finds them) replaced by redacted_mark,
+// and nothing else changed.
+inline std::string redact(std::string_view text, const SecretSet& secrets) {
+    const Ranges masked = secret_ranges(text, secrets);
+    if (masked.empty()) return std::string(text);
+    std::string out;
+    out.reserve(text.size());
+    std::size_t from = 0;
+    for (const auto& [begin, end] : masked) {
+        out.append(text.substr(from, begin - from)).append(redacted_mark);
+        from = end;
+    }
+    out.append(text.substr(from));
+    // The mark and what surrounds it could still spell a pathological secret.
+    if (shows_secret(out, secrets)) return std::string(withheld_mark);
+    return out;
+}
+
+inline SecretSet secret_set(std::initializer_list<std::string_view> secrets) {
+    return SecretSet(std::span<const std::string_view>(secrets.begin(), secrets.size()));
+}
+
+}  // namespace text_impl
+
 // Server-provided text (an error's code, message or target, a reason phrase, a body excerpt) as
-// it may appear in an ApiError: the secrets masked as "[redacted]", at most max_bytes bytes
-// (plus "..." when cut), one line of printable UTF-8. See the comment above for the rules.
+// it may appear in an ApiError: the secrets masked as "[redacted]", at most max_bytes bytes (plus
+// "..." when cut), one line of printable UTF-8. See the comment above for the rules. A client
+// uses its Redactor instead (k6/schedules/redactor.hpp), whose secrets are looked up once.
 inline std::string server_text(std::string_view raw, std::initializer_list<std::string_view> secrets,
                                std::size_t max_bytes = server_text_max_bytes) {
-    return text_impl::render(raw, std::span(secrets.begin(), secrets.size()), max_bytes, false);
+    return text_impl::render(raw, text_impl::secret_set(secrets), max_bytes, false);
 }
 
 inline std::string server_text(std::string_view raw, std::string_view secret,
@@ -369,34 +450,21 @@ inline std::string server_text(std::string_view raw, std::string_view secret,
     return server_text(raw, {secret}, max_bytes);
 }
 
-// The same, in double quotes, with " and \ escaped so the reader sees where the quote ends; at
-// most max_bytes between the quotes (plus "..." when cut).
+// The same, in double quotes (see text_impl::quoted).
 inline std::string quote_server_text(std::string_view raw, std::string_view secret, std::size_t max_bytes) {
-    const std::string_view secrets[] = {secret};
-    // Appended piece by piece: GCC 12 at -O3 reports a false -Wrestrict on `"\"" + std::string&&`.
-    std::string quoted(1, '"');
-    quoted.append(text_impl::render(raw, secrets, max_bytes, true));
-    quoted.push_back('"');
-    // The quotes themselves could complete a secret that ends or starts with one.
-    if (text_impl::shows_secret(quoted, text_impl::matchers_for(secrets))) {
-        quoted.assign(1, '"');
-        quoted.append(withheld_mark);
-        quoted.push_back('"');
-    }
-    return quoted;
+    return text_impl::quoted(raw, text_impl::secret_set({secret}), max_bytes);
 }
 
-// Whether `text` shows `secret` (whole, or a cut-off start of it as server_text masks it): for a
-// message put together from several pieces, which server_text cannot check one by one.
+// Whether `text` shows `secret`: for a message put together from several pieces, which
+// server_text cannot check one by one.
 inline bool shows_secret(std::string_view text, std::string_view secret) {
-    const std::string_view secrets[] = {secret};
-    return text_impl::shows_secret(text, text_impl::matchers_for(secrets));
+    return text_impl::shows_secret(text, text_impl::secret_set({secret}));
 }
 
 // Untrusted text quoted into a message: bounded and printable, so a hostile body cannot flood
 // logs or inject control characters. The same escaping as server_text.
 inline std::string quote_for_message(std::string_view text, std::size_t max_bytes = 64) {
-    return quote_server_text(text, {}, max_bytes);
+    return text_impl::quoted(text, text_impl::SecretSet(), max_bytes);
 }
 
 // A URL for a message, without anything that could be credentials. Everything from the start of

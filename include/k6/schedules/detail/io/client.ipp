@@ -11,6 +11,7 @@
 #include <k6/schedules/detail/io/entry_points.hpp>
 #include <k6/schedules/detail/io/operation.hpp>
 #include <k6/schedules/detail/io/pager_state.hpp>
+#include <k6/schedules/detail/io/parking_spot.hpp>
 
 #include <boost/asio/post.hpp>
 
@@ -23,9 +24,25 @@ K6_SCHEDULES_DECL const asio::any_io_executor& strand_of(const ClientState& stat
 K6_SCHEDULES_DECL const asio::any_io_executor& executor_of(const ClientState& state) noexcept {
     return state.executor;
 }
+K6_SCHEDULES_DECL const Redactor& redactor_of(const ClientState& state) noexcept { return state.redactor; }
 K6_SCHEDULES_DECL void add_running(ClientState& state, OperationRecord& record) { state.running.insert(&record); }
 K6_SCHEDULES_DECL void remove_running(ClientState& state, OperationRecord& record) noexcept {
     state.running.erase(&record);
+}
+
+K6_SCHEDULES_DECL void outstanding_started(ClientState& state) noexcept {
+    state.outstanding.fetch_add(1, std::memory_order_relaxed);
+}
+
+// Called where a handler has just run (or been destroyed unrun), on any thread.
+K6_SCHEDULES_DECL void outstanding_finished(const std::shared_ptr<ClientState>& state) noexcept {
+    // Sequentially consistent, as in start_close: either this sees `closed`, or the closer sees 0.
+    if (state->outstanding.fetch_sub(1) != 1) return;
+    if (!state->closed.load()) return;
+    try {
+        asio::post(state->strand, [state] { state->wake_quiet_waiters(); });
+    } catch (...) {  // only allocation can fail; async_close then finds out on its next look
+    }
 }
 
 K6_SCHEDULES_DECL expected<std::shared_ptr<ClientState>> make_client_state(const asio::any_io_executor& executor,
@@ -73,10 +90,14 @@ K6_SCHEDULES_DECL void start_list_all(const std::shared_ptr<ClientState>& state,
     using Result = expected<std::vector<Schedule>>;
     auto pager = std::make_shared<PagerState>(
         state, std::move(settings), PageCursor::from_query(query, max_empty_pages), true);
-    auto collect = [](std::shared_ptr<PagerState> p, std::size_t limit) -> asio::awaitable<Result> {
+    auto collect = [](std::shared_ptr<PagerState> p, std::shared_ptr<OperationRecord> record,
+                      std::size_t limit) -> asio::awaitable<Result> {
+        const RunningOperation running(*p->client, *record);
         co_return co_await p->collect(limit);
     };
-    start_operation<Result>(state, collect(pager, max_items), std::move(handler));
+    start_operation<Result>(
+        state, [&](const std::shared_ptr<OperationRecord>& record) { return collect(pager, record, max_items); },
+        std::move(handler));
 }
 
 K6_SCHEDULES_DECL void client_close_idle(const std::shared_ptr<ClientState>& state) {
@@ -88,10 +109,33 @@ K6_SCHEDULES_DECL void client_cancel_all(const std::shared_ptr<ClientState>& sta
 }
 
 K6_SCHEDULES_DECL void client_close(const std::shared_ptr<ClientState>& state) {
-    asio::post(state->strand, [state] {
-        state->closed = true;
-        state->cancel_all();
-    });
+    // At once, from the caller's thread: an operation the caller starts after close() returns is
+    // refused, whichever runs first on the strand.
+    state->closed.store(true, std::memory_order_seq_cst);
+    asio::post(state->strand, [state] { state->cancel_all(); });
+}
+
+K6_SCHEDULES_DECL void start_close(const std::shared_ptr<ClientState>& state, Handler<expected<void>> handler) {
+    state->closed.store(true, std::memory_order_seq_cst);
+    // Not counted as outstanding work itself, and not registered for cancel_all(): it waits for the
+    // others, and only its own caller cancels it.
+    auto until_quiet = [](std::shared_ptr<ClientState> s) -> asio::awaitable<expected<void>> {
+        co_await asio::this_coro::throw_if_cancelled(false);
+        s->cancel_all();
+        while (s->outstanding.load() != 0) {
+            const auto spot = std::make_shared<ParkingSpot>(s->strand);
+            s->quiet_waiters.push_back(spot);
+            const ParkingSpot::Outcome outcome = co_await spot->park(std::nullopt);
+            std::erase(s->quiet_waiters, spot);
+            if (outcome == ParkingSpot::Outcome::cancelled)
+                co_return std::unexpected(cancelled_error(
+                    "cancelled while waiting for the client's operations to end (the client stays closed)"));
+        }
+        s->close_idle();  // connections that came back to the pool meanwhile
+        co_return expected<void>{};
+    };
+    spawn_operation<expected<void>>(state, std::make_shared<OperationRecord>(), until_quiet(state),
+                                    std::move(handler), RecoverWithInternalError{}, false);
 }
 
 K6_SCHEDULES_DECL std::shared_ptr<PagerState> make_pager(const std::shared_ptr<ClientState>& state,
@@ -113,10 +157,14 @@ K6_SCHEDULES_DECL std::shared_ptr<PagerState> make_resumed_pager(const std::shar
 K6_SCHEDULES_DECL void start_next_page(const std::shared_ptr<PagerState>& pager,
                                        Handler<expected<SchedulePage>> handler) {
     // The coroutine holds the state, so the operation finishes even if the Pager is dropped.
-    auto run = [](std::shared_ptr<PagerState> p) -> asio::awaitable<expected<SchedulePage>> {
+    auto run = [](std::shared_ptr<PagerState> p,
+                  std::shared_ptr<OperationRecord> record) -> asio::awaitable<expected<SchedulePage>> {
+        const RunningOperation running(*p->client, *record);
         co_return co_await p->next_page();
     };
-    start_operation<expected<SchedulePage>>(pager->client, run(pager), std::move(handler));
+    start_operation<expected<SchedulePage>>(
+        pager->client, [&](const std::shared_ptr<OperationRecord>& record) { return run(pager, record); },
+        std::move(handler));
 }
 
 K6_SCHEDULES_DECL void start_next(const std::shared_ptr<PagerState>& pager,
@@ -124,11 +172,16 @@ K6_SCHEDULES_DECL void start_next(const std::shared_ptr<PagerState>& pager,
     using Result = std::optional<expected<Schedule>>;
     // A schedule of the page in hand needs no request and no trip through the client's strand.
     if (auto item = pager->take_buffered()) {
-        complete_later(pager->client->executor, std::move(handler), Result(std::move(*item)));
+        complete_later(pager->client, std::move(handler), Result(std::move(*item)));
         return;
     }
-    auto run = [](std::shared_ptr<PagerState> p) -> asio::awaitable<Result> { co_return co_await p->next(); };
-    start_operation<Result>(pager->client, run(pager), std::move(handler));
+    auto run = [](std::shared_ptr<PagerState> p, std::shared_ptr<OperationRecord> record) -> asio::awaitable<Result> {
+        const RunningOperation running(*p->client, *record);
+        co_return co_await p->next();
+    };
+    start_operation<Result>(
+        pager->client, [&](const std::shared_ptr<OperationRecord>& record) { return run(pager, record); },
+        std::move(handler));
 }
 
 K6_SCHEDULES_DECL std::optional<std::int64_t> pager_total_count(const PagerState& pager) {

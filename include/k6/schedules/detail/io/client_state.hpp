@@ -12,9 +12,12 @@
 #include <k6/schedules/detail/call_settings.hpp>
 #include <k6/schedules/detail/io/connection_slots.hpp>
 #include <k6/schedules/detail/io/operation.hpp>
+#include <k6/schedules/detail/io/parking_spot.hpp>
 #include <k6/schedules/detail/request_builder.hpp>
 #include <k6/schedules/detail/response_parser.hpp>
+#include <k6/schedules/detail/saturating_time.hpp>
 #include <k6/schedules/options.hpp>
+#include <k6/schedules/redactor.hpp>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -25,11 +28,13 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
@@ -86,6 +91,51 @@ inline asio::any_io_executor make_client_strand(const asio::any_io_executor& exe
     return asio::make_strand(executor);
 }
 
+// The secrets a client masks in everything it says: the token, and a proxy's password and the
+// credentials it is sent (a proxy may echo its Proxy-Authorization).
+inline Redactor redactor_for(const ClientOptions& options, const std::optional<Proxy>& proxy) {
+    std::vector<std::string_view> secrets{options.token};
+    if (proxy) {
+        secrets.push_back(proxy->password);
+        if (proxy->authorization) {
+            const std::string_view basic(*proxy->authorization);
+            secrets.push_back(basic.substr(std::min<std::size_t>(basic.size(), 6)));  // after "Basic "
+        }
+    }
+    return Redactor(secrets);
+}
+
+// The single-flight resolution of a client's stack id (see ensure_stack_id in call.hpp).
+struct StackIdResolution {
+    struct Waiter {
+        explicit Waiter(const asio::any_io_executor& strand) : spot(strand) {}
+        ParkingSpot spot;
+        std::optional<ApiError> failure;  // the leader's error, when its resolution failed
+    };
+    // The flight of the operation that resolves: when it ends, by a result or an exception, the
+    // waiters are woken, with the failure to share when there is one (a cancelled leader shares
+    // none: a waiter then resolves in its place).
+    struct Lead {
+        explicit Lead(StackIdResolution& resolution) : resolution_(resolution) { resolution_.in_flight = true; }
+        Lead(const Lead&) = delete;
+        Lead& operator=(const Lead&) = delete;
+        ~Lead() {
+            resolution_.in_flight = false;
+            for (const auto& waiter : std::exchange(resolution_.waiters, {})) {
+                if (failure) waiter->failure = failure;
+                waiter->spot.wake();
+            }
+        }
+        std::optional<ApiError> failure;
+
+    private:
+        StackIdResolution& resolution_;
+    };
+
+    bool in_flight = false;
+    std::vector<std::shared_ptr<Waiter>> waiters;
+};
+
 struct ClientState : std::enable_shared_from_this<ClientState> {
     // Validates the options, loads the TLS context and picks the proxy; never throws for bad input.
     static expected<std::shared_ptr<ClientState>> create(const asio::any_io_executor& executor, ClientOptions options) {
@@ -112,6 +162,7 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
           proxy(std::move(proxy_choice.proxy)),
           proxy_error(std::move(proxy_choice.unusable)),
           slots(strand, options.max_connections),
+          redactor(redactor_for(options, proxy)),
           authorization("Bearer " + options.token),
           stack_id(options.stack_id > 0 ? std::to_string(options.stack_id) : std::string()),
           agent(options.user_agent_suffix.empty() ? std::string(user_agent)
@@ -126,23 +177,31 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
     std::optional<ApiError> proxy_error;        // the environment names a proxy that cannot be used
     ConnectionSlots slots;
     ConnectionPool pool;
+    Redactor redactor;  // every error and observer event of the client is sealed with it
     std::string authorization;
     // X-Stack-Id's value. Empty until resolved when the options gave only a stack URL: written once,
     // on the strand, by the first resolution that succeeds (see resolve_stack_id in call.hpp).
     std::string stack_id;
     std::string agent;  // the User-Agent: the library's, then ClientOptions::user_agent_suffix
+    StackIdResolution resolution;  // with only a stack URL, until the id is known
     std::optional<asio::steady_timer> idle_sweep;  // with close_idle_in_background, while connections are idle
     std::unordered_set<OperationRecord*> running;  // operations in flight, for cancel_all()
-    bool closed = false;                           // close() was called: no new operation starts
+    // close() or async_close() was called: no new operation starts, and the pager hands out no
+    // buffered schedule. Set from any thread, read on the strand and by Pager::async_next.
+    std::atomic<bool> closed{false};
+    // Operations (and read-ahead pages) whose handler has not run yet: async_close() waits for 0.
+    // Counted from any thread: an operation starts in its caller's, its handler ends in its own.
+    std::atomic<std::size_t> outstanding{0};
+    std::vector<std::shared_ptr<ParkingSpot>> quiet_waiters;  // async_close() calls waiting for 0
 
     // Returns a kept-alive connection to the pool, and (when asked to) makes sure a timer will
     // close it once it has been idle for idle_timeout.
     void keep(std::unique_ptr<Connection> connection) {
-        if (closed) return;
+        if (closed.load(std::memory_order_relaxed)) return;
         connection->timer.park();
         pool.put(std::move(connection), ConnectionPool::clock::now(), options.max_idle_connections);
         if (options.close_idle_in_background && !idle_sweep && pool.size() > 0)
-            schedule_sweep(ConnectionPool::clock::now() + options.idle_timeout);
+            schedule_sweep(later(ConnectionPool::clock::now(), options.idle_timeout));
     }
 
     void schedule_sweep(ConnectionPool::clock::time_point when) {
@@ -168,6 +227,11 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
         const std::vector<OperationRecord*> now(running.begin(), running.end());
         for (OperationRecord* record : now) record->signal.emit(asio::cancellation_type::terminal);
         close_idle();
+    }
+
+    // The last outstanding operation has ended: wakes the async_close() calls. On the strand.
+    void wake_quiet_waiters() {
+        for (const auto& spot : quiet_waiters) spot->wake();
     }
 };
 

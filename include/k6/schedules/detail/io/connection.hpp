@@ -9,6 +9,7 @@
 #include <k6/schedules/detail/endpoint.hpp>
 #include <k6/schedules/detail/http_response.hpp>
 #include <k6/schedules/detail/proxy.hpp>
+#include <k6/schedules/detail/saturating_time.hpp>
 #include <k6/schedules/detail/text.hpp>
 #include <k6/schedules/error.hpp>
 #include <k6/schedules/options.hpp>
@@ -131,7 +132,7 @@ public:
         Shared& s = *shared_;
         s.socket = &socket;
         s.expired = false;
-        s.step_end = clock::now() + duration;
+        s.step_end = later(clock::now(), duration);
         if (s.waiting && s.timer.expiry() <= s.step_end) return;  // wakes up first, then waits for the rest
         wait_until(shared_, s.step_end);
     }
@@ -463,7 +464,7 @@ inline asio::awaitable<std::tuple<boost::system::error_code, tcp::resolver::resu
         std::optional<std::tuple<boost::system::error_code, tcp::resolver::results_type>> result;
     };
     auto lookup = std::make_shared<Lookup>(co_await asio::this_coro::executor);
-    lookup->wake.expires_after(budget);
+    lookup->wake.expires_at(later(std::chrono::steady_clock::now(), budget));
     lookup->resolver.async_resolve(host, service, tcp::resolver::numeric_service,
                                    [lookup](boost::system::error_code ec, tcp::resolver::results_type results) {
                                        lookup->result.emplace(ec, std::move(results));

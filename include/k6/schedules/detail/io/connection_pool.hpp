@@ -5,6 +5,7 @@
 
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/detail/io/connection.hpp>
+#include <k6/schedules/detail/saturating_time.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -25,7 +26,7 @@ public:
         while (!idle_.empty()) {
             std::unique_ptr<Connection> connection = std::move(idle_.back());
             idle_.pop_back();
-            if (now - connection->idle_since < idle_timeout && !connection->looks_closed()) return connection;
+            if (elapsed_ms(connection->idle_since, now) < idle_timeout && !connection->looks_closed()) return connection;
         }
         return nullptr;
     }
@@ -39,11 +40,11 @@ public:
 
     // Closes the connections idle for idle_timeout or longer; returns when the next one will be.
     std::optional<clock::time_point> close_expired(clock::time_point now, std::chrono::milliseconds idle_timeout) {
-        std::erase_if(idle_, [&](const auto& c) { return now - c->idle_since >= idle_timeout; });
+        std::erase_if(idle_, [&](const auto& c) { return elapsed_ms(c->idle_since, now) >= idle_timeout; });
         if (idle_.empty()) return std::nullopt;
         auto oldest = idle_.front()->idle_since;
         for (const auto& c : idle_) oldest = std::min(oldest, c->idle_since);
-        return oldest + idle_timeout;
+        return later(oldest, idle_timeout);
     }
 
     void clear() noexcept { idle_.clear(); }

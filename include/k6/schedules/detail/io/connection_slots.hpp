@@ -5,16 +5,13 @@
 #define K6_SCHEDULES_DETAIL_IO_CONNECTION_SLOTS_HPP
 
 #include <k6/schedules/detail/config.hpp>
+#include <k6/schedules/detail/io/parking_spot.hpp>
 
-#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/associated_cancellation_slot.hpp>
-#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/error.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <deque>
@@ -28,8 +25,7 @@ class ConnectionSlots {
 public:
     using clock = std::chrono::steady_clock;
 
-    ConnectionSlots(asio::any_io_executor strand, std::size_t slots)
-        : strand_(std::move(strand)), free_(slots) {}
+    ConnectionSlots(asio::any_io_executor strand, std::size_t slots) : strand_(std::move(strand)), free_(slots) {}
 
     // Takes a free slot if there is one and nobody is waiting ahead.
     bool try_acquire() noexcept {
@@ -38,77 +34,35 @@ public:
         return true;
     }
 
-    // Queues for a slot: completes with no error once the caller holds one; with operation_aborted
-    // when the wait is cancelled, or timed_out when `deadline` passes first (the caller then holds
-    // none and has left the queue). Granting, cancelling and expiring all run on the strand, so
-    // exactly one of them happens to a waiter: a slot is never handed to a caller that gave up.
-    template <class CompletionToken>
-    auto async_acquire(std::optional<clock::time_point> deadline, CompletionToken&& token) {
-        return asio::async_initiate<CompletionToken, void(boost::system::error_code)>(
-            [this, deadline](auto handler) {
-                auto waiter = std::make_shared<Waiter>();
-                waiter->handler.emplace(std::move(handler));
-                const std::weak_ptr<Waiter> weak = waiter;
-                // The slot of the type-erased handler: wrapping the handler took over its own slot.
-                auto slot = waiter->handler->get_cancellation_slot();
-                if (slot.is_connected())
-                    slot.assign([this, weak](asio::cancellation_type) {
-                        if (auto w = weak.lock()) leave(w, asio::error::operation_aborted);
-                    });
-                if (deadline) {
-                    waiter->expiry.emplace(strand_, *deadline);
-                    // Holds the waiter weakly: the timer lives inside it.
-                    waiter->expiry->async_wait([this, weak](boost::system::error_code ec) {
-                        if (ec) return;  // cancelled: the waiter got its slot or left the queue
-                        if (auto w = weak.lock()) leave(w, asio::error::timed_out);
-                    });
-                }
-                waiters_.push_back(std::move(waiter));
-            },
-            token);
+    // Queues for a slot: no error once the caller holds one; operation_aborted when the awaiting
+    // coroutine is cancelled, or timed_out when `deadline` passes first (the caller then holds none
+    // and has left the queue). Granting, cancelling and expiring all run on the strand, and a grant
+    // wins over a cancellation that comes at the same time: a slot is never lost, and one granted
+    // to a caller that gave up is released by it.
+    asio::awaitable<boost::system::error_code> wait(std::optional<clock::time_point> deadline) {
+        auto spot = std::make_shared<ParkingSpot>(strand_);
+        waiters_.push_back(spot);
+        const ParkingSpot::Outcome outcome = co_await spot->park(deadline);
+        if (outcome == ParkingSpot::Outcome::woken) co_return boost::system::error_code{};
+        waiters_.erase(std::find(waiters_.begin(), waiters_.end(), spot));
+        co_return outcome == ParkingSpot::Outcome::timed_out ? asio::error::timed_out : asio::error::operation_aborted;
     }
 
     // Gives the slot to the first waiter, or back to the pool of free slots.
     void release() {
-        while (!waiters_.empty()) {
-            auto next = waiters_.front();
-            waiters_.pop_front();
-            if (next->handler) {
-                complete(next, {});
-                return;
-            }
+        if (waiters_.empty()) {
+            ++free_;
+            return;
         }
-        ++free_;
+        const std::shared_ptr<ParkingSpot> next = std::move(waiters_.front());
+        waiters_.pop_front();
+        next->wake();
     }
-
 
 private:
-    struct Waiter {
-        std::optional<asio::any_completion_handler<void(boost::system::error_code)>> handler;
-        std::optional<asio::steady_timer> expiry;
-    };
-
-    void complete(const std::shared_ptr<Waiter>& waiter, boost::system::error_code ec) {
-        auto handler = std::move(*waiter->handler);
-        waiter->handler.reset();
-        if (waiter->expiry) waiter->expiry->cancel();
-        asio::post(strand_, [handler = std::move(handler), ec]() mutable { std::move(handler)(ec); });
-    }
-
-    // Takes a waiter out of the queue without a slot (cancelled or expired).
-    void leave(const std::shared_ptr<Waiter>& waiter, boost::system::error_code ec) {
-        if (!waiter->handler) return;  // already given a slot, or already gone
-        for (auto it = waiters_.begin(); it != waiters_.end(); ++it)
-            if (*it == waiter) {
-                waiters_.erase(it);
-                break;
-            }
-        complete(waiter, ec);
-    }
-
     asio::any_io_executor strand_;
     std::size_t free_;
-    std::deque<std::shared_ptr<Waiter>> waiters_;
+    std::deque<std::shared_ptr<ParkingSpot>> waiters_;  // in order of arrival, each not yet woken
 };
 
 // Holds a slot for a scope.

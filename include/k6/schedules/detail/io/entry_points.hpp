@@ -58,6 +58,7 @@ K6_SCHEDULES_DECL void start_list_all(const std::shared_ptr<ClientState>& state,
 K6_SCHEDULES_DECL void client_close_idle(const std::shared_ptr<ClientState>& state);
 K6_SCHEDULES_DECL void client_cancel_all(const std::shared_ptr<ClientState>& state);
 K6_SCHEDULES_DECL void client_close(const std::shared_ptr<ClientState>& state);
+K6_SCHEDULES_DECL void start_close(const std::shared_ptr<ClientState>& state, Handler<expected<void>> handler);
 
 // Pager
 K6_SCHEDULES_DECL std::shared_ptr<PagerState> make_pager(const std::shared_ptr<ClientState>& state,

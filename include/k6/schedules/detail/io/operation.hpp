@@ -7,6 +7,7 @@
 #define K6_SCHEDULES_DETAIL_IO_OPERATION_HPP
 
 #include <k6/schedules/detail/config.hpp>
+#include <k6/schedules/detail/redaction.hpp>
 #include <k6/schedules/error.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -28,6 +29,7 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
@@ -44,10 +46,14 @@ struct OperationRecord {
 // What an operation needs of the client it runs on (defined with ClientState).
 K6_SCHEDULES_DECL const asio::any_io_executor& strand_of(const ClientState& state) noexcept;
 K6_SCHEDULES_DECL const asio::any_io_executor& executor_of(const ClientState& state) noexcept;
+K6_SCHEDULES_DECL const Redactor& redactor_of(const ClientState& state) noexcept;
 K6_SCHEDULES_DECL void add_running(ClientState& state, OperationRecord& record);
 K6_SCHEDULES_DECL void remove_running(ClientState& state, OperationRecord& record) noexcept;
+K6_SCHEDULES_DECL void outstanding_started(ClientState& state) noexcept;
+K6_SCHEDULES_DECL void outstanding_finished(const std::shared_ptr<ClientState>& state) noexcept;
 
-// Keeps an operation in the client's set of running ones while its coroutine runs.
+// Keeps an operation in the client's set of running ones (which cancel_all() goes through) while
+// its body runs. Every operation's body holds one, first thing, on the strand.
 class RunningOperation {
 public:
     RunningOperation(ClientState& state, OperationRecord& record) : state_(state), record_(record) {
@@ -60,6 +66,29 @@ public:
 private:
     ClientState& state_;
     OperationRecord& record_;
+};
+
+// Work of the client that is not over until its handler has run (or been destroyed unrun): an
+// operation from the moment it starts, a read-ahead page. Client::async_close() waits until there
+// is none. Move-only; the last owner ends it.
+class OutstandingWork {
+public:
+    explicit OutstandingWork(std::shared_ptr<ClientState> state, bool counted = true) noexcept
+        : state_(std::move(state)), counted_(counted) {
+        if (counted_) outstanding_started(*state_);
+    }
+    OutstandingWork(OutstandingWork&& other) noexcept
+        : state_(std::move(other.state_)), counted_(std::exchange(other.counted_, false)) {}
+    OutstandingWork& operator=(OutstandingWork&&) = delete;
+    ~OutstandingWork() {
+        if (counted_) outstanding_finished(state_);
+    }
+
+    const std::shared_ptr<ClientState>& state() const noexcept { return state_; }
+
+private:
+    std::shared_ptr<ClientState> state_;
+    bool counted_;
 };
 
 // What an operation completes with when something threw (nothing throws on purpose; bad_alloc and
@@ -83,13 +112,15 @@ struct RecoverWithInternalError {
     }
 };
 
-// A result on its way to its handler. Boxed, with memory from Asio's per-thread recycling cache
-// (no malloc once warm), so that the hops below move a pointer: moving a Schedule through each of
-// them, field by field, cost a get 1,100 of its 63,600 instructions (callgrind), far more than the box.
+// A result on its way to its handler, with the work it ends. Boxed, with memory from Asio's
+// per-thread recycling cache (no malloc once warm), so that the hops below move a pointer: moving a
+// Schedule through each of them, field by field, cost a get 1,100 of its 63,600 instructions
+// (callgrind), far more than the box.
 template <class Result>
 struct PendingCompletion {
     asio::any_completion_handler<void(Result)> handler;
     Result result;
+    OutstandingWork work;  // last: ends after the handler has run or been destroyed
 
     struct Delete {
         void operator()(PendingCompletion* pending) const noexcept {
@@ -100,11 +131,11 @@ struct PendingCompletion {
     };
     using Ptr = std::unique_ptr<PendingCompletion, Delete>;
 
-    static Ptr make(asio::any_completion_handler<void(Result)>&& handler, Result&& result) {
+    static Ptr make(asio::any_completion_handler<void(Result)>&& handler, Result&& result, OutstandingWork&& work) {
         asio::recycling_allocator<PendingCompletion> allocator;
         PendingCompletion* memory = allocator.allocate(1);
         try {
-            return Ptr(std::construct_at(memory, std::move(handler), std::move(result)));
+            return Ptr(std::construct_at(memory, std::move(handler), std::move(result), std::move(work)));
         } catch (...) {
             allocator.deallocate(memory, 1);
             throw;
@@ -114,35 +145,42 @@ struct PendingCompletion {
 
 // Hands `result` to `handler` on `handler_executor`, never from inside the caller: off the
 // client's strand first (a type-erased completion executor cannot be posted to directly), then onto
-// the handler's executor, at once when that is where we are.
+// the handler's executor, at once when that is where we are. The handler's cancellation slot is
+// cleared there, just before the handler runs: the slot belongs to the caller, whose own code emits
+// on it from that executor, and Asio's slots are not thread-safe, so the client's strand never
+// touches it after the operation has started.
 template <class Result>
-void post_completion(const asio::any_io_executor& client_executor, asio::any_completion_handler<void(Result)>&& handler,
+void post_completion(OutstandingWork&& work, asio::any_completion_handler<void(Result)>&& handler,
                      asio::any_completion_executor&& handler_executor, Result&& result) {
-    asio::post(client_executor, [pending = PendingCompletion<Result>::make(std::move(handler), std::move(result)),
-                                 executor = std::move(handler_executor)]() mutable {
-        asio::dispatch(executor, [pending = std::move(pending)]() mutable {
-            std::move(pending->handler)(std::move(pending->result));
-        });
-    });
+    const asio::any_io_executor& client_executor = executor_of(*work.state());
+    asio::post(client_executor,
+               [pending = PendingCompletion<Result>::make(std::move(handler), std::move(result), std::move(work)),
+                executor = std::move(handler_executor)]() mutable {
+                   asio::dispatch(executor, [pending = std::move(pending)]() mutable {
+                       if (auto slot = pending->handler.get_cancellation_slot(); slot.is_connected()) slot.clear();
+                       std::move(pending->handler)(std::move(pending->result));
+                   });
+               });
 }
 
 // The same for a result at hand when the operation starts: the handler's executor (the client's
 // when it has none) is told that work is coming, and the handler runs there later.
 template <class Result>
-void complete_later(const asio::any_io_executor& client_executor, asio::any_completion_handler<void(Result)> handler,
+void complete_later(const std::shared_ptr<ClientState>& state, asio::any_completion_handler<void(Result)> handler,
                     Result result) {
     asio::any_completion_executor handler_executor = asio::prefer(
-        asio::get_associated_executor(handler, client_executor), asio::execution::outstanding_work.tracked);
-    post_completion(client_executor, std::move(handler), std::move(handler_executor), std::move(result));
+        asio::get_associated_executor(handler, executor_of(*state)), asio::execution::outstanding_work.tracked);
+    post_completion(OutstandingWork(state), std::move(handler), std::move(handler_executor), std::move(result));
 }
 
-// The co_spawn completion of an operation: it runs on the client's strand, then hands the result
-// to the caller's handler on the handler's own executor, or the executor the Client was given when
-// the handler has none. Always posted: a handler that blocks must not hold the strand that every
-// operation of the client (and of its copies) runs on.
+// The co_spawn completion of an operation: it runs on the client's strand, seals the result (the
+// client's secrets masked in any error, whatever made it), then hands it to the caller's handler on
+// the handler's own executor, or the executor the Client was given when the handler has none.
+// Always posted: a handler that blocks must not hold the strand that every operation of the client
+// (and of its copies) runs on.
 template <class Result, class Recover>
 struct OperationCompletion {
-    std::shared_ptr<ClientState> state;       // its strand and executor (two executors were slower to move)
+    OutstandingWork work;                     // the client's state, counted from the operation's start
     std::shared_ptr<OperationRecord> record;  // its signal outlives every use co_spawn makes of the slot
     asio::any_completion_handler<void(Result)> handler;
     asio::any_completion_executor handler_executor;  // tracks work, so its context keeps running
@@ -150,32 +188,27 @@ struct OperationCompletion {
 
     void operator()(std::exception_ptr exception, Result result) {
         if (exception) result = recover(exception, std::type_identity<Result>{});
-        if (auto slot = handler.get_cancellation_slot(); slot.is_connected()) slot.clear();
-        post_completion(executor_of(*state), std::move(handler), std::move(handler_executor), std::move(result));
+        seal(redactor_of(*work.state()), result);
+        post_completion(std::move(work), std::move(handler), std::move(handler_executor), std::move(result));
     }
 };
 
-// `body` registered with the client for as long as it runs (on the strand, where the client's
-// set of running operations lives). A body that holds a RunningOperation itself does without it.
-template <class Result>
-asio::awaitable<Result> registered(std::shared_ptr<ClientState> state, std::shared_ptr<OperationRecord> record,
-                                   asio::awaitable<Result> body) {
-    const RunningOperation running(*state, *record);
-    co_return co_await std::move(body);
-}
-
 // Runs `body` on the client's strand as the operation `record` and completes `handler` with its
-// result; `body` registers itself with the client through `record` for as long as it runs (see
-// registered()). Cancellation reaches the body from the handler's cancellation slot and from
+// result. The body registers itself with the client through `record` for as long as it runs (a
+// RunningOperation). Cancellation reaches the body from the handler's cancellation slot and from
 // Client::cancel_all(), both through the operation's own signal, always emitted on the strand.
+// `counted`: whether Client::async_close() waits for it (not for async_close itself).
 template <class Result, class CompletionHandler, class Recover = RecoverWithInternalError>
 void spawn_operation(const std::shared_ptr<ClientState>& state, const std::shared_ptr<OperationRecord>& record,
-                     asio::awaitable<Result> body, CompletionHandler&& handler, Recover recover = {}) {
+                     asio::awaitable<Result> body, CompletionHandler&& handler, Recover recover = {},
+                     bool counted = true) {
+    OutstandingWork work(state, counted);
     const auto& strand = strand_of(*state);
     asio::any_completion_handler<void(Result)> erased(std::forward<CompletionHandler>(handler));
     auto handler_executor = asio::prefer(asio::get_associated_executor(erased, executor_of(*state)),
                                          asio::execution::outstanding_work.tracked);
-    // The slot of the type-erased handler: wrapping the handler took over its own slot.
+    // The slot of the type-erased handler: wrapping the handler took over its own slot. Assigned
+    // here, in the caller's context; cleared in the caller's context too (post_completion).
     if (auto slot = erased.get_cancellation_slot(); slot.is_connected())
         slot.assign([record, strand](asio::cancellation_type type) {
             asio::dispatch(strand, [record, type] { record->signal.emit(type); });
@@ -183,19 +216,19 @@ void spawn_operation(const std::shared_ptr<ClientState>& state, const std::share
     auto cancel_slot = record->signal.slot();
     asio::co_spawn(strand, std::move(body),
                    asio::bind_cancellation_slot(
-                       cancel_slot, OperationCompletion<Result, Recover>{state, record,
-                                                                         std::move(erased), std::move(handler_executor),
+                       cancel_slot, OperationCompletion<Result, Recover>{std::move(work), record, std::move(erased),
+                                                                         std::move(handler_executor),
                                                                          std::move(recover)}));
 }
 
-// Runs `body` on the client's strand as one registered operation and completes `handler` with its
-// result (see spawn_operation).
-template <class Result, class CompletionHandler, class Recover = RecoverWithInternalError>
-void start_operation(const std::shared_ptr<ClientState>& state, asio::awaitable<Result> body,
-                     CompletionHandler&& handler, Recover recover = {}) {
+// Runs the body that `make_body(record)` returns as one operation of its own (see spawn_operation).
+template <class Result, class MakeBody, class CompletionHandler, class Recover = RecoverWithInternalError>
+void start_operation(const std::shared_ptr<ClientState>& state, MakeBody&& make_body, CompletionHandler&& handler,
+                     Recover recover = {}) {
     auto record = std::make_shared<OperationRecord>();
-    spawn_operation<Result>(state, record, registered(state, record, std::move(body)),
-                            std::forward<CompletionHandler>(handler), std::move(recover));
+    asio::awaitable<Result> body = std::forward<MakeBody>(make_body)(record);
+    spawn_operation<Result>(state, record, std::move(body), std::forward<CompletionHandler>(handler),
+                            std::move(recover));
 }
 
 }  // namespace detail
@@ -206,11 +239,11 @@ template <class Result, class Recover, class DefaultCandidate>
 struct boost::asio::associated_executor<k6::schedules::detail::OperationCompletion<Result, Recover>, DefaultCandidate> {
     using type = boost::asio::any_io_executor;
     static type get(const k6::schedules::detail::OperationCompletion<Result, Recover>& completion) noexcept {
-        return k6::schedules::detail::strand_of(*completion.state);
+        return k6::schedules::detail::strand_of(*completion.work.state());
     }
     static type get(const k6::schedules::detail::OperationCompletion<Result, Recover>& completion,
                     const DefaultCandidate&) noexcept {
-        return k6::schedules::detail::strand_of(*completion.state);
+        return k6::schedules::detail::strand_of(*completion.work.state());
     }
 };
 

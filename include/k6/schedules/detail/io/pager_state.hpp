@@ -8,6 +8,7 @@
 #include <k6/schedules/error.hpp>
 #include <k6/schedules/detail/io/call.hpp>
 #include <k6/schedules/detail/io/operation.hpp>
+#include <k6/schedules/detail/io/parking_spot.hpp>
 #include <k6/schedules/detail/page_cursor.hpp>
 #include <k6/schedules/model.hpp>
 
@@ -25,21 +26,18 @@
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
 
-// A page requested ahead of time: its result once it arrives, and who is waiting for it.
+// A page requested ahead of time: its result once it arrives, and the reader waiting for it.
 struct Prefetch {
+    explicit Prefetch(const asio::any_io_executor& strand) : ready(strand) {}
+
     // Its signal is emitted when the pager is dropped, its reader cancelled, or by Client::cancel_all.
     OperationRecord operation;
     std::optional<expected<SchedulePage>> result;
-    std::optional<asio::any_completion_handler<void()>> waiter;
+    ParkingSpot ready;  // woken when the result is in
 
-    // Runs on `strand`; the waiting reader resumes there too, after this returns.
-    void complete(expected<SchedulePage> page, const asio::any_io_executor& strand) {
+    void complete(expected<SchedulePage> page) {
         result = std::move(page);
-        if (waiter) {
-            auto resume = std::move(*waiter);
-            waiter.reset();
-            asio::post(strand, std::move(resume));
-        }
+        ready.wake();
     }
 };
 
@@ -68,6 +66,8 @@ struct PagerState {
     // take_buffered() claims it from the caller's thread, not the strand.
     bool claim() noexcept { return !busy.exchange(true, std::memory_order_acquire); }
 
+    bool client_closed() const noexcept { return client->closed.load(std::memory_order_acquire); }
+
     // Releases the claim at the end of the operation.
     struct Busy {
         PagerState& state;
@@ -80,6 +80,7 @@ struct PagerState {
     // schedule (spawn, strand, two executor hops) cost more than decoding it. Empty when a page
     // must be fetched, or when an operation holds the pager (which then reports the misuse).
     std::optional<Schedule> take_buffered() {
+        if (client_closed()) return std::nullopt;  // the operation says so
         if (!claim()) return std::nullopt;
         const Busy guard(*this);
         if (next_item == items.size()) return std::nullopt;
@@ -90,43 +91,30 @@ struct PagerState {
         return invalid_argument("another async_next_page() or async_next() of this Pager is still in progress").error();
     }
 
+    static ApiError closed_error() { return cancelled_error("the client was closed (Client::close)"); }
+
     // Starts fetching the page after the one just received, if read-ahead is on.
     void start_prefetch() {
         auto request = cursor.next_request(client->endpoint);
         if (!request) return;
-        auto ahead = std::make_shared<Prefetch>();
+        auto ahead = std::make_shared<Prefetch>(client->strand);
         prefetch = ahead;
         if (!*request) {
             ahead->result = std::unexpected(std::move(request->error()));
             return;
         }
-        // Registered with the client like every operation, so that Client::cancel_all reaches it.
+        // Registered with the client like every operation, so that Client::cancel_all reaches it,
+        // and outstanding work until it is in, so that Client::async_close waits for it.
         asio::co_spawn(client->strand,
                        run_operation<SchedulePage>(client, std::move(**request), settings, scratch,
                                                    std::shared_ptr<OperationRecord>(ahead, &ahead->operation)),
-                       asio::bind_cancellation_slot(
-                           ahead->operation.signal.slot(),
-                           [ahead, strand = client->strand](std::exception_ptr e, expected<SchedulePage> page) {
-                               if (e) page = std::unexpected(internal_error(e));
-                               ahead->complete(std::move(page), strand);
-                           }));
-    }
-
-    // Resumes the caller when the read-ahead page has arrived; cancelling the wait cancels the
-    // request. A plain function returning an awaitable, not a coroutine: GCC 12 destroyed a
-    // coroutine's by-value shared_ptr parameter too early here.
-    static asio::awaitable<void> until_ready(const std::shared_ptr<Prefetch>& ahead) {
-        return asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
-            [ahead](auto handler) {
-                ahead->waiter.emplace(std::move(handler));
-                // The slot of the type-erased handler: wrapping the handler took over its own slot.
-                auto slot = ahead->waiter->get_cancellation_slot();
-                if (slot.is_connected())
-                    slot.assign([weak = std::weak_ptr<Prefetch>(ahead)](asio::cancellation_type type) {
-                        if (auto p = weak.lock()) p->operation.signal.emit(type);
-                    });
-            },
-            asio::use_awaitable);
+                       asio::bind_cancellation_slot(ahead->operation.signal.slot(),
+                                                    [ahead, work = OutstandingWork(client)](
+                                                        std::exception_ptr e, expected<SchedulePage> page) {
+                                                        (void)work;  // ends when the page is in
+                                                        if (e) page = std::unexpected(internal_error(e));
+                                                        ahead->complete(std::move(page));
+                                                    }));
     }
 
     // The next page from the server (or the read-ahead), recorded in the cursor. An empty page
@@ -136,7 +124,11 @@ struct PagerState {
         expected<SchedulePage> page;
         const std::shared_ptr<Prefetch> ahead = std::exchange(prefetch, nullptr);
         if (ahead) {
-            if (!ahead->result) co_await until_ready(ahead);
+            // Cancelling the wait cancels the request; the page (cancelled) is then waited for.
+            while (!ahead->result) {
+                if (co_await ahead->ready.park(std::nullopt) == ParkingSpot::Outcome::cancelled)
+                    ahead->operation.signal.emit(asio::cancellation_type::terminal);
+            }
             page = std::move(*ahead->result);
         } else {
             auto request = cursor.next_request(client->endpoint);
@@ -156,6 +148,7 @@ struct PagerState {
 
     asio::awaitable<expected<SchedulePage>> next_page() {
         co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
+        if (client_closed()) co_return std::unexpected(closed_error());
         if (!claim()) co_return std::unexpected(in_progress());
         const Busy guard(*this);
         items.clear();  // a page read whole leaves nothing for async_next()
@@ -165,6 +158,7 @@ struct PagerState {
 
     asio::awaitable<std::optional<expected<Schedule>>> next() {
         co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
+        if (client_closed()) co_return std::unexpected(closed_error());
         if (!claim()) co_return std::unexpected(in_progress());
         const Busy guard(*this);
         while (next_item == items.size()) {
@@ -181,6 +175,7 @@ struct PagerState {
     // Collects a whole listing, refusing to hold more than max_items schedules.
     asio::awaitable<expected<std::vector<Schedule>>> collect(std::size_t max_items) {
         co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
+        if (client_closed()) co_return std::unexpected(closed_error());
         if (!claim()) co_return std::unexpected(in_progress());
         const Busy guard(*this);
         std::vector<Schedule> all;
