@@ -84,8 +84,14 @@ inline bool retry_policy_valid(const RetryPolicy& retry) noexcept {
 /// from the environment. A client copies its options; changing them afterwards has no effect on it.
 struct ClientOptions {
     /// The API origin, optionally with a path prefix. https:// always verifies the peer and its
-    /// host name; http:// is meant for local servers such as the emulator.
+    /// host name. http:// sends everything, the token included, unencrypted: it is accepted for
+    /// this machine only (127.0.0.0/8, ::1, localhost: a local server such as the emulator),
+    /// unless #allow_insecure_http says otherwise.
     std::string api_url = "https://api.k6.io";
+    /// Accept an http:// #api_url on a host other than this machine. The token then crosses the
+    /// network in the clear, readable by anyone on the path: only for a server you trust on a
+    /// network you trust (a test server in a private network, a TLS-terminating sidecar).
+    bool allow_insecure_http = false;
     /// Personal or Grafana Stack API token, sent as "Authorization: Bearer" to api_url's origin
     /// only. It never appears in messages or logs of this library.
     std::string token{};
@@ -155,7 +161,8 @@ struct ClientOptions {
     /// name your application in the server's logs. Printable ASCII, at most 256 bytes.
     std::string user_agent_suffix{};
 
-    /// Checks every setting: a usable #api_url, a non-empty #token that can be sent in a header, a
+    /// Checks every setting: a usable #api_url (http:// only to this machine, unless
+    /// #allow_insecure_http), a non-empty #token that can be sent in a header, a
     /// positive #stack_id (or 0 with a #stack_url), a #stack_url that can be sent, a non-empty #ca_file (not together with #tls_context), a usable #proxy,
     /// positive timeouts, limits and #retry, and a #user_agent_suffix that can be sent.
     /// BasicClient::create() calls it.
@@ -166,6 +173,10 @@ struct ClientOptions {
         auto add = [&](std::string_view field, const std::string& what) { problems.add(field, what); };
         if (auto endpoint = detail::parse_endpoint(api_url); !endpoint)
             add("api_url", "api_url " + detail::quote_url(api_url) + " is not usable: " + endpoint.error());
+        else if (!endpoint->tls && !allow_insecure_http && !detail::is_loopback_host(endpoint->host))
+            add("api_url", "api_url " + detail::quote_url(api_url) +
+                               " is plain http:// to a host that is not this machine: the API token would travel "
+                               "unencrypted (use https://, or opt in with allow_insecure_http to send it anyway)");
         if (token.empty())
             add("token", "the API token is empty");
         else if (!detail::is_header_safe(token))

@@ -107,10 +107,6 @@ inline bool no_proxy_matches(std::string_view list, std::string_view host) {
     return false;
 }
 
-inline bool is_loopback(const std::string& host) {
-    return host == "localhost" || host == "::1" || host.starts_with("127.") || host.ends_with(".localhost");
-}
-
 // Which proxy carries the connections: `proxy` (none: direct), or why no connection can be made
 // (`unusable`, the error every request then completes with).
 struct ProxyChoice {
@@ -130,7 +126,7 @@ inline ProxyChoice select_proxy(const Endpoint& endpoint, const std::optional<st
     if (!endpoint.tls) return {};
     std::optional<std::string> chosen = explicit_proxy;
     std::string source = "ClientOptions::proxy";
-    if (!chosen && from_environment && !is_loopback(endpoint.host)) {
+    if (!chosen && from_environment && !is_loopback_host(endpoint.host)) {
         source = "HTTPS_PROXY";
         chosen = env(source);
         if (!chosen || chosen->empty()) chosen = env(source = "https_proxy");
