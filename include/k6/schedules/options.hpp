@@ -109,7 +109,8 @@ struct ClientOptions {
     std::optional<std::string> ca_file{};
     /// Your own TLS context instead of one per client with the system's roots (and ca_file): share one
     /// between clients, trust a private CA, pin certificates with a verify callback. Certificate
-    /// and host-name verification stay on for every connection whatever the context says. Exclusive
+    /// and host-name verification, and TLS 1.2 or later, stay on for every connection whatever the
+    /// context says (a higher minimum version of the context is kept). Exclusive
     /// with ca_file (load the CA into your context). The context must outlive its connections, which
     /// the shared_ptr sees to; configure it before the first request and leave it alone after.
     std::shared_ptr<boost::asio::ssl::context> tls_context{};

@@ -432,12 +432,21 @@ inline asio::awaitable<boost::system::error_code> read_message(ByteStream stream
     }
 }
 
-// SNI and host-name (or IP address) verification of the peer, for the API or a TLS proxy. The
-// certificate must match the name or the IP address; SNI is for names only (RFC 6066). Every call
-// is checked: a peer check that silently failed to install would accept any valid certificate.
+// SNI and host-name (or IP address) verification of the peer, for the API or a TLS proxy, and TLS
+// 1.2 or later. The certificate must match the name or the IP address; SNI is for names only (RFC
+// 6066). Set on each connection, so that they hold whatever the TLS context (the user's own, say)
+// allows; a higher minimum of the context is kept. Every call is checked: a peer check that
+// silently failed to install would accept any valid certificate.
 inline expected<void> require_peer_identity(SSL* ssl_handle, const std::string& host) {
     SSL_set_verify(ssl_handle, SSL_VERIFY_PEER, SSL_get_verify_callback(ssl_handle));
-    bool ok = true;
+    const long minimum = SSL_get_min_proto_version(ssl_handle);  // 0: the lowest the library knows
+    bool ok = (minimum >= TLS1_2_VERSION) || SSL_set_min_proto_version(ssl_handle, TLS1_2_VERSION) == 1;
+    if (!ok) {
+        ERR_clear_error();
+        return fail(ErrorKind::tls, errc::invalid_argument,
+                    "cannot require TLS 1.2 or later for the host " + quote_for_message(host, 80) +
+                        "; nothing was sent");
+    }
     if (is_ip_address(host)) {
         ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_handle), host.c_str()) == 1;
     } else {
