@@ -80,15 +80,10 @@ inline std::string request_bytes(const Endpoint& endpoint, std::string_view auth
     return bytes;
 }
 
-// Header names an observer may not add: the client sets them itself, or they change how the
-// message is framed or the connection is used (RFC 9110/9112).
+// A header name an observer may not add (reserved_request_headers).
 inline bool is_reserved_header(std::string_view name) noexcept {
-    static constexpr std::string_view reserved[] = {
-        "host",       "authorization", "proxy-authorization", "x-stack-id", "x-stack-url", "accept",  "user-agent",
-        "content-type", "content-length", "transfer-encoding", "connection", "te",         "upgrade",
-        "expect",     "keep-alive",    "trailer",             "proxy-connection"};
-    for (std::string_view r : reserved)
-        if (boost::beast::iequals(name, r)) return true;  // field names are case-insensitive
+    for (std::string_view reserved : reserved_request_headers)
+        if (boost::beast::iequals(name, reserved)) return true;  // field names are case-insensitive
     return false;
 }
 
