@@ -152,7 +152,9 @@ struct ClientOptions {
     /// completes the operation with invalid_argument and nothing is sent. The default checks all
     /// the service checks except time-zone names (validate_structure, no tz database needed); set it
     /// to k6::schedules::validate from recurrence.hpp to check those too, or to nullptr to send
-    /// every request as it is. Called on the client's strand.
+    /// every request as it is. Called by async_set_load_test_schedule itself, on the caller's
+    /// thread. An exception it throws does not escape: the operation completes with
+    /// ErrorKind::internal (errc::internal_error, the exception's what() in the message), nothing sent.
     std::function<expected<void>(const CreateScheduleRequest&)> request_validator = validate_structure;
 
     /// Called when each attempt of each call starts and ends (see AttemptObserver): for logs,
