@@ -274,7 +274,8 @@ TEST_CASE("proxy selection: explicit, HTTPS_PROXY/https_proxy, NO_PROXY, loopbac
     CHECK(via.proxy->port == 3128);
     CHECK_FALSE(via.proxy->tls);
     CHECK(via.proxy->display == "http://proxy.corp:3128");
-    CHECK(via.proxy->authorization == "Basic " + k6::schedules::detail::base64("alice:s@cret"));
+    CHECK(via.proxy->user == "alice");  // decoded, for the CONNECT request's Proxy-Authorization
+    CHECK(via.proxy->password == "s@cret");
     CHECK(select_proxy(k6, std::nullopt, true, env({{"https_proxy", "proxy.corp:8080"}})).proxy->port == 8080);
     for (const char* no_proxy :
          {"*", "api.k6.io", ".k6.io", "k6.io", "example.com, k6.io", "api.k6.io:443", " API.K6.IO "}) {
@@ -315,7 +316,9 @@ TEST_CASE("proxy URLs: http:// and https://, the scheme's port by default, as Go
     CHECK(tls.tls);
     CHECK(tls.port == 443);
     CHECK(tls.display == "https://proxy.corp:443");
-    CHECK(tls.authorization == "Basic " + k6::schedules::detail::base64("u:pw"));
+    CHECK(tls.user == "u");
+    CHECK(tls.password == "pw");
+    CHECK_FALSE(parse_proxy("http://proxy.corp").value().user.has_value());
     CHECK(parse_proxy("HTTPS://proxy.corp:8443").value().port == 8443);
     CHECK_FALSE(parse_proxy("http://").has_value());
     auto socks = parse_proxy("socks5://u:pw@p:1080");

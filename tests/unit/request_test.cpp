@@ -156,6 +156,14 @@ TEST_CASE("a request goes on the wire byte for byte as Beast's serializer writes
           "CONNECT [::1]:443 HTTP/1.0\r\nHost: [::1]:443\r\nProxy-Authorization: Basic dTpw\r\n\r\n");
 }
 
+TEST_CASE("a proxy URL's credentials become Proxy-Authorization: Basic, base64 of the decoded user:password") {
+    const auto basic = [](const char* url) { return internal::proxy_authorization(internal::parse_proxy(url).value()); };
+    CHECK(basic("http://alice:s%40cret@proxy.corp:3128") == "Basic YWxpY2U6c0BjcmV0");  // alice:s@cret
+    CHECK(basic("https://u:pw@proxy.corp") == "Basic dTpwdw==");
+    CHECK(basic("http://u@proxy.corp") == "Basic dTo=");  // a user without a password: "u:"
+    CHECK_FALSE(basic("http://proxy.corp:3128").has_value());
+}
+
 TEST_CASE("every operation's request is written out byte for byte as Beast would serialize it") {
     const CreateScheduleRequest once{parse_rfc3339("2028-08-01T12:00:00Z").value(), std::nullopt, std::nullopt};
     internal::RequestSpec next_link = internal::list_schedules_request({100, {}, false});

@@ -8,6 +8,7 @@
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/detail/endpoint.hpp>
 #include <k6/schedules/detail/http_response.hpp>
+#include <k6/schedules/detail/io/proxy_authorization.hpp>
 #include <k6/schedules/detail/proxy.hpp>
 #include <k6/schedules/detail/text.hpp>
 #include <k6/schedules/error.hpp>
@@ -516,12 +517,11 @@ inline expected<void> connect_answer_verdict(unsigned status, std::string_view r
     if (status / 100 != 2) {
         // The reason phrase is the proxy's own text: bounded, printable, and never showing the
         // credentials it was sent (a proxy may echo them).
-        const std::string_view basic = proxy.authorization ? std::string_view(*proxy.authorization) : "";
+        const std::string credentials = basic_credentials(proxy);
         return fail(ErrorKind::transport, errc::unexpected_status,
                     "the proxy " + proxy.display + " refused to CONNECT to " + endpoint.host_header + ": " +
                         std::to_string(status) + " " +
-                        server_text(reason, {proxy.password, basic.substr(std::min<std::size_t>(basic.size(), 6))},
-                                    reason_max_bytes));
+                        server_text(reason, {proxy.password, credentials}, reason_max_bytes));
     }
     // Until our TLS ClientHello, the API has nothing to say: any byte past the proxy's answer can
     // only come from the proxy, e.g. a forged HTTP response that would otherwise be read as the
@@ -548,7 +548,7 @@ asio::awaitable<expected<void>> open_tunnel(ByteStream stream, StepTimer& timer,
     http::request<http::empty_body> connect{http::verb::connect, authority, 11};
     connect.set(http::field::host, authority);
     connect.set(http::field::user_agent, user_agent);
-    if (proxy.authorization) connect.set(http::field::proxy_authorization, *proxy.authorization);
+    if (auto authorization = proxy_authorization(proxy)) connect.set(http::field::proxy_authorization, *authorization);
     const std::string connect_bytes = serialize(connect);
     const auto budget = limit.budget(options.connect_timeout);
     timer.arm(lowest, budget.duration);  // one budget for the request and its answer
