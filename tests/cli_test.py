@@ -527,6 +527,24 @@ def group_messages():
     server.shutdown()
     r = k6(env, "--api-url", e.url.replace("https://", "http://"), "--retries", "0", "show", "1")
     check(r.returncode in (3, 4) and "https://" in r.stderr, "http:// to a TLS port says so")
+    # http:// to another machine would send the token in the clear: refused before connecting
+    # (192.0.2.1, TEST-NET-1, never answers: a connection attempt would take the whole --timeout).
+    started = datetime.datetime.now()
+    r = k6(env, "--api-url", "http://192.0.2.1", "--timeout", "20", "show", "1")
+    took = (datetime.datetime.now() - started).total_seconds()
+    check(r.returncode == 2 and r.stderr.startswith("error: --api-url \"http://192.0.2.1\"")
+          and "unencrypted" in r.stderr and "--insecure-http" in r.stderr and "allow_insecure_http" not in r.stderr and took < 10,
+          "http:// to a host that is not loopback: refused before connecting, naming --api-url and --insecure-http")
+    r = k6(e.env(K6_CLOUD_API_URL="http://192.0.2.1"), "--json", "show", "1")
+    err = json.loads(r.stderr)["error"] if r.stderr.count("\n") == 1 else {}
+    check(r.returncode == 2 and err.get("kind") == "invalid_argument" and "K6_CLOUD_API_URL" in err.get("message", "")
+          and "--insecure-http" in err.get("message", ""),
+          "K6_CLOUD_API_URL=http://192.0.2.1: refused, naming the variable")
+    r = k6(env, "--api-url", "http://192.0.2.1", "--insecure-http", "--timeout", "0.3", "--retries", "0", "show", "1")
+    check(r.returncode == 3 and "192.0.2.1" in r.stderr, "--insecure-http: http:// to another host is tried")
+    r = k6(env, "--insecure-htp", "show", "1")
+    check(r.returncode == 2 and "did you mean --insecure-http?" in r.stderr, "a mistyped --insecure-http: did you mean")
+    check("--insecure-http" in k6(env, "--help").stdout, "--help: --insecure-http")
     e.stop()
 
 

@@ -12,7 +12,8 @@ namespace {
 
 const std::set<std::string> global_valued{"--api-url",  "--token",    "--token-file", "--stack-id", "--stack-url",
                                           "--ca-file",  "--timeout",  "--deadline",   "--retries",  "--tz"};
-const std::set<std::string> global_switches{"--json", "--verbose", "-v", "--help", "-h", "--version"};
+const std::set<std::string> global_switches{"--json",    "--verbose",        "-v", "--help", "-h",
+                                            "--version", "--insecure-http"};
 
 // "--flag=value" as the pair ("--flag", "value"); anything else unchanged, with no value.
 std::pair<std::string, std::optional<std::string>> split_assignment(const std::string& token) {
@@ -103,6 +104,8 @@ Invocation parse_invocation(int argc, char** argv) {
             g.json = true;
         } else if (token == "--verbose" || token == "-v") {
             g.verbose = true;
+        } else if (token == "--insecure-http") {
+            g.insecure_http = true;
         } else if (global_valued.contains(token)) {
             if (!inline_value && i + 1 >= argc) throw UsageError(token + " needs a value", invocation.command);
             const std::string value = inline_value ? *inline_value : std::string(argv[++i]);

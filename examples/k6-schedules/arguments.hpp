@@ -27,6 +27,7 @@ struct GlobalOptions {
     std::optional<unsigned> retries;
     bool json = false;
     bool verbose = false;  // one line per attempt on stderr
+    bool insecure_http = false;  // http:// to a host other than this machine (ClientOptions::allow_insecure_http)
 };
 
 // Every global flag, for suggestions ("did you mean --timeout?").

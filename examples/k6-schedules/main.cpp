@@ -19,11 +19,13 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <cstring>
+#include <initializer_list>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace asio = boost::asio;
 namespace json = boost::json;
@@ -37,7 +39,9 @@ namespace {
 const char* const tool_usage = R"(usage: k6-schedules [GLOBAL OPTIONS] COMMAND [ARGS]
 
 GLOBAL OPTIONS (each also read from the environment; the flag wins; --flag=value works too)
-  --api-url URL        K6_CLOUD_API_URL    default https://api.k6.io  (http:// allowed for local servers)
+  --api-url URL        K6_CLOUD_API_URL    default https://api.k6.io  (http:// only to this machine:
+                                           127.0.0.0/8, ::1, localhost; see --insecure-http)
+  --insecure-http      allow http:// to any host: the token then crosses the network unencrypted
   --token TOKEN        K6_CLOUD_TOKEN
   --token-file FILE    K6_CLOUD_TOKEN_FILE the token is the file's first line (keeps it out of argv
                                            and the environment); K6_CLOUD_TOKEN wins over the file
@@ -709,6 +713,19 @@ asio::awaitable<int> dispatch(Context ctx, CommandArguments a, std::string stack
     co_return co_await change(ctx, a);
 }
 
+// Replaces each setting's name in `e` (its message and target) by what the user gave: a flag, or
+// the variable. An empty replacement leaves the name as it is.
+void name_settings(k6s::ApiError& e, std::initializer_list<std::pair<std::string_view, std::string>> names) {
+    for (const auto& [setting, given] : names) {
+        if (given.empty()) continue;
+        for (auto at = e.message.find(setting); at != std::string::npos; at = e.message.find(setting, at)) {
+            e.message.replace(at, setting.size(), given);
+            at += given.size();
+        }
+        if (e.target == setting) e.target = given;
+    }
+}
+
 // Where each setting came from, to name it in messages as the user gave it.
 struct Sources {
     std::string token = "K6_CLOUD_TOKEN";
@@ -752,23 +769,25 @@ k6s::expected<k6s::ClientOptions> client_options(const k6::cli::GlobalOptions& g
     if (!options) {
         // Name the flag, not the variable, when the value came from a flag.
         auto e = options.error();
-        const std::pair<const char*, std::string> names[] = {
-            {"K6_CLOUD_API_URL", g.api_url ? "--api-url" : ""},
-            {"K6_CLOUD_STACK_ID", g.stack_id ? "--stack-id" : ""},
-            {"K6_CLOUD_STACK_URL", g.stack_url ? "--stack-url" : ""},
-            {"K6_CLOUD_CA_FILE", g.ca_file ? "--ca-file" : ""},
-            {"K6_CLOUD_TOKEN", sources.token == "K6_CLOUD_TOKEN" ? "" : sources.token},
-        };
-        for (const auto& [variable, flag] : names) {
-            if (flag.empty()) continue;
-            for (auto at = e.message.find(variable); at != std::string::npos; at = e.message.find(variable, at)) {
-                e.message.replace(at, std::strlen(variable), flag);
-                at += flag.size();
-            }
-            if (e.target == variable) e.target = flag;
-        }
+        name_settings(e, {
+                             {"K6_CLOUD_API_URL", g.api_url ? "--api-url" : ""},
+                             {"K6_CLOUD_STACK_ID", g.stack_id ? "--stack-id" : ""},
+                             {"K6_CLOUD_STACK_URL", g.stack_url ? "--stack-url" : ""},
+                             {"K6_CLOUD_CA_FILE", g.ca_file ? "--ca-file" : ""},
+                             {"K6_CLOUD_TOKEN", sources.token == "K6_CLOUD_TOKEN" ? "" : sources.token},
+                         });
         if (e.message.find("K6_CLOUD_TOKEN is not set") != std::string::npos)
             e.message += "; or give --token, --token-file, or K6_CLOUD_TOKEN_FILE";
+        return std::unexpected(std::move(e));
+    }
+    options->allow_insecure_http = g.insecure_http;
+    // What from_env cannot judge alone: http:// to another machine is refused unless --insecure-http.
+    if (auto valid = options->validate(); !valid) {
+        auto e = valid.error();
+        if (constexpr std::string_view prefix = "invalid client options: "; e.message.starts_with(prefix))
+            e.message.erase(0, prefix.size());
+        name_settings(e, {{"api_url", g.api_url ? "--api-url" : "K6_CLOUD_API_URL"},
+                          {"allow_insecure_http", "--insecure-http"}});
         return std::unexpected(std::move(e));
     }
     reporter.set_api_url(options->api_url);

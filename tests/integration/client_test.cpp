@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <future>
+#include <stdexcept>
 #include <thread>
 
 using namespace k6::schedules;
@@ -665,6 +666,28 @@ TEST_CASE("set_load_test_schedule checks the request first, as ClientOptions::re
     CHECK(run(io, unchecked.async_set_load_test_schedule(LoadTestId{1}, bad_cron)).has_value());
     REQUIRE(server.requests().size() == 2);
     CHECK(server.requests()[1].body.find("0 0 * * * *") != std::string::npos);
+}
+
+TEST_CASE("a request_validator that throws fails the call as an internal error, never the initiating function") {
+    TestServer server(TestServer::ok_json(example("schedule", "Hourly")));
+    asio::io_context io;
+    auto options = server.client_options();
+    options.request_validator = [](const CreateScheduleRequest&) -> expected<void> {
+        throw std::runtime_error("the rule book is missing");
+    };
+    Client client(io, options);
+    const CreateScheduleRequest request{parse_rfc3339("2025-01-01T00:00:00Z").value(), std::nullopt, std::nullopt};
+    std::optional<expected<Schedule>> result;
+    CHECK_NOTHROW(client.async_set_load_test_schedule(LoadTestId{1}, request,
+                                                      [&result](expected<Schedule> r) { result = std::move(r); }));
+    io.run_for(std::chrono::seconds(10));
+    REQUIRE(result.has_value());
+    REQUIRE_FALSE(result->has_value());
+    CHECK(result->error().kind == ErrorKind::internal);
+    CHECK(result->error().ec == errc::internal_error);
+    CHECK(result->error().message.find("the rule book is missing") != std::string::npos);
+    CHECK(result->error().attempts == 0);
+    CHECK(server.requests().empty());
 }
 
 namespace {

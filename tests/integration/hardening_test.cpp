@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 // The transport at its edges: cancellation that lands between steps, what counts as "maybe
 // applied", connection slots and deadlines, the completion executor, cancel_all/close, the
-// user's TLS context, proxies the client cannot use, and internal failures.
+// user's TLS context and the TLS versions it allows, proxies the client cannot use, and internal
+// failures.
 #include <k6/schedules.hpp>
 #include "support/internals.hpp"
 
@@ -12,10 +13,14 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
+
+#include <openssl/ssl.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -562,6 +567,47 @@ TEST_CASE("the caller's own TLS context: shared by clients, and verification sta
     CHECK(Client::create(io, options).error().target == "ca_file");  // exclusive: say so rather than pick one
     CHECK(wrong_host.requests().empty());
     CHECK(server.requests().size() == 2);
+}
+
+TEST_CASE("TLS 1.2 or later on every connection, even when the caller's own TLS context allows TLS 1.0 and 1.1") {
+    k6::test::ScriptedServerOptions legacy;
+    legacy.legacy_tls_only = true;
+    k6::test::ScriptedServer server(k6::test::Script{k6::test::http_response_bytes(200, "OK", a_schedule)}, legacy);
+    // The caller's context goes down to TLS 1.0 (security level 0, as OpenSSL 3 needs for it).
+    auto permissive = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    SSL_CTX_set_security_level(permissive->native_handle(), 0);
+    SSL_CTX_set_min_proto_version(permissive->native_handle(), TLS1_VERSION);
+    permissive->set_verify_mode(asio::ssl::verify_peer);
+    permissive->load_verify_file(k6::test::Pki::get().ca_file.string());
+    asio::io_context io;
+    {  // That context alone agrees with the server on TLS 1.1: the client's own minimum is what refuses it.
+        asio::ssl::stream<asio::ip::tcp::socket> probe(io, *permissive);
+        probe.next_layer().connect({asio::ip::make_address("127.0.0.1"), server.port()});
+        boost::system::error_code ec;
+        probe.handshake(asio::ssl::stream_base::client, ec);
+        REQUIRE_MESSAGE(!ec, "this OpenSSL cannot do TLS 1.1 even at security level 0: " << ec.message());
+        CHECK(std::string_view(SSL_get_version(probe.native_handle())) == "TLSv1.1");
+    }
+    auto options = server.client_options();
+    options.ca_file.reset();
+    options.tls_context = permissive;
+    Client client(io, options);
+    auto refused = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().kind == ErrorKind::tls);
+    CHECK(server.requests().empty());
+
+    // Each connection's minimum, as read back: raised to TLS 1.2, and a higher one of the context kept.
+    SSL* raised = SSL_new(permissive->native_handle());
+    REQUIRE(detail::require_peer_identity(raised, "127.0.0.1").has_value());
+    CHECK(SSL_get_min_proto_version(raised) == TLS1_2_VERSION);
+    SSL_free(raised);
+    asio::ssl::context tls13_only(asio::ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(tls13_only.native_handle(), TLS1_3_VERSION);
+    SSL* kept = SSL_new(tls13_only.native_handle());
+    REQUIRE(detail::require_peer_identity(kept, "api.k6.io").has_value());
+    CHECK(SSL_get_min_proto_version(kept) == TLS1_3_VERSION);
+    SSL_free(kept);
 }
 
 TEST_CASE("a host name whose TLS checks cannot be set up fails before anything is sent") {

@@ -84,8 +84,8 @@ TEST_CASE("an https:// proxy: TLS to the proxy, CONNECT with credentials, then T
     REQUIRE(proxy.requests().size() == 1);
     CHECK(proxy.requests()[0].method == "CONNECT");
     CHECK(proxy.requests()[0].target == "127.0.0.1:" + std::to_string(server.server().port()));
-    CHECK(proxy.requests()[0].header("Proxy-Authorization") ==
-          "Basic " + k6::schedules::detail::base64("proxyuser:proxypass"));
+    // Basic base64("proxyuser:proxypass")
+    CHECK(proxy.requests()[0].header("Proxy-Authorization") == "Basic cHJveHl1c2VyOnByb3h5cGFzcw==");
     CHECK(proxy.requests()[0].header("Authorization") == std::nullopt);  // the token only inside the tunnel
     CHECK(server.requests().size() == 2);
     CHECK(server.requests()[0].header("Authorization") == std::string(k6::test::test_authorization));

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <mutex>
 #include <thread>
 
@@ -597,6 +598,36 @@ TEST_CASE("a header the client sets itself, or one that would break the request,
         CHECK(got.error().message.find(header.value) == std::string::npos);  // a value may be a secret
         CHECK(ends == 1);
         CHECK(end_error == got.error().message);
+    }
+    CHECK(server.requests().empty());
+}
+
+TEST_CASE("an observer adding a reserved_request_headers name (X-Stack-Url, Proxy-Connection...) in any case: unsent") {
+    TestServer server([](const emu::Request&) { return answer(200); });
+    asio::io_context io;
+    const auto listed = [](std::string_view name) {
+        return std::ranges::find(reserved_request_headers, name) != std::ranges::end(reserved_request_headers);
+    };
+    CHECK(listed("x-stack-url"));
+    CHECK(listed("proxy-connection"));
+    std::vector<std::string> names;
+    for (std::string_view reserved : reserved_request_headers) {
+        std::string upper(reserved), title(reserved);
+        for (std::size_t i = 0; i < reserved.size(); ++i) {
+            upper[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(reserved[i])));
+            if (i == 0 || reserved[i - 1] == '-') title[i] = upper[i];
+        }
+        names.insert(names.end(), {std::string(reserved), upper, title});  // x-stack-url, X-STACK-URL, X-Stack-Url
+    }
+    for (const std::string& name : names) {
+        CAPTURE(name);
+        auto options = server.client_options();
+        options.observer.on_start = [name](AttemptStart& start) { start.headers.push_back({name, "1"}); };
+        Client client(io, options);
+        auto got = run(io, client.async_get_schedule(ScheduleId{1}, asio::deferred));
+        REQUIRE_FALSE(got.has_value());
+        CHECK(got.error().kind == ErrorKind::invalid_argument);
+        CHECK(got.error().target == "observer");
     }
     CHECK(server.requests().empty());
 }

@@ -100,6 +100,9 @@ struct ScriptedServerOptions {
     // Bound on Then::stall and on a silent connection.
     std::chrono::milliseconds stall_limit{std::chrono::seconds(60)};
     std::size_t max_request_body = 1 << 20;  // a larger request ends its connection unanswered
+    // TLS 1.0 and 1.1 only, at OpenSSL's security level 0 (which they need): for clients that must
+    // refuse them. Otherwise TLS 1.2 or later.
+    bool legacy_tls_only = false;
 };
 
 namespace scripted_server_impl {
@@ -134,7 +137,14 @@ public:
         if (options_.tls) {
             const auto& cert = options_.certificate ? *options_.certificate : Pki::get().leaf;
             tls_.emplace(ssl::context::tls_server);
-            SSL_CTX_set_min_proto_version(tls_->native_handle(), TLS1_2_VERSION);
+            SSL_CTX* context = tls_->native_handle();
+            if (options_.legacy_tls_only) {
+                SSL_CTX_set_security_level(context, 0);
+                SSL_CTX_set_min_proto_version(context, TLS1_VERSION);
+                SSL_CTX_set_max_proto_version(context, TLS1_1_VERSION);
+            } else {
+                SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
+            }
             tls_->use_certificate_chain(asio::buffer(cert.cert_pem));
             tls_->use_private_key(asio::buffer(cert.key_pem), ssl::context::pem);
         }

@@ -168,6 +168,37 @@ TEST_CASE("validate lists every problem and names the first setting") {
     CHECK_FALSE(options.validate().has_value());
 }
 
+TEST_CASE("validate refuses http:// to a host that is not loopback unless allow_insecure_http, by address not prefix") {
+    ClientOptions options;
+    options.token = "t0ken-that-must-stay-private";
+    options.stack_id = 1;
+    for (std::string remote : {"http://192.0.2.1", "http://api.k6.io:8080/prefix", "http://127.evil.example",
+                               "http://[::2]", "http://[::ffff:10.0.0.1]:80", "http://localhost.evil.example",
+                               "http://10.0.0.1"}) {
+        CAPTURE(remote);
+        options.api_url = remote;
+        options.allow_insecure_http = false;
+        auto refused = options.validate();
+        REQUIRE_FALSE(refused.has_value());
+        CHECK(refused.error().kind == ErrorKind::invalid_argument);
+        CHECK(refused.error().target == "api_url");
+        CHECK(refused.error().message.find("unencrypted") != std::string::npos);
+        CHECK(refused.error().message.find("allow_insecure_http") != std::string::npos);
+        CHECK(refused.error().message.find(options.token) == std::string::npos);
+        boost::asio::io_context io;
+        CHECK(Client::create(io, options).error().target == "api_url");
+        options.allow_insecure_http = true;
+        CHECK(options.validate().has_value());
+    }
+    options.allow_insecure_http = false;
+    for (std::string local : {"http://127.0.0.1", "http://127.1.2.3:8080", "http://localhost", "http://LOCALHOST:80",
+                              "http://[::1]", "http://[::1]:8080/prefix", "https://192.0.2.1"}) {
+        CAPTURE(local);
+        options.api_url = local;
+        CHECK(options.validate().has_value());
+    }
+}
+
 TEST_CASE("Client::create reports invalid options and an unreadable CA file as values, never throwing") {
     boost::asio::io_context io;
     ClientOptions options;  // no token, no stack
@@ -243,7 +274,8 @@ TEST_CASE("proxy selection: explicit, HTTPS_PROXY/https_proxy, NO_PROXY, loopbac
     CHECK(via.proxy->port == 3128);
     CHECK_FALSE(via.proxy->tls);
     CHECK(via.proxy->display == "http://proxy.corp:3128");
-    CHECK(via.proxy->authorization == "Basic " + k6::schedules::detail::base64("alice:s@cret"));
+    CHECK(via.proxy->user == "alice");  // decoded, for the CONNECT request's Proxy-Authorization
+    CHECK(via.proxy->password == "s@cret");
     CHECK(select_proxy(k6, std::nullopt, true, env({{"https_proxy", "proxy.corp:8080"}})).proxy->port == 8080);
     for (const char* no_proxy :
          {"*", "api.k6.io", ".k6.io", "k6.io", "example.com, k6.io", "api.k6.io:443", " API.K6.IO "}) {
@@ -261,10 +293,15 @@ TEST_CASE("proxy selection: explicit, HTTPS_PROXY/https_proxy, NO_PROXY, loopbac
     CHECK_FALSE(select_proxy(parse_endpoint("http://api.k6.io").value(), std::nullopt, true,
                              env({{"HTTPS_PROXY", "http://p:1"}}))
                     .proxy);
-    for (const char* local : {"https://127.0.0.1:8443", "https://localhost:8443", "https://[::1]:8443"})
+    for (const char* local : {"https://127.0.0.1:8443", "https://127.9.8.7:8443", "https://localhost:8443",
+                              "https://[::1]:8443"})
         CHECK_FALSE(
             select_proxy(parse_endpoint(local).value(), std::nullopt, true, env({{"HTTPS_PROXY", "http://p:1"}}))
                 .proxy);
+    // Loopback is an address, not a prefix: a name that starts with "127." goes through the proxy.
+    CHECK(select_proxy(parse_endpoint("https://127.evil.example").value(), std::nullopt, true,
+                       env({{"HTTPS_PROXY", "http://p:1"}}))
+              .proxy);
     // ...but an explicit proxy is used for them too.
     CHECK(select_proxy(parse_endpoint("https://127.0.0.1:8443").value(), std::string("http://127.0.0.1:3128"), true,
                        env({}))
@@ -279,7 +316,9 @@ TEST_CASE("proxy URLs: http:// and https://, the scheme's port by default, as Go
     CHECK(tls.tls);
     CHECK(tls.port == 443);
     CHECK(tls.display == "https://proxy.corp:443");
-    CHECK(tls.authorization == "Basic " + k6::schedules::detail::base64("u:pw"));
+    CHECK(tls.user == "u");
+    CHECK(tls.password == "pw");
+    CHECK_FALSE(parse_proxy("http://proxy.corp").value().user.has_value());
     CHECK(parse_proxy("HTTPS://proxy.corp:8443").value().port == 8443);
     CHECK_FALSE(parse_proxy("http://").has_value());
     auto socks = parse_proxy("socks5://u:pw@p:1080");

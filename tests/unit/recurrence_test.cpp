@@ -219,6 +219,35 @@ TEST_CASE("validate: a known IANA zone is required, names are case-sensitive") {
           "cron.time_zone");
 }
 
+TEST_CASE("format_rfc3339 on a zone's wall clock reads back as the same instant, offset seconds and range ends too") {
+    using namespace std::chrono_literals;
+    const auto zone = [](const char* name) { return TimeZone::locate(name).value(); };
+    // Africa/Monrovia was 44 minutes 30 seconds behind UTC until 1972; RFC 3339 writes minutes only.
+    const Timestamp in_1971 = at("1971-06-01T12:00:00Z");
+    REQUIRE(zone("Africa/Monrovia").utc_offset(in_1971) == -(44min + 30s));
+    CHECK(format_rfc3339(in_1971, zone("Africa/Monrovia")) == "1971-06-01T11:16:00.000-00:44");
+    CHECK(parse_rfc3339(format_rfc3339(in_1971, zone("Africa/Monrovia"))).value() == in_1971);
+    // A wall time past 9999 or before 0000 cannot be written: the UTC form says the same instant.
+    const Timestamp last_half_hour = at("9999-12-31T23:30:00Z");
+    CHECK(format_rfc3339(last_half_hour, zone("Europe/Berlin")) == "9999-12-31T23:30:00.000Z");
+    CHECK(format_rfc3339(at("9999-12-31T22:30:00Z"), zone("Europe/Berlin")) == "9999-12-31T23:30:00.000+01:00");
+    const Timestamp year_zero = at("0000-01-01T00:00:00Z");
+    REQUIRE(zone("America/New_York").utc_offset(year_zero) < 0s);
+    CHECK(format_rfc3339(year_zero, zone("America/New_York")) == "0000-01-01T00:00:00.000Z");
+    CHECK(format_rfc3339(at("2026-12-01T06:00:00Z"), zone("Europe/Berlin")) == "2026-12-01T07:00:00.000+01:00");
+    CHECK(format_rfc3339(at("2026-12-01T06:00:00Z"), zone("UTC")) == "2026-12-01T06:00:00.000Z");
+    for (const char* name : {"Africa/Monrovia", "America/New_York", "America/St_Johns", "Asia/Kolkata",
+                             "Pacific/Kiritimati", "Europe/Berlin", "Asia/Kathmandu"}) {
+        for (const char* text : {"0000-01-01T00:00:00Z", "0000-01-01T12:00:00.001Z", "1850-03-04T05:06:07.008Z",
+                                 "1971-12-31T23:59:59.999Z", "2025-03-30T01:30:00Z", "9999-12-31T12:00:00Z",
+                                 "9999-12-31T23:59:59.999Z"}) {
+            CAPTURE(name);
+            CAPTURE(text);
+            CHECK(parse_rfc3339(format_rfc3339(at(text), zone(name))).value() == at(text));
+        }
+    }
+}
+
 TEST_CASE("Recurrence compiles a Schedule from the API as well") {
     Schedule s;
     s.starts = at("2024-07-16T08:46:04.021Z");

@@ -2,6 +2,7 @@
 // What each operation sends and how answers are read, without sockets
 // (detail/request_builder.hpp, response_parser.hpp, retry_after.hpp, list_query.hpp).
 #include <k6/schedules.hpp>
+#include "support/beast_request.hpp"
 #include "support/internals.hpp"
 
 #include <doctest/doctest.h>
@@ -88,7 +89,7 @@ TEST_CASE("invalid arguments are refused before anything is sent") {
 TEST_CASE("every request carries the headers of design section 4") {
     CreateScheduleRequest once{parse_rfc3339("2028-08-01T12:00:00Z").value(), std::nullopt, std::nullopt};
     auto spec = internal::set_load_test_schedule_request(LoadTestId{7}, once);
-    auto req = internal::build_http_request(endpoint("https://api.k6.io"), "Bearer tok", "4242", spec);
+    auto req = k6::test::build_http_request(endpoint("https://api.k6.io"), "Bearer tok", "4242", spec);
     CHECK(req.method() == http::verb::post);
     CHECK(req.target() == "/cloud/v6/load_tests/7/schedule");
     CHECK(req.version() == 11);
@@ -101,7 +102,7 @@ TEST_CASE("every request carries the headers of design section 4") {
     CHECK(req[http::field::content_length] == std::to_string(req.body().size()));
     CHECK(req.keep_alive());
 
-    auto get = internal::build_http_request(endpoint("http://127.0.0.1:8080/api"), "Bearer tok", "1",
+    auto get = k6::test::build_http_request(endpoint("http://127.0.0.1:8080/api"), "Bearer tok", "1",
                                             internal::get_schedule_request(ScheduleId{5}));
     CHECK(get[http::field::host] == "127.0.0.1:8080");
     CHECK(get.target() == "/api/cloud/v6/schedules/5");
@@ -132,17 +133,17 @@ std::string beast_bytes(const http::request<Body>& message) {
 
 TEST_CASE("a request goes on the wire byte for byte as Beast's serializer writes it") {
     const CreateScheduleRequest once{parse_rfc3339("2028-08-01T12:00:00Z").value(), std::nullopt, std::nullopt};
-    const auto post = internal::build_http_request(endpoint("https://api.k6.io"), "Bearer tok", "4242",
+    const auto post = k6::test::build_http_request(endpoint("https://api.k6.io"), "Bearer tok", "4242",
                                                    internal::set_load_test_schedule_request(LoadTestId{7}, once));
     const std::string post_bytes = internal::serialize(post);
     CHECK(post_bytes == beast_bytes(post));
     CHECK(post_bytes.starts_with("POST /cloud/v6/load_tests/7/schedule HTTP/1.1\r\nHost: api.k6.io\r\n"));
     CHECK(post_bytes.ends_with("\r\n\r\n" + post.body()));
 
-    const auto get = internal::build_http_request(endpoint("http://127.0.0.1:8080/api"), "Bearer tok", "1",
+    const auto get = k6::test::build_http_request(endpoint("http://127.0.0.1:8080/api"), "Bearer tok", "1",
                                                   internal::get_schedule_request(ScheduleId{5}));
     CHECK(internal::serialize(get) == beast_bytes(get));
-    const auto del = internal::build_http_request(endpoint("https://api.k6.io"), "Bearer tok", "1",
+    const auto del = k6::test::build_http_request(endpoint("https://api.k6.io"), "Bearer tok", "1",
                                                   internal::delete_schedule_request(ScheduleId{5}));
     CHECK(internal::serialize(del) == beast_bytes(del));
 
@@ -153,6 +154,14 @@ TEST_CASE("a request goes on the wire byte for byte as Beast's serializer writes
     CHECK(internal::serialize(connect) == beast_bytes(connect));
     CHECK(internal::serialize(connect) ==
           "CONNECT [::1]:443 HTTP/1.0\r\nHost: [::1]:443\r\nProxy-Authorization: Basic dTpw\r\n\r\n");
+}
+
+TEST_CASE("a proxy URL's credentials become Proxy-Authorization: Basic, base64 of the decoded user:password") {
+    const auto basic = [](const char* url) { return internal::proxy_authorization(internal::parse_proxy(url).value()); };
+    CHECK(basic("http://alice:s%40cret@proxy.corp:3128") == "Basic YWxpY2U6c0BjcmV0");  // alice:s@cret
+    CHECK(basic("https://u:pw@proxy.corp") == "Basic dTpwdw==");
+    CHECK(basic("http://u@proxy.corp") == "Basic dTo=");  // a user without a password: "u:"
+    CHECK_FALSE(basic("http://proxy.corp:3128").has_value());
 }
 
 TEST_CASE("every operation's request is written out byte for byte as Beast would serialize it") {
@@ -179,7 +188,7 @@ TEST_CASE("every operation's request is written out byte for byte as Beast would
         for (const auto& [name, spec] : specs) {
             CAPTURE(url);
             CAPTURE(name);
-            const auto message = internal::build_http_request(endpoint(url), "Bearer tok", "4242", spec);
+            const auto message = k6::test::build_http_request(endpoint(url), "Bearer tok", "4242", spec);
             const std::string written = internal::request_bytes(endpoint(url), "Bearer tok", "4242", spec);
             CHECK(written == beast_bytes(message));
         }

@@ -178,9 +178,9 @@ public:
     /// @return Whatever @p token makes of the operation.
     /// @par Errors
     /// ErrorKind::invalid_argument from the request validator (`target` names the field; nothing
-    /// sent); errc::bad_request (ErrorKind::api) when the service rejects the schedule;
-    /// errc::not_found when the load test does not exist; the errors of every operation (see
-    /// BasicClient).
+    /// sent); ErrorKind::internal when the validator throws (nothing sent); errc::bad_request
+    /// (ErrorKind::api) when the service rejects the schedule; errc::not_found when the load test
+    /// does not exist; the errors of every operation (see BasicClient).
     template <class CompletionToken = default_completion_token_type>
     auto async_set_load_test_schedule(LoadTestId load_test, CreateScheduleRequest request,
                                       CompletionToken&& token = {}) const {

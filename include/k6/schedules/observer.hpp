@@ -27,6 +27,16 @@ struct RequestHeader {
     std::string value;  ///< printable ASCII, spaces and tabs; no line breaks
 };
 
+/// The request headers an AttemptObserver may not add, in lower case (field names are
+/// case-insensitive): those the client sets itself (Host, Authorization, X-Stack-Id or, for
+/// BasicClient::async_authenticate, X-Stack-Url, Accept, User-Agent, Content-Type,
+/// Content-Length), Proxy-Authorization, and those that would change how the message is framed or
+/// the connection used (RFC 9110, RFC 9112).
+inline constexpr std::string_view reserved_request_headers[] = {
+    "host",       "authorization", "proxy-authorization", "x-stack-id",        "x-stack-url",     "accept",
+    "user-agent", "content-type",  "content-length",      "transfer-encoding", "connection",      "te",
+    "upgrade",    "expect",        "keep-alive",          "trailer",           "proxy-connection"};
+
 /// What an attempt is about to send, as AttemptObserver::on_start sees it. Holds no secret: the
 /// token, the `Authorization` header and a proxy's credentials are never part of it.
 struct AttemptStart {
@@ -34,10 +44,9 @@ struct AttemptStart {
     std::string_view method;     ///< "GET", "POST" or "DELETE"
     std::string_view target;     ///< the request target: path and query, as sent
     unsigned attempt = 1;        ///< 1 for the call's first attempt, 2 for its first retry, ...
-    /// Headers to add to this attempt's request, sent as given. A name the client sets itself
-    /// (Host, Authorization, Proxy-Authorization, X-Stack-Id, Accept, User-Agent, Content-Type,
-    /// Content-Length, Transfer-Encoding, Connection, TE, Upgrade, Expect, Keep-Alive, Trailer) or a
-    /// malformed name or value ends the call with ErrorKind::invalid_argument, sending nothing.
+    /// Headers to add to this attempt's request, sent as given. A name of
+    /// #reserved_request_headers, in any case, or a malformed name or value ends the call with
+    /// ErrorKind::invalid_argument, sending nothing.
     std::vector<RequestHeader> headers{};
 };
 

@@ -84,8 +84,14 @@ inline bool retry_policy_valid(const RetryPolicy& retry) noexcept {
 /// from the environment. A client copies its options; changing them afterwards has no effect on it.
 struct ClientOptions {
     /// The API origin, optionally with a path prefix. https:// always verifies the peer and its
-    /// host name; http:// is meant for local servers such as the emulator.
+    /// host name. http:// sends everything, the token included, unencrypted: it is accepted for
+    /// this machine only (127.0.0.0/8, ::1, localhost: a local server such as the emulator),
+    /// unless #allow_insecure_http says otherwise.
     std::string api_url = "https://api.k6.io";
+    /// Accept an http:// #api_url on a host other than this machine. The token then crosses the
+    /// network in the clear, readable by anyone on the path: only for a server you trust on a
+    /// network you trust (a test server in a private network, a TLS-terminating sidecar).
+    bool allow_insecure_http = false;
     /// Personal or Grafana Stack API token, sent as "Authorization: Bearer" to api_url's origin
     /// only. It never appears in messages or logs of this library.
     std::string token{};
@@ -103,7 +109,8 @@ struct ClientOptions {
     std::optional<std::string> ca_file{};
     /// Your own TLS context instead of one per client with the system's roots (and ca_file): share one
     /// between clients, trust a private CA, pin certificates with a verify callback. Certificate
-    /// and host-name verification stay on for every connection whatever the context says. Exclusive
+    /// and host-name verification, and TLS 1.2 or later, stay on for every connection whatever the
+    /// context says (a higher minimum version of the context is kept). Exclusive
     /// with ca_file (load the CA into your context). The context must outlive its connections, which
     /// the shared_ptr sees to; configure it before the first request and leave it alone after.
     std::shared_ptr<boost::asio::ssl::context> tls_context{};
@@ -145,7 +152,9 @@ struct ClientOptions {
     /// completes the operation with invalid_argument and nothing is sent. The default checks all
     /// the service checks except time-zone names (validate_structure, no tz database needed); set it
     /// to k6::schedules::validate from recurrence.hpp to check those too, or to nullptr to send
-    /// every request as it is. Called on the client's strand.
+    /// every request as it is. Called by async_set_load_test_schedule itself, on the caller's
+    /// thread. An exception it throws does not escape: the operation completes with
+    /// ErrorKind::internal (errc::internal_error, the exception's what() in the message), nothing sent.
     std::function<expected<void>(const CreateScheduleRequest&)> request_validator = validate_structure;
 
     /// Called when each attempt of each call starts and ends (see AttemptObserver): for logs,
@@ -155,7 +164,8 @@ struct ClientOptions {
     /// name your application in the server's logs. Printable ASCII, at most 256 bytes.
     std::string user_agent_suffix{};
 
-    /// Checks every setting: a usable #api_url, a non-empty #token that can be sent in a header, a
+    /// Checks every setting: a usable #api_url (http:// only to this machine, unless
+    /// #allow_insecure_http), a non-empty #token that can be sent in a header, a
     /// positive #stack_id (or 0 with a #stack_url), a #stack_url that can be sent, a non-empty #ca_file (not together with #tls_context), a usable #proxy,
     /// positive timeouts, limits and #retry, and a #user_agent_suffix that can be sent.
     /// BasicClient::create() calls it.
@@ -166,6 +176,10 @@ struct ClientOptions {
         auto add = [&](std::string_view field, const std::string& what) { problems.add(field, what); };
         if (auto endpoint = detail::parse_endpoint(api_url); !endpoint)
             add("api_url", "api_url " + detail::quote_url(api_url) + " is not usable: " + endpoint.error());
+        else if (!endpoint->tls && !allow_insecure_http && !detail::is_loopback_host(endpoint->host))
+            add("api_url", "api_url " + detail::quote_url(api_url) +
+                               " is plain http:// to a host that is not this machine: the API token would travel "
+                               "unencrypted (use https://, or opt in with allow_insecure_http to send it anyway)");
         if (token.empty())
             add("token", "the API token is empty");
         else if (!detail::is_header_safe(token))

@@ -5,6 +5,7 @@
 
 #include <k6/schedules/detail/config.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <expected>
@@ -105,33 +106,46 @@ constexpr std::expected<Timestamp, std::string_view> parse_rfc3339(std::string_v
     return Timestamp{sys_days{date}} + hours{hour} + minutes{minute} + seconds{second} + fraction - offset;
 }
 
+namespace detail {
+
+// The instants RFC 3339 can write: its years have four digits.
+inline constexpr Timestamp rfc3339_first{std::chrono::sys_days{std::chrono::year{0} / 1 / 1}};
+inline constexpr Timestamp rfc3339_last{std::chrono::sys_days{std::chrono::year{9999} / 12 / 31} +
+                                        std::chrono::days{1} - std::chrono::milliseconds{1}};
+
+constexpr bool rfc3339_writable(Timestamp t) noexcept { return t >= rfc3339_first && t <= rfc3339_last; }
+
+// "YYYY-MM-DDTHH:MM:SS.mmm" of the wall time `wall`, which must be rfc3339_writable.
+inline void append_date_time(std::string& out, Timestamp wall) {
+    using namespace std::chrono;
+    const auto day_start = floor<days>(wall);
+    const year_month_day date{day_start};
+    const hh_mm_ss<milliseconds> time{wall - day_start};
+    append_digits(out, static_cast<int>(date.year()), 4);
+    out.push_back('-');
+    append_digits(out, static_cast<unsigned>(date.month()), 2);
+    out.push_back('-');
+    append_digits(out, static_cast<unsigned>(date.day()), 2);
+    out.push_back('T');
+    append_digits(out, time.hours().count(), 2);
+    out.push_back(':');
+    append_digits(out, time.minutes().count(), 2);
+    out.push_back(':');
+    append_digits(out, time.seconds().count(), 2);
+    out.push_back('.');
+    append_digits(out, time.subseconds().count(), 3);
+}
+
+}  // namespace detail
+
 /// Formats @p t as RFC 3339 in UTC with exactly three fraction digits ("2024-07-16T08:46:04.021Z"),
 /// the form of the API's request examples. Years outside 0000-9999 cannot be written in RFC 3339;
 /// they are clamped to that range's ends, which no API value reaches.
 inline std::string format_rfc3339(Timestamp t) {
-    using namespace std::chrono;
-    constexpr auto lowest = sys_days{year{0} / January / 1};
-    constexpr auto highest = sys_days{year{9999} / December / 31} + hours{24} - milliseconds{1};
-    if (t < lowest) t = lowest;
-    if (t > highest) t = highest;
-    const auto day_start = floor<days>(t);
-    const year_month_day date{day_start};
-    const hh_mm_ss<milliseconds> time{t - day_start};
+    t = std::clamp(t, detail::rfc3339_first, detail::rfc3339_last);
     std::string out;
     out.reserve(24);
-    detail::append_digits(out, static_cast<int>(date.year()), 4);
-    out.push_back('-');
-    detail::append_digits(out, static_cast<unsigned>(date.month()), 2);
-    out.push_back('-');
-    detail::append_digits(out, static_cast<unsigned>(date.day()), 2);
-    out.push_back('T');
-    detail::append_digits(out, time.hours().count(), 2);
-    out.push_back(':');
-    detail::append_digits(out, time.minutes().count(), 2);
-    out.push_back(':');
-    detail::append_digits(out, time.seconds().count(), 2);
-    out.push_back('.');
-    detail::append_digits(out, time.subseconds().count(), 3);
+    detail::append_date_time(out, t);
     out.push_back('Z');
     return out;
 }

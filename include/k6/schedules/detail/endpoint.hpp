@@ -6,6 +6,8 @@
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/detail/text.hpp>
 
+#include <boost/url/ipv4_address.hpp>
+#include <boost/url/ipv6_address.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
@@ -92,6 +94,17 @@ inline std::expected<Endpoint, std::string> parse_endpoint(std::string_view api_
     e.base_path = std::string(url.encoded_path());
     while (!e.base_path.empty() && e.base_path.back() == '/') e.base_path.pop_back();
     return e;
+}
+
+// This machine, for certain: an IPv4 address in 127.0.0.0/8, the IPv6 address ::1, or the name
+// "localhost". `host` as Endpoint::host has it (lower-cased, IPv6 without brackets). Decided by
+// parsing the address, never by its text: "127.evil.example" is a name anyone can register.
+inline bool is_loopback_host(std::string_view host) noexcept {
+    if (host == "localhost") return true;
+    const boost::urls::string_view text(host.data(), host.size());
+    if (auto v4 = boost::urls::parse_ipv4_address(text)) return v4->is_loopback();
+    if (auto v6 = boost::urls::parse_ipv6_address(text)) return v6->is_loopback();
+    return false;
 }
 
 // Why `url` cannot be sent as X-Stack-Url (a Grafana stack's URL, "https://mystack.grafana.net"),

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 // Which HTTP proxy, if any, carries the connections to the API: ClientOptions::proxy, or the
 // HTTPS_PROXY/https_proxy and NO_PROXY/no_proxy variables every mainstream HTTP client honours.
-// Sans-io: parsing and matching only.
+// Sans-io: parsing and matching only, without OpenSSL (the public headers reach it).
 #ifndef K6_SCHEDULES_DETAIL_PROXY_HPP
 #define K6_SCHEDULES_DETAIL_PROXY_HPP
 
@@ -10,7 +10,6 @@
 #include <k6/schedules/detail/text.hpp>
 #include <k6/schedules/error.hpp>
 
-#include <openssl/evp.h>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 #include <boost/url/url_view.hpp>
@@ -31,18 +30,12 @@ struct Proxy {
     bool tls = false;  // https:// proxy: TLS to the proxy, then CONNECT, then TLS to the API inside
     std::string host;
     std::uint16_t port = 80;
-    std::string display;                       // "http://proxy:3128", without credentials
-    std::optional<std::string> authorization;  // "Basic ..." for Proxy-Authorization
-    std::string password;                      // to mask wherever the proxy's own text is shown
+    std::string display;  // "http://proxy:3128", without credentials
+    // The URL's credentials, percent-decoded: `user` is set when it has any (the CONNECT request then
+    // carries them, see detail/io/proxy_authorization.hpp).
+    std::optional<std::string> user;
+    std::string password;  // also masked wherever the proxy's own text is shown
 };
-
-inline std::string base64(std::string_view data) {
-    std::string out(4 * ((data.size() + 2) / 3), '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
-    out.resize(static_cast<std::size_t>(n));
-    return out;
-}
 
 // "http://user:pass@proxy:3128", "https://proxy" or "proxy:3128" (http:// assumed, as curl and Go
 // do). Without a port, the scheme's own (80 or 443), as Go does. The error is a short reason that
@@ -76,7 +69,7 @@ inline std::expected<Proxy, std::string> parse_proxy(std::string_view text) {
                     (proxy.host.find(':') != std::string::npos ? "[" + proxy.host + "]" : proxy.host) + ":" +
                     std::to_string(proxy.port);
     if (parsed->has_userinfo()) {
-        proxy.authorization = "Basic " + base64(std::string(parsed->user()) + ":" + std::string(parsed->password()));
+        proxy.user = std::string(parsed->user());
         proxy.password = std::string(parsed->password());
     }
     return proxy;
@@ -107,10 +100,6 @@ inline bool no_proxy_matches(std::string_view list, std::string_view host) {
     return false;
 }
 
-inline bool is_loopback(const std::string& host) {
-    return host == "localhost" || host == "::1" || host.starts_with("127.") || host.ends_with(".localhost");
-}
-
 // Which proxy carries the connections: `proxy` (none: direct), or why no connection can be made
 // (`unusable`, the error every request then completes with).
 struct ProxyChoice {
@@ -130,7 +119,7 @@ inline ProxyChoice select_proxy(const Endpoint& endpoint, const std::optional<st
     if (!endpoint.tls) return {};
     std::optional<std::string> chosen = explicit_proxy;
     std::string source = "ClientOptions::proxy";
-    if (!chosen && from_environment && !is_loopback(endpoint.host)) {
+    if (!chosen && from_environment && !is_loopback_host(endpoint.host)) {
         source = "HTTPS_PROXY";
         chosen = env(source);
         if (!chosen || chosen->empty()) chosen = env(source = "https_proxy");

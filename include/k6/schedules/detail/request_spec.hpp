@@ -16,6 +16,7 @@
 
 #include <boost/beast/http/verb.hpp>
 
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -55,15 +56,32 @@ inline RequestSpec get_load_test_schedule_request(LoadTestId id) {
             check_id(id, "the load test id"), false, "get_load_test_schedule"};
 }
 
+// What `validator` says of `request`. It is the user's code, run inside an initiating function,
+// which must not throw: an exception refuses the request as an internal error.
+inline std::optional<ApiError> validator_verdict(
+    const std::function<expected<void>(const CreateScheduleRequest&)>& validator,
+    const CreateScheduleRequest& request) {
+    std::string why;
+    try {
+        if (auto valid = validator(request); !valid) return std::move(valid.error());
+        return std::nullopt;
+    } catch (const std::exception& e) {
+        why = e.what();
+    } catch (...) {
+        why = "an exception that is not a std::exception";
+    }
+    return fail(ErrorKind::internal, errc::internal_error,
+                "internal error: ClientOptions::request_validator threw: " + why + "; nothing was sent")
+        .error();
+}
+
 // `validator` (ClientOptions::request_validator) may be empty: then the request is sent unchecked.
 inline RequestSpec set_load_test_schedule_request(
     LoadTestId id, const CreateScheduleRequest& request,
     const std::function<expected<void>(const CreateScheduleRequest&)>& validator = validate_structure) {
     RequestSpec spec{http::verb::post, concat({"/cloud/v6/load_tests/", to_string(id), "/schedule"}), std::nullopt,
                      check_id(id, "the load test id"), false, "set_load_test_schedule"};
-    if (!spec.refused && validator) {
-        if (auto valid = validator(request); !valid) spec.refused = std::move(valid.error());
-    }
+    if (!spec.refused && validator) spec.refused = validator_verdict(validator, request);
     if (!spec.refused) spec.body = to_json(request);
     return spec;
 }

@@ -13,6 +13,7 @@
 #include <k6/schedules/detail/io/connection_slots.hpp>
 #include <k6/schedules/detail/io/operation.hpp>
 #include <k6/schedules/detail/io/parking_spot.hpp>
+#include <k6/schedules/detail/io/proxy_authorization.hpp>
 #include <k6/schedules/detail/request_builder.hpp>
 #include <k6/schedules/detail/response_parser.hpp>
 #include <k6/schedules/detail/saturating_time.hpp>
@@ -95,14 +96,13 @@ inline asio::any_io_executor make_client_strand(const asio::any_io_executor& exe
 // credentials it is sent (a proxy may echo its Proxy-Authorization).
 inline Redactor redactor_for(const ClientOptions& options, const std::optional<Proxy>& proxy) {
     std::vector<std::string_view> secrets{options.token};
+    std::string basic;
     if (proxy) {
         secrets.push_back(proxy->password);
-        if (proxy->authorization) {
-            const std::string_view basic(*proxy->authorization);
-            secrets.push_back(basic.substr(std::min<std::size_t>(basic.size(), 6)));  // after "Basic "
-        }
+        basic = basic_credentials(*proxy);
+        secrets.push_back(basic);
     }
-    return Redactor(secrets);
+    return Redactor(secrets);  // copies them
 }
 
 // The single-flight resolution of a client's stack id (see ensure_stack_id in call.hpp).

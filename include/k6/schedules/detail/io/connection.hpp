@@ -8,6 +8,7 @@
 #include <k6/schedules/detail/config.hpp>
 #include <k6/schedules/detail/endpoint.hpp>
 #include <k6/schedules/detail/http_response.hpp>
+#include <k6/schedules/detail/io/proxy_authorization.hpp>
 #include <k6/schedules/detail/proxy.hpp>
 #include <k6/schedules/detail/saturating_time.hpp>
 #include <k6/schedules/detail/text.hpp>
@@ -433,12 +434,21 @@ inline asio::awaitable<boost::system::error_code> read_message(ByteStream stream
     }
 }
 
-// SNI and host-name (or IP address) verification of the peer, for the API or a TLS proxy. The
-// certificate must match the name or the IP address; SNI is for names only (RFC 6066). Every call
-// is checked: a peer check that silently failed to install would accept any valid certificate.
+// SNI and host-name (or IP address) verification of the peer, for the API or a TLS proxy, and TLS
+// 1.2 or later. The certificate must match the name or the IP address; SNI is for names only (RFC
+// 6066). Set on each connection, so that they hold whatever the TLS context (the user's own, say)
+// allows; a higher minimum of the context is kept. Every call is checked: a peer check that
+// silently failed to install would accept any valid certificate.
 inline expected<void> require_peer_identity(SSL* ssl_handle, const std::string& host) {
     SSL_set_verify(ssl_handle, SSL_VERIFY_PEER, SSL_get_verify_callback(ssl_handle));
-    bool ok = true;
+    const long minimum = SSL_get_min_proto_version(ssl_handle);  // 0: the lowest the library knows
+    bool ok = (minimum >= TLS1_2_VERSION) || SSL_set_min_proto_version(ssl_handle, TLS1_2_VERSION) == 1;
+    if (!ok) {
+        ERR_clear_error();
+        return fail(ErrorKind::tls, errc::invalid_argument,
+                    "cannot require TLS 1.2 or later for the host " + quote_for_message(host, 80) +
+                        "; nothing was sent");
+    }
     if (is_ip_address(host)) {
         ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_handle), host.c_str()) == 1;
     } else {
@@ -508,12 +518,11 @@ inline expected<void> connect_answer_verdict(unsigned status, std::string_view r
     if (status / 100 != 2) {
         // The reason phrase is the proxy's own text: bounded, printable, and never showing the
         // credentials it was sent (a proxy may echo them).
-        const std::string_view basic = proxy.authorization ? std::string_view(*proxy.authorization) : "";
+        const std::string credentials = basic_credentials(proxy);
         return fail(ErrorKind::transport, errc::unexpected_status,
                     "the proxy " + proxy.display + " refused to CONNECT to " + endpoint.host_header + ": " +
                         std::to_string(status) + " " +
-                        server_text(reason, {proxy.password, basic.substr(std::min<std::size_t>(basic.size(), 6))},
-                                    reason_max_bytes));
+                        server_text(reason, {proxy.password, credentials}, reason_max_bytes));
     }
     // Until our TLS ClientHello, the API has nothing to say: any byte past the proxy's answer can
     // only come from the proxy, e.g. a forged HTTP response that would otherwise be read as the
@@ -540,7 +549,7 @@ asio::awaitable<expected<void>> open_tunnel(ByteStream stream, StepTimer& timer,
     http::request<http::empty_body> connect{http::verb::connect, authority, 11};
     connect.set(http::field::host, authority);
     connect.set(http::field::user_agent, user_agent);
-    if (proxy.authorization) connect.set(http::field::proxy_authorization, *proxy.authorization);
+    if (auto authorization = proxy_authorization(proxy)) connect.set(http::field::proxy_authorization, *authorization);
     const std::string connect_bytes = serialize(connect);
     const auto budget = limit.budget(options.connect_timeout);
     timer.arm(lowest, budget.duration);  // one budget for the request and its answer

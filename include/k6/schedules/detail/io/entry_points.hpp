@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSL-1.0
 // The boundary between the public headers and the transport. Everything a Client or a Pager does
-// goes through these functions, so the code that calls them compiles without Asio's sockets, Beast,
-// OpenSSL or the coroutines behind each operation: with K6_SCHEDULES_SEPARATE_COMPILATION they are
-// compiled once, in the translation unit that includes <k6/schedules/src.hpp>; header-only, they
-// are inline (detail/io/client.ipp). The handlers are type-erased here, as the operations always did.
+// goes through these functions, so the code that calls them compiles without Asio's sockets, Beast
+// (but for its small http::verb), OpenSSL (a ctest checks it) or the coroutines behind each
+// operation: with K6_SCHEDULES_SEPARATE_COMPILATION they are compiled once, in the translation
+// unit that includes <k6/schedules/src.hpp>; header-only, they are inline (detail/io/client.ipp).
+// The handlers are type-erased here, as the operations always did.
 #ifndef K6_SCHEDULES_DETAIL_IO_ENTRY_POINTS_HPP
 #define K6_SCHEDULES_DETAIL_IO_ENTRY_POINTS_HPP
 
