@@ -43,7 +43,7 @@ TEST_CASE("errc values are boost::system error codes of the k6.schedules categor
     CHECK(error_category().message(9999) == "unknown k6.schedules error");
 }
 
-TEST_CASE("ApiError prints as the design says") {
+TEST_CASE("ApiError prints as one line: HTTP status, code, message, then the target") {
     ApiError api;
     api.kind = ErrorKind::api;
     api.status = 404;

@@ -86,7 +86,7 @@ TEST_CASE("invalid arguments are refused before anything is sent") {
     CHECK(internal::list_schedules_request({{}, -1, false}).refused->target == "$skip");
 }
 
-TEST_CASE("every request carries the headers of design section 4") {
+TEST_CASE("every request carries Host, Authorization, X-Stack-Id, Accept, User-Agent, and Content-Type with a body") {
     CreateScheduleRequest once{parse_rfc3339("2028-08-01T12:00:00Z").value(), std::nullopt, std::nullopt};
     auto spec = internal::set_load_test_schedule_request(LoadTestId{7}, once);
     auto req = k6::test::build_http_request(endpoint("https://api.k6.io"), "Bearer tok", "4242", spec);

@@ -42,7 +42,9 @@ inline constexpr std::string_view reserved_request_headers[] = {
 struct AttemptStart {
     std::string_view operation;  ///< the operation, e.g. "get_schedule", "list_schedules" (one per page)
     std::string_view method;     ///< "GET", "POST" or "DELETE"
-    std::string_view target;     ///< the request target: path and query, as sent
+    /// The request target, path and query, as sent, with the client's secrets masked: a query
+    /// chosen by the server (an "@nextLink") may hold anything.
+    std::string_view target;
     unsigned attempt = 1;        ///< 1 for the call's first attempt, 2 for its first retry, ...
     /// Headers to add to this attempt's request, sent as given. A name of
     /// #reserved_request_headers, in any case, or a malformed name or value ends the call with
