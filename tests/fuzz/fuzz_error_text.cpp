@@ -3,11 +3,18 @@
 // logs. Whatever the reason phrase, the body and the token, every field must be one line of
 // printable UTF-8 (no C0/C1 control, DEL or bidi control), stay within its bound, and show
 // neither the token nor a cut-off start of it (4 bytes or more, before "...", "…" or the end).
+// The error body decoder must read a whole body exactly as boost::json::parse and
+// from_json<ErrorBody> do, and any start of one (a body cut short) without failing.
 // Input: [status/bound byte][secret length][reason length] secret reason body.
+#include <k6/schedules/detail/error_body_decoder.hpp>
 #include <k6/schedules/detail/text.hpp>
 #include <k6/schedules/detail/response_parser.hpp>
+#include <k6/schedules/json.hpp>
 
 #include <boost/beast/http/status.hpp>
+#include <boost/json/parse.hpp>
+
+#include <algorithm>
 
 #include <cstddef>
 #include <cstdint>
@@ -87,6 +94,50 @@ void check_url(std::string_view quoted) {
     }
 }
 
+// The decoder against the parsed tree, on a whole body: the same verdict, the same model, the
+// same count of details left out.
+void check_decoder_matches_tree(std::string_view body) {
+    namespace json = boost::json;
+    const auto decoded = detail::decode_error_body(body, false);
+    boost::system::error_code ec;
+    const json::value parsed = json::parse(json::string_view(body.data(), body.size()), ec);
+    if (ec) {
+        if (decoded || decoded.error() != detail::ErrorBodyMismatch::not_json) __builtin_trap();
+        return;
+    }
+    const json::value* inner = parsed.is_object() ? parsed.get_object().if_contains("error") : nullptr;
+    const auto model = inner ? k6::schedules::from_json<k6::schedules::ErrorBody>(*inner)
+                             : k6::schedules::expected<k6::schedules::ErrorBody>(std::unexpected(k6::schedules::ApiError{}));
+    if (!model) {
+        if (decoded || decoded.error() != detail::ErrorBodyMismatch::not_error_model) __builtin_trap();
+        return;
+    }
+    if (!decoded || decoded->cut_short) __builtin_trap();
+    const auto& got = decoded->error;
+    if (got.code != model->code || got.message != model->message || got.target != model->target) __builtin_trap();
+    const std::size_t kept = std::min(model->details.size(), detail::max_error_details);
+    if (got.details.size() != kept || decoded->details_left_out != model->details.size() - kept) __builtin_trap();
+    if (!std::equal(got.details.begin(), got.details.end(), model->details.begin())) __builtin_trap();
+}
+
+// A body cut anywhere: never a failure, never more than max_error_details kept.
+void check_cut_body(std::string_view body, std::size_t cut_at) {
+    const auto decoded = detail::decode_error_body(body.substr(0, std::min(cut_at, body.size())), true);
+    if (decoded && decoded->error.details.size() > detail::max_error_details) __builtin_trap();
+}
+
+void check_error(const k6::schedules::ApiError& e, std::string_view secret) {
+    check_field(e.code, secret, detail::server_text_max_bytes);
+    check_field(e.message, secret, detail::server_text_max_bytes);
+    if (e.target) check_field(*e.target, secret, detail::server_text_max_bytes);
+    if (e.details.size() > detail::max_error_details + 1) __builtin_trap();
+    for (const auto& d : e.details) {
+        check_field(d.code, secret, detail::server_text_max_bytes);
+        check_field(d.message, secret, detail::server_text_max_bytes);
+        if (d.target) check_field(*d.target, secret, detail::server_text_max_bytes);
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -100,18 +151,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     rest.remove_prefix(reason.size());
     const std::string_view body = rest;
 
-    const detail::HttpResponse res{
+    detail::HttpResponse res{
         .status = 400 + selector % 200, .reason = std::string(reason), .body = std::string(body)};
-    const k6::schedules::ApiError e = detail::error_from_response(res, secret);
-    check_field(e.code, secret, detail::server_text_max_bytes);
-    check_field(e.message, secret, detail::server_text_max_bytes);
-    if (e.target) check_field(*e.target, secret, detail::server_text_max_bytes);
-    if (e.details.size() > detail::max_error_details + 1) __builtin_trap();
-    for (const auto& d : e.details) {
-        check_field(d.code, secret, detail::server_text_max_bytes);
-        check_field(d.message, secret, detail::server_text_max_bytes);
-        if (d.target) check_field(*d.target, secret, detail::server_text_max_bytes);
-    }
+    check_error(detail::error_from_response(res, secret), secret);
+    res.body_cut = true;  // the same bytes as the start of a longer body
+    check_error(detail::error_from_response(res, secret), secret);
+    check_decoder_matches_tree(body);
+    check_cut_body(body, body.size() * data[2] / 255);
 
     const std::size_t bound = selector * 5;
     check_field(detail::server_text(body, secret, bound), secret, bound);

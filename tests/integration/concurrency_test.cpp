@@ -149,19 +149,22 @@ TEST_CASE("gets raced against timers by callers on strands of their own, on four
             strand,
             [&, c]() -> asio::awaitable<void> {
                 asio::steady_timer timer(co_await asio::this_coro::executor);
+                // Even rounds race the get against a timer kept near the get's duration under this
+                // load: longer after the timer won, shorter after the get won, so that the two
+                // finish at nearly the same moment and each wins some. Odd rounds: a timer the get beats.
+                auto close_call = typical;
                 for (int i = 0; i < rounds; ++i) {
-                    // Odd rounds: a timer the get beats. Even rounds: one close to a get's duration,
-                    // so that the get and the timer really race, each winning some.
-                    const auto wait = i % 2 ? std::chrono::microseconds(5s)
-                                            : typical * (40 + (i * 7 + c * 13) % 120) / 100;
-                    timer.expires_after(wait);
+                    const bool racing = i % 2 == 0;
+                    timer.expires_after(racing ? close_call : std::chrono::microseconds(5s));
                     auto winner = co_await (client.async_get_schedule(ScheduleId{1001 + c}, asio::use_awaitable) ||
                                             timer.async_wait(asio::use_awaitable));
                     if (winner.index() == 0) {
                         CHECK(std::get<0>(winner).has_value());
                         ++tally.operation_won;
+                        if (racing) close_call = close_call * 4 / 5;
                     } else {
                         ++tally.timer_won;
+                        if (racing) close_call = close_call * 5 / 4 + std::chrono::microseconds(1);
                     }
                 }
                 ++tally.finished;

@@ -11,7 +11,9 @@
 #include <doctest/doctest.h>
 #include <boost/asio/io_context.hpp>
 
+#include <cstdio>
 #include <cstdlib>
+#include <string_view>
 #include <thread>
 
 using namespace k6::schedules;
@@ -38,6 +40,29 @@ const std::string forged_schedule =
 
 std::string ok_bytes(const std::string& body) {
     return k6::test::http_response_bytes(200, "OK", body, {{"Content-Type", "application/json"}});
+}
+
+// {"error": ErrorApiModel} with `count` details, as a server reporting every row of a bulk check
+// might send.
+std::string error_body_with_details(std::size_t count) {
+    std::string body = R"({"error": {"code": "invalid_rows", "message": "The rows could not be validated.", "details": [)";
+    for (std::size_t i = 0; i < count; ++i) {
+        if (i) body += ',';
+        body.append(R"({"code": "invalid", "message": "row )").append(std::to_string(i)).append(R"(", "target": "rows"})");
+    }
+    return body + "]}}";
+}
+
+// `body` in chunks of at most 64 KiB, and the last chunk.
+std::string chunked(std::string_view body) {
+    std::string out;
+    for (std::size_t at = 0; at < body.size(); at += 65536) {
+        const std::string_view chunk = body.substr(at, 65536);
+        char size[32];
+        std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());
+        out.append(size).append(chunk).append("\r\n");
+    }
+    return out + "0\r\n\r\n";
 }
 
 }  // namespace
@@ -241,4 +266,77 @@ TEST_CASE("a proxy's reason phrase reaches the message bounded, printable, and w
     CHECK(message.find("\\x9b") != std::string::npos);  // shown, escaped
     CHECK(message.size() < 600);
     CHECK(message.ends_with("..."));
+}
+
+TEST_CASE("a 500 with megabytes of details gives the server's code, message, 32 details and a summary, and the next request a new connection") {
+    const std::string body = error_body_with_details(100'000);
+    REQUIRE(body.size() > 4'000'000);
+    for (const bool is_chunked : {false, true}) {
+        CAPTURE(is_chunked);
+        const std::string error_answer =
+            is_chunked ? "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
+                         "Transfer-Encoding: chunked\r\n\r\n" +
+                             chunked(body)
+                       : k6::test::http_response_bytes(500, "Internal Server Error", body,
+                                                       {{"Content-Type", "application/json"}});
+        int calls = 0;
+        ScriptedServer server([&](const k6::test::RecordedRequest&) {
+            // Both keep the connection open for more requests: the client is the one that must not reuse it.
+            if (++calls == 1) return Script{error_answer, Then::keep_reading};
+            return Script{ok_bytes(a_schedule), Then::keep_reading};
+        });
+        asio::io_context io;
+        Client client(io, server.client_options());
+        auto failed = run(io, client.async_get_schedule(ScheduleId{1}));
+        REQUIRE_FALSE(failed.has_value());
+        const ApiError& e = failed.error();
+        CHECK(e.kind == ErrorKind::api);
+        CHECK(e.status == 500);
+        CHECK(e.ec == errc::internal_server_error);
+        CHECK(e.code == "invalid_rows");
+        CHECK(e.message == "The rows could not be validated.");
+        REQUIRE(e.details.size() == 33);
+        CHECK(e.details[0] == ErrorDetails{"invalid", "row 0", "rows"});
+        CHECK(e.details[31] == ErrorDetails{"invalid", "row 31", "rows"});
+        CHECK(e.details[32].code.empty());
+        CHECK(e.details[32].message.find("the answer was cut at 64 KiB") != std::string::npos);
+        CHECK(e.attempts == 1);
+
+        auto next = run(io, client.async_get_schedule(ScheduleId{1}));
+        CHECK_MESSAGE(next.has_value(), (next ? "" : next.error().to_string()));
+        CHECK(server.requests_read() == 2);
+        CHECK(server.connections_accepted() == 2);
+    }
+}
+
+TEST_CASE("a 503 declaring a body over max_body_bytes is the API's 503, not body_too_large, and is retried like any 503") {
+    // 64 MiB declared, about 100 KB sent, then nothing: the client reads 64 KiB of it and hangs up.
+    const std::string start = error_body_with_details(2'000).substr(0, 100'000);
+    const std::string overloaded = std::string(R"({"error": {"code": "overloaded", "message": "Try again later.", )") +
+                                   start.substr(start.find(R"("details")"));
+    const std::string answer =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 67108864\r\n\r\n" +
+        overloaded;
+    ScriptedServer server(Script{answer, Then::stall});
+    asio::io_context io;
+    auto options = server.client_options();
+    options.max_body_bytes = 1 << 20;
+    options.retry.max_retries = 2;
+    options.retry.initial_delay = 1ms;
+    options.retry.jitter = [] { return 1.0; };
+    Client client(io, options);
+    auto result = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(result.has_value());
+    const ApiError& e = result.error();
+    CHECK(e.kind == ErrorKind::api);
+    CHECK(e.ec == errc::service_unavailable);
+    CHECK(e.ec != errc::body_too_large);
+    CHECK(e.status == 503);
+    CHECK(e.code == "overloaded");
+    CHECK(e.message == "Try again later.");
+    CHECK(e.details.size() == 33);
+    CHECK(e.attempts == 3);
+    CHECK(e.retry_stopped.find("retries") != std::string::npos);
+    CHECK(server.requests_read() == 3);
+    CHECK(server.connections_accepted() == 3);  // a cut answer's connection is never reused
 }

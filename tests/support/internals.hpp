@@ -7,6 +7,7 @@
 #include <k6/schedules.hpp>
 
 #if __has_include(<k6/schedules/detail/page_cursor.hpp>)
+#include <k6/schedules/detail/error_body_decoder.hpp>
 #include <k6/schedules/detail/io/connection.hpp>
 #include <k6/schedules/detail/page_cursor.hpp>
 #include <k6/schedules/detail/proxy.hpp>

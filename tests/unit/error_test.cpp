@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: BSL-1.0
 // ApiError, errc and the status table (k6/schedules/error.hpp).
 #include <k6/schedules.hpp>
+#include "support/internals.hpp"
 
 #include <doctest/doctest.h>
+
+#include <boost/json/parse.hpp>
 
 #include <sstream>
 
@@ -219,4 +222,166 @@ TEST_CASE("a proxy that cannot be used is reported without its credentials") {
         CHECK(message.find("123") == std::string::npos);  // not taken for a port of host "admin"
         CHECK(message.find("***@") != std::string::npos);
     }
+}
+
+// The error body decoder (detail/error_body_decoder.hpp): {"error": ErrorApiModel} without a tree.
+namespace {
+
+using k6::schedules::detail::ErrorBodyMismatch;
+
+enum class Verdict { model, not_json, not_error_model };
+
+Verdict verdict_of(const std::expected<k6::schedules::detail::DecodedErrorBody, ErrorBodyMismatch>& decoded) {
+    if (decoded) return Verdict::model;
+    return decoded.error() == ErrorBodyMismatch::not_json ? Verdict::not_json : Verdict::not_error_model;
+}
+
+// What the rules say of a whole body, read from the parsed tree: boost::json::parse, then
+// from_json<ErrorBody> on the "error" member, as error answers were read before the decoder.
+Verdict verdict_from_tree(std::string_view body) {
+    boost::system::error_code ec;
+    const boost::json::value parsed = boost::json::parse(boost::json::string_view(body.data(), body.size()), ec);
+    if (ec) return Verdict::not_json;
+    const boost::json::value* inner = parsed.is_object() ? parsed.get_object().if_contains("error") : nullptr;
+    return inner && from_json<ErrorBody>(*inner) ? Verdict::model : Verdict::not_error_model;
+}
+
+std::string numbered_details(int count) {
+    std::string out;
+    for (int i = 0; i < count; ++i) {
+        if (i) out += ',';
+        out.append(R"({"code": "c)").append(std::to_string(i)).append(R"(", "message": "m"})");
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("the error body decoder accepts what from_json<ErrorBody> accepts, row by row, without a tree") {
+    struct Row {
+        const char* name;
+        std::string body;
+        Verdict verdict;
+    };
+    const std::string deep_unknown = std::string(20, '[') + "{\"error\": 1}" + std::string(20, ']');
+    const std::string too_deep = std::string(40, '[') + std::string(40, ']');
+    const Row table[] = {
+        {"code and message", R"({"error": {"code": "c", "message": "m"}})", Verdict::model},
+        {"target and details null", R"({"error": {"code": "c", "message": "m", "target": null, "details": null}})",
+         Verdict::model},
+        {"details with targets", R"({"error": {"code": "c", "message": "m", "details": [{"code": "d", "message": "e",
+           "target": "t"}, {"code": "d", "message": "e", "target": null}, {"code": "d", "message": "e"}]}})",
+         Verdict::model},
+        {"unknown keys at every depth",
+         R"({"meta": {"a": [{"error": {"code": 1}}]}, "error": {"code": "c", "x": {"code": 5, "details": 7},
+           "message": "m", "details": [{"code": "d", "more": [[{"message": 1}]], "message": "e"}]},
+           "trailer": )" + deep_unknown + "}",
+         Verdict::model},
+        {"a repeated key: the last one counts", R"({"error": {"code": 1, "code": "c", "message": "m"}})",
+         Verdict::model},
+        {"a repeated details: the last one counts", R"({"error": {"code": "c", "message": "m", "details": [1],
+           "details": []}})", Verdict::model},
+        {"a repeated error: the last one counts", R"({"error": {"code": "c", "message": "m"}, "error": 5})",
+         Verdict::not_error_model},
+        {"escapes in strings", R"({"error": {"code": "a\"b\\c", "message": "\u00fc\ud83d\ude00"}})",
+         Verdict::model},
+        {"code a number", R"({"error": {"code": 400, "message": "m"}})", Verdict::not_error_model},
+        {"code missing", R"({"error": {"message": "m"}})", Verdict::not_error_model},
+        {"message null", R"({"error": {"code": "c", "message": null}})", Verdict::not_error_model},
+        {"message an object", R"({"error": {"code": "c", "message": {"text": "m"}}})", Verdict::not_error_model},
+        {"target a number", R"({"error": {"code": "c", "message": "m", "target": 5}})", Verdict::not_error_model},
+        {"target an array", R"({"error": {"code": "c", "message": "m", "target": ["t"]}})", Verdict::not_error_model},
+        {"details an object", R"({"error": {"code": "c", "message": "m", "details": {}}})", Verdict::not_error_model},
+        {"details a string", R"({"error": {"code": "c", "message": "m", "details": "d"}})", Verdict::not_error_model},
+        {"a detail not an object", R"({"error": {"code": "c", "message": "m", "details": [1]}})",
+         Verdict::not_error_model},
+        {"a detail without message", R"({"error": {"code": "c", "message": "m", "details": [{"code": "d"}]}})",
+         Verdict::not_error_model},
+        {"a detail's target a bool",
+         R"({"error": {"code": "c", "message": "m", "details": [{"code": "d", "message": "e", "target": true}]}})",
+         Verdict::not_error_model},
+        {"a wrong detail after 40 good ones",
+         R"({"error": {"code": "c", "message": "m", "details": [)" + numbered_details(40) + R"(, {"code": 1}]}})",
+         Verdict::not_error_model},
+        {"error an array", R"({"error": [{"code": "c", "message": "m"}]})", Verdict::not_error_model},
+        {"error a string", R"({"error": "boom"})", Verdict::not_error_model},
+        {"no error member", R"({"detail": "boom"})", Verdict::not_error_model},
+        {"the root an array", R"([{"error": {"code": "c", "message": "m"}}])", Verdict::not_error_model},
+        {"the root a string", R"("boom")", Verdict::not_error_model},
+        {"html", "<html><body>Bad gateway</body></html>", Verdict::not_json},
+        {"truncated", R"({"error": {"code": "c", "message": "m"})", Verdict::not_json},
+        {"text after the value", R"({"error": {"code": "c", "message": "m"}} and more)", Verdict::not_json},
+        {"invalid UTF-8 in a string", "{\"error\": {\"code\": \"c\", \"message\": \"\xff\"}}", Verdict::not_json},
+        {"a comment", R"({"error": {"code": "c", "message": "m"}} // x)", Verdict::not_json},
+        {"nested deeper than 32", R"({"error": {"code": "c", "message": "m"}, "x": )" + too_deep + "}",
+         Verdict::not_json},
+    };
+    for (const Row& row : table) {
+        CAPTURE(std::string(row.name));
+        const auto decoded = k6::schedules::detail::decode_error_body(row.body, false);
+        CHECK(verdict_of(decoded) == row.verdict);
+        CHECK(verdict_from_tree(row.body) == row.verdict);
+        if (decoded) CHECK_FALSE(decoded->cut_short);
+    }
+}
+
+TEST_CASE("the error body decoder keeps the server's text, 32 details, and counts the rest without keeping them") {
+    const auto full = k6::schedules::detail::decode_error_body(
+        R"({"error": {"code": "a\"b", "message": "Zeitplan ung\u00fcltig", "target": "t", "details": [)" +
+            numbered_details(40) + R"(, {"code": "x", "message": "y", "target": "z"}]}})",
+        false);
+    REQUIRE(full.has_value());
+    CHECK(full->error.code == "a\"b");
+    CHECK(full->error.message == "Zeitplan ung\u00fcltig");
+    CHECK(full->error.target == "t");
+    REQUIRE(full->error.details.size() == k6::schedules::detail::max_error_details);
+    CHECK(full->error.details[0] == ErrorDetails{"c0", "m", std::nullopt});
+    CHECK(full->error.details[31] == ErrorDetails{"c31", "m", std::nullopt});
+    CHECK(full->details_left_out == 9);
+    CHECK_FALSE(full->cut_short);
+
+    const auto few = k6::schedules::detail::decode_error_body(
+        R"({"error": {"code": "c", "message": "m", "details": [{"code": "d", "message": "e", "target": "t"},
+            {"code": "d2", "message": "e2", "target": null}]}})",
+        false);
+    REQUIRE(few.has_value());
+    CHECK_FALSE(few->error.target.has_value());
+    REQUIRE(few->error.details.size() == 2);
+    CHECK(few->error.details[0] == ErrorDetails{"d", "e", "t"});
+    CHECK(few->error.details[1] == ErrorDetails{"d2", "e2", std::nullopt});
+    CHECK(few->details_left_out == 0);
+}
+
+TEST_CASE("the error body decoder reads a cut body as far as it is whole") {
+    using k6::schedules::detail::decode_error_body;
+    const std::string start = R"({"error": {"code": "c", "message": "m", "target": "t", "details": [)";
+    // Cut inside the third detail: two are kept, the one cut off is neither kept nor counted.
+    const auto cut = decode_error_body(start + numbered_details(2) + R"(, {"code": "c2", "mess)", true);
+    REQUIRE(cut.has_value());
+    CHECK(cut->error.code == "c");
+    CHECK(cut->error.message == "m");
+    CHECK(cut->error.target == "t");
+    CHECK(cut->error.details.size() == 2);
+    CHECK(cut->details_left_out == 0);
+    CHECK(cut->cut_short);
+    // Past 32 details, the rest read before the cut are counted.
+    const auto many = decode_error_body(start + numbered_details(45) + ",", true);
+    REQUIRE(many.has_value());
+    CHECK(many->error.details.size() == 32);
+    CHECK(many->details_left_out == 13);
+    CHECK(many->cut_short);
+    // Cut after the error object ended: nothing of the model is missing.
+    const auto after = decode_error_body(R"({"error": {"code": "c", "message": "m"}, "trace": "xxxxxxx)", true);
+    REQUIRE(after.has_value());
+    CHECK_FALSE(after->cut_short);
+    // Cut inside the message, or before it: no model. Not the start of JSON: not JSON.
+    CHECK(verdict_of(decode_error_body(R"({"error": {"code": "c", "message": "m is cut)", true)) ==
+          Verdict::not_error_model);
+    CHECK(verdict_of(decode_error_body(R"({"error": {"code": "c", "details": [)", true)) == Verdict::not_error_model);
+    CHECK(verdict_of(decode_error_body(R"({"error": {"code": "c", "message": 1, "details": [)", true)) ==
+          Verdict::not_error_model);
+    CHECK(verdict_of(decode_error_body(R"({"error": {"code": "c", "message": "m", "details": [1, )", true)) ==
+          Verdict::not_error_model);
+    CHECK(verdict_of(decode_error_body(R"({"error": x)", true)) == Verdict::not_json);
+    CHECK(verdict_of(decode_error_body("<html><body>", true)) == Verdict::not_json);
 }

@@ -341,6 +341,39 @@ TEST_CASE("pages parsed with one ParseScratch reuse one block: a page like the l
     CHECK(parse_json<SchedulePage>(text, &scratch).value() == *expected_page);
 }
 
+TEST_CASE("after one outlier page the ParseScratch block shrinks, and pages of similar sizes keep reusing it") {
+    auto page_of = [](std::size_t schedules) {
+        json::value page = k6::test::spec_examples().at("list").at("OK");
+        json::array& items = page.as_object()["value"].as_array();
+        while (items.size() < schedules) items.push_back(schedule_example("EveryTwoHours"));
+        return json::serialize(page);
+    };
+    const std::string huge = page_of(5000), ordinary = page_of(200), similar = page_of(150);
+
+    detail::ParseScratch scratch;
+    REQUIRE(parse_json<SchedulePage>(huge, &scratch).has_value());
+    const std::size_t outlier_block = scratch.memory().size();
+    REQUIRE(outlier_block > huge.size());  // about twice the huge page's tree
+
+    // The next page's tree needs a small part of that block: the block shrinks to twice that tree.
+    REQUIRE(parse_json<SchedulePage>(ordinary, &scratch).has_value());
+    const std::span<unsigned char> shrunk = scratch.memory();
+    CHECK(shrunk.size() < outlier_block / 4);
+    CHECK(shrunk.size() > ordinary.size());
+
+    // Pages of the ordinary size, a bit smaller or the same, keep that one block.
+    for (const std::string* page : {&ordinary, &similar, &ordinary, &similar}) {
+        const auto decoded = parse_json<SchedulePage>(*page, &scratch);
+        REQUIRE(decoded.has_value());
+        CHECK(scratch.memory().data() == shrunk.data());
+        CHECK(scratch.memory().size() == shrunk.size());
+    }
+
+    // A page whose tree fits in the parser's own 4 KiB needs no block at all.
+    REQUIRE(parse_json<SchedulePage>(R"({"value": []})", &scratch).has_value());
+    CHECK(scratch.memory().empty());
+}
+
 TEST_CASE("integers out of the int64 range are rejected, not wrapped") {
     auto decoded = parse_json<Schedule>(
         R"({"id": 18446744073709551615, "load_test_id": 1, "starts": "2024-07-16T08:46:04Z", "recurrence_rule": null,

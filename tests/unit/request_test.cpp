@@ -14,6 +14,7 @@
 #include <boost/beast/http/serializer.hpp>
 
 #include <set>
+#include <sstream>
 
 using namespace k6::schedules;
 using namespace std::chrono;
@@ -471,6 +472,88 @@ TEST_CASE("the response reader keeps the status line, the first Retry-After and 
     const std::string_view six_bytes =
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n";
     CHECK(read_response(grown, six_bytes, 4096) == http::error::body_limit);
+}
+
+TEST_CASE("a declared Content-Length reserves at most body_reserve_max before the bytes arrive") {
+    // 32 MiB announced, a few bytes sent: a server that trickles holds the client to what it sent.
+    internal::ResponseReader success;
+    success.body_limit(64u << 20);
+    read_response(success, "HTTP/1.1 200 OK\r\nContent-Length: 33554432\r\n\r\n{\"value\": [", 4096);
+    REQUIRE(success.is_header_done());
+    CHECK_FALSE(success.is_done());
+    CHECK(success.get().body == "{\"value\": [");
+    CHECK(success.get().body.capacity() <= internal::body_reserve_max);
+    // An error answer's reserve is bounded by what of it is kept.
+    internal::ResponseReader error;
+    error.body_limit(64u << 20);
+    read_response(error, "HTTP/1.1 503 Busy\r\nContent-Length: 33554432\r\n\r\n{", 4096);
+    REQUIRE(error.is_header_done());  // not body_limit: an error answer's declared length is not refused
+    CHECK_FALSE(error.is_done());
+    CHECK(error.get().body.capacity() <= internal::error_body_keep_bytes);
+}
+
+TEST_CASE("an error answer's body is cut at error_body_keep_bytes whatever the body limit, and a 2xx one is not") {
+    const std::string big(internal::error_body_keep_bytes + 5000, 'x');
+    for (const bool chunked : {false, true}) {
+        CAPTURE(chunked);
+        std::ostringstream chunk_size;
+        chunk_size << std::hex << big.size();
+        const std::string framing =
+            chunked ? "Transfer-Encoding: chunked\r\n\r\n" + chunk_size.str() + "\r\n" + big + "\r\n0\r\n\r\n"
+                    : "Content-Length: " + std::to_string(big.size()) + "\r\n\r\n" + big;
+        // A body limit far below the body: for an error answer, it does not apply.
+        internal::ResponseReader reader;
+        reader.body_limit(1024);
+        CHECK(read_response(reader, "HTTP/1.1 500 Internal Server Error\r\n" + framing, 4096) ==
+              http::error::body_limit);
+        CHECK(reader.get().body_cut);
+        CHECK(reader.get().status == 500);
+        CHECK(reader.get().body == big.substr(0, internal::error_body_keep_bytes));
+
+        internal::ResponseReader success;
+        success.body_limit(1 << 20);
+        REQUIRE_FALSE(read_response(success, "HTTP/1.1 200 OK\r\n" + framing, 4096));
+        CHECK_FALSE(success.get().body_cut);
+        CHECK(success.get().body == big);
+    }
+    // Exactly error_body_keep_bytes is whole, not cut.
+    const std::string exact(internal::error_body_keep_bytes, 'y');
+    internal::ResponseReader whole;
+    REQUIRE_FALSE(read_response(
+        whole, "HTTP/1.1 404 Not Found\r\nContent-Length: " + std::to_string(exact.size()) + "\r\n\r\n" + exact, 4096));
+    CHECK_FALSE(whole.get().body_cut);
+    CHECK(whole.get().body == exact);
+}
+
+TEST_CASE("an error body cut after its code and message keeps them, and says more details may be cut off") {
+    std::string body = R"({"error": {"code": "too_many", "message": "Too many problems.", "details": [)";
+    for (int i = 0; body.size() < internal::error_body_keep_bytes; ++i)
+        body.append(i ? "," : "").append(R"({"code": "bad", "message": "problem )").append(std::to_string(i)).append(
+            R"("})");
+    body.resize(internal::error_body_keep_bytes);
+    auto res = response(500, body);
+    res.body_cut = true;
+    ApiError e = internal::error_from_response(res, "tok-12345");
+    CHECK(e.code == "too_many");
+    CHECK(e.message == "Too many problems.");
+    REQUIRE(e.details.size() == 33);
+    CHECK(e.details[0] == ErrorDetails{"bad", "problem 0", std::nullopt});
+    CHECK(e.details[31] == ErrorDetails{"bad", "problem 31", std::nullopt});
+    CHECK(e.details[32].code.empty());
+    CHECK(e.details[32].message.ends_with("more details and any after them not shown: the answer was cut at 64 KiB"));
+
+    // Fewer than 33 details before the cut: the summary still says the answer was cut.
+    auto few = response(503, R"({"error": {"code": "c", "message": "m", "details": [{"code": "d", "message": "e"}, )");
+    few.body_cut = true;
+    ApiError f = internal::error_from_response(few, "tok-12345");
+    REQUIRE(f.details.size() == 2);
+    CHECK(f.details[1] == ErrorDetails{"", "more details may not be shown: the answer was cut at 64 KiB", std::nullopt});
+
+    // Cut before the message was whole: the status line and an excerpt, as for any other body.
+    auto early = response(502, R"({"error": {"code": "c", "message": "it was cut)");
+    early.body_cut = true;
+    CHECK(internal::error_from_response(early, "tok-12345").message ==
+          R"(Bad Gateway (unrecognised error body: "{\"error\": {\"code\": \"c\", \"message\": \"it was cut"))");
 }
 
 TEST_CASE("a 2xx body is decoded, or named as malformed") {

@@ -68,7 +68,7 @@ enum class errc {
     // Failures detected by the client.
     invalid_argument,    ///< A caller-supplied value is out of range or inconsistent.
     malformed_response,  ///< The body is not valid JSON or does not match the API schema.
-    body_too_large,      ///< The response body is over ClientOptions::max_body_bytes.
+    body_too_large,      ///< A 2xx response body is over ClientOptions::max_body_bytes.
     bad_next_link,       ///< An "@nextLink" that points away from the API origin or repeats itself.
     timeout,             ///< A step did not complete in time.
     cancelled,           ///< Cancelled through the completion handler's cancellation slot, cancel_all() or close().

@@ -26,6 +26,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 /// @file
@@ -332,21 +333,36 @@ namespace detail {
 // page fault per 4 KiB: more time than building the tree. Not thread-safe; one parse at a time.
 class ParseScratch {
 public:
-    // What the previous parse needed, or nothing yet.
+    // What the parses so far have shown the next one needs, or nothing yet.
     std::span<unsigned char> memory() noexcept { return {block_.get(), size_}; }
 
     // After a parse that also took `overflow` bytes from the heap: the next one gets all of it in
-    // one block. The arena grows its blocks geometrically, so this is up to about twice the largest
-    // tree so far, held only as long as its owner (a Pager).
+    // one block. The arena grows its blocks geometrically, so this is up to about twice the
+    // largest tree so far, held only as long as its owner (a Pager).
     void grow_by(std::size_t overflow) {
-        if (overflow == 0) return;
-        const std::size_t wanted = size_ + overflow;
+        if (overflow > 0) replace(size_ + overflow);
+    }
+
+    // After a whole tree that fitted in `used` bytes of the block. One that needed under a quarter
+    // of it (the page after an outlier, say) shrinks the block to twice that tree, so that one huge
+    // page does not pin twice its tree for the rest of a listing, while pages of similar sizes
+    // keep reusing one block.
+    void fit(std::size_t used) {
+        if (used < size_ / 4) replace(used * 2 > inline_bytes ? used * 2 : 0);
+    }
+
+    // What parse_json has on its stack: a tree that fits there needs no block.
+    static constexpr std::size_t inline_bytes = 4096;
+
+private:
+    void replace(std::size_t wanted) {
         block_.reset();  // the old block first: never both at once
+        size_ = 0;
+        if (wanted == 0) return;
         block_ = std::make_unique_for_overwrite<unsigned char[]>(wanted);
         size_ = wanted;
     }
 
-private:
     std::unique_ptr<unsigned char[]> block_;
     std::size_t size_ = 0;
 };
@@ -369,7 +385,42 @@ private:
     bool do_is_equal(const boost::json::memory_resource& other) const noexcept override { return this == &other; }
 };
 
+// Hands out one block front to back, then, once a request no longer fits, memory from `overflow`;
+// frees nothing itself (the tree is dropped as a whole). Says how far into the block it got, which
+// Boost.JSON's monotonic_resource does not, so that ParseScratch learns a tree's size in its block.
+class BlockArena final : public boost::json::memory_resource {
+public:
+    BlockArena(std::span<unsigned char> block, boost::json::memory_resource* overflow) noexcept
+        : block_(block), overflow_(overflow) {}
+
+    std::size_t used() const noexcept { return used_; }
+
+private:
+    void* do_allocate(std::size_t bytes, std::size_t align) override {
+        void* at = block_.data() + used_;
+        std::size_t left = block_.size() - used_;
+        if (std::align(align, bytes, at, left)) {
+            used_ = block_.size() - left + bytes;
+            return at;
+        }
+        return overflow_->allocate(bytes, align);
+    }
+    void do_deallocate(void*, std::size_t, std::size_t) override {}
+    bool do_is_equal(const boost::json::memory_resource& other) const noexcept override { return this == &other; }
+
+    std::span<unsigned char> block_;
+    boost::json::memory_resource* overflow_;
+    std::size_t used_ = 0;
+};
+
 }  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
+
+// A tree in a BlockArena is dropped whole: Boost.JSON then skips walking it to free node by node.
+template <>
+struct boost::json::is_deallocate_trivial<k6::schedules::detail::BlockArena> : std::true_type {};
+
+K6_SCHEDULES_BEGIN_NAMESPACE
 
 /// Parses JSON text and decodes a model, as from_json() does. Invalid JSON is a
 /// malformed_response error too.
@@ -380,15 +431,20 @@ private:
 /// @return The model, or an ErrorKind::malformed_response error (errc::malformed_response).
 template <class T>
 requires detail::is_model<T> expected<T> parse_json(std::string_view text, detail::ParseScratch* scratch = nullptr) {
-    // The parsed tree only lives while we copy out of it: a monotonic arena makes that one
-    // allocation per few kilobytes instead of one per node.
-    unsigned char initial[4096];
+    // The parsed tree only lives while we copy out of it: arenas make that one allocation per few
+    // kilobytes instead of one per node, and none at all once the scratch block fits the tree.
+    unsigned char initial[detail::ParseScratch::inline_bytes];
     std::span<unsigned char> first(initial);
     if (scratch && scratch->memory().size() > first.size()) first = scratch->memory();
     detail::CountingHeap heap;
     expected<T> decoded;
+    std::size_t used = 0;
+    bool parsed = false;
     {
-        boost::json::monotonic_resource arena(first.data(), first.size(), &heap);
+        // Its first block is the next power of two above the first one's size, as a monotonic
+        // arena over that first block would take.
+        boost::json::monotonic_resource overflow(first.size() + 1, &heap);
+        detail::BlockArena arena(first, &overflow);
         boost::system::error_code ec;
         const boost::json::value value =
             boost::json::parse(boost::json::string_view(text.data(), text.size()), ec, &arena);
@@ -397,9 +453,16 @@ requires detail::is_model<T> expected<T> parse_json(std::string_view text, detai
                                    "the body is not valid JSON (" + ec.message() + ")");
         } else {
             decoded = from_json<T>(value);
+            parsed = true;
         }
+        used = arena.used();
     }
-    if (scratch) scratch->grow_by(heap.allocated);
+    if (scratch) {
+        if (heap.allocated > 0)
+            scratch->grow_by(heap.allocated);
+        else if (parsed)  // a parse that stopped early says nothing about the size of a whole tree
+            scratch->fit(first.data() == initial ? 0 : used);
+    }
     return decoded;
 }
 

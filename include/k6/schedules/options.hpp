@@ -117,7 +117,10 @@ struct ClientOptions {
 
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};  ///< Each of resolve, connect, TLS handshake.
     std::chrono::milliseconds io_timeout{std::chrono::seconds(30)};       ///< Each of send request, receive response.
-    std::size_t max_body_bytes = 32u << 20;  ///< Larger response bodies fail with errc::body_too_large.
+    /// Larger 2xx response bodies fail with errc::body_too_large. Of an error answer's body, whatever
+    /// its size, the first 64 KiB are read (for the server's error model) and the rest is left
+    /// unread, with its connection closed: a huge error answer is its API error, never body_too_large.
+    std::size_t max_body_bytes = 32u << 20;
     /// Kept-alive connections ready for reuse. As many as max_connections by default: fewer means a
     /// burst of requests ends by closing connections the next burst must open again.
     std::size_t max_idle_connections = 8;

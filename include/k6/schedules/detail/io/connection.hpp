@@ -648,7 +648,8 @@ struct ExchangeFailure {
 inline constexpr unsigned max_interim_responses = 16;
 
 // Writes one request (its serialized bytes) and reads its final response, each bounded by
-// options.io_timeout (and the attempt); the response body is limited to options.max_body_bytes.
+// options.io_timeout (and the attempt); a 2xx body is limited to options.max_body_bytes, and an
+// error answer's body is cut at error_body_keep_bytes (ResponseReader).
 // `progress` records whether the request was written in full, which the caller needs when no
 // answer comes.
 inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
@@ -689,7 +690,13 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
                 false});
         }
     }
-    if (connection.timer.disarm()) read_ec = beast::error::timeout;
+    const bool timed_out = connection.timer.disarm();
+    // An error answer cut at error_body_keep_bytes is an answer, whatever came (or would have) after.
+    const bool cut = read_ec == http::error::body_limit && parser->get().body_cut;
+    if (cut)
+        read_ec = {};
+    else if (timed_out)
+        read_ec = beast::error::timeout;
     if (read_ec == ssl::error::stream_truncated && parser->is_header_done() && !parser->is_done()) {
         // A body delimited by the end of the connection, closed without TLS close_notify:
         // the end of the stream is the end of the body (as Beast's examples treat it).
@@ -720,7 +727,8 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
     }
     progress.awaiting_answer = false;
     Exchanged out;
-    out.reusable = parser->keep_alive() && connection.buffer.size() == 0 && parser->get().status != 101;
+    // The rest of a cut answer is still on its way: the connection is closed, never reused.
+    out.reusable = !cut && parser->keep_alive() && connection.buffer.size() == 0 && parser->get().status != 101;
     out.response = parser->release();
     co_return out;
 }
