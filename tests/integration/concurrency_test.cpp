@@ -142,7 +142,7 @@ TEST_CASE("gets raced against timers by callers on strands of their own, on four
     asio::io_context io;
     Client client(io, options);
     Tally tally;
-    const int rounds = iterations(300);
+    const int rounds = iterations(600);
     for (int c = 0; c < callers; ++c) {
         auto strand = asio::make_strand(io);
         asio::co_spawn(
@@ -193,7 +193,7 @@ TEST_CASE("every kind of operation raced against timers, with cancel_all and ser
     asio::io_context io;
     Client client(io, options);
     Tally tally;
-    const int rounds = iterations(40);
+    const int rounds = iterations(100);
     std::atomic<bool> done{false};
     for (int c = 0; c < callers; ++c) {
         asio::co_spawn(
