@@ -44,15 +44,6 @@
 #error "k6-schedules-cpp needs C++23's std::expected: compile with -std=c++23 (GCC >= 12, Clang >= 16)"
 #endif
 
-// Everything public lives in k6::schedules; the inline namespace versions the ABI so that two
-// incompatible copies of this header-only library cannot be linked into one program silently.
-#define K6_SCHEDULES_BEGIN_NAMESPACE \
-    namespace k6::schedules {        \
-    inline namespace v1 {
-#define K6_SCHEDULES_END_NAMESPACE \
-    }                              \
-    }
-
 // Separate compilation. By default the library is header-only: every translation unit that
 // includes it compiles the transport (Asio, Beast, OpenSSL) and the coroutines behind the
 // operations, seconds of compile time each. Defining K6_SCHEDULES_SEPARATE_COMPILATION in every
@@ -62,6 +53,25 @@
 #if defined(K6_SCHEDULES_IMPLEMENTATION) && !defined(K6_SCHEDULES_SEPARATE_COMPILATION)
 #define K6_SCHEDULES_SEPARATE_COMPILATION
 #endif
+
+// Everything public lives in k6::schedules; the inline namespace versions the ABI so that two
+// incompatible copies of this library cannot be linked into one program silently. The two modes
+// have inline namespaces of their own: the same function is inline in one and defined once in the
+// other, and a program whose translation units disagree on the mode would otherwise break the one
+// definition rule without a word. With distinct names, translation units of different modes share
+// nothing, and one that passes a library type to a translation unit of the other mode fails to
+// link (an undefined reference naming v1_compiled or v1), rather than run on two definitions.
+#ifdef K6_SCHEDULES_SEPARATE_COMPILATION
+#define K6_SCHEDULES_ABI_NAMESPACE v1_compiled
+#else
+#define K6_SCHEDULES_ABI_NAMESPACE v1
+#endif
+#define K6_SCHEDULES_BEGIN_NAMESPACE \
+    namespace k6::schedules {        \
+    inline namespace K6_SCHEDULES_ABI_NAMESPACE {
+#define K6_SCHEDULES_END_NAMESPACE \
+    }                              \
+    }
 
 // The functions behind that boundary: inline when header-only, defined once otherwise.
 #ifdef K6_SCHEDULES_SEPARATE_COMPILATION
@@ -141,7 +151,7 @@ enum class errc {
     // Failures detected by the client.
     invalid_argument,    ///< A caller-supplied value is out of range or inconsistent.
     malformed_response,  ///< The body is not valid JSON or does not match the API schema.
-    body_too_large,      ///< The response body is over ClientOptions::max_body_bytes.
+    body_too_large,      ///< A 2xx response body is over ClientOptions::max_body_bytes.
     bad_next_link,       ///< An "@nextLink" that points away from the API origin or repeats itself.
     timeout,             ///< A step did not complete in time.
     cancelled,           ///< Cancelled through the completion handler's cancellation slot, cancel_all() or close().
@@ -393,10 +403,11 @@ struct std::hash<k6::schedules::Id<Tag>> {
 // ---- end k6/schedules/ids.hpp ----
 // ---- begin k6/schedules/detail/io/entry_points.hpp ----
 // The boundary between the public headers and the transport. Everything a Client or a Pager does
-// goes through these functions, so the code that calls them compiles without Asio's sockets, Beast,
-// OpenSSL or the coroutines behind each operation: with K6_SCHEDULES_SEPARATE_COMPILATION they are
-// compiled once, in the translation unit that includes <k6/schedules/src.hpp>; header-only, they
-// are inline (detail/io/client.ipp). The handlers are type-erased here, as the operations always did.
+// goes through these functions, so the code that calls them compiles without Asio's sockets, Beast
+// (but for its small http::verb), OpenSSL (a ctest checks it) or the coroutines behind each
+// operation: with K6_SCHEDULES_SEPARATE_COMPILATION they are compiled once, in the translation
+// unit that includes <k6/schedules/src.hpp>; header-only, they are inline (detail/io/client.ipp).
+// The handlers are type-erased here, as the operations always did.
 #ifndef K6_SCHEDULES_DETAIL_IO_ENTRY_POINTS_HPP
 #define K6_SCHEDULES_DETAIL_IO_ENTRY_POINTS_HPP
 
@@ -478,9 +489,9 @@ constexpr bool is_header_safe(std::string_view value) noexcept {
 // message, so it is made safe in one place, in this order:
 //   1. secrets are masked on the raw bytes, before anything can change how they look: every
 //      occurrence of the secret (also as a JSON string would spell it, for bodies that are JSON
-//      but not an error model), and every start of the secret at least secret_fragment_min
-//      bytes long that is cut off: by the end of the text, by a truncation mark ("..." or "…",
-//      a server shortening its own echo) or by the bound below;
+//      but not an error model), every start of the secret at least secret_fragment_min bytes
+//      long that is cut off (by the end of the text, by a truncation mark, "..." or "…", a server
+//      shortening its own echo, or by the bound below), and any secret_window bytes of it;
 //   2. the text is bounded, cut between characters, never inside a UTF-8 sequence; "..." marks
 //      the cut;
 //   3. what could act on a terminal or break the one-line shape is escaped visibly: C0 controls
@@ -583,10 +594,51 @@ inline bool truncation_mark_at(std::string_view text, std::size_t i) noexcept {
 
 using Ranges = std::vector<std::pair<std::size_t, std::size_t>>;  // [begin, end) of the raw text
 
+// Every window of this many bytes of a secret is masked wherever it appears, not only the whole
+// secret and its cut-off starts: a server that reflects part of a token (its middle, say, after
+// its own truncation) must not leak that part either.
+inline constexpr std::size_t secret_window = 8;
+
+// The secrets of one client in the forms that are looked for: a matcher per form (whole
+// occurrences and cut-off starts) and the sorted set of every secret_window-byte window of the
+// forms at least that long. Built once per client, not per message.
+class SecretSet {
+public:
+    SecretSet() = default;
+    explicit SecretSet(std::span<const std::string_view> secrets) {
+        for (std::string& form : secret_forms(secrets)) {
+            for (std::size_t i = 0; i + secret_window <= form.size(); ++i) windows_.push_back(window_at(form, i));
+            matchers_.emplace_back(std::move(form));
+        }
+        std::sort(windows_.begin(), windows_.end());
+        windows_.erase(std::unique(windows_.begin(), windows_.end()), windows_.end());
+    }
+
+    bool empty() const noexcept { return matchers_.empty(); }
+    const std::vector<Matcher>& matchers() const noexcept { return matchers_; }
+
+    // Whether text[i, i + secret_window) is a window of a secret.
+    bool window_at_matches(std::string_view text, std::size_t i) const noexcept {
+        if (windows_.empty() || i + secret_window > text.size()) return false;
+        return std::binary_search(windows_.begin(), windows_.end(), window_at(text, i));
+    }
+
+private:
+    static std::uint64_t window_at(std::string_view text, std::size_t i) noexcept {
+        std::uint64_t value = 0;
+        for (std::size_t j = 0; j < secret_window; ++j)
+            value = (value << 8) | static_cast<unsigned char>(text[i + j]);
+        return value;
+    }
+
+    std::vector<Matcher> matchers_;
+    std::vector<std::uint64_t> windows_;
+};
+
 // Step 1: the byte ranges of `text` to mask, sorted, merged when they touch.
-inline Ranges secret_ranges(std::string_view text, const std::vector<Matcher>& matchers) {
+inline Ranges secret_ranges(std::string_view text, const SecretSet& secrets) {
     Ranges ranges;
-    for (const Matcher& m : matchers) {
+    for (const Matcher& m : secrets.matchers()) {
         std::size_t k = 0;
         for (std::size_t i = 0; i < text.size(); ++i) {
             if (k >= secret_fragment_min && k < m.size() && truncation_mark_at(text, i)) ranges.emplace_back(i - k, i);
@@ -595,6 +647,8 @@ inline Ranges secret_ranges(std::string_view text, const std::vector<Matcher>& m
         }
         if (k >= secret_fragment_min && k < m.size()) ranges.emplace_back(text.size() - k, text.size());
     }
+    for (std::size_t i = 0; i + secret_window <= text.size(); ++i)
+        if (secrets.window_at_matches(text, i)) ranges.emplace_back(i, i + secret_window);
     std::sort(ranges.begin(), ranges.end());
     Ranges merged;
     for (const auto& r : ranges) {
@@ -679,10 +733,11 @@ inline std::size_t append_printable(std::string& out, std::string_view text, std
     return n;
 }
 
-// Whether `text` shows one of the secret forms: whole, or a start of it at least
-// secret_fragment_min bytes long that is cut off by the end of the text or a truncation mark.
-inline bool shows_secret(std::string_view text, const std::vector<Matcher>& matchers) {
-    for (const Matcher& m : matchers) {
+// Whether `text` shows one of the secret forms: whole, a start of it at least
+// secret_fragment_min bytes long that is cut off by the end of the text or a truncation mark, or
+// any secret_window bytes of it.
+inline bool shows_secret(std::string_view text, const SecretSet& secrets) {
+    for (const Matcher& m : secrets.matchers()) {
         std::size_t k = 0;
         for (std::size_t i = 0; i < text.size(); ++i) {
             if (k >= secret_fragment_min && truncation_mark_at(text, i)) return true;
@@ -691,20 +746,14 @@ inline bool shows_secret(std::string_view text, const std::vector<Matcher>& matc
         }
         if (k >= secret_fragment_min) return true;
     }
+    for (std::size_t i = 0; i + secret_window <= text.size(); ++i)
+        if (secrets.window_at_matches(text, i)) return true;
     return false;
 }
 
-inline std::vector<Matcher> matchers_for(std::span<const std::string_view> secrets) {
-    std::vector<Matcher> matchers;
-    for (std::string& form : secret_forms(secrets)) matchers.emplace_back(std::move(form));
-    return matchers;
-}
-
 // Steps 1-3: `raw` as at most max_bytes of printable text (plus cut_mark when cut).
-inline std::string render(std::string_view raw, std::span<const std::string_view> secrets, std::size_t max_bytes,
-                          bool quoted) {
-    const std::vector<Matcher> matchers = matchers_for(secrets);
-    const Ranges masked = secret_ranges(raw, matchers);
+inline std::string render(std::string_view raw, const SecretSet& secrets, std::size_t max_bytes, bool quoted) {
+    const Ranges masked = secret_ranges(raw, secrets);
 
     std::string out;
     // After each piece: how far into `raw` it reached, how long `out` was, and where the last
@@ -753,7 +802,7 @@ inline std::string render(std::string_view raw, std::span<const std::string_view
                 const std::size_t at = end.raw_end - dots;
                 if (dots > 0 && raw[at] != '.') break;
                 std::size_t fragment = 0;
-                for (const Matcher& m : matchers) fragment = std::max(fragment, m.state_at(raw, at));
+                for (const Matcher& m : secrets.matchers()) fragment = std::max(fragment, m.state_at(raw, at));
                 fragment = std::min(fragment, at - end.masked_until);
                 if (fragment >= secret_fragment_min) masked_from = std::min(masked_from, at - fragment);
             }
@@ -767,18 +816,61 @@ inline std::string render(std::string_view raw, std::span<const std::string_view
         }
         out += cut_mark;
     }
-    if (shows_secret(out, matchers)) return std::string(withheld_mark);
+    if (shows_secret(out, secrets)) return std::string(withheld_mark);
     return out;
 }
 
 }  // namespace text_impl
 
+namespace text_impl {
+
+// render() in double quotes, with " and \ escaped so the reader sees where the quote ends; at
+// most max_bytes between the quotes (plus "..." when cut).
+inline std::string quoted(std::string_view raw, const SecretSet& secrets, std::size_t max_bytes) {
+    // Appended piece by piece: GCC 12 at -O3 reports a false -Wrestrict on `"\"" + std::string&&`.
+    std::string out(1, '"');
+    out.append(render(raw, secrets, max_bytes, true));
+    out.push_back('"');
+    // The quotes themselves could complete a secret that ends or starts with one.
+    if (shows_secret(out, secrets)) {
+        out.assign(1, '"');
+        out.append(withheld_mark);
+        out.push_back('"');
+    }
+    return out;
+}
+
+// `text` with every range of a secret (as secret_ranges finds them) replaced by redacted_mark,
+// and nothing else changed.
+inline std::string redact(std::string_view text, const SecretSet& secrets) {
+    const Ranges masked = secret_ranges(text, secrets);
+    if (masked.empty()) return std::string(text);
+    std::string out;
+    out.reserve(text.size());
+    std::size_t from = 0;
+    for (const auto& [begin, end] : masked) {
+        out.append(text.substr(from, begin - from)).append(redacted_mark);
+        from = end;
+    }
+    out.append(text.substr(from));
+    // The mark and what surrounds it could still spell a pathological secret.
+    if (shows_secret(out, secrets)) return std::string(withheld_mark);
+    return out;
+}
+
+inline SecretSet secret_set(std::initializer_list<std::string_view> secrets) {
+    return SecretSet(std::span<const std::string_view>(secrets.begin(), secrets.size()));
+}
+
+}  // namespace text_impl
+
 // Server-provided text (an error's code, message or target, a reason phrase, a body excerpt) as
-// it may appear in an ApiError: the secrets masked as "[redacted]", at most max_bytes bytes
-// (plus "..." when cut), one line of printable UTF-8. See the comment above for the rules.
+// it may appear in an ApiError: the secrets masked as "[redacted]", at most max_bytes bytes (plus
+// "..." when cut), one line of printable UTF-8. See the comment above for the rules. A client
+// uses its Redactor instead (k6/schedules/redactor.hpp), whose secrets are looked up once.
 inline std::string server_text(std::string_view raw, std::initializer_list<std::string_view> secrets,
                                std::size_t max_bytes = server_text_max_bytes) {
-    return text_impl::render(raw, std::span(secrets.begin(), secrets.size()), max_bytes, false);
+    return text_impl::render(raw, text_impl::secret_set(secrets), max_bytes, false);
 }
 
 inline std::string server_text(std::string_view raw, std::string_view secret,
@@ -786,34 +878,21 @@ inline std::string server_text(std::string_view raw, std::string_view secret,
     return server_text(raw, {secret}, max_bytes);
 }
 
-// The same, in double quotes, with " and \ escaped so the reader sees where the quote ends; at
-// most max_bytes between the quotes (plus "..." when cut).
+// The same, in double quotes (see text_impl::quoted).
 inline std::string quote_server_text(std::string_view raw, std::string_view secret, std::size_t max_bytes) {
-    const std::string_view secrets[] = {secret};
-    // Appended piece by piece: GCC 12 at -O3 reports a false -Wrestrict on `"\"" + std::string&&`.
-    std::string quoted(1, '"');
-    quoted.append(text_impl::render(raw, secrets, max_bytes, true));
-    quoted.push_back('"');
-    // The quotes themselves could complete a secret that ends or starts with one.
-    if (text_impl::shows_secret(quoted, text_impl::matchers_for(secrets))) {
-        quoted.assign(1, '"');
-        quoted.append(withheld_mark);
-        quoted.push_back('"');
-    }
-    return quoted;
+    return text_impl::quoted(raw, text_impl::secret_set({secret}), max_bytes);
 }
 
-// Whether `text` shows `secret` (whole, or a cut-off start of it as server_text masks it): for a
-// message put together from several pieces, which server_text cannot check one by one.
+// Whether `text` shows `secret`: for a message put together from several pieces, which
+// server_text cannot check one by one.
 inline bool shows_secret(std::string_view text, std::string_view secret) {
-    const std::string_view secrets[] = {secret};
-    return text_impl::shows_secret(text, text_impl::matchers_for(secrets));
+    return text_impl::shows_secret(text, text_impl::secret_set({secret}));
 }
 
 // Untrusted text quoted into a message: bounded and printable, so a hostile body cannot flood
 // logs or inject control characters. The same escaping as server_text.
 inline std::string quote_for_message(std::string_view text, std::size_t max_bytes = 64) {
-    return quote_server_text(text, {}, max_bytes);
+    return text_impl::quoted(text, text_impl::SecretSet(), max_bytes);
 }
 
 // A URL for a message, without anything that could be credentials. Everything from the start of
@@ -847,6 +926,8 @@ K6_SCHEDULES_END_NAMESPACE
 #endif  // K6_SCHEDULES_DETAIL_TEXT_HPP
 // ---- end k6/schedules/detail/text.hpp ----
 
+#include <boost/url/ipv4_address.hpp>
+#include <boost/url/ipv6_address.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
@@ -935,6 +1016,17 @@ inline std::expected<Endpoint, std::string> parse_endpoint(std::string_view api_
     return e;
 }
 
+// This machine, for certain: an IPv4 address in 127.0.0.0/8, the IPv6 address ::1, or the name
+// "localhost". `host` as Endpoint::host has it (lower-cased, IPv6 without brackets). Decided by
+// parsing the address, never by its text: "127.evil.example" is a name anyone can register.
+inline bool is_loopback_host(std::string_view host) noexcept {
+    if (host == "localhost") return true;
+    const boost::urls::string_view text(host.data(), host.size());
+    if (auto v4 = boost::urls::parse_ipv4_address(text)) return v4->is_loopback();
+    if (auto v6 = boost::urls::parse_ipv6_address(text)) return v6->is_loopback();
+    return false;
+}
+
 // Why `url` cannot be sent as X-Stack-Url (a Grafana stack's URL, "https://mystack.grafana.net"),
 // or nothing. It goes into a header, so control characters would end the header line and let the
 // caller's text become headers of its own; it must be an absolute http(s) URL with a host, as the
@@ -961,12 +1053,11 @@ K6_SCHEDULES_END_NAMESPACE
 // ---- begin k6/schedules/detail/proxy.hpp ----
 // Which HTTP proxy, if any, carries the connections to the API: ClientOptions::proxy, or the
 // HTTPS_PROXY/https_proxy and NO_PROXY/no_proxy variables every mainstream HTTP client honours.
-// Sans-io: parsing and matching only.
+// Sans-io: parsing and matching only, without OpenSSL (the public headers reach it).
 #ifndef K6_SCHEDULES_DETAIL_PROXY_HPP
 #define K6_SCHEDULES_DETAIL_PROXY_HPP
 
 
-#include <openssl/evp.h>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 #include <boost/url/url_view.hpp>
@@ -987,18 +1078,12 @@ struct Proxy {
     bool tls = false;  // https:// proxy: TLS to the proxy, then CONNECT, then TLS to the API inside
     std::string host;
     std::uint16_t port = 80;
-    std::string display;                       // "http://proxy:3128", without credentials
-    std::optional<std::string> authorization;  // "Basic ..." for Proxy-Authorization
-    std::string password;                      // to mask wherever the proxy's own text is shown
+    std::string display;  // "http://proxy:3128", without credentials
+    // The URL's credentials, percent-decoded: `user` is set when it has any (the CONNECT request then
+    // carries them, see detail/io/proxy_authorization.hpp).
+    std::optional<std::string> user;
+    std::string password;  // also masked wherever the proxy's own text is shown
 };
-
-inline std::string base64(std::string_view data) {
-    std::string out(4 * ((data.size() + 2) / 3), '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
-    out.resize(static_cast<std::size_t>(n));
-    return out;
-}
 
 // "http://user:pass@proxy:3128", "https://proxy" or "proxy:3128" (http:// assumed, as curl and Go
 // do). Without a port, the scheme's own (80 or 443), as Go does. The error is a short reason that
@@ -1032,7 +1117,7 @@ inline std::expected<Proxy, std::string> parse_proxy(std::string_view text) {
                     (proxy.host.find(':') != std::string::npos ? "[" + proxy.host + "]" : proxy.host) + ":" +
                     std::to_string(proxy.port);
     if (parsed->has_userinfo()) {
-        proxy.authorization = "Basic " + base64(std::string(parsed->user()) + ":" + std::string(parsed->password()));
+        proxy.user = std::string(parsed->user());
         proxy.password = std::string(parsed->password());
     }
     return proxy;
@@ -1063,10 +1148,6 @@ inline bool no_proxy_matches(std::string_view list, std::string_view host) {
     return false;
 }
 
-inline bool is_loopback(const std::string& host) {
-    return host == "localhost" || host == "::1" || host.starts_with("127.") || host.ends_with(".localhost");
-}
-
 // Which proxy carries the connections: `proxy` (none: direct), or why no connection can be made
 // (`unusable`, the error every request then completes with).
 struct ProxyChoice {
@@ -1086,7 +1167,7 @@ inline ProxyChoice select_proxy(const Endpoint& endpoint, const std::optional<st
     if (!endpoint.tls) return {};
     std::optional<std::string> chosen = explicit_proxy;
     std::string source = "ClientOptions::proxy";
-    if (!chosen && from_environment && !is_loopback(endpoint.host)) {
+    if (!chosen && from_environment && !is_loopback_host(endpoint.host)) {
         source = "HTTPS_PROXY";
         chosen = env(source);
         if (!chosen || chosen->empty()) chosen = env(source = "https_proxy");
@@ -1128,6 +1209,7 @@ K6_SCHEDULES_END_NAMESPACE
 #define K6_SCHEDULES_TIME_HPP
 
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <expected>
@@ -1228,33 +1310,46 @@ constexpr std::expected<Timestamp, std::string_view> parse_rfc3339(std::string_v
     return Timestamp{sys_days{date}} + hours{hour} + minutes{minute} + seconds{second} + fraction - offset;
 }
 
+namespace detail {
+
+// The instants RFC 3339 can write: its years have four digits.
+inline constexpr Timestamp rfc3339_first{std::chrono::sys_days{std::chrono::year{0} / 1 / 1}};
+inline constexpr Timestamp rfc3339_last{std::chrono::sys_days{std::chrono::year{9999} / 12 / 31} +
+                                        std::chrono::days{1} - std::chrono::milliseconds{1}};
+
+constexpr bool rfc3339_writable(Timestamp t) noexcept { return t >= rfc3339_first && t <= rfc3339_last; }
+
+// "YYYY-MM-DDTHH:MM:SS.mmm" of the wall time `wall`, which must be rfc3339_writable.
+inline void append_date_time(std::string& out, Timestamp wall) {
+    using namespace std::chrono;
+    const auto day_start = floor<days>(wall);
+    const year_month_day date{day_start};
+    const hh_mm_ss<milliseconds> time{wall - day_start};
+    append_digits(out, static_cast<int>(date.year()), 4);
+    out.push_back('-');
+    append_digits(out, static_cast<unsigned>(date.month()), 2);
+    out.push_back('-');
+    append_digits(out, static_cast<unsigned>(date.day()), 2);
+    out.push_back('T');
+    append_digits(out, time.hours().count(), 2);
+    out.push_back(':');
+    append_digits(out, time.minutes().count(), 2);
+    out.push_back(':');
+    append_digits(out, time.seconds().count(), 2);
+    out.push_back('.');
+    append_digits(out, time.subseconds().count(), 3);
+}
+
+}  // namespace detail
+
 /// Formats @p t as RFC 3339 in UTC with exactly three fraction digits ("2024-07-16T08:46:04.021Z"),
 /// the form of the API's request examples. Years outside 0000-9999 cannot be written in RFC 3339;
 /// they are clamped to that range's ends, which no API value reaches.
 inline std::string format_rfc3339(Timestamp t) {
-    using namespace std::chrono;
-    constexpr auto lowest = sys_days{year{0} / January / 1};
-    constexpr auto highest = sys_days{year{9999} / December / 31} + hours{24} - milliseconds{1};
-    if (t < lowest) t = lowest;
-    if (t > highest) t = highest;
-    const auto day_start = floor<days>(t);
-    const year_month_day date{day_start};
-    const hh_mm_ss<milliseconds> time{t - day_start};
+    t = std::clamp(t, detail::rfc3339_first, detail::rfc3339_last);
     std::string out;
     out.reserve(24);
-    detail::append_digits(out, static_cast<int>(date.year()), 4);
-    out.push_back('-');
-    detail::append_digits(out, static_cast<unsigned>(date.month()), 2);
-    out.push_back('-');
-    detail::append_digits(out, static_cast<unsigned>(date.day()), 2);
-    out.push_back('T');
-    detail::append_digits(out, time.hours().count(), 2);
-    out.push_back(':');
-    detail::append_digits(out, time.minutes().count(), 2);
-    out.push_back(':');
-    detail::append_digits(out, time.seconds().count(), 2);
-    out.push_back('.');
-    detail::append_digits(out, time.subseconds().count(), 3);
+    detail::append_date_time(out, t);
     out.push_back('Z');
     return out;
 }
@@ -1427,17 +1522,28 @@ struct RequestHeader {
     std::string value;  ///< printable ASCII, spaces and tabs; no line breaks
 };
 
+/// The request headers an AttemptObserver may not add, in lower case (field names are
+/// case-insensitive): those the client sets itself (Host, Authorization, X-Stack-Id or, for
+/// BasicClient::async_authenticate, X-Stack-Url, Accept, User-Agent, Content-Type,
+/// Content-Length), Proxy-Authorization, and those that would change how the message is framed or
+/// the connection used (RFC 9110, RFC 9112).
+inline constexpr std::string_view reserved_request_headers[] = {
+    "host",       "authorization", "proxy-authorization", "x-stack-id",        "x-stack-url",     "accept",
+    "user-agent", "content-type",  "content-length",      "transfer-encoding", "connection",      "te",
+    "upgrade",    "expect",        "keep-alive",          "trailer",           "proxy-connection"};
+
 /// What an attempt is about to send, as AttemptObserver::on_start sees it. Holds no secret: the
 /// token, the `Authorization` header and a proxy's credentials are never part of it.
 struct AttemptStart {
     std::string_view operation;  ///< the operation, e.g. "get_schedule", "list_schedules" (one per page)
     std::string_view method;     ///< "GET", "POST" or "DELETE"
-    std::string_view target;     ///< the request target: path and query, as sent
+    /// The request target, path and query, as sent, with the client's secrets masked: a query
+    /// chosen by the server (an "@nextLink") may hold anything.
+    std::string_view target;
     unsigned attempt = 1;        ///< 1 for the call's first attempt, 2 for its first retry, ...
-    /// Headers to add to this attempt's request, sent as given. A name the client sets itself
-    /// (Host, Authorization, Proxy-Authorization, X-Stack-Id, Accept, User-Agent, Content-Type,
-    /// Content-Length, Transfer-Encoding, Connection, TE, Upgrade, Expect, Keep-Alive, Trailer) or a
-    /// malformed name or value ends the call with ErrorKind::invalid_argument, sending nothing.
+    /// Headers to add to this attempt's request, sent as given. A name of
+    /// #reserved_request_headers, in any case, or a malformed name or value ends the call with
+    /// ErrorKind::invalid_argument, sending nothing.
     std::vector<RequestHeader> headers{};
 };
 
@@ -1849,8 +1955,14 @@ inline bool retry_policy_valid(const RetryPolicy& retry) noexcept {
 /// from the environment. A client copies its options; changing them afterwards has no effect on it.
 struct ClientOptions {
     /// The API origin, optionally with a path prefix. https:// always verifies the peer and its
-    /// host name; http:// is meant for local servers such as the emulator.
+    /// host name. http:// sends everything, the token included, unencrypted: it is accepted for
+    /// this machine only (127.0.0.0/8, ::1, localhost: a local server such as the emulator),
+    /// unless #allow_insecure_http says otherwise.
     std::string api_url = "https://api.k6.io";
+    /// Accept an http:// #api_url on a host other than this machine. The token then crosses the
+    /// network in the clear, readable by anyone on the path: only for a server you trust on a
+    /// network you trust (a test server in a private network, a TLS-terminating sidecar).
+    bool allow_insecure_http = false;
     /// Personal or Grafana Stack API token, sent as "Authorization: Bearer" to api_url's origin
     /// only. It never appears in messages or logs of this library.
     std::string token{};
@@ -1868,14 +1980,18 @@ struct ClientOptions {
     std::optional<std::string> ca_file{};
     /// Your own TLS context instead of one per client with the system's roots (and ca_file): share one
     /// between clients, trust a private CA, pin certificates with a verify callback. Certificate
-    /// and host-name verification stay on for every connection whatever the context says. Exclusive
+    /// and host-name verification, and TLS 1.2 or later, stay on for every connection whatever the
+    /// context says (a higher minimum version of the context is kept). Exclusive
     /// with ca_file (load the CA into your context). The context must outlive its connections, which
     /// the shared_ptr sees to; configure it before the first request and leave it alone after.
     std::shared_ptr<boost::asio::ssl::context> tls_context{};
 
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};  ///< Each of resolve, connect, TLS handshake.
     std::chrono::milliseconds io_timeout{std::chrono::seconds(30)};       ///< Each of send request, receive response.
-    std::size_t max_body_bytes = 32u << 20;  ///< Larger response bodies fail with errc::body_too_large.
+    /// Larger 2xx response bodies fail with errc::body_too_large. Of an error answer's body, whatever
+    /// its size, the first 64 KiB are read (for the server's error model) and the rest is left
+    /// unread, with its connection closed: a huge error answer is its API error, never body_too_large.
+    std::size_t max_body_bytes = 32u << 20;
     /// Kept-alive connections ready for reuse. As many as max_connections by default: fewer means a
     /// burst of requests ends by closing connections the next burst must open again.
     std::size_t max_idle_connections = 8;
@@ -1910,7 +2026,9 @@ struct ClientOptions {
     /// completes the operation with invalid_argument and nothing is sent. The default checks all
     /// the service checks except time-zone names (validate_structure, no tz database needed); set it
     /// to k6::schedules::validate from recurrence.hpp to check those too, or to nullptr to send
-    /// every request as it is. Called on the client's strand.
+    /// every request as it is. Called by async_set_load_test_schedule itself, on the caller's
+    /// thread. An exception it throws does not escape: the operation completes with
+    /// ErrorKind::internal (errc::internal_error, the exception's what() in the message), nothing sent.
     std::function<expected<void>(const CreateScheduleRequest&)> request_validator = validate_structure;
 
     /// Called when each attempt of each call starts and ends (see AttemptObserver): for logs,
@@ -1920,7 +2038,8 @@ struct ClientOptions {
     /// name your application in the server's logs. Printable ASCII, at most 256 bytes.
     std::string user_agent_suffix{};
 
-    /// Checks every setting: a usable #api_url, a non-empty #token that can be sent in a header, a
+    /// Checks every setting: a usable #api_url (http:// only to this machine, unless
+    /// #allow_insecure_http), a non-empty #token that can be sent in a header, a
     /// positive #stack_id (or 0 with a #stack_url), a #stack_url that can be sent, a non-empty #ca_file (not together with #tls_context), a usable #proxy,
     /// positive timeouts, limits and #retry, and a #user_agent_suffix that can be sent.
     /// BasicClient::create() calls it.
@@ -1931,6 +2050,10 @@ struct ClientOptions {
         auto add = [&](std::string_view field, const std::string& what) { problems.add(field, what); };
         if (auto endpoint = detail::parse_endpoint(api_url); !endpoint)
             add("api_url", "api_url " + detail::quote_url(api_url) + " is not usable: " + endpoint.error());
+        else if (!endpoint->tls && !allow_insecure_http && !detail::is_loopback_host(endpoint->host))
+            add("api_url", "api_url " + detail::quote_url(api_url) +
+                               " is plain http:// to a host that is not this machine: the API token would travel "
+                               "unencrypted (use https://, or opt in with allow_insecure_http to send it anyway)");
         if (token.empty())
             add("token", "the API token is empty");
         else if (!detail::is_header_safe(token))
@@ -2089,6 +2212,131 @@ K6_SCHEDULES_END_NAMESPACE
 #ifndef K6_SCHEDULES_DETAIL_IO_OPERATION_HPP
 #define K6_SCHEDULES_DETAIL_IO_OPERATION_HPP
 
+// ---- begin k6/schedules/detail/redaction.hpp ----
+// Sealing: an operation's result, and what an observer sees, with the client's secrets masked.
+// Every ApiError a client completes an operation with passes through seal() on its way to the
+// handler (OperationCompletion), and every error an observer sees through it too (ObservedAttempt),
+// whatever made the error: the server's answer, a decoder quoting a field, a refused @nextLink, a
+// transport failure, an exception. Code that makes an error never has to think of the token.
+#ifndef K6_SCHEDULES_DETAIL_REDACTION_HPP
+#define K6_SCHEDULES_DETAIL_REDACTION_HPP
+
+// ---- begin k6/schedules/redactor.hpp ----
+// Redactor: the client's secrets masked in text, the way the client masks them in every error and
+// observer event it hands out; for your own logs of what the server sent.
+#ifndef K6_SCHEDULES_REDACTOR_HPP
+#define K6_SCHEDULES_REDACTOR_HPP
+
+
+#include <cstddef>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <string_view>
+
+/// @file
+/// Redactor: secrets masked in text, as the client masks its token everywhere.
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+
+/// Masks secrets (an API token, a proxy's password) in text. Each secret is looked for in the
+/// forms a server may send it back in: whole, as a JSON string spells it, a start of it cut off by
+/// the end of the text or a truncation mark ("..."), and any 8 bytes of it in a row; each is
+/// replaced by "[redacted]". Secrets shorter than 4 bytes are not looked for (they cannot be told
+/// apart from ordinary words).
+///
+/// A client has one for its token and proxy credentials, and every ApiError an operation completes
+/// with, and everything an AttemptObserver is shown, has been through it. What the server sends as
+/// data (a schedule's `created_by`, say) is handed over as it came; a Redactor made with the same
+/// token masks it in your own output, as the command-line tool does with everything it writes.
+/// Built once (it prepares its look-ups); its const members may be called from several threads.
+class Redactor {
+public:
+    /// A redactor that masks nothing.
+    Redactor() = default;
+    /// A redactor for @p secrets (the strings are copied).
+    explicit Redactor(std::span<const std::string_view> secrets) : secrets_(secrets) {}
+    /// A redactor for @p secrets (the strings are copied).
+    Redactor(std::initializer_list<std::string_view> secrets)
+        : secrets_(std::span<const std::string_view>(secrets.begin(), secrets.size())) {}
+
+    /// @p text with every secret, in every form described above, replaced by "[redacted]", and
+    /// nothing else changed; "***" in the rare case where the replacement and its neighbours could
+    /// still spell a secret.
+    std::string redact(std::string_view text) const { return detail::text_impl::redact(text, secrets_); }
+
+    /// Whether @p text shows a secret in any of the forms redact() masks.
+    bool reveals(std::string_view text) const { return detail::text_impl::shows_secret(text, secrets_); }
+
+    /// @cond internal
+    // Server text as it may appear in an ApiError: masked, bounded to max_bytes, one printable line.
+    std::string text(std::string_view raw, std::size_t max_bytes = detail::server_text_max_bytes) const {
+        return detail::text_impl::render(raw, secrets_, max_bytes, false);
+    }
+    // The same, in double quotes.
+    std::string quoted(std::string_view raw, std::size_t max_bytes) const {
+        return detail::text_impl::quoted(raw, secrets_, max_bytes);
+    }
+    /// @endcond
+
+private:
+    detail::text_impl::SecretSet secrets_;
+};
+
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_REDACTOR_HPP
+// ---- end k6/schedules/redactor.hpp ----
+
+#include <expected>
+#include <optional>
+#include <string>
+#include <vector>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+inline void seal(const Redactor& redactor, ApiError& error) {
+    const auto mask = [&redactor](std::string& text) {
+        if (!text.empty()) text = redactor.redact(text);
+    };
+    mask(error.code);
+    mask(error.message);
+    if (error.target) mask(*error.target);
+    for (ErrorDetails& detail : error.details) {
+        mask(detail.code);
+        mask(detail.message);
+        if (detail.target) mask(*detail.target);
+    }
+    mask(error.retry_stopped);
+}
+
+// The results operations complete with: expected<T>, optional<expected<T>> (Pager::async_next),
+// a vector of them (async_for_each). A success costs one test.
+template <class T>
+void seal(const Redactor& redactor, std::expected<T, ApiError>& result) {
+    if (!result) seal(redactor, result.error());
+}
+
+template <class T>
+void seal(const Redactor& redactor, std::optional<T>& result) {
+    if (result) seal(redactor, *result);
+}
+
+template <class T>
+void seal(const Redactor& redactor, std::vector<T>& results) {
+    for (T& result : results) seal(redactor, result);
+}
+
+// Any other result type (async_for_each over a user's operation) carries no ApiError we can see.
+template <class T>
+void seal(const Redactor&, T&) {}
+
+}  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_DETAIL_REDACTION_HPP
+// ---- end k6/schedules/detail/redaction.hpp ----
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
@@ -2109,6 +2357,7 @@ K6_SCHEDULES_END_NAMESPACE
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
@@ -2125,10 +2374,14 @@ struct OperationRecord {
 // What an operation needs of the client it runs on (defined with ClientState).
 K6_SCHEDULES_DECL const asio::any_io_executor& strand_of(const ClientState& state) noexcept;
 K6_SCHEDULES_DECL const asio::any_io_executor& executor_of(const ClientState& state) noexcept;
+K6_SCHEDULES_DECL const Redactor& redactor_of(const ClientState& state) noexcept;
 K6_SCHEDULES_DECL void add_running(ClientState& state, OperationRecord& record);
 K6_SCHEDULES_DECL void remove_running(ClientState& state, OperationRecord& record) noexcept;
+K6_SCHEDULES_DECL void outstanding_started(ClientState& state) noexcept;
+K6_SCHEDULES_DECL void outstanding_finished(const std::shared_ptr<ClientState>& state) noexcept;
 
-// Keeps an operation in the client's set of running ones while its coroutine runs.
+// Keeps an operation in the client's set of running ones (which cancel_all() goes through) while
+// its body runs. Every operation's body holds one, first thing, on the strand.
 class RunningOperation {
 public:
     RunningOperation(ClientState& state, OperationRecord& record) : state_(state), record_(record) {
@@ -2141,6 +2394,29 @@ public:
 private:
     ClientState& state_;
     OperationRecord& record_;
+};
+
+// Work of the client that is not over until its handler has run (or been destroyed unrun): an
+// operation from the moment it starts, a read-ahead page. Client::async_close() waits until there
+// is none. Move-only; the last owner ends it.
+class OutstandingWork {
+public:
+    explicit OutstandingWork(std::shared_ptr<ClientState> state, bool counted = true) noexcept
+        : state_(std::move(state)), counted_(counted) {
+        if (counted_) outstanding_started(*state_);
+    }
+    OutstandingWork(OutstandingWork&& other) noexcept
+        : state_(std::move(other.state_)), counted_(std::exchange(other.counted_, false)) {}
+    OutstandingWork& operator=(OutstandingWork&&) = delete;
+    ~OutstandingWork() {
+        if (counted_) outstanding_finished(state_);
+    }
+
+    const std::shared_ptr<ClientState>& state() const noexcept { return state_; }
+
+private:
+    std::shared_ptr<ClientState> state_;
+    bool counted_;
 };
 
 // What an operation completes with when something threw (nothing throws on purpose; bad_alloc and
@@ -2164,13 +2440,15 @@ struct RecoverWithInternalError {
     }
 };
 
-// A result on its way to its handler. Boxed, with memory from Asio's per-thread recycling cache
-// (no malloc once warm), so that the hops below move a pointer: moving a Schedule through each of
-// them, field by field, cost a get 1,100 of its 63,600 instructions (callgrind), far more than the box.
+// A result on its way to its handler, with the work it ends. Boxed, with memory from Asio's
+// per-thread recycling cache (no malloc once warm), so that the hops below move a pointer: moving a
+// Schedule through each of them, field by field, cost a get 1,100 of its 63,600 instructions
+// (callgrind), far more than the box.
 template <class Result>
 struct PendingCompletion {
     asio::any_completion_handler<void(Result)> handler;
     Result result;
+    OutstandingWork work;  // last: ends after the handler has run or been destroyed
 
     struct Delete {
         void operator()(PendingCompletion* pending) const noexcept {
@@ -2181,11 +2459,11 @@ struct PendingCompletion {
     };
     using Ptr = std::unique_ptr<PendingCompletion, Delete>;
 
-    static Ptr make(asio::any_completion_handler<void(Result)>&& handler, Result&& result) {
+    static Ptr make(asio::any_completion_handler<void(Result)>&& handler, Result&& result, OutstandingWork&& work) {
         asio::recycling_allocator<PendingCompletion> allocator;
         PendingCompletion* memory = allocator.allocate(1);
         try {
-            return Ptr(std::construct_at(memory, std::move(handler), std::move(result)));
+            return Ptr(std::construct_at(memory, std::move(handler), std::move(result), std::move(work)));
         } catch (...) {
             allocator.deallocate(memory, 1);
             throw;
@@ -2195,35 +2473,42 @@ struct PendingCompletion {
 
 // Hands `result` to `handler` on `handler_executor`, never from inside the caller: off the
 // client's strand first (a type-erased completion executor cannot be posted to directly), then onto
-// the handler's executor, at once when that is where we are.
+// the handler's executor, at once when that is where we are. The handler's cancellation slot is
+// cleared there, just before the handler runs: the slot belongs to the caller, whose own code emits
+// on it from that executor, and Asio's slots are not thread-safe, so the client's strand never
+// touches it after the operation has started.
 template <class Result>
-void post_completion(const asio::any_io_executor& client_executor, asio::any_completion_handler<void(Result)>&& handler,
+void post_completion(OutstandingWork&& work, asio::any_completion_handler<void(Result)>&& handler,
                      asio::any_completion_executor&& handler_executor, Result&& result) {
-    asio::post(client_executor, [pending = PendingCompletion<Result>::make(std::move(handler), std::move(result)),
-                                 executor = std::move(handler_executor)]() mutable {
-        asio::dispatch(executor, [pending = std::move(pending)]() mutable {
-            std::move(pending->handler)(std::move(pending->result));
-        });
-    });
+    const asio::any_io_executor& client_executor = executor_of(*work.state());
+    asio::post(client_executor,
+               [pending = PendingCompletion<Result>::make(std::move(handler), std::move(result), std::move(work)),
+                executor = std::move(handler_executor)]() mutable {
+                   asio::dispatch(executor, [pending = std::move(pending)]() mutable {
+                       if (auto slot = pending->handler.get_cancellation_slot(); slot.is_connected()) slot.clear();
+                       std::move(pending->handler)(std::move(pending->result));
+                   });
+               });
 }
 
 // The same for a result at hand when the operation starts: the handler's executor (the client's
 // when it has none) is told that work is coming, and the handler runs there later.
 template <class Result>
-void complete_later(const asio::any_io_executor& client_executor, asio::any_completion_handler<void(Result)> handler,
+void complete_later(const std::shared_ptr<ClientState>& state, asio::any_completion_handler<void(Result)> handler,
                     Result result) {
     asio::any_completion_executor handler_executor = asio::prefer(
-        asio::get_associated_executor(handler, client_executor), asio::execution::outstanding_work.tracked);
-    post_completion(client_executor, std::move(handler), std::move(handler_executor), std::move(result));
+        asio::get_associated_executor(handler, executor_of(*state)), asio::execution::outstanding_work.tracked);
+    post_completion(OutstandingWork(state), std::move(handler), std::move(handler_executor), std::move(result));
 }
 
-// The co_spawn completion of an operation: it runs on the client's strand, then hands the result
-// to the caller's handler on the handler's own executor, or the executor the Client was given when
-// the handler has none. Always posted: a handler that blocks must not hold the strand that every
-// operation of the client (and of its copies) runs on.
+// The co_spawn completion of an operation: it runs on the client's strand, seals the result (the
+// client's secrets masked in any error, whatever made it), then hands it to the caller's handler on
+// the handler's own executor, or the executor the Client was given when the handler has none.
+// Always posted: a handler that blocks must not hold the strand that every operation of the client
+// (and of its copies) runs on.
 template <class Result, class Recover>
 struct OperationCompletion {
-    std::shared_ptr<ClientState> state;       // its strand and executor (two executors were slower to move)
+    OutstandingWork work;                     // the client's state, counted from the operation's start
     std::shared_ptr<OperationRecord> record;  // its signal outlives every use co_spawn makes of the slot
     asio::any_completion_handler<void(Result)> handler;
     asio::any_completion_executor handler_executor;  // tracks work, so its context keeps running
@@ -2231,32 +2516,27 @@ struct OperationCompletion {
 
     void operator()(std::exception_ptr exception, Result result) {
         if (exception) result = recover(exception, std::type_identity<Result>{});
-        if (auto slot = handler.get_cancellation_slot(); slot.is_connected()) slot.clear();
-        post_completion(executor_of(*state), std::move(handler), std::move(handler_executor), std::move(result));
+        seal(redactor_of(*work.state()), result);
+        post_completion(std::move(work), std::move(handler), std::move(handler_executor), std::move(result));
     }
 };
 
-// `body` registered with the client for as long as it runs (on the strand, where the client's
-// set of running operations lives). A body that holds a RunningOperation itself does without it.
-template <class Result>
-asio::awaitable<Result> registered(std::shared_ptr<ClientState> state, std::shared_ptr<OperationRecord> record,
-                                   asio::awaitable<Result> body) {
-    const RunningOperation running(*state, *record);
-    co_return co_await std::move(body);
-}
-
 // Runs `body` on the client's strand as the operation `record` and completes `handler` with its
-// result; `body` registers itself with the client through `record` for as long as it runs (see
-// registered()). Cancellation reaches the body from the handler's cancellation slot and from
+// result. The body registers itself with the client through `record` for as long as it runs (a
+// RunningOperation). Cancellation reaches the body from the handler's cancellation slot and from
 // Client::cancel_all(), both through the operation's own signal, always emitted on the strand.
+// `counted`: whether Client::async_close() waits for it (not for async_close itself).
 template <class Result, class CompletionHandler, class Recover = RecoverWithInternalError>
 void spawn_operation(const std::shared_ptr<ClientState>& state, const std::shared_ptr<OperationRecord>& record,
-                     asio::awaitable<Result> body, CompletionHandler&& handler, Recover recover = {}) {
+                     asio::awaitable<Result> body, CompletionHandler&& handler, Recover recover = {},
+                     bool counted = true) {
+    OutstandingWork work(state, counted);
     const auto& strand = strand_of(*state);
     asio::any_completion_handler<void(Result)> erased(std::forward<CompletionHandler>(handler));
     auto handler_executor = asio::prefer(asio::get_associated_executor(erased, executor_of(*state)),
                                          asio::execution::outstanding_work.tracked);
-    // The slot of the type-erased handler: wrapping the handler took over its own slot.
+    // The slot of the type-erased handler: wrapping the handler took over its own slot. Assigned
+    // here, in the caller's context; cleared in the caller's context too (post_completion).
     if (auto slot = erased.get_cancellation_slot(); slot.is_connected())
         slot.assign([record, strand](asio::cancellation_type type) {
             asio::dispatch(strand, [record, type] { record->signal.emit(type); });
@@ -2264,19 +2544,19 @@ void spawn_operation(const std::shared_ptr<ClientState>& state, const std::share
     auto cancel_slot = record->signal.slot();
     asio::co_spawn(strand, std::move(body),
                    asio::bind_cancellation_slot(
-                       cancel_slot, OperationCompletion<Result, Recover>{state, record,
-                                                                         std::move(erased), std::move(handler_executor),
+                       cancel_slot, OperationCompletion<Result, Recover>{std::move(work), record, std::move(erased),
+                                                                         std::move(handler_executor),
                                                                          std::move(recover)}));
 }
 
-// Runs `body` on the client's strand as one registered operation and completes `handler` with its
-// result (see spawn_operation).
-template <class Result, class CompletionHandler, class Recover = RecoverWithInternalError>
-void start_operation(const std::shared_ptr<ClientState>& state, asio::awaitable<Result> body,
-                     CompletionHandler&& handler, Recover recover = {}) {
+// Runs the body that `make_body(record)` returns as one operation of its own (see spawn_operation).
+template <class Result, class MakeBody, class CompletionHandler, class Recover = RecoverWithInternalError>
+void start_operation(const std::shared_ptr<ClientState>& state, MakeBody&& make_body, CompletionHandler&& handler,
+                     Recover recover = {}) {
     auto record = std::make_shared<OperationRecord>();
-    spawn_operation<Result>(state, record, registered(state, record, std::move(body)),
-                            std::forward<CompletionHandler>(handler), std::move(recover));
+    asio::awaitable<Result> body = std::forward<MakeBody>(make_body)(record);
+    spawn_operation<Result>(state, record, std::move(body), std::forward<CompletionHandler>(handler),
+                            std::move(recover));
 }
 
 }  // namespace detail
@@ -2287,11 +2567,11 @@ template <class Result, class Recover, class DefaultCandidate>
 struct boost::asio::associated_executor<k6::schedules::detail::OperationCompletion<Result, Recover>, DefaultCandidate> {
     using type = boost::asio::any_io_executor;
     static type get(const k6::schedules::detail::OperationCompletion<Result, Recover>& completion) noexcept {
-        return k6::schedules::detail::strand_of(*completion.state);
+        return k6::schedules::detail::strand_of(*completion.work.state());
     }
     static type get(const k6::schedules::detail::OperationCompletion<Result, Recover>& completion,
                     const DefaultCandidate&) noexcept {
-        return k6::schedules::detail::strand_of(*completion.state);
+        return k6::schedules::detail::strand_of(*completion.work.state());
     }
 };
 
@@ -2326,6 +2606,7 @@ struct boost::asio::associated_executor<k6::schedules::detail::OperationCompleti
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 /// @file
@@ -2632,21 +2913,36 @@ namespace detail {
 // page fault per 4 KiB: more time than building the tree. Not thread-safe; one parse at a time.
 class ParseScratch {
 public:
-    // What the previous parse needed, or nothing yet.
+    // What the parses so far have shown the next one needs, or nothing yet.
     std::span<unsigned char> memory() noexcept { return {block_.get(), size_}; }
 
     // After a parse that also took `overflow` bytes from the heap: the next one gets all of it in
-    // one block. The arena grows its blocks geometrically, so this is up to about twice the largest
-    // tree so far, held only as long as its owner (a Pager).
+    // one block. The arena grows its blocks geometrically, so this is up to about twice the
+    // largest tree so far, held only as long as its owner (a Pager).
     void grow_by(std::size_t overflow) {
-        if (overflow == 0) return;
-        const std::size_t wanted = size_ + overflow;
+        if (overflow > 0) replace(size_ + overflow);
+    }
+
+    // After a whole tree that fitted in `used` bytes of the block. One that needed under a quarter
+    // of it (the page after an outlier, say) shrinks the block to twice that tree, so that one huge
+    // page does not pin twice its tree for the rest of a listing, while pages of similar sizes
+    // keep reusing one block.
+    void fit(std::size_t used) {
+        if (used < size_ / 4) replace(used * 2 > inline_bytes ? used * 2 : 0);
+    }
+
+    // What parse_json has on its stack: a tree that fits there needs no block.
+    static constexpr std::size_t inline_bytes = 4096;
+
+private:
+    void replace(std::size_t wanted) {
         block_.reset();  // the old block first: never both at once
+        size_ = 0;
+        if (wanted == 0) return;
         block_ = std::make_unique_for_overwrite<unsigned char[]>(wanted);
         size_ = wanted;
     }
 
-private:
     std::unique_ptr<unsigned char[]> block_;
     std::size_t size_ = 0;
 };
@@ -2669,7 +2965,42 @@ private:
     bool do_is_equal(const boost::json::memory_resource& other) const noexcept override { return this == &other; }
 };
 
+// Hands out one block front to back, then, once a request no longer fits, memory from `overflow`;
+// frees nothing itself (the tree is dropped as a whole). Says how far into the block it got, which
+// Boost.JSON's monotonic_resource does not, so that ParseScratch learns a tree's size in its block.
+class BlockArena final : public boost::json::memory_resource {
+public:
+    BlockArena(std::span<unsigned char> block, boost::json::memory_resource* overflow) noexcept
+        : block_(block), overflow_(overflow) {}
+
+    std::size_t used() const noexcept { return used_; }
+
+private:
+    void* do_allocate(std::size_t bytes, std::size_t align) override {
+        void* at = block_.data() + used_;
+        std::size_t left = block_.size() - used_;
+        if (std::align(align, bytes, at, left)) {
+            used_ = block_.size() - left + bytes;
+            return at;
+        }
+        return overflow_->allocate(bytes, align);
+    }
+    void do_deallocate(void*, std::size_t, std::size_t) override {}
+    bool do_is_equal(const boost::json::memory_resource& other) const noexcept override { return this == &other; }
+
+    std::span<unsigned char> block_;
+    boost::json::memory_resource* overflow_;
+    std::size_t used_ = 0;
+};
+
 }  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
+
+// A tree in a BlockArena is dropped whole: Boost.JSON then skips walking it to free node by node.
+template <>
+struct boost::json::is_deallocate_trivial<k6::schedules::detail::BlockArena> : std::true_type {};
+
+K6_SCHEDULES_BEGIN_NAMESPACE
 
 /// Parses JSON text and decodes a model, as from_json() does. Invalid JSON is a
 /// malformed_response error too.
@@ -2680,15 +3011,20 @@ private:
 /// @return The model, or an ErrorKind::malformed_response error (errc::malformed_response).
 template <class T>
 requires detail::is_model<T> expected<T> parse_json(std::string_view text, detail::ParseScratch* scratch = nullptr) {
-    // The parsed tree only lives while we copy out of it: a monotonic arena makes that one
-    // allocation per few kilobytes instead of one per node.
-    unsigned char initial[4096];
+    // The parsed tree only lives while we copy out of it: arenas make that one allocation per few
+    // kilobytes instead of one per node, and none at all once the scratch block fits the tree.
+    unsigned char initial[detail::ParseScratch::inline_bytes];
     std::span<unsigned char> first(initial);
     if (scratch && scratch->memory().size() > first.size()) first = scratch->memory();
     detail::CountingHeap heap;
     expected<T> decoded;
+    std::size_t used = 0;
+    bool parsed = false;
     {
-        boost::json::monotonic_resource arena(first.data(), first.size(), &heap);
+        // Its first block is the next power of two above the first one's size, as a monotonic
+        // arena over that first block would take.
+        boost::json::monotonic_resource overflow(first.size() + 1, &heap);
+        detail::BlockArena arena(first, &overflow);
         boost::system::error_code ec;
         const boost::json::value value =
             boost::json::parse(boost::json::string_view(text.data(), text.size()), ec, &arena);
@@ -2697,9 +3033,16 @@ requires detail::is_model<T> expected<T> parse_json(std::string_view text, detai
                                    "the body is not valid JSON (" + ec.message() + ")");
         } else {
             decoded = from_json<T>(value);
+            parsed = true;
         }
+        used = arena.used();
     }
-    if (scratch) scratch->grow_by(heap.allocated);
+    if (scratch) {
+        if (heap.allocated > 0)
+            scratch->grow_by(heap.allocated);
+        else if (parsed)  // a parse that stopped early says nothing about the size of a whole tree
+            scratch->fit(first.data() == initial ? 0 : used);
+    }
     return decoded;
 }
 
@@ -2866,6 +3209,7 @@ K6_SCHEDULES_END_NAMESPACE
 
 #include <boost/beast/http/verb.hpp>
 
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -2905,15 +3249,32 @@ inline RequestSpec get_load_test_schedule_request(LoadTestId id) {
             check_id(id, "the load test id"), false, "get_load_test_schedule"};
 }
 
+// What `validator` says of `request`. It is the user's code, run inside an initiating function,
+// which must not throw: an exception refuses the request as an internal error.
+inline std::optional<ApiError> validator_verdict(
+    const std::function<expected<void>(const CreateScheduleRequest&)>& validator,
+    const CreateScheduleRequest& request) {
+    std::string why;
+    try {
+        if (auto valid = validator(request); !valid) return std::move(valid.error());
+        return std::nullopt;
+    } catch (const std::exception& e) {
+        why = e.what();
+    } catch (...) {
+        why = "an exception that is not a std::exception";
+    }
+    return fail(ErrorKind::internal, errc::internal_error,
+                "internal error: ClientOptions::request_validator threw: " + why + "; nothing was sent")
+        .error();
+}
+
 // `validator` (ClientOptions::request_validator) may be empty: then the request is sent unchecked.
 inline RequestSpec set_load_test_schedule_request(
     LoadTestId id, const CreateScheduleRequest& request,
     const std::function<expected<void>(const CreateScheduleRequest&)>& validator = validate_structure) {
     RequestSpec spec{http::verb::post, concat({"/cloud/v6/load_tests/", to_string(id), "/schedule"}), std::nullopt,
                      check_id(id, "the load test id"), false, "set_load_test_schedule"};
-    if (!spec.refused && validator) {
-        if (auto valid = validator(request); !valid) spec.refused = std::move(valid.error());
-    }
+    if (!spec.refused && validator) spec.refused = validator_verdict(validator, request);
     if (!spec.refused) spec.body = to_json(request);
     return spec;
 }
@@ -3003,6 +3364,7 @@ K6_SCHEDULES_DECL void start_list_all(const std::shared_ptr<ClientState>& state,
 K6_SCHEDULES_DECL void client_close_idle(const std::shared_ptr<ClientState>& state);
 K6_SCHEDULES_DECL void client_cancel_all(const std::shared_ptr<ClientState>& state);
 K6_SCHEDULES_DECL void client_close(const std::shared_ptr<ClientState>& state);
+K6_SCHEDULES_DECL void start_close(const std::shared_ptr<ClientState>& state, Handler<expected<void>> handler);
 
 // Pager
 K6_SCHEDULES_DECL std::shared_ptr<PagerState> make_pager(const std::shared_ptr<ClientState>& state,
@@ -3033,6 +3395,7 @@ K6_SCHEDULES_END_NAMESPACE
 #define K6_SCHEDULES_PAGER_HPP
 
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/deferred.hpp>
 
@@ -3040,11 +3403,26 @@ K6_SCHEDULES_END_NAMESPACE
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 /// @file
-/// Pager: a lazy listing of all schedules that follows "@nextLink" page by page.
+/// BasicPager (Pager): a lazy listing of all schedules that follows "@nextLink" page by page.
 
 K6_SCHEDULES_BEGIN_NAMESPACE
+
+namespace detail {
+
+// The executor's default completion token (use_awaitable for an executor made by
+// use_awaitable.as_default_on, say), or deferred when it names none: `co_await
+// client.async_x(...)` works either way.
+template <class Executor>
+using default_token_t = std::conditional_t<std::is_void_v<boost::asio::default_completion_token_t<Executor>>,
+                                           boost::asio::deferred_t, boost::asio::default_completion_token_t<Executor>>;
+
+}  // namespace detail
+
+template <class Executor>
+class BasicClient;
 
 /// How a Pager lists (BasicClient::list_schedules, BasicClient::resume_listing).
 struct PagerOptions {
@@ -3065,7 +3443,9 @@ struct PagerOptions {
 };
 
 /// A lazy listing of all schedules, page by page, from BasicClient::list_schedules() or
-/// BasicClient::resume_listing(). Sends nothing until first awaited, then one request per page: the
+/// BasicClient::resume_listing(): BasicPager<Executor> for a BasicClient<Executor>, so a client
+/// made with boost::asio::use_awaitable.as_default_on gives pagers whose operations return
+/// awaitables too. Sends nothing until first awaited, then one request per page: the
 /// first from the ListQuery, the others from "@nextLink". A relative link is resolved against the
 /// URL of the page that carried it (RFC 3986 §5). The path is sent in its normal form (dot segments
 /// removed, percent-encoded unreserved characters decoded), the query exactly as the server wrote it.
@@ -3099,30 +3479,57 @@ struct PagerOptions {
 /// Move-only. One operation at a time: starting another while one is in flight completes it with
 /// ErrorKind::invalid_argument. The accessors are for when none is in flight. The operations run on
 /// the client's strand; the object itself is not to be used from two threads at once. Dropping the
-/// pager cancels a read-ahead request still in flight.
-class Pager {
+/// pager cancels a read-ahead request still in flight. After the client is closed
+/// (BasicClient::close(), BasicClient::async_close()), every operation completes with
+/// ErrorKind::cancelled, schedules of the page in hand included.
+///
+/// @tparam Executor The executor type of get_executor(): the client's.
+template <class Executor = boost::asio::any_io_executor>
+class BasicPager {
 public:
+    /// The executor type, as Asio expects of an I/O object.
+    using executor_type = Executor;
+    /// The completion token of an operation called without one: as for the client's operations.
+    using default_completion_token_type = detail::default_token_t<Executor>;
+
+    /// The same pager type over another executor type, as Asio's as_default_on needs.
+    template <class OtherExecutor>
+    struct rebind_executor {
+        using other = BasicPager<OtherExecutor>;  ///< BasicPager<OtherExecutor>.
+    };
+
     /// Takes over @p other's listing; @p other is left empty (only destruction or assignment).
-    Pager(Pager&&) noexcept = default;
+    BasicPager(BasicPager&&) noexcept = default;
+    /// Takes over the listing of a pager over another executor type (what as_default_on needs).
+    template <class OtherExecutor>
+    requires(!std::is_same_v<OtherExecutor, Executor> && std::is_constructible_v<Executor, const OtherExecutor&>)
+        BasicPager(BasicPager<OtherExecutor>&& other) noexcept
+        : state_(std::move(other.state_)), executor_(other.executor_) {}
     /// Cancels this pager's read-ahead request, if any, then takes over @p other's listing.
-    Pager& operator=(Pager&& other) noexcept {
+    BasicPager& operator=(BasicPager&& other) noexcept {
         if (this != &other) {
             cancel_read_ahead();
             state_ = std::move(other.state_);
+            executor_ = std::move(other.executor_);
         }
         return *this;
     }
-    Pager(const Pager&) = delete;             ///< Move-only.
-    Pager& operator=(const Pager&) = delete;  ///< Move-only.
+    BasicPager(const BasicPager&) = delete;             ///< Move-only.
+    BasicPager& operator=(const BasicPager&) = delete;  ///< Move-only.
     /// Cancels a read-ahead request still in flight; an operation in flight still completes.
-    ~Pager() { cancel_read_ahead(); }
+    ~BasicPager() { cancel_read_ahead(); }
+
+    /// The executor of the client the pager lists with (not its internal strand): where handlers
+    /// without an executor of their own run.
+    executor_type get_executor() const noexcept { return executor_; }
 
     /// The next page. An empty page may still have a next link; once the listing is over it
     /// completes with an empty page without one (done()).
-    /// @param token The completion token (default boost::asio::deferred); the operation completes
-    /// with `void(expected<SchedulePage>)`, never from inside this call.
+    /// @param token The completion token (default: as for the client's operations, see
+    /// default_completion_token_type); the operation completes with `void(expected<SchedulePage>)`,
+    /// never from inside this call.
     /// @return Whatever @p token makes of the operation.
-    template <class CompletionToken = boost::asio::deferred_t>
+    template <class CompletionToken = default_completion_token_type>
     auto async_next_page(CompletionToken&& token = {}) {
         using Result = expected<SchedulePage>;
         return boost::asio::async_initiate<CompletionToken, void(Result)>(
@@ -3136,10 +3543,11 @@ public:
     /// except a cancellation, after which the next call fetches the same page again. A schedule of
     /// the page in hand completes without a request or a trip through the client's strand (still
     /// never inside this call: it is posted).
-    /// @param token The completion token (default boost::asio::deferred); the operation completes
-    /// with `void(std::optional<expected<Schedule>>)`, std::nullopt at the end of the listing.
+    /// @param token The completion token (default: as for the client's operations, see
+    /// default_completion_token_type); the operation completes with
+    /// `void(std::optional<expected<Schedule>>)`, std::nullopt at the end of the listing.
     /// @return Whatever @p token makes of the operation.
-    template <class CompletionToken = boost::asio::deferred_t>
+    template <class CompletionToken = default_completion_token_type>
     auto async_next(CompletionToken&& token = {}) {
         using Result = std::optional<expected<Schedule>>;
         return boost::asio::async_initiate<CompletionToken, void(Result)>(
@@ -3167,15 +3575,22 @@ public:
 private:
     template <class>
     friend class BasicClient;
+    template <class>
+    friend class BasicPager;
 
-    explicit Pager(std::shared_ptr<detail::PagerState> state) : state_(std::move(state)) {}
+    BasicPager(std::shared_ptr<detail::PagerState> state, executor_type executor)
+        : state_(std::move(state)), executor_(std::move(executor)) {}
 
     void cancel_read_ahead() noexcept {
         if (state_) detail::pager_cancel_read_ahead(state_);
     }
 
     std::shared_ptr<detail::PagerState> state_;
+    executor_type executor_;
 };
+
+/// The pager of a Client (over boost::asio::any_io_executor): what most programs use.
+using Pager = BasicPager<>;
 
 K6_SCHEDULES_END_NAMESPACE
 
@@ -3220,6 +3635,8 @@ K6_SCHEDULES_END_NAMESPACE
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -3228,6 +3645,16 @@ K6_SCHEDULES_END_NAMESPACE
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
 
+// Of an error answer's body (any final status but 2xx), at most this much is kept: an
+// ErrorApiModel anyone would read fits many times over, and a huge or endless one costs no more.
+// Reading stops there and the connection is closed, not reused.
+inline constexpr std::size_t error_body_keep_bytes = 64 * 1024;
+
+// A body's declared length is memory reserved before a byte of it has arrived; beyond this much,
+// the body grows as its bytes do come, so that a server cannot make the client hold a large
+// buffer by announcing a length and then trickling.
+inline constexpr std::size_t body_reserve_max = 1024 * 1024;
+
 // What the client reads of a response: the status line, the one header whose value it uses
 // (Retry-After, for the retry decision), and the body.
 struct HttpResponse {
@@ -3235,12 +3662,16 @@ struct HttpResponse {
     std::string reason{};                      // as the server sent it, possibly empty
     std::optional<std::string> retry_after{};  // the first Retry-After header's value
     std::string body{};
+    bool body_cut = false;  // an error answer's body went on past error_body_keep_bytes: `body` is its start
 };
 
 // Beast's parser keeping only what HttpResponse holds. Beast's own response parser keeps every
 // header in a heap node of its own (five or more allocations for a typical answer) and builds a
 // message object around them, for headers nobody reads. Framing (Content-Length, chunked, the end
-// of the stream), keep-alive and the size limits are Beast's, unchanged.
+// of the stream), keep-alive and the size limits are Beast's, unchanged, but for an error answer:
+// its body is read up to error_body_keep_bytes whatever its size, declared or not, and parsing
+// then stops with http::error::body_limit and body_cut set. The caller's body_limit is for 2xx
+// bodies; an error answer's is its API error, which an oversized body must not hide.
 class ResponseReader final : public boost::beast::http::basic_parser<false> {
 public:
     using error_code = boost::system::error_code;
@@ -3259,6 +3690,12 @@ private:
     void on_response_impl(int code, string_view reason, int, error_code& ec) override {
         response_.status = static_cast<unsigned>(code);
         response_.reason.assign(reason.data(), reason.size());
+        // Beast compares a declared length with the body limit only once the header is complete.
+        const bool interim_or_success = code >= 100 && code <= 299;
+        if (!interim_or_success) {
+            body_limit(boost::none);
+            keep_limit_ = error_body_keep_bytes;
+        }
         ec = {};
     }
     void on_field_impl(field name, string_view, string_view value, error_code& ec) override {
@@ -3269,10 +3706,20 @@ private:
     void on_header_impl(error_code& ec) override { ec = {}; }
     void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code& ec) override {
         // The parser has checked a declared length against the body limit already.
-        if (length) response_.body.reserve(static_cast<std::size_t>(*length));
+        if (length) {
+            const std::uint64_t bound = std::min<std::uint64_t>(body_reserve_max, keep_limit_);
+            response_.body.reserve(static_cast<std::size_t>(std::min(*length, bound)));
+        }
         ec = {};
     }
     std::size_t on_body_impl(string_view body, error_code& ec) override {
+        const std::size_t room = keep_limit_ - response_.body.size();
+        if (body.size() > room) {
+            response_.body.append(body.data(), room);
+            response_.body_cut = true;
+            ec = boost::beast::http::error::body_limit;  // stops the parser: the rest is never read
+            return room;
+        }
         response_.body.append(body.data(), body.size());
         ec = {};
         return body.size();
@@ -3284,6 +3731,7 @@ private:
     void on_finish_impl(error_code& ec) override { ec = {}; }
 
     HttpResponse response_;
+    std::size_t keep_limit_ = static_cast<std::size_t>(-1);  // of the body; Beast's body_limit bounds a 2xx one
 };
 
 }  // namespace detail
@@ -3291,6 +3739,95 @@ K6_SCHEDULES_END_NAMESPACE
 
 #endif  // K6_SCHEDULES_DETAIL_HTTP_RESPONSE_HPP
 // ---- end k6/schedules/detail/http_response.hpp ----
+// ---- begin k6/schedules/detail/io/proxy_authorization.hpp ----
+// The Proxy-Authorization a proxy's credentials become when the CONNECT request is built: Basic,
+// base64 by OpenSSL. On the transport side, so that reading a proxy URL (detail/proxy.hpp, which
+// the public headers reach) needs no OpenSSL.
+#ifndef K6_SCHEDULES_DETAIL_IO_PROXY_AUTHORIZATION_HPP
+#define K6_SCHEDULES_DETAIL_IO_PROXY_AUTHORIZATION_HPP
+
+
+#include <openssl/evp.h>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+inline std::string base64(std::string_view data) {
+    std::string out(4 * ((data.size() + 2) / 3), '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+// base64(user:password), the credentials of Basic authentication (RFC 7617); empty without any.
+inline std::string basic_credentials(const Proxy& proxy) {
+    if (!proxy.user) return {};
+    return base64(*proxy.user + ":" + proxy.password);
+}
+
+// "Basic <credentials>" when the proxy URL has credentials, else nothing.
+inline std::optional<std::string> proxy_authorization(const Proxy& proxy) {
+    if (!proxy.user) return std::nullopt;
+    return "Basic " + basic_credentials(proxy);
+}
+
+}  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_DETAIL_IO_PROXY_AUTHORIZATION_HPP
+// ---- end k6/schedules/detail/io/proxy_authorization.hpp ----
+// ---- begin k6/schedules/detail/saturating_time.hpp ----
+// Instants the client computes from durations the user gives. Any positive duration is valid,
+// milliseconds::max() included (the natural way to write "no limit"), and the steady clock counts
+// signed nanoseconds: `now + milliseconds::max()` would overflow (undefined behaviour) into an
+// instant in the past, a deadline that has always passed. Every such sum goes through later(),
+// which saturates at the clock's end of time, and durations are compared in milliseconds, never
+// converted to nanoseconds.
+#ifndef K6_SCHEDULES_DETAIL_SATURATING_TIME_HPP
+#define K6_SCHEDULES_DETAIL_SATURATING_TIME_HPP
+
+
+#include <chrono>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+// `from + by`, or the clock's last instant when that is beyond it; `from` for a duration <= 0.
+template <class Clock>
+constexpr typename Clock::time_point later(typename Clock::time_point from, std::chrono::milliseconds by) noexcept {
+    using TimePoint = typename Clock::time_point;
+    using Duration = typename Clock::duration;
+    static_assert(std::chrono::treat_as_floating_point_v<typename Duration::rep> == false);
+    if (by.count() <= 0) return from;
+    const Duration room = TimePoint::max() - from;  // the clock's instants: from >= its epoch here
+    // How many ticks of the clock a millisecond is, as an integer (1,000,000 for nanoseconds).
+    constexpr auto per_ms = std::chrono::duration_cast<Duration>(std::chrono::milliseconds(1)).count();
+    if (by.count() >= room.count() / per_ms) return TimePoint::max();
+    return from + Duration(by.count() * per_ms);
+}
+
+inline std::chrono::steady_clock::time_point later(std::chrono::steady_clock::time_point from,
+                                                    std::chrono::milliseconds by) noexcept {
+    return later<std::chrono::steady_clock>(from, by);
+}
+
+// How long since `since`, in whole milliseconds, to compare with a user's duration.
+inline std::chrono::milliseconds elapsed_ms(std::chrono::steady_clock::time_point since,
+                                            std::chrono::steady_clock::time_point now) noexcept {
+    return std::chrono::floor<std::chrono::milliseconds>(now - since);
+}
+
+}  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_DETAIL_SATURATING_TIME_HPP
+// ---- end k6/schedules/detail/saturating_time.hpp ----
 // ---- begin k6/schedules/version.hpp ----
 // The library version, also sent in the User-Agent header.
 #ifndef K6_SCHEDULES_VERSION_HPP
@@ -3440,7 +3977,7 @@ public:
         Shared& s = *shared_;
         s.socket = &socket;
         s.expired = false;
-        s.step_end = clock::now() + duration;
+        s.step_end = later(clock::now(), duration);
         if (s.waiting && s.timer.expiry() <= s.step_end) return;  // wakes up first, then waits for the rest
         wait_until(shared_, s.step_end);
     }
@@ -3741,12 +4278,21 @@ inline asio::awaitable<boost::system::error_code> read_message(ByteStream stream
     }
 }
 
-// SNI and host-name (or IP address) verification of the peer, for the API or a TLS proxy. The
-// certificate must match the name or the IP address; SNI is for names only (RFC 6066). Every call
-// is checked: a peer check that silently failed to install would accept any valid certificate.
+// SNI and host-name (or IP address) verification of the peer, for the API or a TLS proxy, and TLS
+// 1.2 or later. The certificate must match the name or the IP address; SNI is for names only (RFC
+// 6066). Set on each connection, so that they hold whatever the TLS context (the user's own, say)
+// allows; a higher minimum of the context is kept. Every call is checked: a peer check that
+// silently failed to install would accept any valid certificate.
 inline expected<void> require_peer_identity(SSL* ssl_handle, const std::string& host) {
     SSL_set_verify(ssl_handle, SSL_VERIFY_PEER, SSL_get_verify_callback(ssl_handle));
-    bool ok = true;
+    const long minimum = SSL_get_min_proto_version(ssl_handle);  // 0: the lowest the library knows
+    bool ok = (minimum >= TLS1_2_VERSION) || SSL_set_min_proto_version(ssl_handle, TLS1_2_VERSION) == 1;
+    if (!ok) {
+        ERR_clear_error();
+        return fail(ErrorKind::tls, errc::invalid_argument,
+                    "cannot require TLS 1.2 or later for the host " + quote_for_message(host, 80) +
+                        "; nothing was sent");
+    }
     if (is_ip_address(host)) {
         ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_handle), host.c_str()) == 1;
     } else {
@@ -3772,7 +4318,7 @@ inline asio::awaitable<std::tuple<boost::system::error_code, tcp::resolver::resu
         std::optional<std::tuple<boost::system::error_code, tcp::resolver::results_type>> result;
     };
     auto lookup = std::make_shared<Lookup>(co_await asio::this_coro::executor);
-    lookup->wake.expires_after(budget);
+    lookup->wake.expires_at(later(std::chrono::steady_clock::now(), budget));
     lookup->resolver.async_resolve(host, service, tcp::resolver::numeric_service,
                                    [lookup](boost::system::error_code ec, tcp::resolver::results_type results) {
                                        lookup->result.emplace(ec, std::move(results));
@@ -3816,12 +4362,11 @@ inline expected<void> connect_answer_verdict(unsigned status, std::string_view r
     if (status / 100 != 2) {
         // The reason phrase is the proxy's own text: bounded, printable, and never showing the
         // credentials it was sent (a proxy may echo them).
-        const std::string_view basic = proxy.authorization ? std::string_view(*proxy.authorization) : "";
+        const std::string credentials = basic_credentials(proxy);
         return fail(ErrorKind::transport, errc::unexpected_status,
                     "the proxy " + proxy.display + " refused to CONNECT to " + endpoint.host_header + ": " +
                         std::to_string(status) + " " +
-                        server_text(reason, {proxy.password, basic.substr(std::min<std::size_t>(basic.size(), 6))},
-                                    reason_max_bytes));
+                        server_text(reason, {proxy.password, credentials}, reason_max_bytes));
     }
     // Until our TLS ClientHello, the API has nothing to say: any byte past the proxy's answer can
     // only come from the proxy, e.g. a forged HTTP response that would otherwise be read as the
@@ -3848,7 +4393,7 @@ asio::awaitable<expected<void>> open_tunnel(ByteStream stream, StepTimer& timer,
     http::request<http::empty_body> connect{http::verb::connect, authority, 11};
     connect.set(http::field::host, authority);
     connect.set(http::field::user_agent, user_agent);
-    if (proxy.authorization) connect.set(http::field::proxy_authorization, *proxy.authorization);
+    if (auto authorization = proxy_authorization(proxy)) connect.set(http::field::proxy_authorization, *authorization);
     const std::string connect_bytes = serialize(connect);
     const auto budget = limit.budget(options.connect_timeout);
     timer.arm(lowest, budget.duration);  // one budget for the request and its answer
@@ -3947,7 +4492,8 @@ struct ExchangeFailure {
 inline constexpr unsigned max_interim_responses = 16;
 
 // Writes one request (its serialized bytes) and reads its final response, each bounded by
-// options.io_timeout (and the attempt); the response body is limited to options.max_body_bytes.
+// options.io_timeout (and the attempt); a 2xx body is limited to options.max_body_bytes, and an
+// error answer's body is cut at error_body_keep_bytes (ResponseReader).
 // `progress` records whether the request was written in full, which the caller needs when no
 // answer comes.
 inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
@@ -3988,7 +4534,13 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
                 false});
         }
     }
-    if (connection.timer.disarm()) read_ec = beast::error::timeout;
+    const bool timed_out = connection.timer.disarm();
+    // An error answer cut at error_body_keep_bytes is an answer, whatever came (or would have) after.
+    const bool cut = read_ec == http::error::body_limit && parser->get().body_cut;
+    if (cut)
+        read_ec = {};
+    else if (timed_out)
+        read_ec = beast::error::timeout;
     if (read_ec == ssl::error::stream_truncated && parser->is_header_done() && !parser->is_done()) {
         // A body delimited by the end of the connection, closed without TLS close_notify:
         // the end of the stream is the end of the body (as Beast's examples treat it).
@@ -4019,7 +4571,8 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
     }
     progress.awaiting_answer = false;
     Exchanged out;
-    out.reusable = parser->keep_alive() && connection.buffer.size() == 0 && parser->get().status != 101;
+    // The rest of a cut answer is still on its way: the connection is closed, never reused.
+    out.reusable = !cut && parser->keep_alive() && connection.buffer.size() == 0 && parser->get().status != 101;
     out.response = parser->release();
     co_return out;
 }
@@ -4054,7 +4607,7 @@ public:
         while (!idle_.empty()) {
             std::unique_ptr<Connection> connection = std::move(idle_.back());
             idle_.pop_back();
-            if (now - connection->idle_since < idle_timeout && !connection->looks_closed()) return connection;
+            if (elapsed_ms(connection->idle_since, now) < idle_timeout && !connection->looks_closed()) return connection;
         }
         return nullptr;
     }
@@ -4068,11 +4621,11 @@ public:
 
     // Closes the connections idle for idle_timeout or longer; returns when the next one will be.
     std::optional<clock::time_point> close_expired(clock::time_point now, std::chrono::milliseconds idle_timeout) {
-        std::erase_if(idle_, [&](const auto& c) { return now - c->idle_since >= idle_timeout; });
+        std::erase_if(idle_, [&](const auto& c) { return elapsed_ms(c->idle_since, now) >= idle_timeout; });
         if (idle_.empty()) return std::nullopt;
         auto oldest = idle_.front()->idle_since;
         for (const auto& c : idle_) oldest = std::min(oldest, c->idle_since);
-        return oldest + idle_timeout;
+        return later(oldest, idle_timeout);
     }
 
     void clear() noexcept { idle_.clear(); }
@@ -4093,16 +4646,72 @@ K6_SCHEDULES_END_NAMESPACE
 #ifndef K6_SCHEDULES_DETAIL_IO_CONNECTION_SLOTS_HPP
 #define K6_SCHEDULES_DETAIL_IO_CONNECTION_SLOTS_HPP
 
+// ---- begin k6/schedules/detail/io/parking_spot.hpp ----
+// A coroutine of the client parked on its strand until another one wakes it, its deadline passes,
+// or it is cancelled. The wait is a timer's, so the parked handler lives in Asio's own queue:
+// destroying the io_context destroys it (and the operation waiting behind it, whose caller then
+// sees its handler released), where a handler kept in a container of the client would be
+// stranded and leaked.
+#ifndef K6_SCHEDULES_DETAIL_IO_PARKING_SPOT_HPP
+#define K6_SCHEDULES_DETAIL_IO_PARKING_SPOT_HPP
 
-#include <boost/asio/any_completion_handler.hpp>
+
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/associated_cancellation_slot.hpp>
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/error.hpp>
-#include <boost/asio/post.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
+#include <chrono>
+#include <optional>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+namespace asio = boost::asio;
+
+class ParkingSpot {
+public:
+    using clock = std::chrono::steady_clock;
+    enum class Outcome { woken, timed_out, cancelled };
+
+    // `strand`: the client's; the spot is used only there.
+    explicit ParkingSpot(const asio::any_io_executor& strand) : timer_(strand, clock::time_point::max()) {}
+
+    // Waits until wake(), `deadline`, or the cancellation of the awaiting coroutine, whichever comes
+    // first. A wake() that came before the wait, or at the same time as a cancellation or the
+    // deadline, wins: whoever wakes a spot may have handed it something (a connection slot).
+    asio::awaitable<Outcome> park(std::optional<clock::time_point> deadline) {
+        if (woken_) co_return Outcome::woken;
+        if (deadline) timer_.expires_at(*deadline);
+        auto [ec] = co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (woken_) co_return Outcome::woken;
+        co_return ec ? Outcome::cancelled : Outcome::timed_out;
+    }
+
+    void wake() {
+        woken_ = true;
+        timer_.cancel();
+    }
+
+    bool woken() const noexcept { return woken_; }
+
+private:
+    asio::steady_timer timer_;
+    bool woken_ = false;
+};
+
+}  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_DETAIL_IO_PARKING_SPOT_HPP
+// ---- end k6/schedules/detail/io/parking_spot.hpp ----
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/error.hpp>
+
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <deque>
@@ -4116,8 +4725,7 @@ class ConnectionSlots {
 public:
     using clock = std::chrono::steady_clock;
 
-    ConnectionSlots(asio::any_io_executor strand, std::size_t slots)
-        : strand_(std::move(strand)), free_(slots) {}
+    ConnectionSlots(asio::any_io_executor strand, std::size_t slots) : strand_(std::move(strand)), free_(slots) {}
 
     // Takes a free slot if there is one and nobody is waiting ahead.
     bool try_acquire() noexcept {
@@ -4126,77 +4734,35 @@ public:
         return true;
     }
 
-    // Queues for a slot: completes with no error once the caller holds one; with operation_aborted
-    // when the wait is cancelled, or timed_out when `deadline` passes first (the caller then holds
-    // none and has left the queue). Granting, cancelling and expiring all run on the strand, so
-    // exactly one of them happens to a waiter: a slot is never handed to a caller that gave up.
-    template <class CompletionToken>
-    auto async_acquire(std::optional<clock::time_point> deadline, CompletionToken&& token) {
-        return asio::async_initiate<CompletionToken, void(boost::system::error_code)>(
-            [this, deadline](auto handler) {
-                auto waiter = std::make_shared<Waiter>();
-                waiter->handler.emplace(std::move(handler));
-                const std::weak_ptr<Waiter> weak = waiter;
-                // The slot of the type-erased handler: wrapping the handler took over its own slot.
-                auto slot = waiter->handler->get_cancellation_slot();
-                if (slot.is_connected())
-                    slot.assign([this, weak](asio::cancellation_type) {
-                        if (auto w = weak.lock()) leave(w, asio::error::operation_aborted);
-                    });
-                if (deadline) {
-                    waiter->expiry.emplace(strand_, *deadline);
-                    // Holds the waiter weakly: the timer lives inside it.
-                    waiter->expiry->async_wait([this, weak](boost::system::error_code ec) {
-                        if (ec) return;  // cancelled: the waiter got its slot or left the queue
-                        if (auto w = weak.lock()) leave(w, asio::error::timed_out);
-                    });
-                }
-                waiters_.push_back(std::move(waiter));
-            },
-            token);
+    // Queues for a slot: no error once the caller holds one; operation_aborted when the awaiting
+    // coroutine is cancelled, or timed_out when `deadline` passes first (the caller then holds none
+    // and has left the queue). Granting, cancelling and expiring all run on the strand, and a grant
+    // wins over a cancellation that comes at the same time: a slot is never lost, and one granted
+    // to a caller that gave up is released by it.
+    asio::awaitable<boost::system::error_code> wait(std::optional<clock::time_point> deadline) {
+        auto spot = std::make_shared<ParkingSpot>(strand_);
+        waiters_.push_back(spot);
+        const ParkingSpot::Outcome outcome = co_await spot->park(deadline);
+        if (outcome == ParkingSpot::Outcome::woken) co_return boost::system::error_code{};
+        waiters_.erase(std::find(waiters_.begin(), waiters_.end(), spot));
+        co_return outcome == ParkingSpot::Outcome::timed_out ? asio::error::timed_out : asio::error::operation_aborted;
     }
 
     // Gives the slot to the first waiter, or back to the pool of free slots.
     void release() {
-        while (!waiters_.empty()) {
-            auto next = waiters_.front();
-            waiters_.pop_front();
-            if (next->handler) {
-                complete(next, {});
-                return;
-            }
+        if (waiters_.empty()) {
+            ++free_;
+            return;
         }
-        ++free_;
+        const std::shared_ptr<ParkingSpot> next = std::move(waiters_.front());
+        waiters_.pop_front();
+        next->wake();
     }
-
 
 private:
-    struct Waiter {
-        std::optional<asio::any_completion_handler<void(boost::system::error_code)>> handler;
-        std::optional<asio::steady_timer> expiry;
-    };
-
-    void complete(const std::shared_ptr<Waiter>& waiter, boost::system::error_code ec) {
-        auto handler = std::move(*waiter->handler);
-        waiter->handler.reset();
-        if (waiter->expiry) waiter->expiry->cancel();
-        asio::post(strand_, [handler = std::move(handler), ec]() mutable { std::move(handler)(ec); });
-    }
-
-    // Takes a waiter out of the queue without a slot (cancelled or expired).
-    void leave(const std::shared_ptr<Waiter>& waiter, boost::system::error_code ec) {
-        if (!waiter->handler) return;  // already given a slot, or already gone
-        for (auto it = waiters_.begin(); it != waiters_.end(); ++it)
-            if (*it == waiter) {
-                waiters_.erase(it);
-                break;
-            }
-        complete(waiter, ec);
-    }
-
     asio::any_io_executor strand_;
     std::size_t free_;
-    std::deque<std::shared_ptr<Waiter>> waiters_;
+    std::deque<std::shared_ptr<ParkingSpot>> waiters_;  // in order of arrival, each not yet woken
 };
 
 // Holds a slot for a scope.
@@ -4226,8 +4792,6 @@ K6_SCHEDULES_END_NAMESPACE
 
 
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/verb.hpp>
 
 #include <string>
@@ -4239,32 +4803,11 @@ namespace detail {
 
 namespace http = boost::beast::http;
 
-// The headers every request carries. `authorization` is "Bearer <token>", computed
+// The bytes of the request for `spec`, with the headers every call carries, written straight out
+// (a unit test keeps them equal byte for byte to what Beast serializes for the same request as a
+// Beast message): building Beast's header container for every call, only to serialize it, cost a
+// get about 4,000 instructions and 8 allocations. `authorization` is "Bearer <token>", computed
 // once per client; it is only ever attached to requests for the configured endpoint.
-inline http::request<http::string_body> build_http_request(const Endpoint& endpoint, std::string_view authorization,
-                                                           std::string_view stack_id, const RequestSpec& spec,
-                                                           std::string_view agent = user_agent) {
-    http::request<http::string_body> req{spec.method, spec.request_target(endpoint), 11};
-    req.set(http::field::host, endpoint.host_header);
-    req.set(http::field::authorization, authorization);
-    if (spec.stack_url)
-        req.set("X-Stack-Url", *spec.stack_url);
-    else
-        req.set("X-Stack-Id", stack_id);
-    req.set(http::field::accept, "application/json");
-    req.set(http::field::user_agent, agent);
-    if (spec.body) {
-        req.set(http::field::content_type, "application/json");
-        req.body() = *spec.body;
-    }
-    req.keep_alive(true);
-    req.prepare_payload();
-    return req;
-}
-
-// The bytes of the request build_http_request describes, written straight out in the same order
-// (a unit test keeps the two equal byte for byte): building Beast's header container for every
-// call, only to serialize it, cost a get about 4,000 instructions and 8 allocations.
 inline std::string request_bytes(const Endpoint& endpoint, std::string_view authorization, std::string_view stack_id,
                                  const RequestSpec& spec, std::string_view agent = user_agent) {
     constexpr std::string_view crlf = "\r\n";
@@ -4293,15 +4836,10 @@ inline std::string request_bytes(const Endpoint& endpoint, std::string_view auth
     return bytes;
 }
 
-// Header names an observer may not add: the client sets them itself, or they change how the
-// message is framed or the connection is used (RFC 9110/9112).
+// A header name an observer may not add (reserved_request_headers).
 inline bool is_reserved_header(std::string_view name) noexcept {
-    static constexpr std::string_view reserved[] = {
-        "host",       "authorization", "proxy-authorization", "x-stack-id", "x-stack-url", "accept",  "user-agent",
-        "content-type", "content-length", "transfer-encoding", "connection", "te",         "upgrade",
-        "expect",     "keep-alive",    "trailer",             "proxy-connection"};
-    for (std::string_view r : reserved)
-        if (boost::beast::iequals(name, r)) return true;  // field names are case-insensitive
+    for (std::string_view reserved : reserved_request_headers)
+        if (boost::beast::iequals(name, reserved)) return true;  // field names are case-insensitive
     return false;
 }
 
@@ -4363,6 +4901,362 @@ K6_SCHEDULES_END_NAMESPACE
 #ifndef K6_SCHEDULES_DETAIL_RESPONSE_PARSER_HPP
 #define K6_SCHEDULES_DETAIL_RESPONSE_PARSER_HPP
 
+// ---- begin k6/schedules/detail/error_body_decoder.hpp ----
+// The ErrorApiModel in an error answer's body, {"error": {...}}, read event by event with Boost.JSON's
+// SAX parser: no tree is built, at most max_error_details details are kept and the rest only
+// counted, and a body cut short still yields what was whole before the cut. The acceptance rules
+// are from_json<ErrorBody>'s on the parsed value. Sans-io: unit-tested and fuzzed on its own.
+#ifndef K6_SCHEDULES_DETAIL_ERROR_BODY_DECODER_HPP
+#define K6_SCHEDULES_DETAIL_ERROR_BODY_DECODER_HPP
+
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/parse_options.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+// At most this many of the server's error.details are kept; one more entry then says how many
+// were left out, so nothing is dropped silently.
+inline constexpr std::size_t max_error_details = 32;
+
+struct DecodedErrorBody {
+    ErrorBody error{};                 // its details: the first max_error_details
+    std::size_t details_left_out = 0;  // valid details after those, counted and never kept
+    bool cut_short = false;            // the body was cut before the error object ended: more may have followed
+};
+
+enum class ErrorBodyMismatch {
+    not_json,         // not JSON text (or, for a cut body, not the start of one)
+    not_error_model,  // JSON, but not {"error": ErrorApiModel}
+};
+
+// The handler of boost::json::basic_parser. Containers and members it has no use for are skipped
+// by counting their depth; the strings it keeps are pieces of the body, so it holds at most about
+// as much as the body it reads.
+class ErrorBodyHandler {
+public:
+    static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+
+    using error_code = boost::system::error_code;
+    using string_view = boost::json::string_view;
+
+    bool on_document_begin(error_code&) { return true; }
+    bool on_document_end(error_code&) { return true; }
+    bool on_object_begin(error_code&) { return open(true); }
+    bool on_object_end(std::size_t, error_code&) { return close(); }
+    bool on_array_begin(error_code&) { return open(false); }
+    bool on_array_end(std::size_t, error_code&) { return close(); }
+    bool on_key_part(string_view s, std::size_t, error_code&) { return key_part(s); }
+    bool on_key(string_view s, std::size_t, error_code&) { return key_part(s) && key_end(); }
+    bool on_string_part(string_view s, std::size_t, error_code&) { return text_part(s); }
+    bool on_string(string_view s, std::size_t, error_code&) { return text_part(s) && value(Value::string); }
+    bool on_number_part(string_view, error_code&) { return true; }
+    bool on_int64(std::int64_t, string_view, error_code&) { return value(Value::other); }
+    bool on_uint64(std::uint64_t, string_view, error_code&) { return value(Value::other); }
+    bool on_double(double, string_view, error_code&) { return value(Value::other); }
+    bool on_bool(bool, error_code&) { return value(Value::other); }
+    bool on_null(error_code&) { return value(Value::null); }
+    bool on_comment_part(string_view, error_code&) { return true; }
+    bool on_comment(string_view, error_code&) { return true; }
+
+    // What was read, as far as it went: `cut` says the body is the start of a longer one.
+    std::expected<DecodedErrorBody, ErrorBodyMismatch> result(bool cut) {
+        const auto mismatch = std::unexpected(ErrorBodyMismatch::not_error_model);
+        if (!root_is_object_ || error_ != Field::present) return mismatch;
+        // A string cut off mid-way is no value; a member whose value never began is not there.
+        if (code_.state != Field::present || message_.state != Field::present) return mismatch;
+        if (target_.state == Field::wrong || details_ == Field::wrong || wrong_detail_) return mismatch;
+        DecodedErrorBody out;
+        out.error.code = std::move(code_.text);
+        out.error.message = std::move(message_.text);
+        if (target_.state == Field::present) out.error.target = std::move(target_.text);
+        out.error.details = std::move(kept_);
+        out.details_left_out = left_out_;
+        out.cut_short = cut && !error_closed_;
+        return out;
+    }
+
+private:
+    // What the next value is, by the member (or array) it belongs to.
+    enum class Slot : unsigned char {
+        skip,
+        root,
+        error,
+        code,
+        message,
+        target,
+        details,
+        detail,
+        detail_code,
+        detail_message,
+        detail_target,
+    };
+    // The containers of the model, outermost first.
+    enum class Frame : unsigned char { root, error, details, detail };
+    enum class Value : unsigned char { string, null, other };
+    // A member's last value (a repeated key replaces it, as in the parsed tree).
+    enum class Field : unsigned char { absent, pending, present, null, wrong };
+
+    struct Text {
+        Field state = Field::absent;
+        std::string text{};
+        void reset(Field to) {
+            state = to;
+            text.clear();
+        }
+    };
+
+    // A key longer than any the model has is some other member.
+    static constexpr std::size_t longest_key = 7;
+
+    Slot take_slot() noexcept { return std::exchange(next_, Slot::skip); }
+    Frame top() const noexcept { return frames_[depth_ - 1]; }
+    void push(Frame frame) noexcept { frames_[depth_++] = frame; }
+
+    // After a value, the next one in an array of details is a detail; in an object a key says.
+    void value_done() noexcept { next_ = depth_ > 0 && top() == Frame::details ? Slot::detail : Slot::skip; }
+
+    bool open(bool object) {
+        if (skipping_ > 0) {
+            ++skipping_;
+            return true;
+        }
+        const Slot slot = take_slot();
+        switch (slot) {
+            case Slot::root:
+                if (!object) break;
+                root_is_object_ = true;
+                push(Frame::root);
+                return true;
+            case Slot::error:
+                if (!object) {
+                    error_ = Field::wrong;
+                    break;
+                }
+                error_ = Field::present;
+                push(Frame::error);
+                return true;
+            case Slot::details:
+                if (object) {
+                    details_ = Field::wrong;
+                    break;
+                }
+                details_ = Field::present;
+                push(Frame::details);
+                next_ = Slot::detail;
+                return true;
+            case Slot::detail:
+                if (!object) {
+                    wrong_detail_ = true;
+                    break;
+                }
+                detail_code_.reset(Field::absent);
+                detail_message_.reset(Field::absent);
+                detail_target_.reset(Field::absent);
+                push(Frame::detail);
+                return true;
+            case Slot::skip: break;
+            default: member_of(slot)->reset(Field::wrong); break;  // a container where a string must be
+        }
+        ++skipping_;
+        return true;
+    }
+
+    bool close() {
+        if (skipping_ > 0) {
+            if (--skipping_ == 0) value_done();
+            return true;
+        }
+        const Frame closed = top();
+        --depth_;
+        if (closed == Frame::error) error_closed_ = true;
+        if (closed == Frame::detail) end_detail();
+        value_done();
+        return true;
+    }
+
+    bool key_part(string_view s) {
+        if (skipping_ > 0) return true;
+        if (key_.size() + s.size() <= longest_key)
+            key_.append(s.data(), s.size());
+        else
+            key_.assign(longest_key + 1, '\0');  // no key of ours
+        return true;
+    }
+
+    bool key_end() {
+        if (skipping_ > 0) return true;
+        const std::string_view key(key_);
+        next_ = Slot::skip;
+        switch (top()) {
+            case Frame::root:
+                if (key == "error") {  // a repeated "error" replaces everything read of the last one
+                    error_ = Field::pending;
+                    error_closed_ = false;
+                    code_.reset(Field::absent);
+                    message_.reset(Field::absent);
+                    target_.reset(Field::absent);
+                    reset_details(Field::absent);
+                    next_ = Slot::error;
+                }
+                break;
+            case Frame::error:
+                if (key == "code") next_ = begin_member(code_, Slot::code);
+                if (key == "message") next_ = begin_member(message_, Slot::message);
+                if (key == "target") next_ = begin_member(target_, Slot::target);
+                if (key == "details") {
+                    reset_details(Field::pending);
+                    next_ = Slot::details;
+                }
+                break;
+            case Frame::detail:
+                if (key == "code") next_ = begin_member(detail_code_, Slot::detail_code);
+                if (key == "message") next_ = begin_member(detail_message_, Slot::detail_message);
+                if (key == "target") next_ = begin_member(detail_target_, Slot::detail_target);
+                break;
+            case Frame::details: break;  // arrays have no keys
+        }
+        key_.clear();
+        return true;
+    }
+
+    static Slot begin_member(Text& member, Slot slot) {
+        member.reset(Field::pending);
+        return slot;
+    }
+
+    void reset_details(Field to) {
+        details_ = to;
+        kept_.clear();
+        left_out_ = 0;
+        wrong_detail_ = false;
+    }
+
+    // The member a slot's value goes to; only for the slots of strings.
+    Text* member_of(Slot slot) noexcept {
+        switch (slot) {
+            case Slot::code: return &code_;
+            case Slot::message: return &message_;
+            case Slot::target: return &target_;
+            case Slot::detail_code: return &detail_code_;
+            case Slot::detail_message: return &detail_message_;
+            case Slot::detail_target: return &detail_target_;
+            default: return nullptr;
+        }
+    }
+
+    // The member whose string is being read, if its text is kept: a detail's only while there is room.
+    Text* text_member() noexcept {
+        const bool of_detail = next_ == Slot::detail_code || next_ == Slot::detail_message || next_ == Slot::detail_target;
+        if (of_detail && !keeping_detail()) return nullptr;
+        return member_of(next_);
+    }
+
+    bool keeping_detail() const noexcept { return kept_.size() < max_error_details; }
+
+    bool text_part(string_view s) {
+        if (skipping_ > 0) return true;
+        if (Text* member = text_member()) member->text.append(s.data(), s.size());
+        return true;
+    }
+
+    bool value(Value kind) {
+        if (skipping_ > 0) return true;
+        switch (take_slot()) {
+            case Slot::root:
+            case Slot::skip: break;
+            case Slot::error: error_ = Field::wrong; break;
+            case Slot::code: set_required(code_, kind); break;
+            case Slot::message: set_required(message_, kind); break;
+            case Slot::target: set_optional(target_, kind); break;
+            case Slot::details: details_ = kind == Value::null ? Field::null : Field::wrong; break;
+            case Slot::detail: wrong_detail_ = true; break;
+            case Slot::detail_code: set_required(detail_code_, kind); break;
+            case Slot::detail_message: set_required(detail_message_, kind); break;
+            case Slot::detail_target: set_optional(detail_target_, kind); break;
+        }
+        value_done();
+        return true;
+    }
+
+    static void set_required(Text& member, Value kind) {
+        if (kind == Value::string)
+            member.state = Field::present;
+        else
+            member.reset(Field::wrong);
+    }
+
+    static void set_optional(Text& member, Value kind) {
+        if (kind == Value::string)
+            member.state = Field::present;
+        else
+            member.reset(kind == Value::null ? Field::null : Field::wrong);
+    }
+
+    void end_detail() {
+        const bool valid = detail_code_.state == Field::present && detail_message_.state == Field::present &&
+                           detail_target_.state != Field::wrong;
+        if (!valid) {
+            wrong_detail_ = true;
+            return;
+        }
+        if (!keeping_detail()) {
+            ++left_out_;
+            return;
+        }
+        std::optional<std::string> target;
+        if (detail_target_.state == Field::present) target = std::move(detail_target_.text);
+        kept_.push_back({std::move(detail_code_.text), std::move(detail_message_.text), std::move(target)});
+    }
+
+    Slot next_ = Slot::root;
+    std::array<Frame, 4> frames_{};
+    std::size_t depth_ = 0;     // of frames_ in use
+    std::size_t skipping_ = 0;  // depth inside a container that is skipped
+    std::string key_{};
+
+    bool root_is_object_ = false;
+    Field error_ = Field::absent;
+    bool error_closed_ = false;
+    Text code_, message_, target_;
+    Field details_ = Field::absent;
+    std::vector<ErrorDetails> kept_{};
+    std::size_t left_out_ = 0;
+    bool wrong_detail_ = false;  // a detail that is not an ErrorDetailsApiModel
+    Text detail_code_, detail_message_, detail_target_;
+};
+
+// Decodes {"error": ErrorApiModel} from an error answer's body. `cut`: the body is only the start of
+// what the server sent; its model is then what was whole before the cut, and needs at least the
+// code and the message.
+inline std::expected<DecodedErrorBody, ErrorBodyMismatch> decode_error_body(std::string_view body, bool cut) {
+    // The default options, as boost::json::parse has them: standard JSON, at most 32 levels deep.
+    boost::json::basic_parser<ErrorBodyHandler> parser{boost::json::parse_options{}};
+    boost::system::error_code ec;
+    const std::size_t used = parser.write_some(cut, body.data(), body.size(), ec);
+    if (ec || used != body.size()) return std::unexpected(ErrorBodyMismatch::not_json);
+    return parser.handler().result(cut);
+}
+
+}  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
+
+#endif  // K6_SCHEDULES_DETAIL_ERROR_BODY_DECODER_HPP
+// ---- end k6/schedules/detail/error_body_decoder.hpp ----
 // ---- begin k6/schedules/detail/retry_after.hpp ----
 // Retry-After (RFC 9110 §10.2.3): delta-seconds or an HTTP-date. Sans-io, so it is tested as a table.
 #ifndef K6_SCHEDULES_DETAIL_RETRY_AFTER_HPP
@@ -4435,9 +5329,7 @@ K6_SCHEDULES_END_NAMESPACE
 // ---- end k6/schedules/detail/retry_after.hpp ----
 
 #include <boost/beast/http/status.hpp>
-#include <boost/json/parse.hpp>
 
-#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <optional>
@@ -4449,21 +5341,37 @@ namespace detail {
 
 namespace http = boost::beast::http;
 
-// At most this many of the server's error.details are kept; one more entry then says how many
-// were left out, so nothing is dropped silently.
-inline constexpr std::size_t max_error_details = 32;
-
 inline std::string reason_phrase(const HttpResponse& res) {
     if (!res.reason.empty()) return res.reason;
     const auto standard = http::obsolete_reason(http::int_to_status(res.status));
     return std::string(standard.data(), standard.size());
 }
 
+// The client's own last detail, when there were more than it shows: counted, or cut off with the
+// answer. It has no code: it is the client speaking, not the server.
+inline std::optional<ErrorDetails> details_summary(std::size_t left_out, bool cut_short) {
+    const std::string count = std::to_string(left_out);
+    const std::string_view more = left_out == 1 ? " more detail" : " more details";
+    if (cut_short) {
+        const std::string kib = std::to_string(error_body_keep_bytes / 1024);
+        if (left_out == 0)
+            return ErrorDetails{"", concat({"more details may not be shown: the answer was cut at ", kib, " KiB"}),
+                                std::nullopt};
+        return ErrorDetails{
+            "", concat({count, more, " and any after them not shown: the answer was cut at ", kib, " KiB"}),
+            std::nullopt};
+    }
+    if (left_out == 0) return std::nullopt;
+    return ErrorDetails{"", concat({count, more, " not shown"}), std::nullopt};
+}
+
 // The ApiError for a non-2xx answer: the server's code/message/target/details when the body is an
-// ErrorResponseApiModel; otherwise the status line and a bounded excerpt of the body. Every piece
-// of server text goes through server_text: the token masked (a server may echo what it was sent),
-// bounded, one printable line.
-inline ApiError error_from_response(const HttpResponse& res, std::string_view token,
+// ErrorResponseApiModel (read without building a tree: error_body_decoder.hpp); otherwise the
+// status line and a bounded excerpt of the body. A body cut at error_body_keep_bytes still gives
+// the model when its code and message came before the cut. Every piece of server text goes
+// through the client's Redactor: its secrets masked (a server may echo what it was sent), bounded,
+// one printable line.
+inline ApiError error_from_response(const HttpResponse& res, const Redactor& redactor,
                                     std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) {
     ApiError e;
     e.kind = ErrorKind::api;
@@ -4472,44 +5380,38 @@ inline ApiError error_from_response(const HttpResponse& res, std::string_view to
     if (res.retry_after) e.retry_after = parse_retry_after(*res.retry_after, now);
 
     const std::string_view body(res.body);
-    boost::system::error_code ec;
-    const boost::json::value parsed = body.empty()
-                                          ? boost::json::value()
-                                          : boost::json::parse(boost::json::string_view(body.data(), body.size()), ec);
-    const boost::json::value* inner = nullptr;
-    if (!ec && parsed.is_object()) inner = parsed.get_object().if_contains("error");
-    if (inner) {
-        if (auto decoded = from_json<ErrorBody>(*inner)) {
-            auto optional_text = [&](const std::optional<std::string>& text) -> std::optional<std::string> {
-                if (!text) return std::nullopt;
-                return server_text(*text, token);
-            };
-            e.code = server_text(decoded->code, token);
-            e.message = server_text(decoded->message, token);
-            e.target = optional_text(decoded->target);
-            const std::size_t kept = std::min(decoded->details.size(), max_error_details);
-            e.details.reserve(kept + 1);
-            for (std::size_t i = 0; i < kept; ++i) {
-                const ErrorDetails& d = decoded->details[i];
-                e.details.push_back(
-                    {server_text(d.code, token), server_text(d.message, token), optional_text(d.target)});
-            }
-            // The summary has no code: it is the client speaking, not the server.
-            if (const std::size_t left_out = decoded->details.size() - kept; left_out > 0)
-                e.details.push_back(
-                    {"", std::to_string(left_out) + (left_out == 1 ? " more detail" : " more details") + " not shown",
-                     std::nullopt});
-            return e;
-        }
+    std::expected<DecodedErrorBody, ErrorBodyMismatch> decoded = std::unexpected(ErrorBodyMismatch::not_json);
+    if (!body.empty()) decoded = decode_error_body(body, res.body_cut);
+    if (decoded) {
+        auto optional_text = [&](const std::optional<std::string>& text) -> std::optional<std::string> {
+            if (!text) return std::nullopt;
+            return redactor.text(*text);
+        };
+        const ErrorBody& model = decoded->error;
+        e.code = redactor.text(model.code);
+        e.message = redactor.text(model.message);
+        e.target = optional_text(model.target);
+        const auto summary = details_summary(decoded->details_left_out, decoded->cut_short);
+        e.details.reserve(model.details.size() + (summary ? 1 : 0));
+        for (const ErrorDetails& d : model.details)
+            e.details.push_back({redactor.text(d.code), redactor.text(d.message), optional_text(d.target)});
+        if (summary) e.details.push_back(*summary);
+        return e;
     }
-    e.message = server_text(reason_phrase(res), token, reason_max_bytes);
+    e.message = redactor.text(reason_phrase(res), reason_max_bytes);
     if (e.message.empty()) e.message = "error status";
     if (!body.empty())
-        e.message +=
-            (ec ? " (non-JSON body: " : " (unrecognised error body: ") + quote_server_text(body, token, 200) + ")";
+        e.message += (decoded.error() == ErrorBodyMismatch::not_json ? " (non-JSON body: " : " (unrecognised error body: ") +
+                     redactor.quoted(body, 200) + ")";
     // Each piece is clean; the fixed words around them could still complete a pathological token.
-    if (shows_secret(e.message, token)) e.message = std::string(withheld_mark);
+    if (redactor.reveals(e.message)) e.message = std::string(withheld_mark);
     return e;
+}
+
+// The same, for code that has only the token (tests, fuzzers).
+inline ApiError error_from_response(const HttpResponse& res, std::string_view token,
+                                    std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) {
+    return error_from_response(res, Redactor{token}, now);
 }
 
 // The model in a 2xx body, or malformed_response naming the field that does not match the schema.
@@ -4538,11 +5440,13 @@ K6_SCHEDULES_END_NAMESPACE
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
@@ -4599,6 +5503,50 @@ inline asio::any_io_executor make_client_strand(const asio::any_io_executor& exe
     return asio::make_strand(executor);
 }
 
+// The secrets a client masks in everything it says: the token, and a proxy's password and the
+// credentials it is sent (a proxy may echo its Proxy-Authorization).
+inline Redactor redactor_for(const ClientOptions& options, const std::optional<Proxy>& proxy) {
+    std::vector<std::string_view> secrets{options.token};
+    std::string basic;
+    if (proxy) {
+        secrets.push_back(proxy->password);
+        basic = basic_credentials(*proxy);
+        secrets.push_back(basic);
+    }
+    return Redactor(secrets);  // copies them
+}
+
+// The single-flight resolution of a client's stack id (see ensure_stack_id in call.hpp).
+struct StackIdResolution {
+    struct Waiter {
+        explicit Waiter(const asio::any_io_executor& strand) : spot(strand) {}
+        ParkingSpot spot;
+        std::optional<ApiError> failure;  // the leader's error, when its resolution failed
+    };
+    // The flight of the operation that resolves: when it ends, by a result or an exception, the
+    // waiters are woken, with the failure to share when there is one (a cancelled leader shares
+    // none: a waiter then resolves in its place).
+    struct Lead {
+        explicit Lead(StackIdResolution& resolution) : resolution_(resolution) { resolution_.in_flight = true; }
+        Lead(const Lead&) = delete;
+        Lead& operator=(const Lead&) = delete;
+        ~Lead() {
+            resolution_.in_flight = false;
+            for (const auto& waiter : std::exchange(resolution_.waiters, {})) {
+                if (failure) waiter->failure = failure;
+                waiter->spot.wake();
+            }
+        }
+        std::optional<ApiError> failure;
+
+    private:
+        StackIdResolution& resolution_;
+    };
+
+    bool in_flight = false;
+    std::vector<std::shared_ptr<Waiter>> waiters;
+};
+
 struct ClientState : std::enable_shared_from_this<ClientState> {
     // Validates the options, loads the TLS context and picks the proxy; never throws for bad input.
     static expected<std::shared_ptr<ClientState>> create(const asio::any_io_executor& executor, ClientOptions options) {
@@ -4625,6 +5573,7 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
           proxy(std::move(proxy_choice.proxy)),
           proxy_error(std::move(proxy_choice.unusable)),
           slots(strand, options.max_connections),
+          redactor(redactor_for(options, proxy)),
           authorization("Bearer " + options.token),
           stack_id(options.stack_id > 0 ? std::to_string(options.stack_id) : std::string()),
           agent(options.user_agent_suffix.empty() ? std::string(user_agent)
@@ -4639,23 +5588,31 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
     std::optional<ApiError> proxy_error;        // the environment names a proxy that cannot be used
     ConnectionSlots slots;
     ConnectionPool pool;
+    Redactor redactor;  // every error and observer event of the client is sealed with it
     std::string authorization;
     // X-Stack-Id's value. Empty until resolved when the options gave only a stack URL: written once,
     // on the strand, by the first resolution that succeeds (see resolve_stack_id in call.hpp).
     std::string stack_id;
     std::string agent;  // the User-Agent: the library's, then ClientOptions::user_agent_suffix
+    StackIdResolution resolution;  // with only a stack URL, until the id is known
     std::optional<asio::steady_timer> idle_sweep;  // with close_idle_in_background, while connections are idle
     std::unordered_set<OperationRecord*> running;  // operations in flight, for cancel_all()
-    bool closed = false;                           // close() was called: no new operation starts
+    // close() or async_close() was called: no new operation starts, and the pager hands out no
+    // buffered schedule. Set from any thread, read on the strand and by Pager::async_next.
+    std::atomic<bool> closed{false};
+    // Operations (and read-ahead pages) whose handler has not run yet: async_close() waits for 0.
+    // Counted from any thread: an operation starts in its caller's, its handler ends in its own.
+    std::atomic<std::size_t> outstanding{0};
+    std::vector<std::shared_ptr<ParkingSpot>> quiet_waiters;  // async_close() calls waiting for 0
 
     // Returns a kept-alive connection to the pool, and (when asked to) makes sure a timer will
     // close it once it has been idle for idle_timeout.
     void keep(std::unique_ptr<Connection> connection) {
-        if (closed) return;
+        if (closed.load(std::memory_order_relaxed)) return;
         connection->timer.park();
         pool.put(std::move(connection), ConnectionPool::clock::now(), options.max_idle_connections);
         if (options.close_idle_in_background && !idle_sweep && pool.size() > 0)
-            schedule_sweep(ConnectionPool::clock::now() + options.idle_timeout);
+            schedule_sweep(later(ConnectionPool::clock::now(), options.idle_timeout));
     }
 
     void schedule_sweep(ConnectionPool::clock::time_point when) {
@@ -4681,6 +5638,11 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
         const std::vector<OperationRecord*> now(running.begin(), running.end());
         for (OperationRecord* record : now) record->signal.emit(asio::cancellation_type::terminal);
         close_idle();
+    }
+
+    // The last outstanding operation has ended: wakes the async_close() calls. On the strand.
+    void wake_quiet_waiters() {
+        for (const auto& spot : quiet_waiters) spot->wake();
     }
 };
 
@@ -4748,6 +5710,7 @@ K6_SCHEDULES_END_NAMESPACE
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <random>
 #include <string>
@@ -4782,7 +5745,10 @@ inline RetryDecision decide_retry(const ApiError& error, unsigned retries_done, 
     const double backoff = std::min(static_cast<double>(policy.max_delay.count()),
                                     static_cast<double>(policy.initial_delay.count()) * factor);
     const double jitter = std::clamp(jitter01, 0.0, 1.0);
-    return {milliseconds{static_cast<milliseconds::rep>(backoff * jitter)}, ""};
+    // A double near milliseconds::max() (a max_delay meant as "no limit") rounds above it, and
+    // converting that back is undefined: the wait is kept below it.
+    constexpr double longest = static_cast<double>(std::numeric_limits<milliseconds::rep>::max() / 2);
+    return {milliseconds{static_cast<milliseconds::rep>(std::min(backoff * jitter, longest))}, ""};
 }
 
 inline double default_jitter() {
@@ -4802,17 +5768,22 @@ K6_SCHEDULES_END_NAMESPACE
 #include <memory>
 #include <optional>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
 
-// Calls the observer's functions for one attempt. An exception from them is swallowed: a failing
-// log or metrics hook must not fail (or, thrown through the coroutine, crash) the call it watches.
+// Calls the observer's functions for one attempt, with everything it hands over sealed by the
+// client's Redactor: the target (a server-chosen @nextLink query is sent as it is, and may hold
+// anything) and the error. An exception from the observer is swallowed: a failing log or metrics
+// hook must not fail (or, thrown through the coroutine, crash) the call it watches.
 class ObservedAttempt {
 public:
-    ObservedAttempt(const AttemptObserver& observer, const RequestSpec& spec, std::string_view target,
-                    unsigned attempt)
-        : observer_(observer), start_{spec.operation, http::to_string(spec.method), target, attempt} {}
+    // `target`: the request target as sent, already sealed (see observed_target()).
+    ObservedAttempt(const AttemptObserver& observer, const Redactor& redactor, const RequestSpec& spec,
+                    std::string_view target, unsigned attempt)
+        : observer_(observer), redactor_(redactor), start_{spec.operation, http::to_string(spec.method), target, attempt} {}
 
     // Asks the observer for headers; returns the request to send (with them, when it added any).
     expected<std::string_view> start(const std::string& request) {
@@ -4834,7 +5805,10 @@ public:
     void end(unsigned status, const ApiError* error, std::size_t bytes_received,
              std::optional<std::chrono::milliseconds> retry_in, std::string_view retry_stopped) const {
         if (!observer_.on_end) return;
-        AttemptEnd end{start_.operation, start_.method, start_.target, start_.attempt, status, error, bytes_received,
+        std::optional<ApiError> sealed;
+        if (error) seal(redactor_, sealed.emplace(*error));
+        AttemptEnd end{start_.operation, start_.method, start_.target, start_.attempt, status,
+                       sealed ? &*sealed : nullptr, bytes_received,
                        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_),
                        retry_in, retry_stopped};
         try {
@@ -4845,10 +5819,16 @@ public:
 
 private:
     const AttemptObserver& observer_;
+    const Redactor& redactor_;
     AttemptStart start_;
     std::chrono::steady_clock::time_point started_{};
     std::string with_headers_{};
 };
+
+// The request target an observer sees: as sent, sealed.
+inline std::string observed_target(const ClientState& state, const RequestSpec& spec) {
+    return state.redactor.redact(spec.request_target(state.endpoint));
+}
 
 // A final answer and how many requests it took (retries and resends on stale connections).
 struct Answer {
@@ -4856,93 +5836,110 @@ struct Answer {
     unsigned attempts = 0;
 };
 
-// The call: attempts, each holding a connection slot and bounded by the attempt timeout and what
-// is left of the deadline, with the waits the retry policy asks for in between. Completes with the
-// 2xx answer, or with the error whose message, status and code are the last attempt's, counting
-// every attempt and saying why retrying stopped. A cancellation that arrives at any point ends it
-// as cancelled: it is checked after every step, and before any wait or new attempt.
-inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<ClientState> state, RequestSpec spec,
-                                                           std::shared_ptr<const CallSettings> shared_settings) {
+// What one operation may spend, fixed when it starts and shared by every request it makes (the
+// stack id's resolution, then the operation's own request): the deadline is computed once, and the
+// retries and attempts of one request count against the next.
+struct CallBudget {
+    using clock = std::chrono::steady_clock;
+
+    std::optional<clock::time_point> deadline_at{};  // settings.deadline after the operation's start
+    unsigned retries = 0;                            // retries made so far, by any of its requests
+    unsigned attempts = 0;                           // attempts made so far, by any of its requests
+
+    static CallBudget starting_now(const CallSettings& settings) {
+        CallBudget budget;
+        if (settings.deadline) budget.deadline_at = later(clock::now(), *settings.deadline);
+        return budget;
+    }
+};
+
+// The error of a call, counting every attempt the operation made.
+inline std::unexpected<ApiError> call_error(ApiError error, const CallBudget& budget) {
+    error.attempts = budget.attempts;
+    return std::unexpected(std::move(error));
+}
+
+// One request of an operation: attempts, each holding a connection slot and bounded by the
+// attempt timeout and what is left of the deadline, with the waits the retry policy asks for in
+// between, all spent from `budget`. Completes with the 2xx answer, or with the error whose message,
+// status and code are the last attempt's, counting every attempt and saying why retrying stopped.
+// A cancellation that arrives at any point ends it as cancelled: it is checked after every step,
+// and before any wait or new attempt.
+inline asio::awaitable<expected<Answer>> send_with_retries(ClientState& state, RequestSpec spec,
+                                                           const CallSettings& settings, CallBudget& budget) {
     using clock = std::chrono::steady_clock;
     // Cancellation is reported as ErrorKind::cancelled, never thrown (Asio's default would throw
     // from the next co_await once the operation was cancelled).
     co_await asio::this_coro::throw_if_cancelled(false);
     const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
-    const CallSettings& settings = *shared_settings;  // shared with the handle: not copied per call
-    if (settings.invalid) co_return std::unexpected(std::move(*settings.invalid));
+    if (settings.invalid) co_return std::unexpected(*settings.invalid);
     if (spec.refused) co_return std::unexpected(std::move(*spec.refused));
-    if (state->closed) co_return std::unexpected(cancelled_error("the client was closed (Client::close)"));
-    if (state->proxy_error) co_return std::unexpected(*state->proxy_error);
+    if (state.closed.load(std::memory_order_relaxed))
+        co_return std::unexpected(cancelled_error("the client was closed (Client::close)"));
+    if (state.proxy_error) co_return std::unexpected(*state.proxy_error);
     const RetryPolicy& policy = settings.retry;
-    const auto started = clock::now();
-    const auto deadline_at = settings.deadline ? std::optional(started + *settings.deadline) : std::nullopt;
-    const std::string request =
-        request_bytes(state->endpoint, state->authorization, state->stack_id, spec, state->agent);
+    const auto& deadline_at = budget.deadline_at;
+    const std::string request = request_bytes(state.endpoint, state.authorization, state.stack_id, spec, state.agent);
     const AttemptObserver& observer = settings.observer;
-    const std::string target = observer ? spec.request_target(state->endpoint) : std::string();
-    unsigned attempts = 0;
+    const std::string target = observer ? observed_target(state, spec) : std::string();
     bool maybe_applied = false;  // an earlier copy of the request may have been applied by the server
-    for (unsigned retries = 0;; ++retries) {
+    for (unsigned attempt = 1;; ++attempt) {
         // A connection slot first; waiting for one is not part of the attempt, but of the call.
-        if (!state->slots.try_acquire()) {
-            auto [slot_ec] = co_await state->slots.async_acquire(deadline_at, use_tuple);
-            if (slot_ec == asio::error::timed_out) {
-                ApiError e = fail(ErrorKind::timeout, errc::queue_timeout,
-                                  "no connection to " + state->endpoint.host_header +
-                                      " came free within the call's deadline of " +
-                                      std::to_string(settings.deadline->count()) + " ms (max_connections = " +
-                                      std::to_string(state->options.max_connections) + "); the request was not sent")
-                                 .error();
-                e.attempts = attempts;
-                co_return std::unexpected(std::move(e));
-            }
-            if (slot_ec) {
-                ApiError e =
-                    cancelled_error("cancelled while waiting for a free connection to " + state->endpoint.host_header);
-                e.attempts = attempts;
-                co_return std::unexpected(std::move(e));
-            }
+        if (!state.slots.try_acquire()) {
+            const boost::system::error_code slot_ec = co_await state.slots.wait(deadline_at);
+            if (slot_ec == asio::error::timed_out)
+                co_return call_error(fail(ErrorKind::timeout, errc::queue_timeout,
+                                          "no connection to " + state.endpoint.host_header +
+                                              " came free within the call's deadline of " +
+                                              std::to_string(settings.deadline->count()) + " ms (max_connections = " +
+                                              std::to_string(state.options.max_connections) +
+                                              "); the request was not sent")
+                                         .error(),
+                                     budget);
+            if (slot_ec)
+                co_return call_error(
+                    cancelled_error("cancelled while waiting for a free connection to " + state.endpoint.host_header),
+                    budget);
         }
         AttemptProgress progress;
         expected<Performed> performed;
         std::optional<ObservedAttempt> observed;
         {
-            const SlotGuard slot(state->slots);
+            const SlotGuard slot(state.slots);
             AttemptLimit limit;
             if (settings.attempt_timeout)
-                limit = {clock::now() + *settings.attempt_timeout, "attempt_timeout", *settings.attempt_timeout};
+                limit = {later(clock::now(), *settings.attempt_timeout), "attempt_timeout", *settings.attempt_timeout};
             if (deadline_at && (!limit.end || *deadline_at < *limit.end))
                 limit = {*deadline_at, "the call's deadline", *settings.deadline};
             expected<std::string_view> to_send = std::string_view(request);
-            if (observer) to_send = observed.emplace(observer, spec, target, retries + 1).start(request);
+            if (observer) to_send = observed.emplace(observer, state.redactor, spec, target, attempt).start(request);
             if (!to_send) {
                 // Headers that cannot be sent: a mistake in the caller's code, never worth a retry.
                 ApiError e = std::move(to_send.error());
                 observed->end(0, &e, 0, std::nullopt, "the observer's headers cannot be sent");
-                e.attempts = attempts;
-                co_return std::unexpected(std::move(e));
+                co_return call_error(std::move(e), budget);
             }
             if (was_cancelled(cancel_state))
                 performed = std::unexpected(
-                    cancelled_error("cancelled before sending the request to " + state->endpoint.host_header));
+                    cancelled_error("cancelled before sending the request to " + state.endpoint.host_header));
             else
-                performed = co_await perform(*state, *to_send, limit, progress);
+                performed = co_await perform(state, *to_send, limit, progress);
         }
         ApiError error;
         unsigned status = 0;
         if (performed) {
-            attempts += performed->exchanges;
+            budget.attempts += performed->exchanges;
             status = performed->response.status;
             if (status >= 200 && status <= 299) {
                 if (observed) observed->end(status, nullptr, progress.bytes_received, std::nullopt, {});
-                co_return Answer{std::move(performed->response), attempts};
+                co_return Answer{std::move(performed->response), budget.attempts};
             }
-            error = error_from_response(performed->response, state->options.token);
+            error = error_from_response(performed->response, state.redactor);
         } else {
             error = std::move(performed.error());
-            attempts += std::max(error.attempts, 1u);
+            budget.attempts += std::max(error.attempts, 1u);
         }
-        error.attempts = attempts;
+        error.attempts = budget.attempts;
         // Only a copy that was written in full can have been applied: a failure to resolve, connect
         // or handshake, or a wait for a slot, sent nothing. A gateway that answered 502 or 504 may
         // have passed the request on before its upstream failed.
@@ -4952,85 +5949,113 @@ inline asio::awaitable<expected<Answer>> send_with_retries(std::shared_ptr<Clien
         if (maybe_applied && spec.method == http::verb::delete_ && error.status == 404) {
             if (observed) observed->end(status, nullptr, progress.bytes_received, std::nullopt, {});
             HttpResponse done{.status = 204};
-            co_return Answer{std::move(done), attempts};
+            co_return Answer{std::move(done), budget.attempts};
         }
-        const double jitter = policy.jitter ? policy.jitter() : default_jitter();
-        RetryDecision decision = decide_retry(error, retries, policy, jitter);
-        if (decision.wait && deadline_at && clock::now() + *decision.wait >= *deadline_at)
-            decision = {std::nullopt, "the deadline would pass before another attempt"};
+        RetryDecision decision;
+        if (error.kind == ErrorKind::cancelled) {
+            decision = {std::nullopt, "cancelled"};
+        } else {
+            const double jitter = policy.jitter ? policy.jitter() : default_jitter();
+            decision = decide_retry(error, budget.retries, policy, jitter);
+            if (decision.wait && deadline_at && later(clock::now(), *decision.wait) >= *deadline_at)
+                decision = {std::nullopt, "the deadline would pass before another attempt"};
+        }
         if (decision.wait && was_cancelled(cancel_state)) {
             if (observed) observed->end(status, &error, progress.bytes_received, std::nullopt, "cancelled");
             ApiError cancelled = cancelled_error("cancelled after: " + error.message);
-            cancelled.attempts = attempts;
-            co_return std::unexpected(std::move(cancelled));
+            cancelled.retry_stopped = "cancelled";
+            co_return call_error(std::move(cancelled), budget);
         }
         if (observed) observed->end(status, &error, progress.bytes_received, decision.wait, decision.reason);
         if (!decision.wait) {
-            // Said whenever a retry was in question: after retries, under a deadline, or when the
-            // policy allowed one and something (a long Retry-After, say) stopped it.
-            if (retries > 0 || deadline_at || (error.retryable() && policy.max_retries > 0))
+            // Said whenever a retry was in question: after retries, under a deadline, when the
+            // policy allowed one and something (a long Retry-After, say) stopped it, or when the
+            // call was cancelled.
+            if (budget.retries > 0 || deadline_at || error.kind == ErrorKind::cancelled ||
+                (error.retryable() && policy.max_retries > 0))
                 error.retry_stopped = std::move(decision.reason);
             co_return std::unexpected(std::move(error));
         }
-        asio::steady_timer backoff(state->strand, *decision.wait);
+        ++budget.retries;
+        asio::steady_timer backoff(state.strand, later(clock::now(), *decision.wait));
         auto [wait_ec] = co_await backoff.async_wait(use_tuple);
         if (wait_ec || was_cancelled(cancel_state)) {
             ApiError cancelled = cancelled_error("cancelled while waiting to retry after: " + error.message);
-            cancelled.attempts = attempts;
-            co_return std::unexpected(std::move(cancelled));
+            cancelled.retry_stopped = "cancelled";
+            co_return call_error(std::move(cancelled), budget);
         }
     }
 }
 
-// Finds out the stack id of a client made with a stack URL and stack id 0: `GET /cloud/v6/auth` with
-// X-Stack-Url, as a call of its own with the operation's settings (retries, attempt timeout,
-// deadline, observer, which sees it as operation "authenticate"), then keeps the id in the client's
-// state for every later call of the client and its copies. Operations that start while the id is
-// still unknown each resolve it (they run on the strand, so nothing is torn); the first success is
-// kept and later ones change nothing. A failure is that operation's error, its message saying what
-// was being done (server text in it is already token-masked); the next operation tries again.
-inline asio::awaitable<expected<void>> resolve_stack_id(std::shared_ptr<ClientState> state,
-                                                        std::shared_ptr<const CallSettings> settings) {
+// Finds out the stack id of a client made with a stack URL and stack id 0: `GET /cloud/v6/auth`
+// with X-Stack-Url, a request of the operation that needs the id, spending the operation's budget
+// (its deadline and retries) and seen by its observer as operation "authenticate"; the id is then
+// kept in the client's state for every later call of the client and its copies. A failure is that
+// operation's error, its message saying what was being done.
+inline asio::awaitable<expected<void>> resolve_stack_id(ClientState& state, const CallSettings& settings,
+                                                        CallBudget& budget) {
     auto fail_with = [](ApiError error) {
         error.message = "resolving the stack id from the stack URL (GET /cloud/v6/auth): " + error.message;
         return std::unexpected(std::move(error));
     };
     // options.validate() let stack_id 0 through only with a stack_url.
-    auto answer = co_await send_with_retries(state, authenticate_request(*state->options.stack_url), settings);
+    auto answer = co_await send_with_retries(state, authenticate_request(*state.options.stack_url), settings, budget);
     if (!answer) co_return fail_with(std::move(answer.error()));
     auto decoded = decode_success<AuthenticationResponse>(answer->response);
     if (!decoded) {
-        decoded.error().attempts = answer->attempts;
+        decoded.error().attempts = budget.attempts;
         co_return fail_with(std::move(decoded.error()));
     }
-    if (state->stack_id.empty()) state->stack_id = std::to_string(decoded->stack_id);
+    if (state.stack_id.empty()) state.stack_id = std::to_string(decoded->stack_id);
     co_return expected<void>{};
 }
 
-// The call of an operation. A client made with only a stack URL learns its stack id first (unless
-// the call fails anyway before sending), in a coroutine of its own: the usual call awaits
-// send_with_retries directly, with no resolution step in its frame (one in there cost 300 of a
-// get's 62,000 instructions, callgrind).
-inline asio::awaitable<expected<Answer>> resolve_then_send(std::shared_ptr<ClientState> state, RequestSpec spec,
-                                                           std::shared_ptr<const CallSettings> settings) {
-    co_await asio::this_coro::throw_if_cancelled(false);  // as send_with_retries: cancelled is an error
-    if (auto resolved = co_await resolve_stack_id(state, settings); !resolved)
-        co_return std::unexpected(std::move(resolved.error()));
-    co_return co_await send_with_retries(std::move(state), std::move(spec), std::move(settings));
+// The stack id, known before the operation's own request goes out. Single flight per client:
+// the first operation that needs it resolves it (the leader), with its own budget; operations that
+// need it meanwhile wait for that one request, each within its own deadline, instead of sending
+// their own. When the leader's resolution ends, each waiter looks again: the id is known (go on);
+// the resolution failed (it fails the waiters too, with its error); or the leader was cancelled
+// (one of the waiters leads the next try). An operation that starts after a failure tries again.
+inline asio::awaitable<expected<void>> ensure_stack_id(ClientState& state, const CallSettings& settings,
+                                                       CallBudget& budget) {
+    co_await asio::this_coro::throw_if_cancelled(false);  // cancelled is an error, not an exception
+    StackIdResolution& resolution = state.resolution;
+    while (state.stack_id.empty()) {
+        if (!resolution.in_flight) {
+            StackIdResolution::Lead lead(resolution);  // ends the flight and wakes the waiters, whatever happens
+            expected<void> resolved = co_await resolve_stack_id(state, settings, budget);
+            if (!resolved && resolved.error().kind != ErrorKind::cancelled) lead.failure = resolved.error();
+            co_return resolved;
+        }
+        auto waiter = std::make_shared<StackIdResolution::Waiter>(state.strand);
+        resolution.waiters.push_back(waiter);
+        const ParkingSpot::Outcome outcome = co_await waiter->spot.park(budget.deadline_at);
+        if (outcome != ParkingSpot::Outcome::woken) {
+            std::erase(resolution.waiters, waiter);
+            if (outcome == ParkingSpot::Outcome::cancelled)
+                co_return call_error(cancelled_error("cancelled while waiting for the stack id to be resolved"), budget);
+            co_return call_error(fail(ErrorKind::timeout, errc::timeout,
+                                      "the call's deadline of " + std::to_string(settings.deadline->count()) +
+                                          " ms passed while waiting for the stack id to be resolved (GET "
+                                          "/cloud/v6/auth); the request was not sent")
+                                     .error(),
+                                 budget);
+        }
+        if (waiter->failure && state.stack_id.empty()) co_return std::unexpected(std::move(*waiter->failure));
+    }
+    co_return expected<void>{};
 }
 
-inline asio::awaitable<expected<Answer>> send_call(std::shared_ptr<ClientState> state, RequestSpec spec,
-                                                   std::shared_ptr<const CallSettings> settings) {
-    const bool resolve = state->stack_id.empty() && !spec.stack_url && !spec.refused && !settings->invalid &&
-                         !state->closed && !state->proxy_error;
-    if (resolve) return resolve_then_send(std::move(state), std::move(spec), std::move(settings));
-    return send_with_retries(std::move(state), std::move(spec), std::move(settings));
+// Whether an operation has to learn the stack id before its request: a client made with only a
+// stack URL, until the id is known, unless the call fails anyway before sending.
+inline bool needs_stack_id(const ClientState& state, const RequestSpec& spec, const CallSettings& settings) noexcept {
+    return state.stack_id.empty() && !spec.stack_url && !spec.refused && !settings.invalid &&
+           !state.closed.load(std::memory_order_relaxed) && !state.proxy_error;
 }
 
-// The operation: the call, then its 2xx body decoded as T (with `scratch`'s memory, if given).
-// Given a `record`, it is an operation of its own and registers itself with the client for as long
-// as it runs, as registered() would, without a coroutine around it: 550 of a get's 64,000
-// instructions (callgrind).
+// The operation: its request (after the stack id, when that is still to be found out), then the
+// 2xx body decoded as T (with `scratch`'s memory, if given). Given a `record`, it is an operation
+// of its own and registers itself with the client for as long as it runs.
 template <class T>
 asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, RequestSpec spec,
                                            std::shared_ptr<const CallSettings> settings,
@@ -5038,7 +6063,12 @@ asio::awaitable<expected<T>> run_operation(std::shared_ptr<ClientState> state, R
                                            std::shared_ptr<OperationRecord> record = nullptr) {
     std::optional<RunningOperation> running;
     if (record) running.emplace(*state, *record);  // unregisters before `state` and `record` go
-    auto answer = co_await send_call(state, std::move(spec), std::move(settings));
+    CallBudget budget = CallBudget::starting_now(*settings);
+    if (needs_stack_id(*state, spec, *settings)) {
+        expected<void> resolved = co_await ensure_stack_id(*state, *settings, budget);
+        if (!resolved) co_return std::unexpected(std::move(resolved.error()));
+    }
+    auto answer = co_await send_with_retries(*state, std::move(spec), *settings, budget);
     if (!answer) co_return std::unexpected(std::move(answer.error()));
     if constexpr (std::is_void_v<T>) {
         co_return expected<void>{};
@@ -5445,21 +6475,18 @@ K6_SCHEDULES_END_NAMESPACE
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
 
-// A page requested ahead of time: its result once it arrives, and who is waiting for it.
+// A page requested ahead of time: its result once it arrives, and the reader waiting for it.
 struct Prefetch {
+    explicit Prefetch(const asio::any_io_executor& strand) : ready(strand) {}
+
     // Its signal is emitted when the pager is dropped, its reader cancelled, or by Client::cancel_all.
     OperationRecord operation;
     std::optional<expected<SchedulePage>> result;
-    std::optional<asio::any_completion_handler<void()>> waiter;
+    ParkingSpot ready;  // woken when the result is in
 
-    // Runs on `strand`; the waiting reader resumes there too, after this returns.
-    void complete(expected<SchedulePage> page, const asio::any_io_executor& strand) {
+    void complete(expected<SchedulePage> page) {
         result = std::move(page);
-        if (waiter) {
-            auto resume = std::move(*waiter);
-            waiter.reset();
-            asio::post(strand, std::move(resume));
-        }
+        ready.wake();
     }
 };
 
@@ -5488,6 +6515,8 @@ struct PagerState {
     // take_buffered() claims it from the caller's thread, not the strand.
     bool claim() noexcept { return !busy.exchange(true, std::memory_order_acquire); }
 
+    bool client_closed() const noexcept { return client->closed.load(std::memory_order_acquire); }
+
     // Releases the claim at the end of the operation.
     struct Busy {
         PagerState& state;
@@ -5500,6 +6529,7 @@ struct PagerState {
     // schedule (spawn, strand, two executor hops) cost more than decoding it. Empty when a page
     // must be fetched, or when an operation holds the pager (which then reports the misuse).
     std::optional<Schedule> take_buffered() {
+        if (client_closed()) return std::nullopt;  // the operation says so
         if (!claim()) return std::nullopt;
         const Busy guard(*this);
         if (next_item == items.size()) return std::nullopt;
@@ -5510,43 +6540,30 @@ struct PagerState {
         return invalid_argument("another async_next_page() or async_next() of this Pager is still in progress").error();
     }
 
+    static ApiError closed_error() { return cancelled_error("the client was closed (Client::close)"); }
+
     // Starts fetching the page after the one just received, if read-ahead is on.
     void start_prefetch() {
         auto request = cursor.next_request(client->endpoint);
         if (!request) return;
-        auto ahead = std::make_shared<Prefetch>();
+        auto ahead = std::make_shared<Prefetch>(client->strand);
         prefetch = ahead;
         if (!*request) {
             ahead->result = std::unexpected(std::move(request->error()));
             return;
         }
-        // Registered with the client like every operation, so that Client::cancel_all reaches it.
+        // Registered with the client like every operation, so that Client::cancel_all reaches it,
+        // and outstanding work until it is in, so that Client::async_close waits for it.
         asio::co_spawn(client->strand,
                        run_operation<SchedulePage>(client, std::move(**request), settings, scratch,
                                                    std::shared_ptr<OperationRecord>(ahead, &ahead->operation)),
-                       asio::bind_cancellation_slot(
-                           ahead->operation.signal.slot(),
-                           [ahead, strand = client->strand](std::exception_ptr e, expected<SchedulePage> page) {
-                               if (e) page = std::unexpected(internal_error(e));
-                               ahead->complete(std::move(page), strand);
-                           }));
-    }
-
-    // Resumes the caller when the read-ahead page has arrived; cancelling the wait cancels the
-    // request. A plain function returning an awaitable, not a coroutine: GCC 12 destroyed a
-    // coroutine's by-value shared_ptr parameter too early here.
-    static asio::awaitable<void> until_ready(const std::shared_ptr<Prefetch>& ahead) {
-        return asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
-            [ahead](auto handler) {
-                ahead->waiter.emplace(std::move(handler));
-                // The slot of the type-erased handler: wrapping the handler took over its own slot.
-                auto slot = ahead->waiter->get_cancellation_slot();
-                if (slot.is_connected())
-                    slot.assign([weak = std::weak_ptr<Prefetch>(ahead)](asio::cancellation_type type) {
-                        if (auto p = weak.lock()) p->operation.signal.emit(type);
-                    });
-            },
-            asio::use_awaitable);
+                       asio::bind_cancellation_slot(ahead->operation.signal.slot(),
+                                                    [ahead, work = OutstandingWork(client)](
+                                                        std::exception_ptr e, expected<SchedulePage> page) {
+                                                        (void)work;  // ends when the page is in
+                                                        if (e) page = std::unexpected(internal_error(e));
+                                                        ahead->complete(std::move(page));
+                                                    }));
     }
 
     // The next page from the server (or the read-ahead), recorded in the cursor. An empty page
@@ -5556,7 +6573,11 @@ struct PagerState {
         expected<SchedulePage> page;
         const std::shared_ptr<Prefetch> ahead = std::exchange(prefetch, nullptr);
         if (ahead) {
-            if (!ahead->result) co_await until_ready(ahead);
+            // Cancelling the wait cancels the request; the page (cancelled) is then waited for.
+            while (!ahead->result) {
+                if (co_await ahead->ready.park(std::nullopt) == ParkingSpot::Outcome::cancelled)
+                    ahead->operation.signal.emit(asio::cancellation_type::terminal);
+            }
             page = std::move(*ahead->result);
         } else {
             auto request = cursor.next_request(client->endpoint);
@@ -5576,6 +6597,7 @@ struct PagerState {
 
     asio::awaitable<expected<SchedulePage>> next_page() {
         co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
+        if (client_closed()) co_return std::unexpected(closed_error());
         if (!claim()) co_return std::unexpected(in_progress());
         const Busy guard(*this);
         items.clear();  // a page read whole leaves nothing for async_next()
@@ -5585,6 +6607,7 @@ struct PagerState {
 
     asio::awaitable<std::optional<expected<Schedule>>> next() {
         co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
+        if (client_closed()) co_return std::unexpected(closed_error());
         if (!claim()) co_return std::unexpected(in_progress());
         const Busy guard(*this);
         while (next_item == items.size()) {
@@ -5601,6 +6624,7 @@ struct PagerState {
     // Collects a whole listing, refusing to hold more than max_items schedules.
     asio::awaitable<expected<std::vector<Schedule>>> collect(std::size_t max_items) {
         co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
+        if (client_closed()) co_return std::unexpected(closed_error());
         if (!claim()) co_return std::unexpected(in_progress());
         const Busy guard(*this);
         std::vector<Schedule> all;
@@ -5634,9 +6658,25 @@ K6_SCHEDULES_DECL const asio::any_io_executor& strand_of(const ClientState& stat
 K6_SCHEDULES_DECL const asio::any_io_executor& executor_of(const ClientState& state) noexcept {
     return state.executor;
 }
+K6_SCHEDULES_DECL const Redactor& redactor_of(const ClientState& state) noexcept { return state.redactor; }
 K6_SCHEDULES_DECL void add_running(ClientState& state, OperationRecord& record) { state.running.insert(&record); }
 K6_SCHEDULES_DECL void remove_running(ClientState& state, OperationRecord& record) noexcept {
     state.running.erase(&record);
+}
+
+K6_SCHEDULES_DECL void outstanding_started(ClientState& state) noexcept {
+    state.outstanding.fetch_add(1, std::memory_order_relaxed);
+}
+
+// Called where a handler has just run (or been destroyed unrun), on any thread.
+K6_SCHEDULES_DECL void outstanding_finished(const std::shared_ptr<ClientState>& state) noexcept {
+    // Sequentially consistent, as in start_close: either this sees `closed`, or the closer sees 0.
+    if (state->outstanding.fetch_sub(1) != 1) return;
+    if (!state->closed.load()) return;
+    try {
+        asio::post(state->strand, [state] { state->wake_quiet_waiters(); });
+    } catch (...) {  // only allocation can fail; async_close then finds out on its next look
+    }
 }
 
 K6_SCHEDULES_DECL expected<std::shared_ptr<ClientState>> make_client_state(const asio::any_io_executor& executor,
@@ -5684,10 +6724,14 @@ K6_SCHEDULES_DECL void start_list_all(const std::shared_ptr<ClientState>& state,
     using Result = expected<std::vector<Schedule>>;
     auto pager = std::make_shared<PagerState>(
         state, std::move(settings), PageCursor::from_query(query, max_empty_pages), true);
-    auto collect = [](std::shared_ptr<PagerState> p, std::size_t limit) -> asio::awaitable<Result> {
+    auto collect = [](std::shared_ptr<PagerState> p, std::shared_ptr<OperationRecord> record,
+                      std::size_t limit) -> asio::awaitable<Result> {
+        const RunningOperation running(*p->client, *record);
         co_return co_await p->collect(limit);
     };
-    start_operation<Result>(state, collect(pager, max_items), std::move(handler));
+    start_operation<Result>(
+        state, [&](const std::shared_ptr<OperationRecord>& record) { return collect(pager, record, max_items); },
+        std::move(handler));
 }
 
 K6_SCHEDULES_DECL void client_close_idle(const std::shared_ptr<ClientState>& state) {
@@ -5699,10 +6743,33 @@ K6_SCHEDULES_DECL void client_cancel_all(const std::shared_ptr<ClientState>& sta
 }
 
 K6_SCHEDULES_DECL void client_close(const std::shared_ptr<ClientState>& state) {
-    asio::post(state->strand, [state] {
-        state->closed = true;
-        state->cancel_all();
-    });
+    // At once, from the caller's thread: an operation the caller starts after close() returns is
+    // refused, whichever runs first on the strand.
+    state->closed.store(true, std::memory_order_seq_cst);
+    asio::post(state->strand, [state] { state->cancel_all(); });
+}
+
+K6_SCHEDULES_DECL void start_close(const std::shared_ptr<ClientState>& state, Handler<expected<void>> handler) {
+    state->closed.store(true, std::memory_order_seq_cst);
+    // Not counted as outstanding work itself, and not registered for cancel_all(): it waits for the
+    // others, and only its own caller cancels it.
+    auto until_quiet = [](std::shared_ptr<ClientState> s) -> asio::awaitable<expected<void>> {
+        co_await asio::this_coro::throw_if_cancelled(false);
+        s->cancel_all();
+        while (s->outstanding.load() != 0) {
+            const auto spot = std::make_shared<ParkingSpot>(s->strand);
+            s->quiet_waiters.push_back(spot);
+            const ParkingSpot::Outcome outcome = co_await spot->park(std::nullopt);
+            std::erase(s->quiet_waiters, spot);
+            if (outcome == ParkingSpot::Outcome::cancelled)
+                co_return std::unexpected(cancelled_error(
+                    "cancelled while waiting for the client's operations to end (the client stays closed)"));
+        }
+        s->close_idle();  // connections that came back to the pool meanwhile
+        co_return expected<void>{};
+    };
+    spawn_operation<expected<void>>(state, std::make_shared<OperationRecord>(), until_quiet(state),
+                                    std::move(handler), RecoverWithInternalError{}, false);
 }
 
 K6_SCHEDULES_DECL std::shared_ptr<PagerState> make_pager(const std::shared_ptr<ClientState>& state,
@@ -5724,10 +6791,14 @@ K6_SCHEDULES_DECL std::shared_ptr<PagerState> make_resumed_pager(const std::shar
 K6_SCHEDULES_DECL void start_next_page(const std::shared_ptr<PagerState>& pager,
                                        Handler<expected<SchedulePage>> handler) {
     // The coroutine holds the state, so the operation finishes even if the Pager is dropped.
-    auto run = [](std::shared_ptr<PagerState> p) -> asio::awaitable<expected<SchedulePage>> {
+    auto run = [](std::shared_ptr<PagerState> p,
+                  std::shared_ptr<OperationRecord> record) -> asio::awaitable<expected<SchedulePage>> {
+        const RunningOperation running(*p->client, *record);
         co_return co_await p->next_page();
     };
-    start_operation<expected<SchedulePage>>(pager->client, run(pager), std::move(handler));
+    start_operation<expected<SchedulePage>>(
+        pager->client, [&](const std::shared_ptr<OperationRecord>& record) { return run(pager, record); },
+        std::move(handler));
 }
 
 K6_SCHEDULES_DECL void start_next(const std::shared_ptr<PagerState>& pager,
@@ -5735,11 +6806,16 @@ K6_SCHEDULES_DECL void start_next(const std::shared_ptr<PagerState>& pager,
     using Result = std::optional<expected<Schedule>>;
     // A schedule of the page in hand needs no request and no trip through the client's strand.
     if (auto item = pager->take_buffered()) {
-        complete_later(pager->client->executor, std::move(handler), Result(std::move(*item)));
+        complete_later(pager->client, std::move(handler), Result(std::move(*item)));
         return;
     }
-    auto run = [](std::shared_ptr<PagerState> p) -> asio::awaitable<Result> { co_return co_await p->next(); };
-    start_operation<Result>(pager->client, run(pager), std::move(handler));
+    auto run = [](std::shared_ptr<PagerState> p, std::shared_ptr<OperationRecord> record) -> asio::awaitable<Result> {
+        const RunningOperation running(*p->client, *record);
+        co_return co_await p->next();
+    };
+    start_operation<Result>(
+        pager->client, [&](const std::shared_ptr<OperationRecord>& record) { return run(pager, record); },
+        std::move(handler));
 }
 
 K6_SCHEDULES_DECL std::optional<std::int64_t> pager_total_count(const PagerState& pager) {
@@ -5788,13 +6864,6 @@ K6_SCHEDULES_END_NAMESPACE
 K6_SCHEDULES_BEGIN_NAMESPACE
 
 namespace detail {
-
-// The executor's default completion token (use_awaitable for an executor made by
-// use_awaitable.as_default_on, say), or deferred when it names none: `co_await
-// client.async_x(...)` works either way.
-template <class Executor>
-using default_token_t = std::conditional_t<std::is_void_v<asio::default_completion_token_t<Executor>>, asio::deferred_t,
-                                           asio::default_completion_token_t<Executor>>;
 
 struct ClientAccess;
 
@@ -5946,9 +7015,9 @@ public:
     /// @return Whatever @p token makes of the operation.
     /// @par Errors
     /// ErrorKind::invalid_argument from the request validator (`target` names the field; nothing
-    /// sent); errc::bad_request (ErrorKind::api) when the service rejects the schedule;
-    /// errc::not_found when the load test does not exist; the errors of every operation (see
-    /// BasicClient).
+    /// sent); ErrorKind::internal when the validator throws (nothing sent); errc::bad_request
+    /// (ErrorKind::api) when the service rejects the schedule; errc::not_found when the load test
+    /// does not exist; the errors of every operation (see BasicClient).
     template <class CompletionToken = default_completion_token_type>
     auto async_set_load_test_schedule(LoadTestId load_test, CreateScheduleRequest request,
                                       CompletionToken&& token = {}) const {
@@ -5970,11 +7039,15 @@ public:
         return initiate<SchedulePage>(std::forward<CompletionToken>(token), detail::list_schedules_request(query));
     }
 
-    /// Every schedule, lazily, page by page (see Pager). Nothing is sent until the pager is awaited.
+    /// Every schedule, lazily, page by page (see BasicPager). Nothing is sent until the pager is
+    /// awaited.
     /// @param query The first page's query; later pages follow "@nextLink".
     /// @param options Read-ahead, and the bound on empty pages in a row.
-    Pager list_schedules(ListQuery query = {}, PagerOptions options = {}) const {
-        return Pager(detail::make_pager(state_, settings_, query, options.max_empty_pages, options.read_ahead));
+    /// @return A pager over this client's executor type (Pager for a Client), whose operations
+    /// take the same default completion token as the client's.
+    BasicPager<Executor> list_schedules(ListQuery query = {}, PagerOptions options = {}) const {
+        return BasicPager<Executor>(
+            detail::make_pager(state_, settings_, query, options.max_empty_pages, options.read_ahead), executor_);
     }
 
     /// Continues a listing from a Pager::next_link() saved earlier. Nothing is sent until the pager
@@ -5983,9 +7056,10 @@ public:
     /// like every "@nextLink", or the pager's first operation completes with errc::bad_next_link
     /// (ErrorKind::invalid_argument), sending nothing; a relative one is resolved against api_url.
     /// @param options Read-ahead, and the bound on empty pages in a row.
-    Pager resume_listing(std::string next_link, PagerOptions options = {}) const {
-        return Pager(detail::make_resumed_pager(state_, settings_, std::move(next_link), options.max_empty_pages,
-                                                options.read_ahead));
+    BasicPager<Executor> resume_listing(std::string next_link, PagerOptions options = {}) const {
+        return BasicPager<Executor>(detail::make_resumed_pager(state_, settings_, std::move(next_link),
+                                                               options.max_empty_pages, options.read_ahead),
+                                    executor_);
     }
 
     /// Every schedule in one vector, following "@nextLink" from page to page like a Pager.
@@ -6094,10 +7168,30 @@ public:
     /// client's strand, in order after operations started earlier by the calling thread.
     void cancel_all() const { detail::client_cancel_all(state_); }
 
-    /// For a graceful shutdown: cancel_all(), and from then on every new operation of this client
-    /// and its copies completes with ErrorKind::cancelled without sending anything. Connections are
-    /// closed as their operations end. Irreversible. Returns at once, like cancel_all().
+    /// Stops the client: cancel_all(), and from then on every new operation of this client and its
+    /// copies (pagers included, even for schedules of the page in hand) completes with
+    /// ErrorKind::cancelled without sending anything. Connections are closed as their operations
+    /// end. Irreversible. Returns at once; to wait until the client is quiet, use async_close().
     void close() const { detail::client_close(state_); }
+
+    /// For a graceful shutdown: close(), then waits until the client is quiet. It completes only
+    /// after every operation of the client and its copies that had started (pagers' read-ahead
+    /// included) has ended and its handler has run, and every connection is closed. Operations
+    /// started from now on complete with ErrorKind::cancelled ("the client was closed") and send
+    /// nothing. Calling it again (or close()) changes nothing and completes the same way.
+    /// @param token The completion token; the operation completes with `void(expected<void>)`:
+    /// nothing, or ErrorKind::cancelled when this wait itself was cancelled through its handler's
+    /// slot (the client stays closed).
+    /// @return Whatever @p token makes of the operation.
+    template <class CompletionToken = default_completion_token_type>
+    auto async_close(CompletionToken&& token = {}) const {
+        using Result = expected<void>;
+        return boost::asio::async_initiate<CompletionToken, void(Result)>(
+            [](auto handler, const std::shared_ptr<detail::ClientState>& state) {
+                detail::start_close(state, detail::Handler<Result>(std::move(handler)));
+            },
+            token, state_);
+    }
 
 private:
     template <class>
@@ -6227,8 +7321,10 @@ boost::asio::awaitable<void> bulk_worker(std::shared_ptr<State> state) {
 }
 
 template <class Result, class State>
-boost::asio::awaitable<std::vector<Result>> bulk_run(std::shared_ptr<State> state, std::size_t workers) {
+boost::asio::awaitable<std::vector<Result>> bulk_run(std::shared_ptr<State> state, std::shared_ptr<OperationRecord> record,
+                                                     std::size_t workers) {
     namespace asio = boost::asio;
+    const RunningOperation running(*ClientAccess::state(state->client), *record);
     co_await asio::this_coro::throw_if_cancelled(false);
     const auto executor = co_await asio::this_coro::executor;  // the client's strand: the workers share it
     std::exception_ptr failure;
@@ -6327,8 +7423,12 @@ auto async_for_each(const BasicClient<Executor>& client, std::vector<Id> ids, st
             state->results.assign(state->ids.size(), Result(std::unexpected(detail::bulk_not_started())));
             const std::size_t workers = std::min(std::max<std::size_t>(max_in_flight, 1), state->ids.size());
             const auto& client_state = detail::ClientAccess::state(client);
-            detail::start_operation<std::vector<Result>>(client_state, detail::bulk_run<Result>(state, workers),
-                                                         std::move(handler), detail::RecoverBulkResults<State>{state});
+            detail::start_operation<std::vector<Result>>(
+                client_state,
+                [&](const std::shared_ptr<detail::OperationRecord>& record) {
+                    return detail::bulk_run<Result>(state, record, workers);
+                },
+                std::move(handler), detail::RecoverBulkResults<State>{state});
         },
         token, std::move(ids), std::move(operation));
 }

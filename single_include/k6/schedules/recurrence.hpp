@@ -436,18 +436,30 @@ private:
 
 /// Formats @p t as RFC 3339 on the wall clock of @p zone, with its offset and three fraction
 /// digits: "2026-12-01T07:00:00.000+01:00". The zones UTC and Etc/UTC write "Z", as
-/// format_rfc3339(Timestamp) does. The same instant as @p t: parse_rfc3339() reads it back.
+/// format_rfc3339(Timestamp) does. The text is always the instant @p t, which parse_rfc3339()
+/// reads back, for every @p t that format_rfc3339(Timestamp) writes without clamping:
+/// - RFC 3339 offsets have whole minutes only. An offset with seconds (local mean time before a
+///   zone adopted standard time, e.g. Africa/Monrovia's -00:44:30 until 1972) is written truncated
+///   to whole minutes (-00:44), with the wall time of that offset, 30 seconds off the zone's own.
+/// - When the wall time would fall outside the years 0000-9999 (within a day of the ends of the
+///   range), the UTC form with "Z" is written instead.
+/// An instant outside that range is written as format_rfc3339(Timestamp) writes it, clamped.
 inline std::string format_rfc3339(Timestamp t, const TimeZone& zone) {
-    const std::chrono::seconds offset = zone.utc_offset(t);
-    if (offset.count() == 0 && (zone.name() == "UTC" || zone.name() == "Etc/UTC")) return format_rfc3339(t);
-    std::string out = format_rfc3339(t + offset);
-    out.pop_back();  // the 'Z' of the UTC form
-    const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(offset).count();
+    if (!detail::rfc3339_writable(t)) return format_rfc3339(t);
+    // Truncated toward zero: RFC 3339 cannot write the seconds of an offset.
+    const auto offset = std::chrono::duration_cast<std::chrono::minutes>(zone.utc_offset(t));
+    const bool utc = offset.count() == 0 && (zone.name() == "UTC" || zone.name() == "Etc/UTC");
+    const Timestamp wall = t + offset;
+    if (utc || !detail::rfc3339_writable(wall)) return format_rfc3339(t);
+    std::string out;
+    out.reserve(29);
+    detail::append_date_time(out, wall);
+    const auto minutes = offset.count();
     const auto magnitude = minutes < 0 ? -minutes : minutes;
     out.push_back(minutes < 0 ? '-' : '+');
-    detail::append_digits(out, static_cast<unsigned>(magnitude / 60), 2);
+    detail::append_digits(out, magnitude / 60, 2);
     out.push_back(':');
-    detail::append_digits(out, static_cast<unsigned>(magnitude % 60), 2);
+    detail::append_digits(out, magnitude % 60, 2);
     return out;
 }
 
