@@ -417,8 +417,10 @@ private:
 K6_SCHEDULES_END_NAMESPACE
 
 // A tree in a BlockArena is dropped whole: Boost.JSON then skips walking it to free node by node.
+/// @cond
 template <>
 struct boost::json::is_deallocate_trivial<k6::schedules::detail::BlockArena> : std::true_type {};
+/// @endcond
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 

@@ -130,7 +130,7 @@ inline asio::awaitable<expected<Answer>> send_with_retries(ClientState& state, R
     if (settings.invalid) co_return std::unexpected(*settings.invalid);
     if (spec.refused) co_return std::unexpected(std::move(*spec.refused));
     if (state.closed.load(std::memory_order_relaxed))
-        co_return std::unexpected(cancelled_error("the client was closed (Client::close)"));
+        co_return std::unexpected(client_closed_error());
     if (state.proxy_error) co_return std::unexpected(*state.proxy_error);
     const RetryPolicy& policy = settings.retry;
     const auto& deadline_at = budget.deadline_at;

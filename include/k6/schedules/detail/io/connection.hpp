@@ -351,6 +351,9 @@ inline ApiError cancelled_error(std::string message) {
     return fail(ErrorKind::cancelled, errc::cancelled, std::move(message)).error();
 }
 
+// What every operation started after Client::close() or async_close() completes with.
+inline ApiError client_closed_error() { return cancelled_error("the client was closed (Client::close)"); }
+
 // Classifies a failed step into the ApiError kinds (api, transport, tls, timeout, cancelled...).
 inline ApiError io_error(boost::system::error_code ec, std::string_view step, const Endpoint& endpoint, bool cancelled,
                          std::string_view timeout_note = {}) {

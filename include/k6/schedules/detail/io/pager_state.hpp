@@ -91,8 +91,6 @@ struct PagerState {
         return invalid_argument("another async_next_page() or async_next() of this Pager is still in progress").error();
     }
 
-    static ApiError closed_error() { return cancelled_error("the client was closed (Client::close)"); }
-
     // Starts fetching the page after the one just received, if read-ahead is on.
     void start_prefetch() {
         auto request = cursor.next_request(client->endpoint);
@@ -148,7 +146,7 @@ struct PagerState {
 
     asio::awaitable<expected<SchedulePage>> next_page() {
         co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
-        if (client_closed()) co_return std::unexpected(closed_error());
+        if (client_closed()) co_return std::unexpected(client_closed_error());
         if (!claim()) co_return std::unexpected(in_progress());
         const Busy guard(*this);
         items.clear();  // a page read whole leaves nothing for async_next()
@@ -158,7 +156,7 @@ struct PagerState {
 
     asio::awaitable<std::optional<expected<Schedule>>> next() {
         co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
-        if (client_closed()) co_return std::unexpected(closed_error());
+        if (client_closed()) co_return std::unexpected(client_closed_error());
         if (!claim()) co_return std::unexpected(in_progress());
         const Busy guard(*this);
         while (next_item == items.size()) {
@@ -175,7 +173,7 @@ struct PagerState {
     // Collects a whole listing, refusing to hold more than max_items schedules.
     asio::awaitable<expected<std::vector<Schedule>>> collect(std::size_t max_items) {
         co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
-        if (client_closed()) co_return std::unexpected(closed_error());
+        if (client_closed()) co_return std::unexpected(client_closed_error());
         if (!claim()) co_return std::unexpected(in_progress());
         const Busy guard(*this);
         std::vector<Schedule> all;
