@@ -2997,8 +2997,10 @@ private:
 K6_SCHEDULES_END_NAMESPACE
 
 // A tree in a BlockArena is dropped whole: Boost.JSON then skips walking it to free node by node.
+/// @cond
 template <>
 struct boost::json::is_deallocate_trivial<k6::schedules::detail::BlockArena> : std::true_type {};
+/// @endcond
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 
@@ -4194,6 +4196,9 @@ inline bool is_ip_address(const std::string& host) {
 inline ApiError cancelled_error(std::string message) {
     return fail(ErrorKind::cancelled, errc::cancelled, std::move(message)).error();
 }
+
+// What every operation started after Client::close() or async_close() completes with.
+inline ApiError client_closed_error() { return cancelled_error("the client was closed (Client::close)"); }
 
 // Classifies a failed step into the ApiError kinds (api, transport, tls, timeout, cancelled...).
 inline ApiError io_error(boost::system::error_code ec, std::string_view step, const Endpoint& endpoint, bool cancelled,
@@ -5875,7 +5880,7 @@ inline asio::awaitable<expected<Answer>> send_with_retries(ClientState& state, R
     if (settings.invalid) co_return std::unexpected(*settings.invalid);
     if (spec.refused) co_return std::unexpected(std::move(*spec.refused));
     if (state.closed.load(std::memory_order_relaxed))
-        co_return std::unexpected(cancelled_error("the client was closed (Client::close)"));
+        co_return std::unexpected(client_closed_error());
     if (state.proxy_error) co_return std::unexpected(*state.proxy_error);
     const RetryPolicy& policy = settings.retry;
     const auto& deadline_at = budget.deadline_at;
@@ -6540,8 +6545,6 @@ struct PagerState {
         return invalid_argument("another async_next_page() or async_next() of this Pager is still in progress").error();
     }
 
-    static ApiError closed_error() { return cancelled_error("the client was closed (Client::close)"); }
-
     // Starts fetching the page after the one just received, if read-ahead is on.
     void start_prefetch() {
         auto request = cursor.next_request(client->endpoint);
@@ -6597,7 +6600,7 @@ struct PagerState {
 
     asio::awaitable<expected<SchedulePage>> next_page() {
         co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
-        if (client_closed()) co_return std::unexpected(closed_error());
+        if (client_closed()) co_return std::unexpected(client_closed_error());
         if (!claim()) co_return std::unexpected(in_progress());
         const Busy guard(*this);
         items.clear();  // a page read whole leaves nothing for async_next()
@@ -6607,7 +6610,7 @@ struct PagerState {
 
     asio::awaitable<std::optional<expected<Schedule>>> next() {
         co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
-        if (client_closed()) co_return std::unexpected(closed_error());
+        if (client_closed()) co_return std::unexpected(client_closed_error());
         if (!claim()) co_return std::unexpected(in_progress());
         const Busy guard(*this);
         while (next_item == items.size()) {
@@ -6624,7 +6627,7 @@ struct PagerState {
     // Collects a whole listing, refusing to hold more than max_items schedules.
     asio::awaitable<expected<std::vector<Schedule>>> collect(std::size_t max_items) {
         co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
-        if (client_closed()) co_return std::unexpected(closed_error());
+        if (client_closed()) co_return std::unexpected(client_closed_error());
         if (!claim()) co_return std::unexpected(in_progress());
         const Busy guard(*this);
         std::vector<Schedule> all;
