@@ -47,8 +47,6 @@ public:
         timer_.cancel();
     }
 
-    bool woken() const noexcept { return woken_; }
-
 private:
     asio::steady_timer timer_;
     bool woken_ = false;
