@@ -13,8 +13,7 @@
 // process, so its memory is not counted); "--run VARIANT URL CA_FILE" = one listing.
 #include <k6/schedules.hpp>
 
-#include <certificates.hpp>
-#include <http_server.hpp>
+#include <k6/schedules/testing/loopback.hpp>
 
 #include <curl/curl.h>
 #include <boost/asio/co_spawn.hpp>
@@ -42,7 +41,7 @@
 
 namespace asio = boost::asio;
 namespace k6s = k6::schedules;
-namespace emu = k6::emulator;
+namespace emu = k6::loopback;
 namespace json = boost::json;
 using namespace std::chrono_literals;
 

@@ -566,6 +566,23 @@ def group_bulk():
     check(r.returncode == 0 and lines == [{"id": 3, "ok": True}, {"id": 4, "ok": True},
                                           {"summary": {"deleted": 2, "failed": 0}}], "delete --json: a line per id")
     check(k6(env, "show", "3").returncode == 1 and k6(env, "show", "4").returncode == 1, "the ids were deleted")
+    # An expired schedule (its one run is past): the API's deactivate changes nothing, and says 204.
+    expired = json.loads(k6(env, "--json", "set", "150", "--starts", "2025-01-01T00:00:00Z").stdout.splitlines()[-1])["id"]
+    r = k6(env, "deactivate", str(expired))
+    check(r.returncode == 0 and r.stderr.strip() == f"schedule {expired}: already expired: nothing to deactivate",
+          "deactivate of one expired id says there is nothing to deactivate, exit 0")
+    check('"deactivated":false' in k6(env, "--json", "show", str(expired)).stdout.replace(" ", ""),
+          "the expired schedule is as it was")
+    r = k6(env, "deactivate", "1", str(expired))
+    check(r.returncode == 0 and r.stdout.splitlines() == ["deactivated 1", f"schedule {expired}: already expired: "
+                                                          "nothing to deactivate",
+                                                          "1 deactivated, 1 already expired, 0 failed"],
+          "bulk deactivate: an expired id gets its own line and count, not 'deactivated'")
+    r = k6(env, "--json", "deactivate", "1", str(expired))
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    check(r.returncode == 0 and lines[1] == {"id": expired, "ok": True, "skipped": "already expired: nothing to deactivate"}
+          and lines[2] == {"summary": {"deactivated": 1, "failed": 0, "already_expired": 1}},
+          "bulk deactivate --json: the expired id is skipped, and counted")
     r = k6(env, "delete", "5", "x")
     check(r.returncode == 2 and '"x"' in r.stderr, "a bad id among several: a usage error, nothing sent")
     piped = subprocess.run([CLI, "delete", "-"], env=env, capture_output=True, text=True, timeout=60, input="")

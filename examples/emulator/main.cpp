@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: BSL-1.0
 // k6-schedules-emulator: the Schedules API on 127.0.0.1, for development without a Grafana Cloud
 // account. Prints one JSON line {"url": ..., "ca_file": ...} once it accepts connections, and runs
-// until SIGINT or SIGTERM.
-#include "certificates.hpp"
-#include "emulator.hpp"
-#include "generate.hpp"
-#include "http_server.hpp"
+// until SIGINT or SIGTERM. The service itself is k6::schedules_testing's (FakeApi serves the same);
+// this program adds flags, a data file and the certificate files.
+#include <k6/schedules/testing/detail/emulator.hpp>
+#include <k6/schedules/testing/detail/generate.hpp>
+#include <k6/schedules/testing/loopback.hpp>
 
 #include <k6/schedules/version.hpp>
 
@@ -22,7 +22,8 @@
 #include <string>
 #include <string_view>
 
-namespace emu = k6::emulator;
+namespace emu = k6::schedules::testing::detail;
+namespace loopback = k6::loopback;
 
 namespace {
 
@@ -100,7 +101,7 @@ double rate(std::string_view flag, const std::string& text) {
 
 int main(int argc, char** argv) {
     emu::EmulatorOptions options;
-    emu::ServerOptions server_options;
+    loopback::ServerOptions server_options;
     std::filesystem::path cert_dir;
     if (const char* token = std::getenv("K6_CLOUD_TOKEN")) options.token = token;
     std::string stack = std::getenv("K6_CLOUD_STACK_ID") ? std::getenv("K6_CLOUD_STACK_ID") : "1";
@@ -211,11 +212,11 @@ int main(int argc, char** argv) {
                 cert_dir = pattern;
             }
             std::filesystem::create_directories(cert_dir);
-            const auto ca = emu::make_ca("k6-schedules-emulator CA");
-            const auto leaf = emu::make_leaf(ca, "127.0.0.1", {"IP:127.0.0.1", "DNS:localhost"});
-            emu::write_file(cert_dir / "ca.pem", ca.cert_pem);
-            emu::write_file(cert_dir / "server.pem", leaf.cert_pem);
-            emu::write_file(cert_dir / "server-key.pem", leaf.key_pem);
+            const auto ca = loopback::make_ca("k6-schedules-emulator CA");
+            const auto leaf = loopback::make_leaf(ca, "127.0.0.1", {"IP:127.0.0.1", "DNS:localhost"});
+            loopback::write_file(cert_dir / "ca.pem", ca.cert_pem);
+            loopback::write_file(cert_dir / "server.pem", leaf.cert_pem);
+            loopback::write_file(cert_dir / "server-key.pem", leaf.key_pem);
             server_options.cert_pem = leaf.cert_pem;
             server_options.key_pem = leaf.key_pem;
             ca_file = std::filesystem::absolute(cert_dir / "ca.pem").string();
@@ -230,8 +231,8 @@ int main(int argc, char** argv) {
 
         const bool faulty = options.faults.any();
         emu::Emulator emulator(std::move(options));
-        emu::HttpServer server(server_options,
-                               [&emulator](const emu::Request& request) { return emulator.handle(request); });
+        loopback::HttpServer server(server_options,
+                               [&emulator](const loopback::Request& request) { return emulator.handle(request); });
         server.start();
         std::cout << boost::json::serialize(boost::json::object{{"url", server.url()}, {"ca_file", ca_file}})
                   << std::endl;

@@ -129,7 +129,9 @@ const std::map<std::string, CommandHelp> command_help{
       "as for delete.\n"}},
     {"deactivate",
      {"usage: k6-schedules [GLOBAL OPTIONS] deactivate SCHEDULE_ID... | -\n",
-      "Deactivates schedules. Several ids work as for delete.\n"}},
+      "Deactivates schedules. Several ids work as for delete. An expired schedule (no run left) is\n"
+      "left as it is, as the API does: its line says \"already expired: nothing to deactivate\" (one\n"
+      "GET per id finds out), and it counts as no failure.\n"}},
     {"next",
      {"usage: k6-schedules [GLOBAL OPTIONS] next (SCHEDULE_ID | --load-test ID) [-n N] [--after TIME]\n",
       "Fetches the schedule and prints its next N runs (default 10) strictly after --after (default\n"
@@ -204,10 +206,6 @@ public:
     bool json() const { return json_; }
     void set_api_url(std::string url) { api_url_ = std::move(url); }
     void set_flags_name_fields(bool yes) { flags_name_fields_ = yes; }
-    // The request being sent, to show with an answer that says the path does not exist.
-    void set_last_request(std::string_view method, std::string_view target) {
-        last_request_ = std::string(method) + " " + origin() + std::string(target);
-    }
 
     // The failure of an operation; its exit status.
     int error(const k6s::ApiError& e) const {
@@ -255,13 +253,6 @@ public:
     }
 
 private:
-    std::string origin() const {  // scheme://authority of the API URL
-        const auto scheme = api_url_.find("://");
-        if (scheme == std::string::npos) return api_url_;
-        const auto path = api_url_.find('/', scheme + 3);
-        return path == std::string::npos ? api_url_ : api_url_.substr(0, path);
-    }
-
     std::string describe(const k6s::ApiError& e) const {
         const std::string target = e.target.value_or("");
         if (e.kind == k6s::ErrorKind::invalid_argument && flags_name_fields_) {
@@ -281,8 +272,9 @@ private:
         text += e.message;
         // The target once: not when the message already starts with it.
         if (!target.empty() && !e.message.starts_with(target)) text += " (target: " + target + ")";
-        if (e.kind == k6s::ErrorKind::api && e.status == 404 && !last_request_.empty())
-            text += " (requested: " + last_request_ + ")";
+        // (A 404's message names the request the library sent: "(requested: GET https://...)".)
+        if (e.attempts > 1 && !e.retry_stopped.empty())
+            text += " (after " + std::to_string(e.attempts) + " attempts: " + e.retry_stopped + ")";
         return text;
     }
 
@@ -309,7 +301,6 @@ private:
     bool json_;
     bool flags_name_fields_ = true;
     std::string api_url_;
-    std::string last_request_;
 };
 
 k6s::Timestamp now() { return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
@@ -555,11 +546,23 @@ asio::awaitable<int> next(Context ctx, const CommandArguments& args) {
 
 // delete, activate, deactivate: one id prints nothing (its exit status says how it went); several
 // run through async_for_each, a few at a time, with a line per id and a summary.
-asio::awaitable<k6s::expected<void>> change_one(k6s::Client& client, k6s::ScheduleId id, std::string command) {
+// Said of a schedule that deactivate leaves alone: the API answers 204 for an expired schedule
+// and changes nothing, so "deactivated" would be untrue.
+constexpr std::string_view already_expired = "already expired: nothing to deactivate";
+
+// Done (true), or nothing to do (false: deactivate on an expired schedule, found with one GET).
+asio::awaitable<k6s::expected<bool>> change_one(k6s::Client& client, k6s::ScheduleId id, std::string command) {
+    auto done = [](k6s::expected<void> result) -> k6s::expected<bool> {
+        if (!result) return std::unexpected(std::move(result.error()));
+        return true;
+    };
     // One branch each: the three operations are different types until awaited.
-    if (command == "delete") co_return co_await client.async_delete_schedule(id);
-    if (command == "activate") co_return co_await client.async_activate_schedule(id);
-    co_return co_await client.async_deactivate_schedule(id);
+    if (command == "delete") co_return done(co_await client.async_delete_schedule(id));
+    if (command == "activate") co_return done(co_await client.async_activate_schedule(id));
+    auto current = co_await client.async_get_schedule(id);
+    if (!current) co_return std::unexpected(std::move(current.error()));
+    if (!current->next_run) co_return false;
+    co_return done(co_await client.async_deactivate_schedule(id));
 }
 
 asio::awaitable<int> change(Context ctx, const CommandArguments& args) {
@@ -577,34 +580,43 @@ asio::awaitable<int> change(Context ctx, const CommandArguments& args) {
         ids.push_back(k6s::ScheduleId{k6::cli::parse_integer(word, "SCHEDULE_ID", 1, INT64_MAX, command)});
     }
     if (ids.size() == 1 && !from_stdin) {
-        const k6s::expected<void> done = co_await change_one(*ctx.client, ids[0], command);
+        const k6s::expected<bool> done = co_await change_one(*ctx.client, ids[0], command);
+        if (done && !*done) ctx.reporter.note("schedule " + std::to_string(ids[0].value) + ": " + std::string(already_expired));
         co_return done ? 0 : ctx.reporter.error(done.error());
     }
-    const std::vector<k6s::expected<void>> results = co_await k6s::async_for_each(*ctx.client, ids, 8, operation);
+    const std::vector<k6s::expected<bool>> results = co_await k6s::async_for_each(*ctx.client, ids, 8, operation);
     const std::string done_word = command == "delete" ? "deleted" : command + "d";
-    std::size_t failed = 0;
+    std::size_t failed = 0, skipped = 0;
     for (std::size_t i = 0; i < ids.size(); ++i) {
         const auto& result = results[i];
         if (!result) ++failed;
+        if (result && !*result) ++skipped;
         if (ctx.json) {
             json::object line{{"id", ids[i].value}, {"ok", result.has_value()}};
             if (!result)
                 line["error"] = json::object{{"kind", k6s::to_string(result.error().kind)},
                                              {"status", result.error().status},
                                              {"message", result.error().to_string()}};
+            else if (!*result)
+                line["skipped"] = already_expired;
             std::cout << json::serialize(line) << '\n';
+        } else if (result && !*result) {
+            std::cout << "schedule " << ids[i].value << ": " << already_expired << '\n';
         } else if (result) {
             std::cout << done_word << ' ' << ids[i].value << '\n';
         } else {
             std::cout << "failed " << ids[i].value << ": " << result.error().to_string() << '\n';
         }
     }
-    const std::size_t succeeded = ids.size() - failed;
-    if (ctx.json)
-        std::cout << json::serialize(json::object{{"summary", json::object{{done_word, succeeded}, {"failed", failed}}}})
-                  << '\n';
-    else
-        std::cout << succeeded << ' ' << done_word << ", " << failed << " failed\n";
+    const std::size_t succeeded = ids.size() - failed - skipped;
+    if (ctx.json) {
+        json::object summary{{done_word, succeeded}, {"failed", failed}};
+        if (skipped > 0) summary["already_expired"] = skipped;
+        std::cout << json::serialize(json::object{{"summary", std::move(summary)}}) << '\n';
+    } else {
+        std::cout << succeeded << ' ' << done_word << ", " << (skipped > 0 ? std::to_string(skipped) + " already expired, " : "")
+                  << failed << " failed\n";
+    }
     co_return failed == 0 ? 0 : 1;
 }
 
@@ -800,9 +812,6 @@ k6s::expected<k6s::ClientOptions> client_options(const k6::cli::GlobalOptions& g
         options->deadline = std::max(std::chrono::milliseconds(static_cast<long long>(*g.deadline_seconds * 1000)),
                                      std::chrono::milliseconds(1));
     if (g.retries) options->retry.max_retries = *g.retries;
-    options->observer.on_start = [&reporter](k6s::AttemptStart& start) {
-        reporter.set_last_request(start.method, start.target);
-    };
     if (g.verbose && !g.json) {  // through the client's observer: what a user of the library would log
         options->observer.on_end = [](const k6s::AttemptEnd& end) { std::cerr << k6s::to_string(end) << '\n'; };
     } else if (g.verbose) {  // under --json, stderr stays one JSON object per line

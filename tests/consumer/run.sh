@@ -48,6 +48,7 @@ check_library_alone() {
   while read -r target; do
     case ${target#"$ours/"} in
       all | clean | help | build.ninja | consumer | k6_schedules_compiled | libk6_schedules_compiled.a) ;;
+      k6_schedules_testing | libk6_schedules_testing.a | k6_loopback_objects) ;;  # k6::schedules_testing, built when linked
       test | edit_cache | rebuild_cache | list_install_components | install | install/local | install/strip) ;;
       *) fail "the build has a target of the library's project that is not its library: $target" ;;
     esac
@@ -72,6 +73,11 @@ case $mode in
     install_build
     cmake_consumer -DCMAKE_PREFIX_PATH="$work/prefix"
     run_consumer "$work/build/consumer"
+    # k6::schedules_testing from the package: a test program against FakeApi.
+    [[ -x $work/build/fake_api_consumer ]] || fail "the package has no k6::schedules_testing"
+    output=$("$work/build/fake_api_consumer") || { echo "$output"; fail "the FakeApi consumer failed"; }
+    echo "$output"
+    [[ $output == *"fake api consumer: passed"* ]] || fail "the FakeApi consumer did not pass"
     ;;
   add-subdirectory)
     cmake_consumer -DK6_CONSUMER_MODE=add_subdirectory -DK6_SCHEDULES_SOURCE_DIR="$source_dir"

@@ -28,7 +28,7 @@
 using namespace k6::schedules;
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
-namespace emu = k6::emulator;
+namespace emu = k6::loopback;
 using k6::test::run;
 using k6::test::TestServer;
 
@@ -811,4 +811,49 @@ TEST_CASE("retries: cancellation interrupts the wait between attempts") {
     CHECK(result->error().attempts == 1);
     CHECK(std::chrono::steady_clock::now() - start < 5s);
     CHECK(server.requests().size() == 1);
+}
+
+TEST_CASE("an http:// URL to a TLS server fails with a hint to try https://, and the attempts it took") {
+    TestServer server;  // TLS
+    ClientOptions options = server.client_options();
+    options.api_url = "http://127.0.0.1:" + std::to_string(server.server().port());
+    options.retry.max_retries = 3;
+    options.retry.initial_delay = 1ms;
+    options.retry.max_delay = 2ms;
+    asio::io_context io;
+    Client client(io, options);
+    auto result = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error().message.find("the server may speak TLS: try https://") != std::string::npos);
+    CHECK(result.error().attempts == 4);
+    CHECK(result.error().to_string().ends_with("(after 4 attempts: retries exhausted)"));
+}
+
+TEST_CASE("an https:// URL to a plain-HTTP server fails with a hint that the server may not speak TLS") {
+    TestServer server(TestServer::ok_json("{}"), TestServer::plain_options());
+    ClientOptions options = server.client_options();
+    options.api_url = "https://127.0.0.1:" + std::to_string(server.server().port());
+    asio::io_context io;
+    Client client(io, options);
+    auto result = run(io, client.async_get_schedule(ScheduleId{1}));
+    REQUIRE_FALSE(result.has_value());
+    CHECK(result.error().kind == ErrorKind::tls);
+    CHECK(result.error().message.find("the server may not speak TLS: try http://") != std::string::npos);
+}
+
+TEST_CASE("a 404 names the method and URL that were requested, on every operation") {
+    TestServer server([](const emu::Request&) { return json_answer(404, error_body("not_found", "Not found.")); });
+    asio::io_context io;
+    Client client(io, server.client_options());
+    const std::string origin = "GET https://127.0.0.1:" + std::to_string(server.server().port());
+    auto got = run(io, client.async_get_schedule(ScheduleId{9}));
+    REQUIRE_FALSE(got.has_value());
+    CHECK(got.error().message == "Not found. (requested: " + origin + "/cloud/v6/schedules/9)");
+    auto deleted = run(io, client.async_delete_schedule(ScheduleId{9}));
+    REQUIRE_FALSE(deleted.has_value());
+    CHECK(deleted.error().message.ends_with("(requested: DELETE https://127.0.0.1:" +
+                                            std::to_string(server.server().port()) + "/cloud/v6/schedules/9)"));
+    auto listed = run(io, client.async_list_schedules(ListQuery{.top = 5}));
+    REQUIRE_FALSE(listed.has_value());
+    CHECK(listed.error().message.ends_with("/cloud/v6/schedules?$top=5)"));
 }

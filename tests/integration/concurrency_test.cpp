@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 // The client used the way services use it: callers on strands of their own, an io_context run by
 // several threads, every operation raced against a timer with the awaitable operators (the
-// idiomatic timeout), cancel_all() from yet another strand, and an emulator that injects errors,
+// idiomatic timeout), cancel_all() from yet another strand, and FakeApi injecting errors,
 // resets and dropped connections. Built as its own program so that CI can run it under
 // ThreadSanitizer as well as under AddressSanitizer: the caller's cancellation slot and handler
 // may be touched only on the caller's side, and a race there shows up as a report, a crash or a
@@ -10,7 +10,7 @@
 
 #include "support/test_server.hpp"
 
-#include <emulator.hpp>
+#include <k6/schedules/testing.hpp>
 
 #include <doctest/doctest.h>
 #include <boost/asio/co_spawn.hpp>
@@ -23,7 +23,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
-#include <filesystem>
 #include <thread>
 #include <vector>
 
@@ -31,7 +30,6 @@ using namespace k6::schedules;
 using namespace std::chrono_literals;
 using namespace boost::asio::experimental::awaitable_operators;
 namespace asio = boost::asio;
-namespace emu = k6::emulator;
 
 namespace {
 
@@ -46,29 +44,16 @@ int iterations(int fallback) {
     return fallback;
 }
 
-// The emulator over TLS with schedules for load tests 1..64 (ids 1001..1064), and `faults` on
-// everything the client sends.
+// FakeApi over TLS with schedules for load tests 1..64 (ids 1..64), and `faults` on everything the
+// client sends.
 class Service {
 public:
-    explicit Service(emu::Faults faults = {})
-        : directory_(make_directory()),
-          emulator_(options(directory_ / "data.json", std::move(faults))),
-          server_(k6::test::TestServer::tls_options(),
-                  [this](const emu::Request& request) { return emulator_.handle(request); }) {
-        server_.start();
-    }
-    ~Service() {
-        server_.stop();
-        std::error_code ignored;
-        std::filesystem::remove_all(directory_, ignored);
+    explicit Service(k6::schedules::testing::Faults faults = {}) : api_(fake_options(std::move(faults))) {
+        for (std::int64_t i = 1; i <= 64; ++i) api_.add_schedule(LoadTestId{i}, daily());
     }
 
     ClientOptions client_options() const {
-        ClientOptions options;
-        options.api_url = server_.url();
-        options.token = token;
-        options.stack_id = stack;
-        options.ca_file = k6::test::Pki::get().ca_file.string();
+        ClientOptions options = api_.client_options();
         options.proxy_from_environment = false;
         options.retry.max_retries = 4;
         options.retry.initial_delay = 1ms;
@@ -78,23 +63,11 @@ public:
     }
 
 private:
-    static std::filesystem::path make_directory() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "k6-concurrency-XXXXXX").string();
-        REQUIRE(mkdtemp(pattern.data()) != nullptr);
-        return pattern;
-    }
-
-    static emu::EmulatorOptions options(const std::filesystem::path& file, emu::Faults faults) {
-        emu::Snapshot snapshot;
-        for (std::int64_t i = 1; i <= 64; ++i)
-            snapshot.schedules.push_back({ScheduleId{1000 + i}, LoadTestId{i}, daily(), false});
-        snapshot.next_id = 1065;
-        emu::save_snapshot(file, snapshot);
-        emu::EmulatorOptions options;
+    static k6::schedules::testing::FakeApiOptions fake_options(k6::schedules::testing::Faults faults) {
+        k6::schedules::testing::FakeApiOptions options;
         options.token = token;
         options.stack_id = stack;
-        options.load_tests = *emu::parse_id_list("1-64");
-        options.data_file = file;
+        options.load_tests = 64;
         options.faults = std::move(faults);
         return options;
     }
@@ -103,9 +76,7 @@ private:
         return {parse_rfc3339("2030-01-01T00:00:00Z").value(), RecurrenceRule{Frequency::daily, 1, {}, {}, {}}, {}};
     }
 
-    std::filesystem::path directory_;
-    emu::Emulator emulator_;
-    emu::HttpServer server_;  // last: stopped before what its handler uses goes away
+    k6::schedules::testing::FakeApi api_;
 };
 
 // Runs `io` on `threads` threads until it runs out of work.
@@ -122,7 +93,7 @@ std::chrono::microseconds typical_get(const ClientOptions& options) {
     std::vector<std::chrono::microseconds> took;
     for (int i = 0; i < 21; ++i) {
         const auto start = std::chrono::steady_clock::now();
-        REQUIRE(k6::test::run(io, client.async_get_schedule(ScheduleId{1001})).has_value());
+        REQUIRE(k6::test::run(io, client.async_get_schedule(ScheduleId{1})).has_value());
         took.push_back(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start));
     }
     std::sort(took.begin(), took.end());
@@ -156,7 +127,7 @@ TEST_CASE("gets raced against timers by callers on strands of their own, on four
                 for (int i = 0; i < rounds; ++i) {
                     const bool racing = i % 2 == 0;
                     timer.expires_after(racing ? close_call : std::chrono::microseconds(5s));
-                    auto winner = co_await (client.async_get_schedule(ScheduleId{1001 + c}, asio::use_awaitable) ||
+                    auto winner = co_await (client.async_get_schedule(ScheduleId{1 + c}, asio::use_awaitable) ||
                                             timer.async_wait(asio::use_awaitable));
                     if (winner.index() == 0) {
                         CHECK(std::get<0>(winner).has_value());
@@ -183,7 +154,7 @@ TEST_CASE("gets raced against timers by callers on strands of their own, on four
 }
 
 TEST_CASE("every kind of operation raced against timers, with cancel_all and server faults, on four threads: no race") {
-    emu::Faults faults;
+    k6::schedules::testing::Faults faults;
     faults.error_rate = 0.05;
     faults.reset_rate = 0.03;
     faults.drop_rate = 0.05;
@@ -222,7 +193,7 @@ TEST_CASE("every kind of operation raced against timers, with cancel_all and ser
                             break;
                         }
                         case 2: {
-                            auto r = co_await (hurried.async_deactivate_schedule(ScheduleId{1001 + c},
+                            auto r = co_await (hurried.async_deactivate_schedule(ScheduleId{1 + c},
                                                                                   asio::use_awaitable) ||
                                                timer.async_wait(asio::use_awaitable));
                             operation_won = r.index() == 0;
@@ -276,6 +247,6 @@ TEST_CASE("every kind of operation raced against timers, with cancel_all and ser
     CHECK(tally.timer_won > 0);
     // The client is still usable after all that.
     io.restart();
-    auto after = k6::test::run(io, client.async_get_schedule(ScheduleId{1001}));
+    auto after = k6::test::run(io, client.async_get_schedule(ScheduleId{1}));
     CHECK_MESSAGE((after.has_value() || after.error().kind == ErrorKind::api), after.error().to_string());
 }

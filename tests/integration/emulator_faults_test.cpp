@@ -7,7 +7,7 @@
 
 #include "support/test_server.hpp"
 
-#include <emulator.hpp>
+#include <k6/schedules/testing/detail/emulator.hpp>
 
 #include <doctest/doctest.h>
 #include <boost/asio/co_spawn.hpp>
@@ -25,7 +25,8 @@
 using namespace k6::schedules;
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
-namespace emu = k6::emulator;
+namespace emu = k6::schedules::testing::detail;
+namespace loopback = k6::loopback;
 using k6::test::Pki;
 using k6::test::run;
 
@@ -34,7 +35,7 @@ namespace {
 constexpr const char* token = "faults-test-token";
 constexpr std::int64_t stack = 5;
 
-emu::EmulatorOptions service_options(const std::filesystem::path& data_file, emu::Faults faults = {}) {
+emu::EmulatorOptions service_options(const std::filesystem::path& data_file, k6::schedules::testing::Faults faults = {}) {
     emu::EmulatorOptions options;
     options.token = token;
     options.stack_id = stack;
@@ -60,10 +61,10 @@ struct Observed {
 // 1..seeded. Faults apply to everything the client then sends.
 class FaultyService {
 public:
-    FaultyService(emu::Faults faults, int seeded, std::chrono::milliseconds server_idle_timeout = 30s)
+    FaultyService(k6::schedules::testing::Faults faults, int seeded, std::chrono::milliseconds server_idle_timeout = 30s)
         : directory_(make_directory()),
           emulator_(seed(directory_ / "data.json", seeded, faults)),
-          server_(server_options(server_idle_timeout), [this](const emu::Request& request) {
+          server_(server_options(server_idle_timeout), [this](const loopback::Request& request) {
               auto response = emulator_.handle(request);
               observe(request, response);
               return response;
@@ -101,7 +102,7 @@ private:
     }
 
     // Written as the emulator's data file, which it loads at start.
-    static emu::EmulatorOptions seed(const std::filesystem::path& file, int count, emu::Faults faults) {
+    static emu::EmulatorOptions seed(const std::filesystem::path& file, int count, k6::schedules::testing::Faults faults) {
         emu::Snapshot snapshot;
         for (std::int64_t i = 1; i <= count; ++i) {
             CreateScheduleRequest daily{
@@ -113,13 +114,13 @@ private:
         return service_options(file, std::move(faults));
     }
 
-    static emu::ServerOptions server_options(std::chrono::milliseconds idle_timeout) {
+    static loopback::ServerOptions server_options(std::chrono::milliseconds idle_timeout) {
         auto options = k6::test::TestServer::tls_options();
         options.idle_timeout = idle_timeout;
         return options;
     }
 
-    void observe(const emu::Request& request, const emu::Response& response) {
+    void observe(const loopback::Request& request, const loopback::Response& response) {
         ++observed_.answers;
         observed_.throttled += response.status == 429;
         observed_.errors += response.status >= 500;
@@ -135,7 +136,7 @@ private:
     std::filesystem::path directory_;
     emu::Emulator emulator_;
     Observed observed_;
-    emu::HttpServer server_;  // last: stopped before what its handler uses goes away
+    loopback::HttpServer server_;  // last: stopped before what its handler uses goes away
 };
 
 // Every schedule of a listing, page by page, or the error that ended it.
@@ -180,22 +181,22 @@ void check_exactly_once(const std::vector<Schedule>& listed, int count) {
 
 TEST_CASE("faults: every listing yields each schedule exactly once, whatever the server does") {
     constexpr int count = 240;  // 10 pages of 25 (the last one shorter)
-    emu::Faults resets;
+    k6::schedules::testing::Faults resets;
     resets.reset_rate = 0.3;
-    emu::Faults bursts;
+    k6::schedules::testing::Faults bursts;
     bursts.error_rate = 0.25;
     bursts.error_burst = 3;
-    emu::Faults throttled_delta;  // (each 429 is waited for, a second or so: a few are enough)
+    k6::schedules::testing::Faults throttled_delta;  // (each 429 is waited for, a second or so: a few are enough)
     throttled_delta.throttle_rate = 0.15;
     throttled_delta.retry_after = "1";
-    emu::Faults throttled_date;
+    k6::schedules::testing::Faults throttled_date;
     throttled_date.throttle_rate = 0.15;
     throttled_date.retry_after = "+1";
-    emu::Faults stalls;
+    k6::schedules::testing::Faults stalls;
     stalls.stall_rate = 0.2;
-    emu::Faults drops;
+    k6::schedules::testing::Faults drops;
     drops.drop_rate = 0.5;
-    emu::Faults everything;
+    k6::schedules::testing::Faults everything;
     everything.reset_rate = 0.1;
     everything.error_rate = 0.1;
     everything.error_burst = 2;
@@ -206,7 +207,7 @@ TEST_CASE("faults: every listing yields each schedule exactly once, whatever the
 
     for (bool read_ahead : {false, true}) {
         for (auto [name, faults] :
-             std::initializer_list<std::pair<const char*, emu::Faults>>{{"resets mid-body", resets},
+             std::initializer_list<std::pair<const char*, k6::schedules::testing::Faults>>{{"resets mid-body", resets},
                                                                         {"503 bursts", bursts},
                                                                         {"429 + delta-seconds", throttled_delta},
                                                                         {"429 + HTTP-date", throttled_date},
@@ -237,7 +238,7 @@ TEST_CASE("faults: every listing yields each schedule exactly once, whatever the
 }
 
 TEST_CASE("faults: a 503 burst longer than the retries is reported, with the attempts and the last answer") {
-    emu::Faults faults;
+    k6::schedules::testing::Faults faults;
     faults.error_rate = 1;
     faults.error_burst = 100;
     FaultyService service(faults, 1);
@@ -257,7 +258,7 @@ TEST_CASE("faults: a 503 burst longer than the retries is reported, with the att
 TEST_CASE("faults: Retry-After is waited for, in both forms") {
     for (const char* retry_after : {"1", "+2"}) {  // delta-seconds; an HTTP-date 1-2 s ahead (whole seconds)
         CAPTURE(retry_after);
-        emu::Faults faults;
+        k6::schedules::testing::Faults faults;
         faults.throttle_rate = 0.5;
         faults.seed = 3;  // answers: 200, then 429 and 200 (one wait per form, to keep the test short)
         faults.retry_after = retry_after;
@@ -281,7 +282,7 @@ TEST_CASE("faults: Retry-After is waited for, in both forms") {
 
 TEST_CASE("faults: mutations under faults end applied exactly as acknowledged") {
     constexpr int count = 60;
-    emu::Faults faults;
+    k6::schedules::testing::Faults faults;
     faults.reset_rate = 0.1;
     faults.error_rate = 0.1;
     faults.error_burst = 2;

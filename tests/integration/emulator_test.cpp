@@ -6,7 +6,8 @@
 #include "support/raw_http.hpp"
 #include "support/test_server.hpp"
 
-#include <emulator.hpp>
+#include <k6/schedules/testing.hpp>
+#include <k6/schedules/testing/detail/emulator.hpp>
 
 #include <doctest/doctest.h>
 #include <boost/asio/io_context.hpp>
@@ -19,7 +20,8 @@
 using namespace k6::schedules;
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
-namespace emu = k6::emulator;
+namespace emu = k6::schedules::testing::detail;
+namespace loopback = k6::loopback;
 namespace http = boost::beast::http;
 using k6::test::raw_request;
 using k6::test::run;
@@ -41,15 +43,51 @@ emu::EmulatorOptions defaults() {
     return options;
 }
 
+// The emulator as FakeApi serves it (k6::schedules_testing), over plain HTTP: every test of a rule
+// of the API runs against the library that users' tests use. Tests of what only the emulator
+// program has (its data file, --generate, fault flags) use Running below.
+testing::FakeApiOptions fake_defaults() {
+    testing::FakeApiOptions options;
+    options.tls = false;
+    options.token = token;
+    options.stack_id = stack;
+    options.stack_url = "https://emulator.grafana.net";
+    options.load_tests = 20;
+    options.now = at("2025-01-15T12:00:00Z");
+    return options;
+}
+
+struct Fake {
+    explicit Fake(testing::FakeApiOptions options = fake_defaults()) : api(std::move(options)) {}
+    ClientOptions client_options() const {
+        ClientOptions o = api.client_options();
+        o.request_validator = nullptr;  // let the emulator judge every request
+        o.retry.max_retries = 0;        // and see every answer it gives
+        return o;
+    }
+    std::uint16_t port() const {
+        return static_cast<std::uint16_t>(std::stoi(api.url().substr(api.url().rfind(':') + 1)));
+    }
+    k6::test::RawResponse raw(http::verb method, const std::string& target, const std::string& body = {},
+                              std::vector<std::pair<std::string, std::string>> headers = authorized()) {
+        if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
+        return raw_request(port(), method, target, headers, body);
+    }
+    static std::vector<std::pair<std::string, std::string>> authorized() {
+        return {{"Authorization", std::string("Bearer ") + token}, {"X-Stack-Id", std::to_string(stack)}};
+    }
+    testing::FakeApi api;
+};
+
 // An emulator behind a plain-HTTP server, as `k6-schedules-emulator --http` runs it.
 struct Running {
     explicit Running(emu::EmulatorOptions options = defaults())
         : emulator(std::move(options)),
-          server(plain(), [this](const emu::Request& request) { return emulator.handle(request); }) {
+          server(plain(), [this](const loopback::Request& request) { return emulator.handle(request); }) {
         server.start();
     }
-    static emu::ServerOptions plain() {
-        emu::ServerOptions o;
+    static loopback::ServerOptions plain() {
+        loopback::ServerOptions o;
         o.tls = false;
         return o;
     }
@@ -71,7 +109,7 @@ struct Running {
         return {{"Authorization", std::string("Bearer ") + token}, {"X-Stack-Id", std::to_string(stack)}};
     }
     emu::Emulator emulator;
-    emu::HttpServer server;
+    loopback::HttpServer server;
 };
 
 CreateScheduleRequest hourly(const char* starts = "2025-01-15T08:30:00Z") {
@@ -89,7 +127,7 @@ void check_error_body(const k6::test::RawResponse& r, unsigned status, const cha
 }  // namespace
 
 TEST_CASE("emulator: a missing or wrong bearer token is 401, a missing or foreign stack 400/403") {
-    Running e;
+    Fake e;
     check_error_body(e.raw(http::verb::get, "/cloud/v6/schedules", {}, {{"X-Stack-Id", "77"}}), 401, "unauthenticated");
     check_error_body(
         e.raw(http::verb::get, "/cloud/v6/schedules", {}, {{"Authorization", "Bearer nope"}, {"X-Stack-Id", "77"}}),
@@ -111,10 +149,10 @@ TEST_CASE("emulator: a missing or wrong bearer token is 401, a missing or foreig
 }
 
 TEST_CASE("emulator: GET /cloud/v6/auth answers its stack id for its stack URL, 401 for a bad token, 403 for another URL") {
-    emu::EmulatorOptions options = defaults();
+    testing::FakeApiOptions options = fake_defaults();
     options.stack_url = "https://emulated.grafana.net";
     options.default_project_id = 31;
-    Running e(options);
+    Fake e(options);
     const std::string bearer = std::string("Bearer ") + token;
     auto ok = e.raw(http::verb::get, "/cloud/v6/auth", {},
                     {{"Authorization", bearer}, {"X-Stack-Url", "https://emulated.grafana.net"}});
@@ -154,7 +192,7 @@ TEST_CASE("emulator: GET /cloud/v6/auth answers its stack id for its stack URL, 
 }
 
 TEST_CASE("emulator: GET /cloud/v6/auth knows https://emulator.grafana.net and answers default project 1 by default") {
-    Running e;
+    Fake e;
     auto ok = e.raw(http::verb::get, "/cloud/v6/auth", {},
                     {{"Authorization", std::string("Bearer ") + token}, {"X-Stack-Url", "https://emulator.grafana.net"}});
     REQUIRE(ok.status == 200);
@@ -162,7 +200,7 @@ TEST_CASE("emulator: GET /cloud/v6/auth knows https://emulator.grafana.net and a
 }
 
 TEST_CASE("emulator: set, get, list, delete through the client, and set overwrites the load test's schedule") {
-    Running e;
+    Fake e;
     asio::io_context io;
     Client client(io, e.client_options());
     auto first = run(io, client.async_set_load_test_schedule(LoadTestId{3}, hourly()));
@@ -190,7 +228,7 @@ TEST_CASE("emulator: set, get, list, delete through the client, and set overwrit
 }
 
 TEST_CASE("emulator: unknown ids are 404") {
-    Running e;
+    Fake e;
     asio::io_context io;
     Client client(io, e.client_options());
     CHECK(run(io, client.async_get_load_test_schedule(LoadTestId{999})).error().ec == errc::not_found);
@@ -209,7 +247,7 @@ TEST_CASE("emulator: unknown ids are 404") {
 }
 
 TEST_CASE("emulator: validation errors are 400 naming the field") {
-    Running e;
+    Fake e;
     struct Case {
         const char* body;
         const char* target;  // nullptr: no target (the request as a whole)
@@ -261,7 +299,7 @@ TEST_CASE("emulator: validation errors are 400 naming the field") {
 }
 
 TEST_CASE("emulator: activate and deactivate, and what an expired schedule allows") {
-    Running e;
+    Fake e;
     asio::io_context io;
     Client client(io, e.client_options());
     auto live = run(io, client.async_set_load_test_schedule(LoadTestId{1}, hourly()));
@@ -285,7 +323,7 @@ TEST_CASE("emulator: activate and deactivate, and what an expired schedule allow
 }
 
 TEST_CASE("emulator: listing with $top, $skip, $count and an absolute @nextLink from the Host header") {
-    Running e;
+    Fake e;
     asio::io_context io;
     Client client(io, e.client_options());
     for (std::int64_t lt = 1; lt <= 12; ++lt)
@@ -314,7 +352,7 @@ TEST_CASE("emulator: listing with $top, $skip, $count and an absolute @nextLink 
 }
 
 TEST_CASE("emulator: bad input gets the right 4xx with the error body, never a crash") {
-    Running e;
+    Fake e;
     check_error_body(e.raw(http::verb::get, "/nowhere"), 404, "not_found");
     check_error_body(e.raw(http::verb::get, "/cloud/v6/load_tests/1/schedule/extra"), 404, "not_found");
     check_error_body(e.raw(http::verb::put, "/cloud/v6/schedules/1"), 405, "method_not_allowed");

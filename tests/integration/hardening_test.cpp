@@ -31,7 +31,7 @@
 using namespace k6::schedules;
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
-namespace emu = k6::emulator;
+namespace emu = k6::loopback;
 using k6::test::run;
 using k6::test::TestServer;
 

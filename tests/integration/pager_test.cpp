@@ -22,7 +22,7 @@
 using namespace k6::schedules;
 using namespace std::chrono_literals;
 namespace asio = boost::asio;
-namespace emu = k6::emulator;
+namespace emu = k6::loopback;
 using k6::test::json_response;
 using k6::test::listing_page;
 using k6::test::page_request;

@@ -80,7 +80,7 @@ struct ConnectAnswer {
 struct ConnectProxyOptions {
     bool tls = false;  // TLS between client and proxy (https:// proxy URL), with `certificate`
     // Unset: the test Pki's leaf for 127.0.0.1/localhost, which clients verify with Pki::get().ca_file.
-    std::optional<k6::emulator::KeyAndCert> certificate{};
+    std::optional<k6::loopback::KeyAndCert> certificate{};
     // "user:pass": a request without "Proxy-Authorization: Basic base64(user:pass)" (scheme name
     // case-insensitive) gets 407 with "Proxy-Authenticate: Basic realm=...", then the connection is
     // closed. Unset: no authentication.

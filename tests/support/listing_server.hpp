@@ -65,8 +65,8 @@ inline std::string listing_page(const std::string& base, std::int64_t total, con
     return boost::json::serialize(boost::json::value_from(page));
 }
 
-inline k6::emulator::Response json_response(std::string body, unsigned status = 200) {
-    k6::emulator::Response response;
+inline k6::loopback::Response json_response(std::string body, unsigned status = 200) {
+    k6::loopback::Response response;
     response.status = status;
     response.headers = {{"Content-Type", "application/json"}};
     response.body = std::move(body);

@@ -89,7 +89,7 @@ inline std::string http_response_bytes(unsigned status, std::string_view reason,
 struct ScriptedServerOptions {
     bool tls = true;
     // Unset: the test Pki's leaf for 127.0.0.1/localhost, which clients verify with Pki::get().ca_file.
-    std::optional<k6::emulator::KeyAndCert> certificate{};
+    std::optional<k6::loopback::KeyAndCert> certificate{};
     // Accept connections and never answer anything: no TLS handshake (what the client sends is read
     // and dropped), no requests read, the responder never called. For connect/handshake timeouts
     // and cancellation.

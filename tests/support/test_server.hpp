@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: BSL-1.0
 // An HTTPS server on 127.0.0.1 in the test process, with certificates generated at test time,
-// that records what it receives and answers as each test says. Built on the emulator's server kit.
+// that records what it receives and answers as each test says. Built on k6::loopback, the server behind FakeApi.
 #pragma once
 
 #include <k6/schedules.hpp>
 
-#include <certificates.hpp>
-#include <http_server.hpp>
+#include <k6/schedules/testing/loopback.hpp>
 
 #include <doctest/doctest.h>
 #include <boost/asio/io_context.hpp>
@@ -25,7 +24,7 @@
 
 namespace k6::test {
 
-namespace emu = k6::emulator;
+namespace emu = k6::loopback;
 
 inline constexpr const char* test_token = "test-token-9f8e7d6c5b4a";
 // The Authorization header the client sends with test_token. (Spelled as a literal: GCC 12 at -O3

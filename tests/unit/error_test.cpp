@@ -55,6 +55,15 @@ TEST_CASE("ApiError prints as one line: HTTP status, code, message, then the tar
     CHECK(api.to_string() == "HTTP 404 not_found: Schedule not found.");
     api.target = "id";
     CHECK(api.to_string() == "HTTP 404 not_found: Schedule not found. (target: id)");
+    // After retries, how many attempts it took and why retrying stopped; one attempt says nothing.
+    api.attempts = 1;
+    api.retry_stopped = "not retryable";
+    CHECK(api.to_string() == "HTTP 404 not_found: Schedule not found. (target: id)");
+    api.attempts = 4;
+    api.retry_stopped = "retries exhausted";
+    CHECK(api.to_string() == "HTTP 404 not_found: Schedule not found. (target: id) (after 4 attempts: retries exhausted)");
+    api.attempts = 0;
+    api.retry_stopped.clear();
     std::ostringstream os;
     os << api;
     CHECK(os.str() == api.to_string());

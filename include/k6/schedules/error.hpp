@@ -186,7 +186,8 @@ struct ApiError {
     std::string retry_stopped{};                        ///< When retrying was in question: why it stopped ("retries exhausted", ...).
 
     /// One line: "HTTP 404 not_found: Schedule not found (target: id)" for API answers (kind api),
-    /// "<kind>: <message> (target: <t>)" for everything else.
+    /// "<kind>: <message> (target: <t>)" for everything else; when more than one attempt was made
+    /// and retrying stopped, " (after 4 attempts: retries exhausted)" follows.
     std::string to_string() const {
         std::string out{};
         if (kind == ErrorKind::api) {
@@ -198,6 +199,8 @@ struct ApiError {
         out += ": ";
         out += message;
         if (target && !target->empty()) out += " (target: " + *target + ")";
+        if (attempts > 1 && !retry_stopped.empty())
+            out += " (after " + std::to_string(attempts) + " attempts: " + retry_stopped + ")";
         return out;
     }
 

@@ -190,6 +190,11 @@ inline asio::awaitable<expected<Answer>> send_with_retries(ClientState& state, R
                 co_return Answer{std::move(performed->response), budget.attempts};
             }
             error = error_from_response(performed->response, state.redactor);
+            // A 404 is as often a wrong api_url or id as a missing resource: say what was asked for.
+            if (status == 404)
+                error.message += " (requested: " + std::string(http::to_string(spec.method)) +
+                                 (state.endpoint.tls ? " https://" : " http://") + state.endpoint.host_header +
+                                 (target.empty() ? observed_target(state, spec) : target) + ")";
         } else {
             error = std::move(performed.error());
             budget.attempts += std::max(error.attempts, 1u);

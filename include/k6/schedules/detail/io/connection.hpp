@@ -354,6 +354,9 @@ inline ApiError cancelled_error(std::string message) {
 // What every operation started after Client::close() or async_close() completes with.
 inline ApiError client_closed_error() { return cancelled_error("the client was closed (Client::close)"); }
 
+// Said when a plain-HTTP request got a TLS answer, or none at all.
+inline constexpr std::string_view speaks_tls_hint = " (the server may speak TLS: try https://)";
+
 // Classifies a failed step into the ApiError kinds (api, transport, tls, timeout, cancelled...).
 inline ApiError io_error(boost::system::error_code ec, std::string_view step, const Endpoint& endpoint, bool cancelled,
                          std::string_view timeout_note = {}) {
@@ -510,6 +513,11 @@ asio::awaitable<expected<void>> tls_handshake(TlsStream& stream, StepTimer& time
         const long verify = SSL_get_verify_result(ssl_handle);
         if (verify != X509_V_OK)
             e.message += " (certificate: " + std::string(X509_verify_cert_error_string(verify)) + ")";
+        // What OpenSSL says when the first bytes back are not a TLS record, such as "HTTP/1.1 400".
+        if (ec.category() == asio::error::get_ssl_category() &&
+            (ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_WRONG_VERSION_NUMBER ||
+             ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_PACKET_LENGTH_TOO_LONG))
+            e.message += " (the server may not speak TLS: try http:// if it is a plain-HTTP server on this machine)";
     }
     co_return std::unexpected(std::move(e));
 }
@@ -722,11 +730,18 @@ inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
             e.kind = ErrorKind::malformed_response;
             e.ec = read_ec;
             e.message = "the HTTP response from " + endpoint.host_header + " is malformed: " + read_ec.message();
+            // A TLS record (an alert, 0x15, or a handshake, 0x16) where an HTTP answer should be.
+            const auto first = connection.buffer.size() > 0
+                                   ? static_cast<const unsigned char*>(connection.buffer.data().data())[0]
+                                   : 0u;
+            if (!endpoint.tls && (first == 0x15 || first == 0x16)) e.message += speaks_tls_hint;
             co_return std::unexpected(ExchangeFailure{std::move(e), false});
         }
-        co_return std::unexpected(ExchangeFailure{io_error(read_ec, "reading the response from", endpoint,
-                                                           was_cancelled(cancel_state), limit.note(read_budget)),
-                                                  nothing});
+        ApiError e =
+            io_error(read_ec, "reading the response from", endpoint, was_cancelled(cancel_state), limit.note(read_budget));
+        // A plain-HTTP request that a TLS server drops without a word.
+        if (nothing && !endpoint.tls && e.kind == ErrorKind::transport) e.message += speaks_tls_hint;
+        co_return std::unexpected(ExchangeFailure{std::move(e), nothing});
     }
     progress.awaiting_answer = false;
     Exchanged out;

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: BSL-1.0
-// Fault injection for reliability tests: latency, 500/503 answers (alone or in bursts), 429 with
+// Fault injection (the rates of testing::Faults) for reliability tests: latency, 500/503 answers
+// (alone or in bursts), 429 with
 // Retry-After, resets in the middle of a response, stalls, keep-alive connections dropped without
 // notice, "Connection: close" on every answer. Off by default; seeded, so a run with the same flags
 // and requests misbehaves the same way.
 #pragma once
 
-#include "http_server.hpp"
+#include <k6/schedules/testing.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -13,37 +14,8 @@
 #include <random>
 #include <string>
 
-namespace k6::emulator {
-
-struct Faults {
-    std::chrono::milliseconds latency{0};  // added before every answer
-    double error_rate = 0;                 // answered 500 or 503 instead (nothing applied)
-    unsigned error_burst = 1;              // an error is followed by this many - 1 more 503s (a burst)
-    double throttle_rate = 0;              // answered 429 with Retry-After instead (nothing applied)
-    std::string retry_after = "1";         // delta-seconds, an HTTP-date, or "+N": the HTTP-date N s from now
-    double reset_rate = 0;                 // applied, then the connection is reset half-way through the answer
-    double stall_rate = 0;                 // applied, then the answer is held back for `stall`
-    std::chrono::milliseconds stall{std::chrono::seconds(30)};
-    double drop_rate = 0;            // answered with keep-alive, then the connection is closed silently
-    bool close_connections = false;  // "Connection: close" on every answer
-    std::uint64_t seed = 1;
-
-    bool any() const {
-        return latency.count() > 0 || error_rate > 0 || throttle_rate > 0 || reset_rate > 0 || stall_rate > 0 ||
-               drop_rate > 0 || close_connections;
-    }
-};
-
-// How many answers each fault shaped, for the emulator's exit report.
-struct FaultCounts {
-    std::uint64_t answers = 0, errors = 0, throttled = 0, resets = 0, stalls = 0, drops = 0;
-
-    std::string to_string() const {
-        return std::to_string(answers) + " answers; injected: " + std::to_string(errors) + " 500/503, " +
-               std::to_string(throttled) + " 429, " + std::to_string(resets) + " resets, " + std::to_string(stalls) +
-               " stalls, " + std::to_string(drops) + " drops";
-    }
-};
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace testing::detail {
 
 class FaultInjector {
 public:
@@ -73,7 +45,7 @@ public:
 
     // Applied to every answer, the request having been handled (or refused). At most one of
     // reset, stall and drop per answer.
-    void shape(Response& response) {
+    void shape(loopback::Response& response) {
         response.delay += faults_.latency;
         if (faults_.close_connections) response.close = true;
         if (roll(faults_.reset_rate)) {
@@ -116,4 +88,5 @@ private:
     FaultCounts counts_;
 };
 
-}  // namespace k6::emulator
+}  // namespace testing::detail
+K6_SCHEDULES_END_NAMESPACE

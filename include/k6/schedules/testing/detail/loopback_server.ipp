@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSL-1.0
-#include "http_server.hpp"
+// k6::loopback::HttpServer (k6/schedules/testing/loopback.hpp), compiled into k6::schedules_testing.
+#include <k6/schedules/testing/loopback.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -7,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -30,7 +32,7 @@
 #include <thread>
 #include <type_traits>
 
-namespace k6::emulator {
+namespace k6::loopback {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -39,8 +41,9 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
-namespace {
+namespace detail {
 
+// (Not an unnamed namespace: ServerState, which other files name, holds these types.)
 constexpr std::uint32_t header_limit = 64 * 1024;
 // A closing connection waits this long for the client to hang up (lingering close, so our last response
 // is not destroyed by an RST); stop() lets in-flight writes run this long before closing everything.
@@ -130,7 +133,7 @@ http::response<http::string_body> to_message(Response& response, bool keep_alive
 template <class Stream>
 constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
 
-}  // namespace
+}  // namespace detail
 
 std::optional<std::string> Request::header(std::string_view name) const {
     auto equal = [](std::string_view a, std::string_view b) {
@@ -144,7 +147,7 @@ std::optional<std::string> Request::header(std::string_view name) const {
 
 namespace detail {
 
-struct ServerState {
+struct ServerState : std::enable_shared_from_this<ServerState> {
     ServerOptions options;
     Handler handler;
     std::atomic<std::uint64_t> accepted{0}, handled{0}, open{0};
@@ -153,14 +156,22 @@ struct ServerState {
 
     std::mutex lifecycle;  // serialises start() and stop()
     bool started = false;
+    bool stop_requested = false;
 
-    // Touched only on the server thread. Declared before the io_context: coroutine frames it destroys use them.
+    // Touched only on the server's strand. Declared before the io_context: coroutine frames it
+    // destroys use them. With a thread of its own, the io_context is here; on the caller's executor,
+    // every coroutine holds the state alive, so that the server's owner may go away at any time.
     bool stopping = false;
     std::set<Connection*> connections;
     std::optional<ssl::context> tls;
-    asio::io_context ioc{1};
-    tcp::acceptor acceptor{ioc};
+    std::optional<asio::io_context> own_context;
+    asio::strand<asio::any_io_executor> strand;
+    std::optional<tcp::acceptor> acceptor;
     std::thread thread;
+
+    explicit ServerState(ServerOptions o, Handler h)
+        : options(std::move(o)), handler(std::move(h)), own_context(std::in_place, 1),
+          strand(asio::make_strand(asio::any_io_executor(own_context->get_executor()))) {}
 
     // Keeps `connections` and the open-connection count in step with a session's lifetime.
     struct Registration {
@@ -178,11 +189,11 @@ struct ServerState {
         Registration& operator=(const Registration&) = delete;
     };
 
-    asio::awaitable<void> accept_loop() {
-        asio::steady_timer backoff(ioc);
+    asio::awaitable<void> accept_loop(std::shared_ptr<ServerState> self) {
+        asio::steady_timer backoff(strand);
         while (!stopping) {
             error_code ec;
-            tcp::socket socket = co_await acceptor.async_accept(with(ec));
+            tcp::socket socket = co_await acceptor->async_accept(with(ec));
             if (stopping) break;
             if (ec) {  // e.g. out of file descriptors: back off instead of spinning
                 backoff.expires_after(std::chrono::milliseconds(50));
@@ -194,14 +205,16 @@ struct ServerState {
             beast::tcp_stream stream(std::move(socket));
             auto ignore = [](std::exception_ptr) {};
             if (tls)
-                asio::co_spawn(ioc, session(beast::ssl_stream<beast::tcp_stream>(std::move(stream), *tls), id), ignore);
+                asio::co_spawn(strand, session(self, beast::ssl_stream<beast::tcp_stream>(std::move(stream), *tls), id),
+                               ignore);
             else
-                asio::co_spawn(ioc, session(std::move(stream), id), ignore);
+                asio::co_spawn(strand, session(self, std::move(stream), id), ignore);
         }
     }
 
     template <class Stream>
-    asio::awaitable<void> session(Stream stream, std::uint64_t id) {
+    asio::awaitable<void> session(std::shared_ptr<ServerState> /*keeps the state alive*/, Stream stream,
+                                  std::uint64_t id) {
         beast::tcp_stream& tcp = beast::get_lowest_layer(stream);
         asio::steady_timer delay(tcp.get_executor());
         Connection connection{tcp, delay};
@@ -350,13 +363,13 @@ struct ServerState {
     void begin_stop() {
         stopping = true;
         error_code ignored;
-        acceptor.close(ignored);
+        if (acceptor) acceptor->close(ignored);
         for (Connection* connection : connections) connection->interrupt(false);
-        if (!connections.empty()) asio::co_spawn(ioc, close_after_grace(), asio::detached);
+        if (!connections.empty()) asio::co_spawn(strand, close_after_grace(shared_from_this()), asio::detached);
     }
 
     // Polls rather than being cancelled by the last connection, so no timer outlives the state.
-    asio::awaitable<void> close_after_grace() {
+    asio::awaitable<void> close_after_grace(std::shared_ptr<ServerState> /*keeps the state alive*/) {
         asio::steady_timer tick(co_await asio::this_coro::executor);
         auto deadline = std::chrono::steady_clock::now() + stop_grace;
         while (!connections.empty() && std::chrono::steady_clock::now() < deadline) {
@@ -370,22 +383,19 @@ struct ServerState {
 
 }  // namespace detail
 
-HttpServer::HttpServer(ServerOptions options, Handler handler) : state_(std::make_unique<detail::ServerState>()) {
+HttpServer::HttpServer(ServerOptions options, Handler handler) {
     if (options.tls && (options.cert_pem.empty() || options.key_pem.empty()))
         throw std::invalid_argument("HttpServer: cert_pem and key_pem are required when tls is on");
     if (!handler) throw std::invalid_argument("HttpServer: handler is empty");
-    state_->options = std::move(options);
-    state_->handler = std::move(handler);
+    state_ = std::make_shared<detail::ServerState>(std::move(options), std::move(handler));
 }
 
 HttpServer::~HttpServer() { stop(); }
 
-void HttpServer::start() {
-    auto& s = *state_;
-    std::lock_guard lock(s.lifecycle);
-    if (s.started) throw std::logic_error("HttpServer::start: already started");
-    s.started = true;
+namespace {
 
+// Binds and listens on the state's strand's executor; the accept loop starts there.
+void listen(detail::ServerState& s) {
     if (s.options.tls) {
         s.tls.emplace(ssl::context::tls_server);
         SSL_CTX_set_min_proto_version(s.tls->native_handle(), TLS1_2_VERSION);
@@ -393,17 +403,27 @@ void HttpServer::start() {
         s.tls->use_private_key(asio::buffer(s.options.key_pem), ssl::context::pem);
     }
     tcp::endpoint endpoint(asio::ip::address_v4::loopback(), s.options.port);
-    s.acceptor.open(endpoint.protocol());
-    s.acceptor.set_option(tcp::acceptor::reuse_address(true));
-    s.acceptor.bind(endpoint);
-    s.acceptor.listen();
-    s.port = s.acceptor.local_endpoint().port();
+    s.acceptor.emplace(s.strand);
+    s.acceptor->open(endpoint.protocol());
+    s.acceptor->set_option(tcp::acceptor::reuse_address(true));
+    s.acceptor->bind(endpoint);
+    s.acceptor->listen();
+    s.port = s.acceptor->local_endpoint().port();
+    asio::co_spawn(s.strand, s.accept_loop(s.shared_from_this()), [](std::exception_ptr) {});
+}
 
-    asio::co_spawn(s.ioc, s.accept_loop(), [](std::exception_ptr) {});
+}  // namespace
+
+void HttpServer::start() {
+    auto& s = *state_;
+    std::lock_guard lock(s.lifecycle);
+    if (s.started) throw std::logic_error("HttpServer::start: already started");
+    s.started = true;
+    listen(s);
     s.thread = std::thread([&s] {
         for (;;) {
             try {
-                s.ioc.run();
+                s.own_context->run();
                 return;
             } catch (...) {  // nothing should throw out of a handler, but a stray exception must not end the server
             }
@@ -411,14 +431,24 @@ void HttpServer::start() {
     });
 }
 
+void HttpServer::start(asio::any_io_executor executor) {
+    auto& s = *state_;
+    std::lock_guard lock(s.lifecycle);
+    if (s.started) throw std::logic_error("HttpServer::start: already started");
+    s.started = true;
+    s.strand = asio::make_strand(std::move(executor));
+    listen(s);
+}
+
 void HttpServer::stop() {
     auto& s = *state_;
     std::lock_guard lock(s.lifecycle);
-    if (!s.thread.joinable()) return;
-    if (s.thread.get_id() == std::this_thread::get_id())
+    if (!s.started || s.stop_requested) return;
+    if (s.thread.joinable() && s.thread.get_id() == std::this_thread::get_id())
         throw std::logic_error("HttpServer::stop called from the server thread");
-    asio::post(s.ioc, [&s] { s.begin_stop(); });
-    s.thread.join();
+    s.stop_requested = true;
+    asio::post(s.strand, [state = state_] { state->begin_stop(); });
+    if (s.thread.joinable()) s.thread.join();
 }
 
 std::uint16_t HttpServer::port() const { return state_->port; }
@@ -432,4 +462,4 @@ std::uint64_t HttpServer::requests_handled() const { return state_->handled; }
 std::uint64_t HttpServer::open_connections() const { return state_->open; }
 std::size_t HttpServer::tls_handshake_failures() const { return state_->handshake_failures; }
 
-}  // namespace k6::emulator
+}  // namespace k6::loopback

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSL-1.0
-#include "generate.hpp"
+#include <k6/schedules/testing/detail/generate.hpp>
 
 #include <k6/schedules/recurrence.hpp>
 
@@ -11,7 +11,8 @@
 #include <string_view>
 #include <vector>
 
-namespace k6::emulator {
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace testing::detail {
 
 namespace k6s = k6::schedules;
 
@@ -175,4 +176,5 @@ void generate_schedules(Snapshot& snapshot, std::size_t count, const std::set<st
     }
 }
 
-}  // namespace k6::emulator
+}  // namespace testing::detail
+K6_SCHEDULES_END_NAMESPACE

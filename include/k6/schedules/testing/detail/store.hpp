@@ -11,7 +11,8 @@
 #include <optional>
 #include <vector>
 
-namespace k6::emulator {
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace testing::detail {
 
 struct StoredSchedule {
     schedules::ScheduleId id;
@@ -32,4 +33,5 @@ std::optional<Snapshot> load_snapshot(const std::filesystem::path& path);
 // Throws std::runtime_error when the file cannot be written; the previous file is then intact.
 void save_snapshot(const std::filesystem::path& path, const Snapshot& snapshot);
 
-}  // namespace k6::emulator
+}  // namespace testing::detail
+K6_SCHEDULES_END_NAMESPACE

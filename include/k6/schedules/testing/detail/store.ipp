@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSL-1.0
-#include "store.hpp"
+#include <k6/schedules/testing/detail/store.hpp>
 
 #include <k6/schedules/json.hpp>
 
@@ -16,7 +16,8 @@
 #include <stdexcept>
 #include <string>
 
-namespace k6::emulator {
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace testing::detail {
 
 namespace json = boost::json;
 namespace k6s = k6::schedules;
@@ -113,4 +114,5 @@ void save_snapshot(const std::filesystem::path& path, const Snapshot& snapshot) 
     }
 }
 
-}  // namespace k6::emulator
+}  // namespace testing::detail
+K6_SCHEDULES_END_NAMESPACE

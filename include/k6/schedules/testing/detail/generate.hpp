@@ -3,7 +3,7 @@
 // rendering can be tried at scale (50,000 schedules, say) without creating them one request at a time.
 #pragma once
 
-#include "store.hpp"
+#include <k6/schedules/testing/detail/store.hpp>
 
 #include <k6/schedules/time.hpp>
 
@@ -11,7 +11,8 @@
 #include <cstdint>
 #include <set>
 
-namespace k6::emulator {
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace testing::detail {
 
 // The most --generate accepts: a million schedules take about 600 MB in the emulator and 7 s to make
 // (Release build; 50,000 take 40 MB and under a second).
@@ -29,4 +30,5 @@ inline constexpr std::size_t max_generated_schedules = 1'000'000;
 void generate_schedules(Snapshot& snapshot, std::size_t count, const std::set<std::int64_t>& load_tests,
                         std::uint64_t seed, schedules::Timestamp now);
 
-}  // namespace k6::emulator
+}  // namespace testing::detail
+K6_SCHEDULES_END_NAMESPACE

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: BSL-1.0
 // The Schedules API as a local, in-memory service: routing, auth, validation and storage.
-// The HTTP(S) side is http_server.hpp; this class only maps a Request to a Response.
+// The HTTP(S) side is k6::loopback::HttpServer; this class only maps a Request to a Response.
+// FakeApi (k6/schedules/testing.hpp) and k6-schedules-emulator both serve it.
 #pragma once
 
-#include "faults.hpp"
-#include "http_server.hpp"
-#include "store.hpp"
+#include <k6/schedules/testing/detail/fault_injector.hpp>
+#include <k6/schedules/testing/loopback.hpp>
+#include <k6/schedules/testing/detail/store.hpp>
 
+#include <k6/schedules/error.hpp>
 #include <k6/schedules/model.hpp>
 #include <k6/schedules/recurrence.hpp>
 #include <k6/schedules/time.hpp>
@@ -21,7 +23,8 @@
 #include <string>
 #include <vector>
 
-namespace k6::emulator {
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace testing::detail {
 
 struct EmulatorOptions {
     std::string token;                          // the one accepted bearer token
@@ -45,10 +48,19 @@ public:
     explicit Emulator(EmulatorOptions options);
 
     // Thread-safe; called on the server thread.
-    Response handle(const Request& request);
+    loopback::Response handle(const loopback::Request& request);
 
     // What fault injection has done so far (thread-safe).
     FaultCounts fault_counts();
+    // New fault rates from now on, with the counts started again (thread-safe).
+    void set_faults(const Faults& faults);
+
+    // Stores a schedule for `load_test` as POST /cloud/v6/load_tests/{id}/schedule would (the load
+    // test is made to exist first), and returns it; deactivated when asked. The API's validation
+    // applies: an invalid request is the error (thread-safe).
+    expected<Schedule> add_schedule(LoadTestId load_test, const CreateScheduleRequest& request, bool deactivated);
+    // Every schedule, in id order, as GET would show it now (thread-safe).
+    std::vector<Schedule> schedules();
 
 private:
     struct Stored {
@@ -59,6 +71,8 @@ private:
         bool deactivated = false;
     };
 
+    using Request = loopback::Request;
+    using Response = loopback::Response;
     Response route(const Request& request);
     Response authenticate(const Request& request);
     Response get_load_test_schedule(std::int64_t load_test);
@@ -68,6 +82,8 @@ private:
     Response delete_schedule(std::int64_t id);
     Response activate_schedule(std::int64_t id);
     Response deactivate_schedule(std::int64_t id);
+    // Stores a valid request as the load test's schedule, replacing the one it had, under mutex_.
+    Stored& store(std::int64_t load_test, CreateScheduleRequest request, Recurrence recurrence);
 
     schedules::Schedule view(const Stored& stored) const;
     schedules::Timestamp now() const;
@@ -84,4 +100,5 @@ private:
 // "1-100,250" -> {1..100, 250}; nullopt when malformed.
 std::optional<std::set<std::int64_t>> parse_id_list(std::string_view text);
 
-}  // namespace k6::emulator
+}  // namespace testing::detail
+K6_SCHEDULES_END_NAMESPACE

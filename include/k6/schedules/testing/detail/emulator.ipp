@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
-#include "emulator.hpp"
+// The emulator's routes and rules (detail/emulator.hpp), compiled into k6::schedules_testing.
+#include <k6/schedules/testing/detail/emulator.hpp>
 
-#include "generate.hpp"
+#include <k6/schedules/testing/detail/generate.hpp>
 
 #include <k6/schedules/json.hpp>
 #include <k6/schedules/recurrence.hpp>
@@ -17,8 +18,11 @@
 #include <set>
 #include <stdexcept>
 
-namespace k6::emulator {
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace testing::detail {
 
+using loopback::Request;
+using loopback::Response;
 namespace k6s = k6::schedules;
 namespace json = boost::json;
 
@@ -138,6 +142,45 @@ k6s::Schedule Emulator::view(const Stored& stored) const {
     return schedule;
 }
 
+void Emulator::set_faults(const Faults& faults) {
+    std::lock_guard lock(mutex_);
+    options_.faults = faults;
+    faults_ = FaultInjector(faults);
+}
+
+expected<Schedule> Emulator::add_schedule(LoadTestId load_test, const CreateScheduleRequest& request,
+                                          bool deactivated) {
+    if (load_test.value < 1) return k6s::detail::invalid_argument("load test ids are positive", "load_test");
+    auto recurrence = k6s::Recurrence::compile(request);
+    if (!recurrence) return std::unexpected(recurrence.error());
+    std::lock_guard lock(mutex_);
+    options_.load_tests.insert(load_test.value);
+    Stored& stored = store(load_test.value, request, std::move(*recurrence));
+    stored.deactivated = deactivated;
+    persist();
+    return view(stored);
+}
+
+std::vector<Schedule> Emulator::schedules() {
+    std::lock_guard lock(mutex_);
+    std::vector<Schedule> all;
+    all.reserve(schedules_.size());
+    for (const auto& [id, stored] : schedules_) all.push_back(view(stored));
+    return all;
+}
+
+Emulator::Stored& Emulator::store(std::int64_t load_test, CreateScheduleRequest request,
+                                        Recurrence recurrence) {
+    // Setting overwrites: the load test keeps one schedule, with a new id.
+    if (const auto it = by_load_test_.find(load_test); it != by_load_test_.end()) schedules_.erase(it->second);
+    const std::int64_t id = next_id_++;
+    by_load_test_[load_test] = id;
+    return schedules_
+        .insert_or_assign(id, Stored{k6s::ScheduleId{id}, k6s::LoadTestId{load_test}, std::move(request),
+                                     std::move(recurrence), false})
+        .first->second;
+}
+
 Response Emulator::handle(const Request& request) {
     std::lock_guard lock(mutex_);
     Response response;
@@ -242,14 +285,9 @@ Response Emulator::set_load_test_schedule(std::int64_t load_test, const std::str
     // The service's own rules, time zones included (k6/schedules/recurrence.hpp).
     auto recurrence = k6s::Recurrence::compile(*request);
     if (!recurrence) return validation_error(recurrence.error());
-    // Setting overwrites: the load test keeps one schedule, with a new id.
-    if (const auto it = by_load_test_.find(load_test); it != by_load_test_.end()) schedules_.erase(it->second);
-    const std::int64_t id = next_id_++;
-    schedules_.insert_or_assign(id, Stored{k6s::ScheduleId{id}, k6s::LoadTestId{load_test}, std::move(*request),
-                                           std::move(*recurrence), false});
-    by_load_test_[load_test] = id;
+    const Stored& stored = store(load_test, std::move(*request), std::move(*recurrence));
     persist();
-    return json_response(200, json::value_from(view(schedules_.at(id))));
+    return json_response(200, json::value_from(view(stored)));
 }
 
 Response Emulator::list_schedules(const Request& request) {
@@ -327,4 +365,5 @@ Response Emulator::deactivate_schedule(std::int64_t id) {
     return no_content();
 }
 
-}  // namespace k6::emulator
+}  // namespace testing::detail
+K6_SCHEDULES_END_NAMESPACE

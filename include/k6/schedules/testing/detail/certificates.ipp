@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSL-1.0
-#include "certificates.hpp"
+// The certificates of k6/schedules/testing/loopback.hpp, compiled into k6::schedules_testing.
+#include <k6/schedules/testing/loopback.hpp>
 
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -20,7 +21,7 @@
 #include <system_error>
 #include <utility>
 
-namespace k6::emulator {
+namespace k6::loopback {
 namespace {
 
 template <auto Free>
@@ -200,4 +201,4 @@ void write_file(const std::filesystem::path& path, std::string_view text) {
     }
 }
 
-}  // namespace k6::emulator
+}  // namespace k6::loopback
