@@ -334,7 +334,7 @@ TEST_CASE("emulator: listing with $top, $skip, $count and an absolute @nextLink 
     CHECK(doc.at("value").as_array().size() == 5);
     CHECK(doc.at("@count") == 12);
     CHECK(doc.at("@nextLink").as_string() ==
-          "http://127.0.0.1:" + std::to_string(e.server.port()) + "/cloud/v6/schedules?$skip=5&$top=5&$count=true");
+          "http://127.0.0.1:" + std::to_string(e.port()) + "/cloud/v6/schedules?$skip=5&$top=5&$count=true");
     auto other_host =
         e.raw(http::verb::get, "/cloud/v6/schedules?$top=5", {},
               {{"Authorization", std::string("Bearer ") + token}, {"X-Stack-Id", "77"}, {"Host", "emu.test:1234"}});
