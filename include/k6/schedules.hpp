@@ -6,6 +6,7 @@
 #ifndef K6_SCHEDULES_HPP
 #define K6_SCHEDULES_HPP
 
+#include <k6/schedules/blocking.hpp>
 #include <k6/schedules/bulk.hpp>
 #include <k6/schedules/client.hpp>
 #include <k6/schedules/cron.hpp>
@@ -30,9 +31,10 @@
 /// The library's top-level namespace; everything public is in k6::schedules.
 
 /// @namespace k6::schedules
-/// The client of the Grafana Cloud k6 Schedules REST API: BasicClient (Client) and its Pager, the
-/// API's models, errors (ApiError, expected), JSON conversion, validation and, in
-/// k6/schedules/recurrence.hpp, the local computation of runs. Everything lives in an inline
-/// namespace that versions the ABI; write the names as k6::schedules::Client and so on.
+/// The client of the Grafana Cloud k6 Schedules REST API: BasicClient (Client) and its Pager,
+/// BlockingClient (the same operations as blocking calls) and its BlockingPager, the API's models,
+/// errors (ApiError, expected), JSON conversion, validation and, in k6/schedules/recurrence.hpp,
+/// the local computation of runs. Everything lives in an inline namespace that versions the ABI;
+/// write the names as k6::schedules::Client and so on.
 
 #endif  // K6_SCHEDULES_HPP
