@@ -3,6 +3,7 @@
 //
 //   K6_CLOUD_TOKEN=... K6_CLOUD_STACK_ID=... 08_blocking SCHEDULE_ID
 #include <k6/schedules.hpp>
+#include <k6/schedules/blocking.hpp>
 
 #include <iostream>
 

@@ -4,6 +4,7 @@
 
   single_include/k6/schedules.hpp             everything <k6/schedules.hpp> includes
   single_include/k6/schedules/recurrence.hpp  <k6/schedules/recurrence.hpp> on top of it (needs date/tz)
+  single_include/k6/schedules/blocking.hpp    <k6/schedules/blocking.hpp> on top of it (BlockingClient)
 
 Every `#include <k6/...>` is replaced by the text of that header, once (later includes of the same
 header are dropped); each header's SPDX line is dropped too, the banner stating the license once;
@@ -11,7 +12,7 @@ every other line is kept as it is (system includes too: dropping a repeated one 
 an #if branch that needs it). Include guards stay in place, so the result is correct however the
 headers are arranged. The core file starts with an opt-in that compiles Boost.JSON and Boost.URL
 from their headers (K6_SCHEDULES_BOOST_SOURCES, see BOOST_SOURCES). The recurrence file includes
-<k6/schedules.hpp> instead of repeating the core. The output depends only on the input files: no
+<k6/schedules.hpp> instead of repeating the core, and so does the blocking file. The output depends only on the input files: no
 dates, no absolute paths.
 
   tools/amalgamate.py                 write both files
@@ -28,6 +29,7 @@ INCLUDE_DIR = ROOT / "include"
 OUTPUT_DIR = ROOT / "single_include"
 CORE = "k6/schedules.hpp"
 RECURRENCE = "k6/schedules/recurrence.hpp"
+BLOCKING = "k6/schedules/blocking.hpp"
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]')
 
 SPDX = "// SPDX-License-Identifier: BSL-1.0"
@@ -115,6 +117,7 @@ def outputs() -> dict[pathlib.Path, str]:
     return {
         OUTPUT_DIR / CORE: amalgamate(CORE, set(), BOOST_SOURCES),
         OUTPUT_DIR / RECURRENCE: amalgamate(RECURRENCE, core),
+        OUTPUT_DIR / BLOCKING: amalgamate(BLOCKING, core),
     }
 
 

@@ -2,11 +2,12 @@
 // k6-schedules-cpp: an asynchronous C++23 client for the Grafana Cloud k6 Schedules REST API.
 // Include this header (or single_include/k6/schedules.hpp, the same library in one file).
 // When runs must be computed locally, include <k6/schedules/recurrence.hpp> as well: it needs a
-// time-zone database (CMake target k6::schedules_recurrence), which nothing here does.
+// time-zone database (CMake target k6::schedules_recurrence), which nothing here does. For blocking
+// calls, include <k6/schedules/blocking.hpp> (kept out of here: code that does not block should
+// not compile it).
 #ifndef K6_SCHEDULES_HPP
 #define K6_SCHEDULES_HPP
 
-#include <k6/schedules/blocking.hpp>
 #include <k6/schedules/bulk.hpp>
 #include <k6/schedules/client.hpp>
 #include <k6/schedules/cron.hpp>
@@ -31,10 +32,10 @@
 /// The library's top-level namespace; everything public is in k6::schedules.
 
 /// @namespace k6::schedules
-/// The client of the Grafana Cloud k6 Schedules REST API: BasicClient (Client) and its Pager,
-/// BlockingClient (the same operations as blocking calls) and its BlockingPager, the API's models,
-/// errors (ApiError, expected), JSON conversion, validation and, in k6/schedules/recurrence.hpp,
-/// the local computation of runs. Everything lives in an inline namespace that versions the ABI;
+/// The client of the Grafana Cloud k6 Schedules REST API: BasicClient (Client) and its Pager, the
+/// API's models, errors (ApiError, expected), JSON conversion, validation; in
+/// k6/schedules/blocking.hpp, BlockingClient (the same operations as blocking calls) and its
+/// BlockingPager; in k6/schedules/recurrence.hpp, the local computation of runs. Everything lives in an inline namespace that versions the ABI;
 /// write the names as k6::schedules::Client and so on.
 
 #endif  // K6_SCHEDULES_HPP

@@ -3,6 +3,7 @@
 // over real TLS to servers on 127.0.0.1, on a thread of the client's own and on an io_context the
 // test runs; the would-deadlock check, many threads at once, shutdown with callers blocked.
 #include <k6/schedules.hpp>
+#include <k6/schedules/blocking.hpp>
 
 #include "support/listing_server.hpp"
 #include "support/test_server.hpp"
