@@ -4265,6 +4265,10 @@ inline asio::awaitable<boost::system::error_code> read_message(ByteStream stream
                                                                bool header_only = false,
                                                                std::size_t* received = nullptr) {
     parser.eager(!header_only);  // as Beast's reads: a header alone leaves the body's bytes unparsed
+    // A cancellation that came while no read was pending (say, while the write's completion was
+    // queued, or between two reads) interrupted nothing: it would be lost, and the read would wait
+    // for its timeout. So it is looked at before every read.
+    const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
     boost::system::error_code ec;
     for (bool parse = buffer.size() != 0;; parse = true) {
         if (parse) {
@@ -4278,6 +4282,7 @@ inline asio::awaitable<boost::system::error_code> read_message(ByteStream stream
         }
         const std::size_t room = beast::read_size(buffer, 64 * 1024);
         if (room == 0) co_return http::error::buffer_overflow;
+        if (cancel_state.cancelled() != asio::cancellation_type::none) co_return asio::error::operation_aborted;
         auto [read_ec, read] = co_await stream.read_some(buffer.prepare(room));
         buffer.commit(read);
         if (received) *received += read;
@@ -4684,6 +4689,8 @@ K6_SCHEDULES_END_NAMESPACE
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -4708,6 +4715,10 @@ public:
     // deadline, wins: whoever wakes a spot may have handed it something (a connection slot).
     asio::awaitable<Outcome> park(std::optional<clock::time_point> deadline) {
         if (woken_) co_return Outcome::woken;
+        // A cancellation that came while the caller had no wait pending interrupted nothing: it is
+        // honoured here, or the spot would wait for a wake-up that may never come.
+        const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
+        if (cancel_state.cancelled() != asio::cancellation_type::none) co_return Outcome::cancelled;
         if (deadline) timer_.expires_at(*deadline);
         auto [ec] = co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
         if (woken_) co_return Outcome::woken;
@@ -6599,10 +6610,13 @@ struct PagerState {
         expected<SchedulePage> page;
         const std::shared_ptr<Prefetch> ahead = std::exchange(prefetch, nullptr);
         if (ahead) {
-            // Cancelling the wait cancels the request; the page (cancelled) is then waited for.
+            // Cancelling the wait cancels the request; the page (cancelled) is then waited for. The
+            // cancellation, passed on, is forgotten here: a park() that sees it returns at once.
             while (!ahead->result) {
-                if (co_await ahead->ready.park(std::nullopt) == ParkingSpot::Outcome::cancelled)
+                if (co_await ahead->ready.park(std::nullopt) == ParkingSpot::Outcome::cancelled) {
                     ahead->operation.signal.emit(asio::cancellation_type::terminal);
+                    co_await asio::this_coro::reset_cancellation_state();
+                }
             }
             page = std::move(*ahead->result);
         } else {

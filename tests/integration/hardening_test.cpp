@@ -12,6 +12,8 @@
 #include <doctest/doctest.h>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -92,6 +94,64 @@ TEST_CASE("a cancellation that arrives while the host name is looked up stops th
     CHECK(server.requests().empty());
     CHECK(server.server().connections_accepted() == 0);
     CHECK(run(io, client.async_get_schedule(ScheduleId{1})).has_value());
+}
+
+// The window the two cases below pin down: an I/O step completes, its completion is queued, and a
+// cancellation arrives before the coroutine resumes. No operation is pending, so nothing is
+// interrupted; only the coroutine's cancellation state records it. Each case records a
+// cancellation that way (emitted from inside the coroutine, while it runs), then starts the wait.
+TEST_CASE("a cancellation that came while no read was pending ends the next read at once, not at its timeout") {
+    namespace internal = k6::schedules::detail;
+    asio::io_context io;
+    asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+    asio::ip::tcp::socket client(io), server(io);
+    client.connect(acceptor.local_endpoint());
+    acceptor.accept(server);  // a server that never answers
+    asio::cancellation_signal signal;
+    std::optional<boost::system::error_code> read;
+    auto reader = [&]() -> asio::awaitable<void> {
+        co_await asio::this_coro::throw_if_cancelled(false);
+        signal.emit(asio::cancellation_type::terminal);
+        internal::ResponseReader parser;
+        boost::beast::flat_buffer buffer;
+        read = co_await internal::read_message(internal::ByteStream(client), buffer, parser);
+    };
+    asio::co_spawn(io, reader(), asio::bind_cancellation_slot(signal.slot(), asio::detached));
+    io.run_for(2s);
+    REQUIRE(read.has_value());
+    CHECK(*read == asio::error::operation_aborted);
+}
+
+TEST_CASE("a cancellation that came while no wait was pending ends the next parking at once, not at its deadline") {
+    namespace internal = k6::schedules::detail;
+    asio::io_context io;
+    internal::ParkingSpot spot(io.get_executor());
+    asio::cancellation_signal signal;
+    std::optional<internal::ParkingSpot::Outcome> outcome;
+    auto parker = [&]() -> asio::awaitable<void> {
+        co_await asio::this_coro::throw_if_cancelled(false);
+        signal.emit(asio::cancellation_type::terminal);
+        outcome = co_await spot.park(std::nullopt);  // no deadline: only a wake-up would end it
+    };
+    asio::co_spawn(io, parker(), asio::bind_cancellation_slot(signal.slot(), asio::detached));
+    io.run_for(2s);
+    REQUIRE(outcome.has_value());
+    CHECK(*outcome == internal::ParkingSpot::Outcome::cancelled);
+
+    // A wake-up that came first still wins over the cancellation: it may have handed something over.
+    internal::ParkingSpot woken(io.get_executor());
+    woken.wake();
+    outcome.reset();
+    auto woken_parker = [&]() -> asio::awaitable<void> {
+        co_await asio::this_coro::throw_if_cancelled(false);
+        signal.emit(asio::cancellation_type::terminal);
+        outcome = co_await woken.park(std::nullopt);
+    };
+    io.restart();
+    asio::co_spawn(io, woken_parker(), asio::bind_cancellation_slot(signal.slot(), asio::detached));
+    io.run_for(2s);
+    REQUIRE(outcome.has_value());
+    CHECK(*outcome == internal::ParkingSpot::Outcome::woken);
 }
 
 TEST_CASE("with attempt_timeout or a deadline, a cancellation is reported as cancelled and never retried") {

@@ -9,6 +9,7 @@
 #if __has_include(<k6/schedules/detail/page_cursor.hpp>)
 #include <k6/schedules/detail/error_body_decoder.hpp>
 #include <k6/schedules/detail/io/connection.hpp>
+#include <k6/schedules/detail/io/parking_spot.hpp>
 #include <k6/schedules/detail/page_cursor.hpp>
 #include <k6/schedules/detail/proxy.hpp>
 #include <k6/schedules/detail/request_builder.hpp>

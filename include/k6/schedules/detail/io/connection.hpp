@@ -414,6 +414,10 @@ inline asio::awaitable<boost::system::error_code> read_message(ByteStream stream
                                                                bool header_only = false,
                                                                std::size_t* received = nullptr) {
     parser.eager(!header_only);  // as Beast's reads: a header alone leaves the body's bytes unparsed
+    // A cancellation that came while no read was pending (say, while the write's completion was
+    // queued, or between two reads) interrupted nothing: it would be lost, and the read would wait
+    // for its timeout. So it is looked at before every read.
+    const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
     boost::system::error_code ec;
     for (bool parse = buffer.size() != 0;; parse = true) {
         if (parse) {
@@ -427,6 +431,7 @@ inline asio::awaitable<boost::system::error_code> read_message(ByteStream stream
         }
         const std::size_t room = beast::read_size(buffer, 64 * 1024);
         if (room == 0) co_return http::error::buffer_overflow;
+        if (cancel_state.cancelled() != asio::cancellation_type::none) co_return asio::error::operation_aborted;
         auto [read_ec, read] = co_await stream.read_some(buffer.prepare(room));
         buffer.commit(read);
         if (received) *received += read;

@@ -122,10 +122,13 @@ struct PagerState {
         expected<SchedulePage> page;
         const std::shared_ptr<Prefetch> ahead = std::exchange(prefetch, nullptr);
         if (ahead) {
-            // Cancelling the wait cancels the request; the page (cancelled) is then waited for.
+            // Cancelling the wait cancels the request; the page (cancelled) is then waited for. The
+            // cancellation, passed on, is forgotten here: a park() that sees it returns at once.
             while (!ahead->result) {
-                if (co_await ahead->ready.park(std::nullopt) == ParkingSpot::Outcome::cancelled)
+                if (co_await ahead->ready.park(std::nullopt) == ParkingSpot::Outcome::cancelled) {
                     ahead->operation.signal.emit(asio::cancellation_type::terminal);
+                    co_await asio::this_coro::reset_cancellation_state();
+                }
             }
             page = std::move(*ahead->result);
         } else {

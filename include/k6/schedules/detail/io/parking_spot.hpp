@@ -12,6 +12,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -36,6 +38,10 @@ public:
     // deadline, wins: whoever wakes a spot may have handed it something (a connection slot).
     asio::awaitable<Outcome> park(std::optional<clock::time_point> deadline) {
         if (woken_) co_return Outcome::woken;
+        // A cancellation that came while the caller had no wait pending interrupted nothing: it is
+        // honoured here, or the spot would wait for a wake-up that may never come.
+        const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
+        if (cancel_state.cancelled() != asio::cancellation_type::none) co_return Outcome::cancelled;
         if (deadline) timer_.expires_at(*deadline);
         auto [ec] = co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
         if (woken_) co_return Outcome::woken;
