@@ -10,7 +10,7 @@ build_dir=${BUILD_DIR:-build}
 cmake -S . -B "$build_dir" -G Ninja >/dev/null
 cmake --build "$build_dir" --parallel "${JOBS:-$(nproc)}" --target k6-schedules-emulator k6-schedules
 
-export K6_CLOUD_TOKEN=${K6_CLOUD_TOKEN:-emulator-token}
+export K6_CLOUD_TOKEN=${K6_CLOUD_TOKEN:-k6-tour-token}
 export K6_CLOUD_STACK_ID=${K6_CLOUD_STACK_ID:-4242}
 work=$(mktemp -d)
 "$build_dir/examples/k6-schedules-emulator" --port 0 --cert-dir "$work/certs" >"$work/emulator.out" 2>"$work/emulator.err" &
@@ -74,3 +74,21 @@ k6 delete "$id"
 k6 show "$id"
 step "An invalid schedule is refused before anything is sent (exit status 2)"
 k6 set 3 --starts "$today" --cron "0 7 * * * *"
+step "Schedules as code: export what runs, edit the file, plan (like a diff), apply, plan again"
+k6 export --output "$work/schedules.json"
+python3 - "$work/schedules.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+doc = json.load(open(path))
+for entry in doc["schedules"]:
+    if entry["load_test_id"] == 1:
+        entry["recurrence_rule"]["interval"] = 3  # every three hours instead of two
+    if entry["load_test_id"] == 4:
+        entry["deactivated"] = True
+doc["schedules"].append({"load_test_id": 14, "starts": "2030-01-01T06:00:00Z",
+                         "cron": {"schedule": "0 6 * * MON", "time_zone": "Europe/Berlin"}})
+json.dump(doc, open(path, "w"), indent=2)
+PY
+k6 plan "$work/schedules.json" --exit-code
+k6 apply "$work/schedules.json"
+k6 plan "$work/schedules.json" --exit-code

@@ -4,7 +4,8 @@
 every exit status, environment versus flags, and the token never shown.
 
     cli_test.py GROUP K6_SCHEDULES EMULATOR SEED_DATA
-    GROUP: commands | json | exit-codes | precedence | verbose | output | input | messages | bulk | upcoming | secrets
+    GROUP: commands | json | exit-codes | precedence | verbose | output | input | messages | bulk | upcoming | plan |
+           secrets
 """
 import datetime
 import http.server
@@ -37,9 +38,11 @@ def check(condition, what):
 
 
 class Emulator:
-    def __init__(self, *flags, tls=True):
-        self.work = tempfile.mkdtemp()
-        shutil.copy(SEED, os.path.join(self.work, "data.json"))
+    def __init__(self, *flags, tls=True, work=None):
+        # `work`: the directory of an earlier emulator, to start again on its data file.
+        self.work = work or tempfile.mkdtemp()
+        if not work:
+            shutil.copy(SEED, os.path.join(self.work, "data.json"))
         args = [EMULATOR, "--token", TOKEN, "--stack-id", STACK, "--data", os.path.join(self.work, "data.json"),
                 "--now", "2025-01-15T12:00:00Z", "--load-tests", "1-500", *flags]
         args += ["--cert-dir", os.path.join(self.work, "certs")] if tls else ["--http"]
@@ -55,10 +58,11 @@ class Emulator:
         env.update(extra)
         return {k: v for k, v in env.items() if v is not None}
 
-    def stop(self):
+    def stop(self, keep_data=False):
         self.process.terminate()
         self.process.wait(timeout=10)
-        shutil.rmtree(self.work, ignore_errors=True)
+        if not keep_data:
+            shutil.rmtree(self.work, ignore_errors=True)
 
 
 def k6(env, *args):
@@ -739,9 +743,146 @@ def reflected_token_never_shown():
                       f"{len(seen)} outputs (plain, --json, -v)" + (f"; first leak: {leaked[0]!r}" if leaked else ""))
 
 
+def write_json(path, value):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(value, f, indent=2)
+
+
+def group_plan():
+    """Schedules as code: export, plan, apply, against the emulator."""
+    e = Emulator()
+    env = e.env()
+    exported = os.path.join(e.work, "schedules.json")
+    r = k6(env, "export", "--output", exported)
+    check(r.returncode == 0 and r.stdout == "" and r.stderr.strip() == f"exported 4 schedules to {exported}",
+          "export --output: the file, and a note on stderr")
+    check(k6(env, "export").stdout == open(exported, encoding="utf-8").read(), "export: the same document on stdout")
+    doc = json.load(open(exported, encoding="utf-8"))
+    entries = doc["schedules"]
+    check(doc["format"] == "k6-schedules/1" and [s["load_test_id"] for s in entries] == [1, 2, 3, 4]
+          and all(list(s) == ["load_test_id", "starts", "cron", "recurrence_rule", "deactivated"] for s in entries)
+          and entries[1]["recurrence_rule"]["interval"] == 2 and entries[3]["recurrence_rule"]["until"] is None,
+          "export: sorted by load test, every member explicit")
+    r = k6(env, "plan", exported, "--exit-code")
+    check(r.returncode == 0 and r.stdout == "plan: no changes\n", "export, then plan: no changes (exit 0 with --exit-code)")
+
+    # Edit it: a new hour, a deactivation, an activation, a new load test, one left out, one only rewritten.
+    entries[0]["cron"]["schedule"] = "0 8 * * MON-FRI"
+    entries[1]["deactivated"] = True
+    entries[1]["starts"] = "2025-01-16T09:46:04.021+01:00"  # the same instant
+    entries[1]["recurrence_rule"].pop("interval")
+    entries[1]["recurrence_rule"]["interval"] = 2
+    entries[3]["deactivated"] = False
+    entries[3]["recurrence_rule"]["byday"] = ["SU", "SA"]  # the same set
+    del entries[2]
+    entries.append({"load_test_id": 20, "starts": "2025-02-01T00:00:00Z", "recurrence_rule": {"frequency": "DAILY"},
+                    "deactivated": True})
+    edited = os.path.join(e.work, "edited.json")
+    write_json(edited, doc)
+    expected = ['~ update     load test 1 (schedule 1): cron.schedule "0 7 * * MON-FRI" -> "0 8 * * MON-FRI" '
+                '(set replaces schedule 1)',
+                "~ deactivate load test 2 (schedule 2)",
+                "~ activate   load test 4 (schedule 4)",
+                "+ create     load test 20: starts 2025-02-01T00:00:00.000Z, DAILY every day, deactivated"]
+    r = k6(env, "plan", edited)
+    lines = r.stdout.splitlines()
+    check(r.returncode == 0 and lines[:-1] == expected, "edit, then plan: exactly the expected changes")
+    check(lines[-1:] == ["plan: 1 to create, 1 to update, 1 to activate, 1 to deactivate, 0 to delete"],
+          "plan: a summary line")
+    check("# 1 schedule of load tests not in the document, kept (--prune deletes them)" in r.stderr,
+          "plan without --prune: says how many schedules the document does not manage")
+    check(k6(env, "plan", edited, "--exit-code").returncode == 6, "plan --exit-code: 6 when changes are pending")
+    r = k6(env, "plan", edited, "--prune")
+    check(r.returncode == 0 and "- delete     load test 3 (schedule 3) (not in the document)" in r.stdout.splitlines()
+          and r.stdout.splitlines()[-1].endswith("1 to delete"), "plan --prune: the schedule left out is deleted")
+    r = k6(env, "--json", "plan", edited, "--prune")
+    changes = [json.loads(line) for line in r.stdout.splitlines()]
+    check(r.returncode == 0 and [c["action"] for c in changes] == ["update", "deactivate", "delete", "activate", "create"]
+          and all(set(c) == {"action", "load_test_id", "schedule_id", "before", "after", "note"} for c in changes)
+          and changes[0]["before"]["cron"]["schedule"] == "0 7 * * MON-FRI"
+          and changes[0]["after"]["cron"]["schedule"] == "0 8 * * MON-FRI"
+          and changes[2]["after"] is None and changes[4]["schedule_id"] is None and changes[4]["before"] is None,
+          "plan --json: one object per change, with before, after and note")
+    r = k6(env, "apply", edited, "--prune", "--dry-run")
+    check(r.returncode == 0 and r.stdout == k6(env, "plan", edited, "--prune").stdout, "apply --dry-run is plan")
+    check(k6(env, "plan", exported, "--exit-code").returncode == 0, "--dry-run changed nothing")
+
+    r = k6(env, "apply", edited, "--prune")
+    lines = r.stdout.splitlines()
+    check(r.returncode == 0 and len(lines) == 6 and all(": done" in line for line in lines[:5])
+          and lines[-1] == "apply: 5 of 5 changes done", "apply: a line per change with its result, then a summary")
+    r = k6(env, "plan", edited, "--prune", "--exit-code")
+    check(r.returncode == 0 and r.stdout == "plan: no changes\n", "apply, then plan: no changes")
+    state = {s["load_test_id"]: s for s in json.loads(k6(env, "export").stdout)["schedules"]}
+    check(sorted(state) == [1, 2, 4, 20] and state[1]["cron"]["schedule"] == "0 8 * * MON-FRI"
+          and state[2]["deactivated"] and not state[4]["deactivated"] and state[20]["deactivated"]
+          and state[20]["recurrence_rule"]["frequency"] == "DAILY", "the state read back is what the file says")
+    r = k6(env, "apply", edited, "--prune")
+    check(r.returncode == 0 and r.stdout == "apply: no changes\n", "applying the same file again changes nothing")
+
+    # An expired schedule the document keeps: a note, no change.
+    k6(env, "set", "30", "--starts", "2024-06-01T00:00:00Z")
+    doc["schedules"].append({"load_test_id": 30, "starts": "2024-06-01T02:00:00+02:00"})
+    write_json(edited, doc)
+    r = k6(env, "plan", edited, "--exit-code")
+    check(r.returncode == 0 and r.stdout == "plan: no changes\n"
+          and re.search(r"^# load test 30 \(schedule \d+\): expired: it will not run again$", r.stderr, re.M),
+          "an expired schedule the document keeps: a note, and no change")
+
+    # Stdin, and --tz for the instants shown.
+    doc["schedules"][0]["starts"] = "2025-03-01T00:00:00Z"
+    piped = subprocess.run([CLI, "--tz", "Europe/Berlin", "plan", "-"], env=env, capture_output=True, text=True,
+                           timeout=60, input=json.dumps(doc))
+    outputs.extend([piped.stdout, piped.stderr])
+    check(piped.returncode == 0 and "starts 2025-01-01T01:00:00.000+01:00 -> 2025-03-01T01:00:00.000+01:00" in piped.stdout,
+          "plan - reads stdin; --tz shows the instants on that clock")
+
+    # The whole document is checked before anything is sent (exit 2): -v would show any request.
+    before = k6(env, "export").stdout
+    bad = {
+        "unknown key": ('{"format": "k6-schedules/1", "schedules": [{"load_test_id": 5, "starts": "2025-01-01T00:00:00Z", '
+                        '"cronn": {"schedule": "@daily"}}]}', 'schedules[0] (load test 5): unknown key "cronn"'),
+        "syntax": ('{\n  "format": "k6-schedules/1",\n  "schedules": [,]\n}', "line 3, column 17: invalid JSON"),
+        "duplicate": ('{"format": "k6-schedules/1", "schedules": [{"load_test_id": 5, "starts": "2025-01-01T00:00:00Z"},'
+                      '{"load_test_id": 5, "starts": "2025-01-01T00:00:00Z"}]}', "load test 5 already has a schedule"),
+        "time zone": ('{"format": "k6-schedules/1", "schedules": [{"load_test_id": 5, "starts": "2025-01-01T00:00:00Z", '
+                      '"cron": {"schedule": "@daily", "time_zone": "Mars/Olympus"}}]}', "Mars/Olympus"),
+    }
+    invalid = os.path.join(e.work, "invalid.json")
+    for what, (text, message) in bad.items():
+        with open(invalid, "w", encoding="utf-8") as f:
+            f.write(text)
+        r = k6(env, "-v", "apply", invalid, "--prune")
+        check(r.returncode == 2 and message in r.stderr and invalid in r.stderr and "/cloud/v6" not in r.stderr
+              and r.stdout == "", f"an invalid document ({what}): exit 2, where it is, nothing sent")
+    r = k6(env, "plan", os.path.join(e.work, "missing.json"))
+    check(r.returncode == 2 and "missing.json" in r.stderr, "a missing document: a usage error")
+    check(k6(env, "export").stdout == before, "the invalid documents changed nothing")
+    e.stop()
+
+    # Under faults, without retries, apply fails some changes (exit 1); a second apply converges.
+    e = Emulator("--error-rate", "0.5", "--seed", "3")
+    env = e.env()
+    edited = os.path.join(e.work, "edited.json")
+    for load_test in range(40, 52):
+        doc["schedules"].append({"load_test_id": load_test, "starts": "2025-02-01T00:00:00Z", "cron": {"schedule": "@daily"}})
+    write_json(edited, doc)
+    r = k6(env, "--retries", "0", "apply", edited)
+    check(r.returncode == 1 and ": failed: " in r.stdout and ": done" in r.stdout
+          and r.stdout.splitlines()[-1].endswith("failed (apply again to retry them)"),
+          "apply under faults with --retries 0: exit 1, each failure on its line")
+    e.stop(keep_data=True)
+    e = Emulator(work=e.work)
+    env = e.env()
+    r = k6(env, "apply", edited)
+    check(r.returncode == 0 and r.stdout.splitlines()[-1].endswith("changes done"), "a second apply converges")
+    check(k6(env, "plan", edited, "--exit-code").returncode == 0, "then the plan is empty")
+    e.stop()
+
+
 def group_secrets():
     for runner in (group_commands, group_json, group_exit_codes, group_precedence, group_verbose, group_output,
-                   group_input, group_messages, group_bulk, group_upcoming):
+                   group_input, group_messages, group_bulk, group_upcoming, group_plan):
         runner()
     leaked = [text for text in outputs if TOKEN in text]
     check(not leaked, f"the token appears in none of {len(outputs)} outputs (stdout and stderr)")
@@ -750,6 +891,6 @@ def group_secrets():
 
 {"commands": group_commands, "json": group_json, "exit-codes": group_exit_codes, "precedence": group_precedence,
  "verbose": group_verbose, "output": group_output, "input": group_input, "messages": group_messages,
- "bulk": group_bulk, "upcoming": group_upcoming, "secrets": group_secrets}[GROUP]()
+ "bulk": group_bulk, "upcoming": group_upcoming, "plan": group_plan, "secrets": group_secrets}[GROUP]()
 print(f"{len(failures)} failure(s)")
 sys.exit(1 if failures else 0)

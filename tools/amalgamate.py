@@ -5,6 +5,8 @@
   single_include/k6/schedules.hpp             everything <k6/schedules.hpp> includes
   single_include/k6/schedules/recurrence.hpp  <k6/schedules/recurrence.hpp> on top of it (needs date/tz)
   single_include/k6/schedules/blocking.hpp    <k6/schedules/blocking.hpp> on top of it (BlockingClient)
+  single_include/k6/schedules/plan.hpp        <k6/schedules/plan.hpp> on top of recurrence.hpp (schedules as code)
+  single_include/k6/schedules/apply.hpp       <k6/schedules/apply.hpp> on top of plan.hpp (async_apply)
 
 Every `#include <k6/...>` is replaced by the text of that header, once (later includes of the same
 header are dropped); each header's SPDX line is dropped too, the banner stating the license once;
@@ -12,10 +14,11 @@ every other line is kept as it is (system includes too: dropping a repeated one 
 an #if branch that needs it). Include guards stay in place, so the result is correct however the
 headers are arranged. The core file starts with an opt-in that compiles Boost.JSON and Boost.URL
 from their headers (K6_SCHEDULES_BOOST_SOURCES, see BOOST_SOURCES). The recurrence file includes
-<k6/schedules.hpp> instead of repeating the core, and so does the blocking file. The output depends only on the input files: no
+<k6/schedules.hpp> instead of repeating the core, and so does the blocking file; plan.hpp includes
+the recurrence file, and apply.hpp the plan file. The output depends only on the input files: no
 dates, no absolute paths.
 
-  tools/amalgamate.py                 write both files
+  tools/amalgamate.py                 write every file
   tools/amalgamate.py -o FILE         write the core single header to FILE only
   tools/amalgamate.py --check         exit 1 if a committed file is out of date
 """
@@ -30,6 +33,8 @@ OUTPUT_DIR = ROOT / "single_include"
 CORE = "k6/schedules.hpp"
 RECURRENCE = "k6/schedules/recurrence.hpp"
 BLOCKING = "k6/schedules/blocking.hpp"
+PLAN = "k6/schedules/plan.hpp"
+APPLY = "k6/schedules/apply.hpp"
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]')
 
 SPDX = "// SPDX-License-Identifier: BSL-1.0"
@@ -79,14 +84,14 @@ def closure(entry: str) -> set[str]:
     return seen
 
 
-def amalgamate(entry: str, provided: set[str], preamble: str = "") -> str:
-    """`entry` with our headers inlined, except those in `provided`, which <k6/schedules.hpp> brings."""
+def amalgamate(entry: str, provided: dict[str, str], preamble: str = "") -> str:
+    """`entry` with our headers inlined, except those in `provided`, which the single header they map
+    to (<k6/schedules.hpp>, <k6/schedules/recurrence.hpp>, ...) brings."""
     inlined: set[str] = set()
-    core_included = False
+    stand_ins: set[str] = set()
     out: list[str] = [BANNER.format(name=entry), preamble]
 
     def emit(relative: str) -> None:
-        nonlocal core_included
         inlined.add(relative)
         out.append(f"// ---- begin {relative} ----\n")
         for line in (INCLUDE_DIR / relative).read_text(encoding="utf-8").splitlines(keepends=True):
@@ -96,10 +101,11 @@ def amalgamate(entry: str, provided: set[str], preamble: str = "") -> str:
             if match:
                 target = match.group(1)
                 if target in provided:
-                    # The core single header stands in for each of its parts, once.
-                    if not core_included:
-                        out.append(f"#include <{CORE}>\n")
-                    core_included = True
+                    # The single header that holds it stands in for each of its parts, once.
+                    stand_in = provided[target]
+                    if stand_in not in stand_ins:
+                        out.append(f"#include <{stand_in}>\n")
+                    stand_ins.add(stand_in)
                     continue
                 if is_ours(target):
                     if target not in inlined:
@@ -113,11 +119,16 @@ def amalgamate(entry: str, provided: set[str], preamble: str = "") -> str:
 
 
 def outputs() -> dict[pathlib.Path, str]:
-    core = closure(CORE)
+    # Each extra file includes the single headers below it instead of repeating them.
+    on_core = {header: CORE for header in closure(CORE)}
+    on_recurrence = {header: RECURRENCE for header in closure(RECURRENCE)} | on_core
+    on_plan = {header: PLAN for header in closure(PLAN)} | on_recurrence
     return {
-        OUTPUT_DIR / CORE: amalgamate(CORE, set(), BOOST_SOURCES),
-        OUTPUT_DIR / RECURRENCE: amalgamate(RECURRENCE, core),
-        OUTPUT_DIR / BLOCKING: amalgamate(BLOCKING, core),
+        OUTPUT_DIR / CORE: amalgamate(CORE, {}, BOOST_SOURCES),
+        OUTPUT_DIR / RECURRENCE: amalgamate(RECURRENCE, on_core),
+        OUTPUT_DIR / BLOCKING: amalgamate(BLOCKING, on_core),
+        OUTPUT_DIR / PLAN: amalgamate(PLAN, on_recurrence),
+        OUTPUT_DIR / APPLY: amalgamate(APPLY, on_plan),
     }
 
 

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: BSL-1.0
+// What every command of k6-schedules needs: the Context it runs in, the Reporter its errors go
+// through, the shared helpers, and the one table of commands (command_table.cpp). A command is one
+// entry there: its name, its flags, its help and its function, so none of them can drift apart.
+// The command files and main.cpp compile as one unity translation unit (examples/CMakeLists.txt):
+// no two of them may define the same name at namespace scope, in their anonymous namespaces too.
+#pragma once
+
+#include "arguments.hpp"
+#include "render.hpp"
+
+#include <k6/schedules.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstddef>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace k6::cli {
+
+namespace asio = boost::asio;
+namespace k6s = k6::schedules;
+
+// Where errors, warnings and notes go: plain lines, or under --json one JSON object per line.
+class Reporter {
+public:
+    explicit Reporter(bool json) : json_(json) {}
+
+    bool json() const { return json_; }
+    void set_api_url(std::string url) { api_url_ = std::move(url); }
+    void set_flags_name_fields(bool yes) { flags_name_fields_ = yes; }
+
+    // The failure of an operation; its exit status.
+    int error(const k6s::ApiError& e) const;
+    // A usage error: exit status 2.
+    int usage(const std::string& message, const std::string& command) const;
+    void warning(const std::string& message) const;
+    void note(const std::string& message) const;
+
+private:
+    std::string describe(const k6s::ApiError& e) const;
+    std::string hint_for(const k6s::ApiError& e) const;
+
+    bool json_;
+    bool flags_name_fields_ = true;
+    std::string api_url_;
+};
+
+struct Context {
+    k6s::Client* client;  // null for commands that send nothing
+    Reporter& reporter;
+    Clock clock;
+    bool json;
+    std::string stack_url;  // --stack-url or K6_CLOUD_STACK_URL, "" when not given
+};
+
+// The exit status of a failed operation: 1 API, 2 invalid argument, 3 transport, 4 malformed, 5 internal.
+int exit_status(const k6s::ApiError& e);
+
+// Now, to the millisecond: the instant relative TIMEs ("+1h") count from.
+k6s::Timestamp now();
+
+// The TIME given to `flag` (which must have a value); a UsageError naming the flag when malformed.
+k6s::Timestamp instant(const CommandArguments& args, const std::string& flag, k6s::Timestamp now_);
+
+// A command's flags and how many positionals it takes.
+struct Shape {
+    std::set<std::string> valued{};    // flags with a value
+    std::set<std::string> switches{};  // flags without one
+    std::size_t positionals = 0;       // SIZE_MAX: any number
+};
+
+struct CommandHelp {
+    std::string_view synopsis;     // printed with a usage error
+    std::string_view description;  // added by --help
+};
+
+// A command's function, run_NAME in its group's file: it runs once its arguments are parsed (so a
+// bad flag sends nothing).
+using RunCommand = asio::awaitable<int> (*)(Context, const CommandArguments&);
+
+struct Command {
+    std::string_view name;
+    Shape shape;
+    CommandHelp help;
+    RunCommand run;
+    // True when this invocation sends nothing (set --dry-run): it then needs neither a token nor a
+    // server, and runs with a null Context::client.
+    bool (*sends_nothing)(const CommandArguments&) = nullptr;
+    // Checked before the client is made, so that a missing URL is a usage error.
+    bool needs_stack_url = false;
+};
+
+// Every command, in the order of the tool's usage text (command_table.cpp).
+std::span<const Command> commands();
+
+// The command called `name`, or null.
+const Command* find_command(std::string_view name);
+
+// Every command's name, sorted: for the short usage and "did you mean".
+const std::set<std::string>& command_names();
+
+}  // namespace k6::cli

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: BSL-1.0
+// The one table of commands: each entry is a command's name, its flags, its help and its function.
+// Adding a command is adding its function in a *_commands.cpp file and its entry here.
+#include "command.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace k6::cli {
+
+// schedule_commands.cpp
+asio::awaitable<int> run_get(Context ctx, const CommandArguments& args);
+asio::awaitable<int> run_set(Context ctx, const CommandArguments& args);
+asio::awaitable<int> run_show(Context ctx, const CommandArguments& args);
+asio::awaitable<int> run_change(Context ctx, const CommandArguments& args);  // delete, activate, deactivate
+// listing_commands.cpp
+asio::awaitable<int> run_list(Context ctx, const CommandArguments& args);
+asio::awaitable<int> run_next(Context ctx, const CommandArguments& args);
+// upcoming_commands.cpp
+asio::awaitable<int> run_upcoming(Context ctx, const CommandArguments& args);
+// auth_commands.cpp
+asio::awaitable<int> run_auth(Context ctx, const CommandArguments& args);
+// plan_commands.cpp
+asio::awaitable<int> run_export(Context ctx, const CommandArguments& args);
+asio::awaitable<int> run_plan(Context ctx, const CommandArguments& args);
+asio::awaitable<int> run_apply(Context ctx, const CommandArguments& args);
+
+namespace {
+
+// Read from main() on only, so its dynamic initialization is done by then.
+const Command command_table[]{
+    {.name = "get",
+     .shape = {.positionals = 1},
+     .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] get LOAD_TEST_ID\n",
+              .description = "Prints the schedule of a load test.\n"},
+     .run = run_get},
+    {.name = "set",
+     .shape = {.valued = {"--starts", "--cron", "--time-zone", "--frequency", "--interval", "--byday", "--count",
+                          "--until", "--from-file"},
+               .switches = {"--dry-run"},
+               .positionals = 1},
+     .help = {.synopsis =
+                  "usage: k6-schedules [GLOBAL OPTIONS] set LOAD_TEST_ID --starts TIME\n"
+                  "        [--cron \"EXPR\" [--time-zone TZ]]\n"
+                  "        [--frequency hourly|daily|weekly|monthly|yearly [--interval N] [--byday MO,TU,..]\n"
+                  "                                                  [--count N] [--until TIME]]\n"
+                  "        [--dry-run]\n"
+                  "       k6-schedules [GLOBAL OPTIONS] set LOAD_TEST_ID --from-file FILE|- [--dry-run]\n",
+              .description =
+                  "Sets (replaces) the schedule of a load test: a cron expression (5 fields or @yearly, @annually,\n"
+                  "@monthly, @weekly, @daily, @hourly) on the wall clock of TZ (default UTC), a recurrence rule,\n"
+                  "or, with neither, a single run at --starts. --from-file reads the schedule as JSON instead\n"
+                  "(\"starts\", and \"cron\" or \"recurrence_rule\"; other fields, such as those get --json prints, are\n"
+                  "ignored), so schedules can live in a repository. The request is checked before it is sent; a\n"
+                  "schedule that can never run is sent, with a warning on stderr. --dry-run checks it and prints\n"
+                  "its next runs without sending anything (no token needed).\n"
+                  "TIME: RFC 3339 with an offset, a date (midnight UTC), now, or +30m, +1h, +2d, -1w from now.\n"},
+     .run = run_set,
+     .sends_nothing = [](const CommandArguments& args) { return args.has("--dry-run"); }},
+    {.name = "list",
+     .shape = {.valued = {"--top", "--skip"}, .switches = {"--count", "--all"}},
+     .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] list [--top N] [--skip N] [--count] [--all]\n",
+              .description =
+                  "Lists schedules: one page ($top, at most 1000; $skip), or with --all every page, following\n"
+                  "@nextLink. --count adds the total (under --json, a last line {\"@count\": N}). When a page is\n"
+                  "not the last, stderr says how to get the rest.\n"},
+     .run = run_list},
+    {.name = "show",
+     .shape = {.positionals = 1},
+     .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] show SCHEDULE_ID\n",
+              .description = "Prints a schedule.\n"},
+     .run = run_show},
+    {.name = "delete",
+     .shape = {.positionals = SIZE_MAX},
+     .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] delete SCHEDULE_ID... | -\n",
+              .description =
+                  "Deletes schedules: one id prints nothing; several (or - to read ids from stdin) run up to 8 at\n"
+                  "a time and print one line per id and a summary; exit status 1 when any failed.\n"},
+     .run = run_change},
+    {.name = "activate",
+     .shape = {.positionals = SIZE_MAX},
+     .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] activate SCHEDULE_ID... | -\n",
+              .description =
+                  "Re-activates deactivated schedules (the API refuses one with no future run). Several ids work\n"
+                  "as for delete.\n"},
+     .run = run_change},
+    {.name = "deactivate",
+     .shape = {.positionals = SIZE_MAX},
+     .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] deactivate SCHEDULE_ID... | -\n",
+              .description =
+                  "Deactivates schedules. Several ids work as for delete. An expired schedule (no run left) is\n"
+                  "left as it is, as the API does: its line says \"already expired: nothing to deactivate\" (one\n"
+                  "GET per id finds out), and it counts as no failure.\n"},
+     .run = run_change},
+    {.name = "next",
+     .shape = {.valued = {"-n", "--after", "--load-test"}, .positionals = 1},
+     .help = {.synopsis =
+                  "usage: k6-schedules [GLOBAL OPTIONS] next (SCHEDULE_ID | --load-test ID) [-n N] [--after TIME]\n",
+              .description =
+                  "Fetches the schedule and prints its next N runs (default 10) strictly after --after (default\n"
+                  "now), computed locally by the recurrence engine; under --json one {\"run\": TIME} per line.\n"
+                  "Says so when the schedule is deactivated: those runs will not happen.\n"},
+     .run = run_next},
+    {.name = "upcoming",
+     .shape = {.valued = {"--from", "--to"}},
+     .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] upcoming [--from TIME] [--to TIME]\n",
+              .description =
+                  "Every run of every active schedule after --from (default now) up to --to (default 24 hours\n"
+                  "after --from), in time order, computed locally from one listing of all schedules. Runs of\n"
+                  "different load tests that start less than a minute apart are marked as overlapping: they\n"
+                  "compete for the stack's concurrency. Under --json one object per line:\n"
+                  "{\"run\": TIME, \"schedule\": ID, \"load_test\": ID, \"overlaps\": BOOL}.\n"},
+     .run = run_upcoming},
+    {.name = "auth",
+     .shape = {},
+     .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] --stack-url URL auth\n",
+              .description =
+                  "Checks the token against the Grafana stack at URL (--stack-url or K6_CLOUD_STACK_URL) and prints\n"
+                  "its stack id and default project id.\n"},
+     .run = run_auth,
+     .needs_stack_url = true},
+    {.name = "export",
+     .shape = {.valued = {"--output"}},
+     .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] export [--output FILE]\n",
+              .description =
+                  "Writes every schedule as a schedules-as-code document (format \"k6-schedules/1\"): sorted by\n"
+                  "load test, every member explicit, one schedule per line. --output writes FILE (whole or not at\n"
+                  "all) instead of stdout. plan on what it wrote shows no changes.\n"},
+     .run = run_export},
+    {.name = "plan",
+     .shape = {.switches = {"--prune", "--exit-code"}, .positionals = 1},
+     .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] plan FILE|- [--prune] [--exit-code]\n",
+              .description =
+                  "Compares a k6-schedules/1 document (- reads stdin) with the schedules the API has and prints\n"
+                  "what apply would change, one line per change like a diff (+ create, ~ update with the fields\n"
+                  "that change, ~ activate, ~ deactivate, - delete), then a summary; notes (expired schedules,\n"
+                  "schedules the document leaves out) go to stderr. Under --json one object per change:\n"
+                  "{\"action\", \"load_test_id\", \"schedule_id\", \"before\", \"after\", \"note\"}. --prune deletes\n"
+                  "the schedules of load tests the document leaves out. The whole document is checked first\n"
+                  "(exit status 2, nothing sent). Exit status 0; with --exit-code, 6 when changes are pending.\n"},
+     .run = run_plan},
+    {.name = "apply",
+     .shape = {.switches = {"--prune", "--dry-run"}, .positionals = 1},
+     .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] apply FILE|- [--prune] [--dry-run]\n",
+              .description =
+                  "Makes the API say what the document says: the changes of plan, 8 at a time, each with the\n"
+                  "client's retries; a create or update of a schedule the document wants deactivated is followed\n"
+                  "by a deactivate. Prints one line per change with its result, then a summary; exit status 1 if\n"
+                  "any change failed (nothing is rolled back: apply again, and it converges). --dry-run is plan.\n"},
+     .run = run_apply},
+};
+
+}  // namespace
+
+std::span<const Command> commands() { return command_table; }
+
+const Command* find_command(std::string_view name) {
+    const auto all = commands();
+    const auto found = std::ranges::find(all, name, &Command::name);
+    return found == all.end() ? nullptr : &*found;
+}
+
+const std::set<std::string>& command_names() {
+    static const std::set<std::string> names = [] {
+        std::set<std::string> all;
+        for (const Command& command : commands()) all.insert(std::string(command.name));
+        return all;
+    }();
+    return names;
+}
+
+}  // namespace k6::cli

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: BSL-1.0
+// One schedule at a time: get, set, show; and delete, activate, deactivate, which take one id or
+// many (the many run a few at a time through async_for_each, with a line per id and a summary).
+#include "command.hpp"
+#include "input.hpp"
+
+#include <k6/schedules/recurrence.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace k6::cli {
+
+namespace json = boost::json;
+
+namespace {
+
+int print_result(const Context& ctx, const k6s::expected<k6s::Schedule>& result) {
+    if (!result) return ctx.reporter.error(result.error());
+    print_schedule(std::cout, *result, ctx.json, ctx.clock);
+    return 0;
+}
+
+k6s::CreateScheduleRequest build_request(const CommandArguments& args, k6s::Timestamp now_) {
+    if (!args.value("--starts")) throw UsageError("--starts is required (or --from-file)", args.command());
+    k6s::CreateScheduleRequest request;
+    request.starts = instant(args, "--starts", now_);
+    const bool rule_flags =
+        args.value("--interval") || args.value("--byday") || args.value("--count") || args.value("--until");
+    if (args.value("--time-zone") && !args.value("--cron"))
+        throw UsageError("--time-zone goes with --cron", args.command());
+    if (rule_flags && !args.value("--frequency"))
+        throw UsageError("--interval, --byday, --count and --until go with --frequency", args.command());
+    if (args.value("--cron") && args.value("--frequency"))
+        throw UsageError("give --cron or --frequency, not both", args.command());
+    if (auto cron = args.value("--cron"))
+        request.cron = k6s::ScheduleCron{*cron, args.value("--time-zone").value_or("UTC")};
+    if (auto frequency = args.value("--frequency")) {
+        auto f = parse_frequency_forgiving(*frequency);
+        if (!f)
+            throw UsageError("--frequency must be hourly, daily, weekly, monthly or yearly, got \"" + *frequency + "\"",
+                             args.command());
+        k6s::RecurrenceRule rule;
+        rule.frequency = *f;
+        // Any number: the request's validation says what is wrong, naming the flag.
+        rule.interval = args.integer("--interval", INT64_MIN, INT64_MAX);
+        rule.count = args.integer("--count", INT64_MIN, INT64_MAX);
+        if (args.value("--until")) rule.until = instant(args, "--until", now_);
+        if (auto byday = args.value("--byday")) {
+            auto days = parse_weekdays(*byday);
+            if (!days)
+                throw UsageError("--byday takes MO,TU,WE,TH,FR,SA,SU separated by commas, got \"" + *byday + "\"",
+                                 args.command());
+            rule.byday = std::move(*days);
+        }
+        request.recurrence_rule = std::move(rule);
+    }
+    return request;
+}
+
+// Why a schedule can never run, or "" when it has a run after `now_`.
+std::string never_runs_reason(const k6s::CreateScheduleRequest& request, k6s::Timestamp now_, bool from_flags) {
+    auto next = k6s::next_run(request, now_);
+    if (!next || *next) return {};
+    const auto& rule = request.recurrence_rule;
+    const std::string until = from_flags ? "--until" : "recurrence_rule.until";
+    const std::string starts = from_flags ? "--starts" : "starts";
+    if (rule && rule->until && *rule->until < request.starts)
+        return until + " is before " + starts + ": the schedule can never run";
+    if (request.cron) {
+        auto ever = k6s::next_run(request, request.starts - std::chrono::milliseconds(1));
+        if (ever && !*ever) return "the cron expression matches no date: the schedule can never run";
+        return "the cron schedule has no run after now: it will never run";
+    }
+    if (!rule) return starts + " is in the past and the schedule runs once: it will never run";
+    if (rule->count) return "all " + std::to_string(*rule->count) + " runs are in the past: it will never run";
+    if (rule->until) return until + " is in the past: the schedule will never run";
+    return "the schedule has no run after now: it will never run";
+}
+
+// The request of `set`, from its flags or from --from-file.
+k6s::CreateScheduleRequest set_request(const CommandArguments& args, k6s::Timestamp now_) {
+    const auto file = args.value("--from-file");
+    if (!file) return build_request(args, now_);
+    for (const char* flag : {"--starts", "--cron", "--time-zone", "--frequency", "--interval", "--byday", "--count",
+                             "--until"})
+        if (args.value(flag)) throw UsageError(std::string("--from-file replaces ") + flag, "set");
+    std::string why;
+    auto text = read_text(*file, why);
+    if (!text) throw UsageError("--from-file: " + why, "set");
+    auto request = k6s::parse_json<k6s::CreateScheduleRequest>(*text);
+    if (!request) {
+        const auto& e = request.error();
+        const std::string target = e.target && !e.target->empty() ? " (at " + *e.target + ")" : "";
+        throw UsageError("--from-file " + (*file == "-" ? std::string("stdin") : *file) +
+                             " is not a schedule: " + e.message + target,
+                         "set");
+    }
+    return std::move(*request);
+}
+
+int dry_run(const Context& ctx, k6s::LoadTestId load_test, const k6s::CreateScheduleRequest& request,
+            k6s::Timestamp now_) {
+    if (auto valid = k6s::validate(request); !valid) return ctx.reporter.error(valid.error());
+    auto runs = k6s::next_runs(request, now_, 5);
+    if (!runs) return ctx.reporter.error(runs.error());
+    if (ctx.json) {
+        json::array next;
+        for (const auto run : *runs) next.emplace_back(ctx.clock.format(run));
+        std::cout << json::serialize(json::object{{"dry_run", true},
+                                                  {"load_test_id", load_test.value},
+                                                  {"request", json::parse(k6s::to_json(request))},
+                                                  {"next_runs", std::move(next)}})
+                  << '\n';
+    } else {
+        k6s::Schedule preview;
+        preview.load_test_id = load_test;
+        preview.starts = request.starts;
+        preview.cron = request.cron;
+        preview.recurrence_rule = request.recurrence_rule;
+        std::cout << "dry run: nothing was sent\n"
+                  << "load test   " << load_test.value << '\n'
+                  << "rule        " << describe_rule(preview, ctx.clock) << '\n';
+        if (request.cron) std::cout << "time zone   " << request.cron->time_zone << '\n';
+        std::cout << "starts      " << ctx.clock.format(request.starts) << '\n';
+        if (runs->empty()) std::cout << "next runs   none\n";
+        for (std::size_t i = 0; i < runs->size(); ++i)
+            std::cout << (i == 0 ? "next runs   " : "            ") << ctx.clock.format((*runs)[i]) << '\n';
+    }
+    return 0;
+}
+
+// Said of a schedule that deactivate leaves alone: the API answers 204 for an expired schedule
+// and changes nothing, so "deactivated" would be untrue.
+constexpr std::string_view already_expired = "already expired: nothing to deactivate";
+
+// Done (true), or nothing to do (false: deactivate on an expired schedule, found with one GET).
+asio::awaitable<k6s::expected<bool>> change_one(k6s::Client& client, k6s::ScheduleId id, std::string command) {
+    auto done = [](k6s::expected<void> result) -> k6s::expected<bool> {
+        if (!result) return std::unexpected(std::move(result.error()));
+        return true;
+    };
+    // One branch each: the three operations are different types until awaited.
+    if (command == "delete") co_return done(co_await client.async_delete_schedule(id));
+    if (command == "activate") co_return done(co_await client.async_activate_schedule(id));
+    auto current = co_await client.async_get_schedule(id);
+    if (!current) co_return std::unexpected(std::move(current.error()));
+    if (!current->next_run) co_return false;
+    co_return done(co_await client.async_deactivate_schedule(id));
+}
+
+}  // namespace
+
+asio::awaitable<int> run_get(Context ctx, const CommandArguments& args) {
+    const k6s::LoadTestId id{args.id(0, "LOAD_TEST_ID")};
+    co_return print_result(ctx, co_await ctx.client->async_get_load_test_schedule(id));
+}
+
+asio::awaitable<int> run_show(Context ctx, const CommandArguments& args) {
+    const k6s::ScheduleId id{args.id(0, "SCHEDULE_ID")};
+    co_return print_result(ctx, co_await ctx.client->async_get_schedule(id));
+}
+
+asio::awaitable<int> run_set(Context ctx, const CommandArguments& args) {
+    const k6s::LoadTestId load_test{args.id(0, "LOAD_TEST_ID")};
+    const auto now_ = now();
+    const auto request = set_request(args, now_);
+    const bool from_flags = !args.value("--from-file");
+    ctx.reporter.set_flags_name_fields(from_flags);
+    if (args.has("--dry-run")) co_return dry_run(ctx, load_test, request, now_);
+    auto result = co_await ctx.client->async_set_load_test_schedule(load_test, request);
+    if (!result) co_return ctx.reporter.error(result.error());
+    if (const auto reason = never_runs_reason(request, now_, from_flags); !reason.empty())
+        ctx.reporter.warning(reason);
+    print_schedule(std::cout, *result, ctx.json, ctx.clock);
+    co_return 0;
+}
+
+// delete, activate, deactivate: one id prints nothing (its exit status says how it went); several
+// run through async_for_each, a few at a time, with a line per id and a summary.
+asio::awaitable<int> run_change(Context ctx, const CommandArguments& args) {
+    const std::string& command = args.command();
+    auto operation = [command](k6s::Client& client, const k6s::ScheduleId& id) {
+        return change_one(client, id, command);
+    };
+    std::vector<std::string> words = args.positionals();
+    const bool from_stdin = words.size() == 1 && words[0] == "-";
+    if (from_stdin) words = read_words(std::cin);
+    if (words.empty()) throw UsageError(from_stdin ? "no SCHEDULE_ID on stdin" : "SCHEDULE_ID is missing", command);
+    std::vector<k6s::ScheduleId> ids;
+    for (const auto& word : words) {
+        if (word == "-") throw UsageError("- (ids from stdin) goes alone", command);
+        ids.push_back(k6s::ScheduleId{parse_integer(word, "SCHEDULE_ID", 1, INT64_MAX, command)});
+    }
+    if (ids.size() == 1 && !from_stdin) {
+        const k6s::expected<bool> done = co_await change_one(*ctx.client, ids[0], command);
+        if (done && !*done) ctx.reporter.note("schedule " + std::to_string(ids[0].value) + ": " + std::string(already_expired));
+        co_return done ? 0 : ctx.reporter.error(done.error());
+    }
+    const std::vector<k6s::expected<bool>> results = co_await k6s::async_for_each(*ctx.client, ids, 8, operation);
+    const std::string done_word = command == "delete" ? "deleted" : command + "d";
+    std::size_t failed = 0, skipped = 0;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        const auto& result = results[i];
+        if (!result) ++failed;
+        if (result && !*result) ++skipped;
+        if (ctx.json) {
+            json::object line{{"id", ids[i].value}, {"ok", result.has_value()}};
+            if (!result)
+                line["error"] = json::object{{"kind", k6s::to_string(result.error().kind)},
+                                             {"status", result.error().status},
+                                             {"message", result.error().to_string()}};
+            else if (!*result)
+                line["skipped"] = already_expired;
+            std::cout << json::serialize(line) << '\n';
+        } else if (result && !*result) {
+            std::cout << "schedule " << ids[i].value << ": " << already_expired << '\n';
+        } else if (result) {
+            std::cout << done_word << ' ' << ids[i].value << '\n';
+        } else {
+            std::cout << "failed " << ids[i].value << ": " << result.error().to_string() << '\n';
+        }
+    }
+    const std::size_t succeeded = ids.size() - failed - skipped;
+    if (ctx.json) {
+        json::object summary{{done_word, succeeded}, {"failed", failed}};
+        if (skipped > 0) summary["already_expired"] = skipped;
+        std::cout << json::serialize(json::object{{"summary", std::move(summary)}}) << '\n';
+    } else {
+        std::cout << succeeded << ' ' << done_word << ", " << (skipped > 0 ? std::to_string(skipped) + " already expired, " : "")
+                  << failed << " failed\n";
+    }
+    co_return failed == 0 ? 0 : 1;
+}
+
+}  // namespace k6::cli
