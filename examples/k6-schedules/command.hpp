@@ -67,6 +67,14 @@ k6s::Timestamp now();
 // The TIME given to `flag` (which must have a value); a UsageError naming the flag when malformed.
 k6s::Timestamp instant(const CommandArguments& args, const std::string& flag, k6s::Timestamp now_);
 
+// Said of a schedule that deactivate leaves alone: the API answers 204 for an expired schedule
+// and changes nothing, so "deactivated" would be untrue.
+inline constexpr std::string_view already_expired = "already expired: nothing to deactivate";
+
+// delete, activate or deactivate (`command`) of one schedule (schedule_commands.cpp): done (true),
+// or nothing to do (false: deactivate on an expired schedule, found with one GET).
+asio::awaitable<k6s::expected<bool>> change_one(k6s::Client& client, k6s::ScheduleId id, std::string command);
+
 // A command's flags and how many positionals it takes.
 struct Shape {
     std::set<std::string> valued{};    // flags with a value

@@ -16,6 +16,7 @@ namespace k6::cli {
 asio::awaitable<int> run_get(Context ctx, const CommandArguments& args);
 asio::awaitable<int> run_set(Context ctx, const CommandArguments& args);
 asio::awaitable<int> run_show(Context ctx, const CommandArguments& args);
+// bulk_commands.cpp
 asio::awaitable<int> run_change(Context ctx, const CommandArguments& args);  // delete, activate, deactivate
 // listing_commands.cpp
 asio::awaitable<int> run_list(Context ctx, const CommandArguments& args);
