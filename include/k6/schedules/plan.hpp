@@ -552,12 +552,18 @@ inline boost::json::object to_document_json(const DesiredSchedule& entry) {
 /// back with parse_schedule_document() gives the same entries, and planning it against the state
 /// it was written from gives no change.
 inline std::string write_schedule_document(std::vector<DesiredSchedule> entries) {
-    std::stable_sort(entries.begin(), entries.end(),
-                     [](const DesiredSchedule& a, const DesiredSchedule& b) { return a.load_test_id < b.load_test_id; });
+    // By load test, entries of the same load test in their given order. (Not std::stable_sort: with
+    // libstdc++ 12 in C++23 it uses the deprecated std::get_temporary_buffer, a warning for Clang.)
+    std::vector<std::size_t> order(entries.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return entries[a].load_test_id != entries[b].load_test_id ? entries[a].load_test_id < entries[b].load_test_id
+                                                                  : a < b;
+    });
     std::string out = "{\n  \"format\": \"" + std::string(schedule_document_format) + "\",\n  \"schedules\": [";
-    for (std::size_t i = 0; i < entries.size(); ++i) {
+    for (std::size_t i = 0; i < order.size(); ++i) {
         out += i == 0 ? "\n    " : ",\n    ";
-        out += boost::json::serialize(to_document_json(entries[i]));
+        out += boost::json::serialize(to_document_json(entries[order[i]]));
     }
     out += entries.empty() ? "]\n}\n" : "\n  ]\n}\n";
     return out;
