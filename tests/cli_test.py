@@ -855,6 +855,9 @@ def group_plan():
         r = k6(env, "-v", "apply", invalid, "--prune")
         check(r.returncode == 2 and message in r.stderr and invalid in r.stderr and "/cloud/v6" not in r.stderr
               and r.stdout == "", f"an invalid document ({what}): exit 2, where it is, nothing sent")
+    for command in ("plan", "apply"):
+        r = k6(env, command)
+        check(r.returncode == 2 and "FILE is missing" in r.stderr, f"{command} without FILE: a usage error")
     r = k6(env, "plan", os.path.join(e.work, "missing.json"))
     check(r.returncode == 2 and "missing.json" in r.stderr, "a missing document: a usage error")
     check(k6(env, "export").stdout == before, "the invalid documents changed nothing")

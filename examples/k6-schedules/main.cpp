@@ -288,5 +288,13 @@ int main(int argc, char** argv) {
                            arguments);
     } catch (const UsageError& e) {
         return reporter.usage(e.what(), e.command.empty() ? command : e.command);
+    } catch (const std::exception& e) {
+        // A defect of this tool, not of the input: reported as the client's internal errors are
+        // (exit status 5), rather than an abort.
+        k6s::ApiError error;
+        error.kind = k6s::ErrorKind::internal;
+        error.ec = make_error_code(k6s::errc::internal_error);
+        error.message = std::string("internal error: ") + e.what();
+        return reporter.error(error);
     }
 }

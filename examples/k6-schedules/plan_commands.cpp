@@ -29,7 +29,8 @@ constexpr int plan_drift_exit_status = 6;
 // The document named on the command line ("-": stdin), checked whole: exit status 2 and nothing
 // sent when anything is wrong.
 k6s::expected<std::vector<k6s::DesiredSchedule>> read_plan_document(const CommandArguments& args) {
-    const std::string path = args.positionals().at(0);
+    if (args.positionals().empty()) throw UsageError("FILE is missing (- reads the document from stdin)", args.command());
+    const std::string path = args.positionals().front();
     const std::string name = path == "-" ? std::string("stdin") : path;
     std::string why;
     auto text = read_text(path, why);
@@ -109,12 +110,10 @@ json::object plan_change_json(const k6s::Change& change) {
 std::string plan_summary(const k6s::Plan& plan) {
     std::size_t counts[5] = {};
     for (const k6s::Change& c : plan.changes) ++counts[static_cast<int>(c.action)];
-    std::string text = plan.empty() ? "plan: no changes"
-                                    : "plan: " + std::to_string(counts[0]) + " to create, " + std::to_string(counts[1]) +
-                                          " to update, " + std::to_string(counts[2]) + " to activate, " +
-                                          std::to_string(counts[3]) + " to deactivate, " + std::to_string(counts[4]) +
-                                          " to delete";
-    return text;
+    if (plan.empty()) return "plan: no changes";
+    return "plan: " + std::to_string(counts[0]) + " to create, " + std::to_string(counts[1]) + " to update, " +
+           std::to_string(counts[2]) + " to activate, " + std::to_string(counts[3]) + " to deactivate, " +
+           std::to_string(counts[4]) + " to delete";
 }
 
 void print_plan_notes(const Context& ctx, const k6s::Plan& plan) {
