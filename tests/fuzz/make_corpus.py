@@ -89,7 +89,8 @@ def main():
     spec_path = pathlib.Path(sys.argv[2] if len(sys.argv) > 2 else
                              pathlib.Path(__file__).resolve().parents[1] / "data" / "spec_examples.json")
     spec = json.loads(spec_path.read_text())
-    seeds = {"json": [], "rfc3339": [], "next_link": [], "retry_after": [], "error_text": [], "connect_answer": []}
+    seeds = {"json": [], "rfc3339": [], "next_link": [], "retry_after": [], "error_text": [], "connect_answer": [],
+             "schedule_document": []}
 
     def add_json(selector, value):
         seeds["json"].append(bytes([selector]) + json.dumps(value, separators=(",", ":")).encode())
@@ -156,6 +157,24 @@ def main():
                                    reason_bytes + body.encode())
 
     seeds["connect_answer"] = [answer.encode("latin-1") for answer in CONNECT_ANSWERS]
+
+    # Schedules-as-code documents: every request example as an entry, the forms a person writes
+    # (offsets, defaults left out, aliases, null), and near misses (an unknown key, a duplicate).
+    entries = [{"load_test_id": i + 1, **request} for i, request in enumerate(examples_of(spec, "request"))]
+    handwritten = [
+        {"load_test_id": 12, "starts": "2027-01-04T07:00:00+01:00",
+         "cron": {"schedule": "0 7 * * MON-FRI", "time_zone": "Europe/Berlin"}},
+        {"load_test_id": 13, "starts": "2027-01-01T00:00:00Z",
+         "recurrence_rule": {"frequency": "WEEKLY", "byday": ["MO", "TH"]}, "deactivated": True},
+        {"load_test_id": 14, "starts": "2027-01-01T00:00:00.5Z", "cron": {"schedule": "@daily"}},
+        {"load_test_id": 15, "starts": "2027-01-01T00:00:00Z", "cron": None,
+         "recurrence_rule": {"frequency": "MONTHLY", "interval": 2, "count": 3, "until": "2028-01-01T00:00:00Z"}},
+    ]
+    for schedules in (entries, handwritten, handwritten[:1], []):
+        seeds["schedule_document"].append(json.dumps({"format": "k6-schedules/1", "schedules": schedules},
+                                                     indent=1).encode())
+    seeds["schedule_document"].append(json.dumps({"format": "k6-schedules/1", "schedules": [
+        {**handwritten[0], "cronn": 1}, {**handwritten[1], "load_test_id": 12}]}).encode())
 
     for target, values in seeds.items():
         directory = out_dir / target

@@ -28,6 +28,7 @@ targets=(
   "fuzz_retry_after retry_after "
   "fuzz_error_text error_text $source_dir/error_text.dict"
   "fuzz_connect_answer connect_answer "
+  "fuzz_schedule_document schedule_document $source_dir/json.dict"
 )
 failed=()
 for entry in "${targets[@]}"; do
