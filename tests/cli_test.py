@@ -5,7 +5,7 @@ every exit status, environment versus flags, and the token never shown.
 
     cli_test.py GROUP K6_SCHEDULES EMULATOR SEED_DATA
     GROUP: commands | json | exit-codes | precedence | verbose | output | input | messages | bulk | upcoming | plan |
-           secrets
+           day | secrets
 """
 import datetime
 import http.server
@@ -433,15 +433,17 @@ def group_input():
     r = k6(env, "set", "37", "--from-file", exported, "--cron", "@daily")
     check(r.returncode == 2 and "--from-file" in r.stderr, "set --from-file with rule flags: a usage error")
     # Warnings for schedules that can never run (sent anyway, exit 0).
-    for args, why in ((["--starts", "2020-01-01T00:00:00Z"], "a one-off in the past"),
+    # (A load test each: a second set on one load test adds its "replaced schedule" note.)
+    for load_test, (args, why) in enumerate(((["--starts", "2020-01-01T00:00:00Z"], "a one-off in the past"),
                       (["--starts", "2030-01-01T00:00:00Z", "--frequency", "DAILY", "--until", "2029-01-01T00:00:00Z"],
                        "--until before --starts"),
                       (["--starts", "2020-01-01T00:00:00Z", "--frequency", "DAILY", "--count", "3"], "count used up"),
-                      (["--starts", "2025-01-01T00:00:00Z", "--cron", "0 0 30 2 *"], "a cron that matches no date")):
-        r = k6(env, "set", "38", *args)
+                      (["--starts", "2025-01-01T00:00:00Z", "--cron", "0 0 30 2 *"], "a cron that matches no date")),
+                                     start=38):
+        r = k6(env, "set", str(load_test), *args)
         check(r.returncode == 0 and r.stderr.startswith("warning: ") and "never run" in r.stderr,
               f"set warns: {why}")
-    r = k6(env, "set", "38", "--starts", "2030-01-01T00:00:00Z", "--cron", "@daily")
+    r = k6(env, "set", "42", "--starts", "2030-01-01T00:00:00Z", "--cron", "@daily")
     check(r.returncode == 0 and r.stderr == "", "set: no warning for a schedule that runs")
     # --token-file and K6_CLOUD_TOKEN_FILE.
     token_file = os.path.join(work, "token")
@@ -883,9 +885,47 @@ def group_plan():
     e.stop()
 
 
+def group_day():
+    """A day of work with the tool: nothing changes the service silently."""
+    e = Emulator()
+    env = e.env()
+    # set over an existing schedule says it replaced it, and with which id.
+    r = k6(env, "set", "1", "--starts", "2025-01-01T00:00:00Z", "--cron", "0 6 * * *")
+    new_id = re.search(r"^schedule\s+(\d+)$", r.stdout, re.M).group(1)
+    check(r.returncode == 0 and r.stderr == f"replaced schedule 1 (load test 1); the new schedule is {new_id}\n",
+          "set over a schedule: says which schedule it replaced and the new id")
+    check(k6(env, "show", "1").returncode == 1, "the replaced id is gone, as the API does")
+    r = k6(env, "set", "77", "--starts", "2030-01-01T00:00:00Z")
+    check(r.returncode == 0 and r.stderr == "", "a first schedule: nothing to say")
+    # A paused (deactivated) schedule replaced: the new one is active, and set says so.
+    k6(env, "deactivate", new_id)
+    r = k6(env, "--json", "set", "1", "--starts", "2025-01-01T00:00:00Z", "--cron", "0 7 * * *")
+    printed = json.loads(r.stdout)
+    check(r.returncode == 0 and printed["replaced_schedule_id"] == int(new_id) and not printed["deactivated"]
+          and f"schedule {new_id} was deactivated; the new schedule {printed['id']} is active "
+              "(set --deactivated keeps it deactivated)" in r.stderr,
+          "set over a deactivated schedule: warns that the new one is active; --json carries both ids")
+    # --deactivated keeps it deactivated, for a replacement and for a first schedule.
+    r = k6(env, "--json", "set", "1", "--starts", "2025-01-01T00:00:00Z", "--cron", "0 8 * * *", "--deactivated")
+    printed = json.loads(r.stdout)
+    check(r.returncode == 0 and printed["deactivated"] and "was deactivated" not in r.stderr
+          and '"deactivated":true' in k6(env, "--json", "show", str(printed["id"])).stdout.replace(" ", ""),
+          "set --deactivated: the new schedule is deactivated")
+    r = k6(env, "--json", "set", "78", "--starts", "2030-01-01T00:00:00Z", "--deactivated")
+    printed = json.loads(r.stdout)
+    check(r.returncode == 0 and printed["deactivated"] and printed["replaced_schedule_id"] is None,
+          "set --deactivated on a first schedule")
+    # --dry-run prints every warning set prints.
+    r = k6(env, "set", "79", "--starts", "2026-01-01T00:00:00Z", "--frequency", "daily", "--until",
+           "2025-12-01T00:00:00Z", "--dry-run")
+    check(r.returncode == 0 and "warning: --until is before --starts: the schedule can never run" in r.stderr,
+          "set --dry-run warns as set does")
+    e.stop()
+
+
 def group_secrets():
     for runner in (group_commands, group_json, group_exit_codes, group_precedence, group_verbose, group_output,
-                   group_input, group_messages, group_bulk, group_upcoming, group_plan):
+                   group_input, group_messages, group_bulk, group_upcoming, group_plan, group_day):
         runner()
     leaked = [text for text in outputs if TOKEN in text]
     check(not leaked, f"the token appears in none of {len(outputs)} outputs (stdout and stderr)")
@@ -894,6 +934,7 @@ def group_secrets():
 
 {"commands": group_commands, "json": group_json, "exit-codes": group_exit_codes, "precedence": group_precedence,
  "verbose": group_verbose, "output": group_output, "input": group_input, "messages": group_messages,
- "bulk": group_bulk, "upcoming": group_upcoming, "plan": group_plan, "secrets": group_secrets}[GROUP]()
+ "bulk": group_bulk, "upcoming": group_upcoming, "plan": group_plan, "day": group_day,
+ "secrets": group_secrets}[GROUP]()
 print(f"{len(failures)} failure(s)")
 sys.exit(1 if failures else 0)

@@ -42,23 +42,25 @@ const Command command_table[]{
     {.name = "set",
      .shape = {.valued = {"--starts", "--cron", "--time-zone", "--frequency", "--interval", "--byday", "--count",
                           "--until", "--from-file"},
-               .switches = {"--dry-run"},
+               .switches = {"--dry-run", "--deactivated"},
                .positionals = 1},
      .help = {.synopsis =
                   "usage: k6-schedules [GLOBAL OPTIONS] set LOAD_TEST_ID --starts TIME\n"
                   "        [--cron \"EXPR\" [--time-zone TZ]]\n"
                   "        [--frequency hourly|daily|weekly|monthly|yearly [--interval N] [--byday MO,TU,..]\n"
                   "                                                  [--count N] [--until TIME]]\n"
-                  "        [--dry-run]\n"
-                  "       k6-schedules [GLOBAL OPTIONS] set LOAD_TEST_ID --from-file FILE|- [--dry-run]\n",
+                  "        [--deactivated] [--dry-run]\n"
+                  "       k6-schedules [GLOBAL OPTIONS] set LOAD_TEST_ID --from-file FILE|- [--deactivated] [--dry-run]\n",
               .description =
                   "Sets (replaces) the schedule of a load test: a cron expression (5 fields or @yearly, @annually,\n"
                   "@monthly, @weekly, @daily, @hourly) on the wall clock of TZ (default UTC), a recurrence rule,\n"
                   "or, with neither, a single run at --starts. --from-file reads the schedule as JSON instead\n"
                   "(\"starts\", and \"cron\" or \"recurrence_rule\"; other fields, such as those get --json prints, are\n"
                   "ignored), so schedules can live in a repository. The request is checked before it is sent; a\n"
-                  "schedule that can never run is sent, with a warning on stderr. --dry-run checks it and prints\n"
-                  "its next runs without sending anything (no token needed).\n"
+                  "schedule that can never run is sent, with a warning on stderr. The API replaces a load test's\n"
+                  "schedule with a new one, active, under a new id: set says on stderr which schedule it replaced\n"
+                  "(and warns when that one was deactivated); --deactivated keeps the new one deactivated.\n"
+                  "--dry-run checks it, prints set's warnings and its next runs, sending nothing (no token needed).\n"
                   "TIME: RFC 3339 with an offset, a date (midnight UTC), now, or +30m, +1h, +2d, -1w from now.\n"},
      .run = run_set,
      .sends_nothing = [](const CommandArguments& args) { return args.has("--dry-run"); }},

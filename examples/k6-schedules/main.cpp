@@ -64,6 +64,7 @@ COMMANDS
         [--cron "EXPR" [--time-zone TZ]]                       (TZ default UTC)
         [--frequency hourly|daily|weekly|monthly|yearly [--interval N] [--byday MO,TU,..]
                                                       [--count N] [--until TIME]]
+        [--deactivated]                 the new schedule stays deactivated (set replaces: new id, active)
         [--dry-run]                     check and show the next runs; send nothing
   set LOAD_TEST_ID --from-file FILE|-   the schedule as JSON (what get --json prints works too)
   list [--top N] [--skip N] [--count] [--all]        --all follows @nextLink lazily

@@ -8,6 +8,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -108,8 +109,11 @@ k6s::CreateScheduleRequest set_request(const CommandArguments& args, k6s::Timest
 }
 
 int dry_run(const Context& ctx, k6s::LoadTestId load_test, const k6s::CreateScheduleRequest& request,
-            k6s::Timestamp now_) {
+            k6s::Timestamp now_, bool from_flags) {
     if (auto valid = k6s::validate(request); !valid) return ctx.reporter.error(valid.error());
+    // Every warning set would print: a dry run that stays quiet where set warns cannot be trusted.
+    if (const auto reason = never_runs_reason(request, now_, from_flags); !reason.empty())
+        ctx.reporter.warning(reason);
     auto runs = k6s::next_runs(request, now_, 5);
     if (!runs) return ctx.reporter.error(runs.error());
     if (ctx.json) {
@@ -170,13 +174,41 @@ asio::awaitable<int> run_set(Context ctx, const CommandArguments& args) {
     const auto now_ = now();
     const auto request = set_request(args, now_);
     const bool from_flags = !args.value("--from-file");
+    const bool keep_deactivated = args.has("--deactivated");
     ctx.reporter.set_flags_name_fields(from_flags);
-    if (args.has("--dry-run")) co_return dry_run(ctx, load_test, request, now_);
+    if (args.has("--dry-run")) co_return dry_run(ctx, load_test, request, now_, from_flags);
+    // The API replaces a load test's schedule with a new one, active, under a new id. What the load
+    // test had is looked up first, so that the replacement, and a pause it undoes, is said, not silent.
+    auto previous = co_await ctx.client->async_get_load_test_schedule(load_test);
+    if (!previous && previous.error().status != 404) co_return ctx.reporter.error(previous.error());
     auto result = co_await ctx.client->async_set_load_test_schedule(load_test, request);
     if (!result) co_return ctx.reporter.error(result.error());
+    if (previous)
+        ctx.reporter.note("replaced schedule " + to_string(previous->id) + " (load test " + to_string(load_test) +
+                          "); the new schedule is " + to_string(result->id));
+    if (keep_deactivated && !result->deactivated) {
+        auto off = co_await ctx.client->async_deactivate_schedule(result->id);
+        if (!off) {
+            k6s::ApiError e = std::move(off.error());
+            e.message = "schedule " + to_string(result->id) + " was set, but is still active: deactivating it failed: " +
+                        e.message;
+            co_return ctx.reporter.error(e);
+        }
+        result->deactivated = true;
+    } else if (previous && previous->deactivated) {
+        ctx.reporter.warning("schedule " + to_string(previous->id) + " was deactivated; the new schedule " +
+                             to_string(result->id) + " is active (set --deactivated keeps it deactivated)");
+    }
     if (const auto reason = never_runs_reason(request, now_, from_flags); !reason.empty())
         ctx.reporter.warning(reason);
-    print_schedule(std::cout, *result, ctx.json, ctx.clock);
+    if (ctx.json) {
+        // The schedule as get --json prints it, and the id it replaced (null for a first schedule).
+        json::object printed = json::value_from(*result).as_object();
+        printed["replaced_schedule_id"] = previous ? json::value(previous->id.value) : json::value(nullptr);
+        std::cout << json::serialize(printed) << '\n';
+    } else {
+        print_schedule(std::cout, *result, false, ctx.clock);
+    }
     co_return 0;
 }
 
