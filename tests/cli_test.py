@@ -591,8 +591,17 @@ def group_bulk():
           "bulk deactivate --json: the expired id is skipped, and counted")
     r = k6(env, "delete", "5", "x")
     check(r.returncode == 2 and '"x"' in r.stderr, "a bad id among several: a usage error, nothing sent")
-    piped = subprocess.run([CLI, "delete", "-"], env=env, capture_output=True, text=True, timeout=60, input="")
-    check(piped.returncode == 2 and "stdin" in piped.stderr, "delete - with nothing on stdin")
+    for command in ("delete", "activate", "deactivate"):
+        piped = subprocess.run([CLI, "-v", command, "-"], env=env, capture_output=True, text=True, timeout=60,
+                               input="\n")
+        outputs.extend([piped.stdout, piped.stderr])
+        check(piped.returncode == 0 and piped.stdout == ""
+              and piped.stderr == "no SCHEDULE_ID on stdin: nothing to do\n",
+              f"{command} - with nothing on stdin: nothing to do, exit 0, nothing sent")
+    r = k6(env, "--json", "delete", "1", "999")
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    check(r.returncode == 1 and lines[1]["error"]["code"] == "not_found" and lines[1]["error"]["status"] == 404,
+          "bulk --json: an error carries its code, as a single id's does")
     ids = [str(i) for i in range(100, 140)]
     for i in ids:
         k6(env, "set", i, "--starts", "2030-01-01T00:00:00Z")

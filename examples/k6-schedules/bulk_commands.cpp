@@ -27,7 +27,12 @@ asio::awaitable<int> run_change(Context ctx, const CommandArguments& args) {
     std::vector<std::string> words = args.positionals();
     const bool from_stdin = words.size() == 1 && words[0] == "-";
     if (from_stdin) words = read_words(std::cin);
-    if (words.empty()) throw UsageError(from_stdin ? "no SCHEDULE_ID on stdin" : "SCHEDULE_ID is missing", command);
+    if (words.empty() && from_stdin) {
+        // An empty selection (say, a filter that matched nothing) is not an error, as with xargs -r.
+        ctx.reporter.note("no SCHEDULE_ID on stdin: nothing to do");
+        co_return 0;
+    }
+    if (words.empty()) throw UsageError("SCHEDULE_ID is missing", command);
     std::vector<k6s::ScheduleId> ids;
     for (const auto& word : words) {
         if (word == "-") throw UsageError("- (ids from stdin) goes alone", command);
@@ -47,10 +52,14 @@ asio::awaitable<int> run_change(Context ctx, const CommandArguments& args) {
         if (result && !*result) ++skipped;
         if (ctx.json) {
             json::object line{{"id", ids[i].value}, {"ok", result.has_value()}};
-            if (!result)
-                line["error"] = json::object{{"kind", k6s::to_string(result.error().kind)},
-                                             {"status", result.error().status},
-                                             {"message", result.error().to_string()}};
+            if (!result) {
+                // As a single id's error says it (Reporter::error): code and target when there are some.
+                const k6s::ApiError& e = result.error();
+                json::object error{{"kind", k6s::to_string(e.kind)}, {"status", e.status}, {"message", e.to_string()}};
+                if (!e.code.empty()) error["code"] = e.code;
+                if (e.target && !e.target->empty()) error["target"] = *e.target;
+                line["error"] = std::move(error);
+            }
             else if (!*result)
                 line["skipped"] = already_expired;
             std::cout << json::serialize(line) << '\n';
