@@ -914,6 +914,12 @@ def group_day():
           and f"schedule {new_id} was deactivated; the new schedule {printed['id']} is active "
               "(set --deactivated keeps it deactivated)" in r.stderr,
           "set over a deactivated schedule: warns that the new one is active; --json carries both ids")
+    # A 403 for a stack named by its URL: the hint is about the URL, not --stack-id.
+    r = k6(e.env(K6_CLOUD_STACK_ID=None), "--stack-url", "https://another.grafana.net", "list")
+    check(r.returncode == 1 and "hint: the token has no access to the stack at --stack-url" in r.stderr
+          and "--stack-id" not in r.stderr, "a 403 with --stack-url hints at the stack URL")
+    r = k6(e.env(K6_CLOUD_STACK_ID="999"), "list")
+    check(r.returncode == 1 and "check --stack-id" in r.stderr, "a 403 with a stack id hints at --stack-id")
     # --deactivated keeps it deactivated, for a replacement and for a first schedule.
     r = k6(env, "--json", "set", "1", "--starts", "2025-01-01T00:00:00Z", "--cron", "0 8 * * *", "--deactivated")
     printed = json.loads(r.stdout)

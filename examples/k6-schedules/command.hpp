@@ -33,6 +33,8 @@ public:
     bool json() const { return json_; }
     void set_api_url(std::string url) { api_url_ = std::move(url); }
     void set_flags_name_fields(bool yes) { flags_name_fields_ = yes; }
+    // The stack is named by its URL (--stack-url), no id given: a 403's hint is about the URL.
+    void set_stack_by_url(bool yes) { stack_by_url_ = yes; }
 
     // The failure of an operation; its exit status.
     int error(const k6s::ApiError& e) const;
@@ -47,6 +49,7 @@ private:
 
     bool json_;
     bool flags_name_fields_ = true;
+    bool stack_by_url_ = false;
     std::string api_url_;
 };
 

@@ -134,6 +134,9 @@ std::string Reporter::hint_for(const k6s::ApiError& e) const {
         return "the token comes from --token, --token-file, K6_CLOUD_TOKEN or K6_CLOUD_TOKEN_FILE; create one in "
                "Grafana Cloud under Testing & synthetics > Performance > Settings (a personal API token), or "
                "use a Grafana stack API token";
+    if (e.kind == ErrorKind::api && e.status == 403 && stack_by_url_)
+        return "the token has no access to the stack at --stack-url (K6_CLOUD_STACK_URL): check the URL, and that "
+               "the token belongs to that stack";
     if (e.kind == ErrorKind::api && e.status == 403)
         return "the token has no access to this stack: check --stack-id (K6_CLOUD_STACK_ID)";
     if (e.kind == ErrorKind::api && e.status == 404 && e.code.empty())

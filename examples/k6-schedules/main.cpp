@@ -182,6 +182,7 @@ k6s::expected<k6s::ClientOptions> client_options(const GlobalOptions& g, Reporte
         return std::unexpected(std::move(e));
     }
     reporter.set_api_url(options->api_url);
+    reporter.set_stack_by_url(options->stack_id == 0 && options->stack_url.has_value());
     if (g.timeout_seconds) {
         const auto timeout = std::chrono::milliseconds(static_cast<long long>(*g.timeout_seconds * 1000));
         options->connect_timeout = std::max(timeout, std::chrono::milliseconds(1));
