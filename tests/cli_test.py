@@ -930,6 +930,10 @@ def group_day():
     printed = json.loads(r.stdout)
     check(r.returncode == 0 and printed["deactivated"] and printed["replaced_schedule_id"] is None,
           "set --deactivated on a first schedule")
+    # The list table says an expired schedule is active and expired, never just one of the two.
+    expired = json.loads(k6(env, "--json", "set", "80", "--starts", "2024-01-01T00:00:00Z").stdout)["id"]
+    row = [line for line in k6(env, "list").stdout.splitlines() if line.split()[0] == str(expired)]
+    check(len(row) == 1 and "active, expired" in row[0], "list: an expired schedule is 'active, expired'")
     # --dry-run prints every warning set prints.
     r = k6(env, "set", "79", "--starts", "2026-01-01T00:00:00Z", "--frequency", "daily", "--until",
            "2025-12-01T00:00:00Z", "--dry-run")

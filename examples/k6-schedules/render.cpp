@@ -58,7 +58,9 @@ std::string describe_rule(const k6s::Schedule& s, const Clock& clock) {
 
 std::string state_of(const k6s::Schedule& s) {
     if (s.deactivated) return "deactivated";
-    return s.next_run ? "active" : "expired";
+    // Expired schedules are still active (not deactivated): said both ways, so that one is never
+    // taken for a deactivated one.
+    return s.next_run ? "active" : "active, expired";
 }
 
 void print_schedule(std::ostream& out, const k6s::Schedule& s, bool json, const Clock& clock) {

@@ -22,7 +22,7 @@ struct Clock {
 // "cron 0 7 * * 1", "HOURLY every 2 hours, 10 runs, until ...", "once"
 std::string describe_rule(const k6::schedules::Schedule& s, const Clock& clock);
 
-// "active", "deactivated", or "expired" (active, with no run left).
+// "active", "deactivated", or "active, expired" (not deactivated, but with no run left).
 std::string state_of(const k6::schedules::Schedule& s);
 
 void print_schedule(std::ostream& out, const k6::schedules::Schedule& s, bool json, const Clock& clock);
