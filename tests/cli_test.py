@@ -934,6 +934,25 @@ def group_day():
     expired = json.loads(k6(env, "--json", "set", "80", "--starts", "2024-01-01T00:00:00Z").stdout)["id"]
     row = [line for line in k6(env, "list").stdout.splitlines() if line.split()[0] == str(expired)]
     check(len(row) == 1 and "active, expired" in row[0], "list: an expired schedule is 'active, expired'")
+    # --tz also reads times: a time without an offset (seconds optional) and a date alone are on its clock.
+    r = k6(env, "--tz", "Europe/Berlin", "--json", "set", "81", "--starts", "2026-12-08T06:00", "--dry-run")
+    check(r.returncode == 0 and json.loads(r.stdout)["request"]["starts"] == "2026-12-08T05:00:00.000Z",
+          "--tz: 2026-12-08T06:00 is 06:00 in Berlin")
+    r = k6(env, "--tz", "Europe/Berlin", "--json", "set", "81", "--starts", "2026-07-01", "--dry-run")
+    check(r.returncode == 0 and json.loads(r.stdout)["request"]["starts"] == "2026-06-30T22:00:00.000Z",
+          "--tz: a date alone is midnight in Berlin (summer time)")
+    r = k6(env, "--json", "set", "81", "--starts", "2026-12-08", "--dry-run")
+    check(r.returncode == 0 and json.loads(r.stdout)["request"]["starts"] == "2026-12-08T00:00:00.000Z",
+          "without --tz: a date alone is midnight UTC")
+    r = k6(env, "set", "81", "--starts", "2026-12-08T06:00", "--dry-run")
+    check(r.returncode == 2 and "add an offset (Z or +01:00), or give --tz" in r.stderr,
+          "without --tz: a time without an offset is refused, saying how to fix it")
+    r = k6(env, "--json", "set", "81", "--starts", "2026-12-08T06:00+01:00", "--dry-run")
+    check(r.returncode == 0 and json.loads(r.stdout)["request"]["starts"] == "2026-12-08T05:00:00.000Z",
+          "a time with an offset and without seconds")
+    r = k6(env, "--tz", "Europe/Berlin", "upcoming", "--from", "2025-01-16T09:45", "--to", "2025-01-16T09:47")
+    check(r.returncode == 0 and "2025-01-16T09:46:04.021+01:00" in r.stdout and len(r.stdout.splitlines()) == 2,
+          "--tz reads --from and --to too (schedule 2 runs at 08:46:04.021Z)")
     # --dry-run prints every warning set prints.
     r = k6(env, "set", "79", "--starts", "2026-01-01T00:00:00Z", "--frequency", "daily", "--until",
            "2025-12-01T00:00:00Z", "--dry-run")

@@ -67,8 +67,9 @@ int exit_status(const k6s::ApiError& e);
 // Now, to the millisecond: the instant relative TIMEs ("+1h") count from.
 k6s::Timestamp now();
 
-// The TIME given to `flag` (which must have a value); a UsageError naming the flag when malformed.
-k6s::Timestamp instant(const CommandArguments& args, const std::string& flag, k6s::Timestamp now_);
+// The TIME given to `flag` (which must have a value), read on the clock of --tz where it has no
+// offset; a UsageError naming the flag when malformed.
+k6s::Timestamp instant(const CommandArguments& args, const std::string& flag, k6s::Timestamp now_, const Clock& clock);
 
 // Said of a schedule that deactivate leaves alone: the API answers 204 for an expired schedule
 // and changes nothing, so "deactivated" would be untrue.

@@ -150,9 +150,10 @@ std::string Reporter::hint_for(const k6s::ApiError& e) const {
 
 k6s::Timestamp now() { return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
 
-k6s::Timestamp instant(const CommandArguments& args, const std::string& flag, k6s::Timestamp now_) {
+k6s::Timestamp instant(const CommandArguments& args, const std::string& flag, k6s::Timestamp now_,
+                       const Clock& clock) {
     std::string why;
-    auto parsed = parse_instant(*args.value(flag), now_, why);
+    auto parsed = parse_instant(*args.value(flag), now_, why, clock.zone);
     if (!parsed) throw UsageError(flag + ": " + why, args.command());
     return *parsed;
 }

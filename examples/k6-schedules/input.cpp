@@ -31,7 +31,8 @@ std::string trim(const std::string& text) {
 
 }  // namespace
 
-std::optional<k6s::Timestamp> parse_instant(const std::string& text, k6s::Timestamp now, std::string& why) {
+std::optional<k6s::Timestamp> parse_instant(const std::string& text, k6s::Timestamp now, std::string& why,
+                                            const std::optional<k6s::TimeZone>& zone) {
     using namespace std::chrono;
     if (text == "now") return now;
     if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
@@ -57,14 +58,33 @@ std::optional<k6s::Timestamp> parse_instant(const std::string& text, k6s::Timest
         why = "a relative time is a sign, a whole number and a unit (s, m, h, d, w), such as +1h or -30m";
         return std::nullopt;
     }
-    if (text.size() == 10 && text[4] == '-' && text[7] == '-') {  // a date alone: midnight UTC
-        if (auto parsed = k6s::parse_rfc3339(text + "T00:00:00Z")) return *parsed;
+    // A date alone, or a date and time; seconds may be left out ("2027-01-01T09:00").
+    std::string full = text.size() == 10 && text[4] == '-' && text[7] == '-' ? text + "T00:00:00" : text;
+    if (full.size() >= 16 && (full[10] == 'T' || full[10] == 't') && full[13] == ':' &&
+        (full.size() == 16 || full[16] != ':'))
+        full.insert(16, ":00");
+    const bool has_offset = full.size() > 19 && (full.back() == 'Z' || full.back() == 'z' ||
+                                                 full.find_first_of("+-", 19) != std::string::npos);
+    const bool date_alone = text.size() == 10;
+    if (!has_offset && (zone || date_alone)) {
+        auto wall = k6s::parse_rfc3339(full + "Z");  // the wall-clock reading, as if it were UTC
+        if (wall && !zone) return *wall;              // a date alone without --tz: midnight UTC
+        if (wall) {
+            // The instant whose wall-clock time in the zone is `wall`: its offset is the zone's at
+            // that instant, found by one refinement. (A time that a DST change skips or repeats
+            // gets one of the offsets around the change.)
+            const auto first = *wall - zone->utc_offset(*wall);
+            return *wall - zone->utc_offset(first);
+        }
+    } else if (!has_offset && full.size() >= 19) {
+        why = "the time has no offset: add an offset (Z or +01:00), or give --tz to read it on a zone's wall clock";
+        return std::nullopt;
     }
-    auto parsed = k6s::parse_rfc3339(text);
+    auto parsed = k6s::parse_rfc3339(full);
     if (parsed) return *parsed;
     why = std::string(parsed.error()) +
           "; use RFC 3339 with an offset (2027-01-01T09:00:00Z, 2027-01-01T10:00:00+01:00), a date (2027-01-01, "
-          "midnight UTC), now, or a relative time such as +1h";
+          "midnight UTC, or on the clock of --tz), now, or a relative time such as +1h";
     return std::nullopt;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <k6/schedules.hpp>
+#include <k6/schedules/time_zone.hpp>
 
 #include <istream>
 #include <optional>
@@ -12,10 +13,14 @@
 
 namespace k6::cli {
 
-// An instant: RFC 3339 with an offset; "now"; "+N" or "-N" with a unit s, m, h, d or w, from now
-// ("+1h", "-30m"); a date alone ("2027-01-01", midnight UTC). The error says which forms work.
+// An instant: RFC 3339 with an offset, seconds optional ("2027-01-01T09:00Z"); "now"; "+N" or "-N"
+// with a unit s, m, h, d or w, from now ("+1h", "-30m"); a date alone ("2027-01-01"). With `zone`
+// (--tz), a date alone and a time without an offset ("2027-01-01T09:00") are on its wall clock;
+// without, a date alone is midnight UTC and a time without an offset is refused, saying to add one
+// or give --tz. The error says which forms work.
 std::optional<k6::schedules::Timestamp> parse_instant(const std::string& text, k6::schedules::Timestamp now,
-                                                      std::string& why);
+                                                      std::string& why,
+                                                      const std::optional<k6::schedules::TimeZone>& zone = std::nullopt);
 
 // HOURLY, daily, Weekly...
 std::optional<k6::schedules::Frequency> parse_frequency_forgiving(std::string text);

@@ -90,7 +90,7 @@ asio::awaitable<int> run_list(Context ctx, const CommandArguments& args) {
 asio::awaitable<int> run_next(Context ctx, const CommandArguments& args) {
     const auto count = args.integer("-n", 1, 100'000).value_or(10);
     const auto now_ = now();
-    const k6s::Timestamp after = args.value("--after") ? instant(args, "--after", now_) : now_;
+    const k6s::Timestamp after = args.value("--after") ? instant(args, "--after", now_, ctx.clock) : now_;
     k6s::expected<k6s::Schedule> schedule;
     if (auto load_test = args.integer("--load-test", 1, INT64_MAX)) {
         if (!args.positionals().empty()) throw UsageError("give SCHEDULE_ID or --load-test, not both", "next");

@@ -30,10 +30,10 @@ int print_result(const Context& ctx, const k6s::expected<k6s::Schedule>& result)
     return 0;
 }
 
-k6s::CreateScheduleRequest build_request(const CommandArguments& args, k6s::Timestamp now_) {
+k6s::CreateScheduleRequest build_request(const CommandArguments& args, k6s::Timestamp now_, const Clock& clock) {
     if (!args.value("--starts")) throw UsageError("--starts is required (or --from-file)", args.command());
     k6s::CreateScheduleRequest request;
-    request.starts = instant(args, "--starts", now_);
+    request.starts = instant(args, "--starts", now_, clock);
     const bool rule_flags =
         args.value("--interval") || args.value("--byday") || args.value("--count") || args.value("--until");
     if (args.value("--time-zone") && !args.value("--cron"))
@@ -54,7 +54,7 @@ k6s::CreateScheduleRequest build_request(const CommandArguments& args, k6s::Time
         // Any number: the request's validation says what is wrong, naming the flag.
         rule.interval = args.integer("--interval", INT64_MIN, INT64_MAX);
         rule.count = args.integer("--count", INT64_MIN, INT64_MAX);
-        if (args.value("--until")) rule.until = instant(args, "--until", now_);
+        if (args.value("--until")) rule.until = instant(args, "--until", now_, clock);
         if (auto byday = args.value("--byday")) {
             auto days = parse_weekdays(*byday);
             if (!days)
@@ -88,9 +88,9 @@ std::string never_runs_reason(const k6s::CreateScheduleRequest& request, k6s::Ti
 }
 
 // The request of `set`, from its flags or from --from-file.
-k6s::CreateScheduleRequest set_request(const CommandArguments& args, k6s::Timestamp now_) {
+k6s::CreateScheduleRequest set_request(const CommandArguments& args, k6s::Timestamp now_, const Clock& clock) {
     const auto file = args.value("--from-file");
-    if (!file) return build_request(args, now_);
+    if (!file) return build_request(args, now_, clock);
     for (const char* flag : {"--starts", "--cron", "--time-zone", "--frequency", "--interval", "--byday", "--count",
                              "--until"})
         if (args.value(flag)) throw UsageError(std::string("--from-file replaces ") + flag, "set");
@@ -172,7 +172,7 @@ asio::awaitable<int> run_show(Context ctx, const CommandArguments& args) {
 asio::awaitable<int> run_set(Context ctx, const CommandArguments& args) {
     const k6s::LoadTestId load_test{args.id(0, "LOAD_TEST_ID")};
     const auto now_ = now();
-    const auto request = set_request(args, now_);
+    const auto request = set_request(args, now_, ctx.clock);
     const bool from_flags = !args.value("--from-file");
     const bool keep_deactivated = args.has("--deactivated");
     ctx.reporter.set_flags_name_fields(from_flags);

@@ -18,8 +18,8 @@ namespace json = boost::json;
 
 asio::awaitable<int> run_upcoming(Context ctx, const CommandArguments& args) {
     const auto now_ = now();
-    const k6s::Timestamp from = args.value("--from") ? instant(args, "--from", now_) : now_;
-    const k6s::Timestamp to = args.value("--to") ? instant(args, "--to", now_) : from + std::chrono::hours(24);
+    const k6s::Timestamp from = args.value("--from") ? instant(args, "--from", now_, ctx.clock) : now_;
+    const k6s::Timestamp to = args.value("--to") ? instant(args, "--to", now_, ctx.clock) : from + std::chrono::hours(24);
     if (to < from) throw UsageError("--to is before --from", "upcoming");
     // One listing: every schedule, the largest pages.
     std::vector<k6s::Schedule> schedules;
