@@ -959,6 +959,17 @@ def group_day():
     check(r.returncode == 0 and "warning: --until is before --starts: the schedule can never run" in r.stderr,
           "set --dry-run warns as set does")
     e.stop()
+    # --deadline bounds each call (each page of list --all); --max-time bounds the whole command.
+    e = Emulator("--latency-ms", "400")
+    env = e.env()
+    r = k6(env, "--deadline", "1.5", "list", "--all", "--top", "1")
+    check(r.returncode == 0 and len(r.stdout.splitlines()) == 1 + 4, "--deadline: each page within it, all pages listed")
+    started = datetime.datetime.now()
+    r = k6(env, "--max-time", "1", "list", "--all", "--top", "1")
+    elapsed = (datetime.datetime.now() - started).total_seconds()
+    check(r.returncode == 3 and "stopped by --max-time 1 (the whole command's limit)" in r.stderr and elapsed < 5,
+          "--max-time: the whole command is stopped once it has run that long (exit 3)")
+    e.stop()
 
 
 def group_secrets():

@@ -11,7 +11,8 @@ namespace k6::cli {
 namespace {
 
 const std::set<std::string> global_valued{"--api-url",  "--token",    "--token-file", "--stack-id", "--stack-url",
-                                          "--ca-file",  "--timeout",  "--deadline",   "--retries",  "--tz"};
+                                          "--ca-file",  "--timeout",  "--deadline",   "--retries",  "--tz",
+                                          "--max-time"};
 const std::set<std::string> global_switches{"--json",    "--verbose",        "-v", "--help", "-h",
                                             "--version", "--insecure-http"};
 
@@ -118,6 +119,7 @@ Invocation parse_invocation(int argc, char** argv) {
             if (token == "--tz") g.tz = value;
             if (token == "--timeout") g.timeout_seconds = parse_seconds(value, token, invocation.command);
             if (token == "--deadline") g.deadline_seconds = parse_seconds(value, token, invocation.command);
+            if (token == "--max-time") g.max_time_seconds = parse_seconds(value, token, invocation.command);
             if (token == "--retries")
                 g.retries = static_cast<unsigned>(parse_integer(value, "--retries", 0, 100, invocation.command));
         } else if (invocation.command.empty() && !raw.starts_with("-")) {

@@ -24,6 +24,7 @@ struct UsageError : std::runtime_error {
 struct GlobalOptions {
     std::optional<std::string> api_url, token, token_file, stack_id, stack_url, ca_file, tz;
     std::optional<double> timeout_seconds, deadline_seconds;
+    std::optional<double> max_time_seconds;  // the whole command (--max-time), where --deadline is one call
     std::optional<unsigned> retries;
     bool json = false;
     bool verbose = false;  // one line per attempt on stderr
@@ -75,7 +76,7 @@ Invocation parse_invocation(int argc, char** argv);
 std::int64_t parse_integer(const std::string& text, const std::string& what, std::int64_t min, std::int64_t max,
                            const std::string& command);
 
-// A number of seconds above 0 and at most a day, for --timeout and --deadline.
+// A number of seconds above 0 and at most a day, for --timeout, --deadline and --max-time.
 double parse_seconds(const std::string& text, const std::string& flag, const std::string& command);
 
 }  // namespace k6::cli

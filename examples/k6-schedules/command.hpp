@@ -14,6 +14,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <cstddef>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -35,6 +36,8 @@ public:
     void set_flags_name_fields(bool yes) { flags_name_fields_ = yes; }
     // The stack is named by its URL (--stack-url), no id given: a 403's hint is about the URL.
     void set_stack_by_url(bool yes) { stack_by_url_ = yes; }
+    // --max-time ran out and the client was closed: its "cancelled" errors say so.
+    void set_max_time_reached(double seconds) { max_time_reached_ = seconds; }
 
     // The failure of an operation; its exit status.
     int error(const k6s::ApiError& e) const;
@@ -50,6 +53,7 @@ private:
     bool json_;
     bool flags_name_fields_ = true;
     bool stack_by_url_ = false;
+    std::optional<double> max_time_reached_;
     std::string api_url_;
 };
 

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <sstream>
 #include <map>
 #include <string>
 #include <utility>
@@ -59,6 +60,11 @@ int exit_status(const k6s::ApiError& e) {
 
 int Reporter::error(const k6s::ApiError& e) const {
     std::string message = describe(e);
+    if (max_time_reached_ && e.kind == k6s::ErrorKind::cancelled) {
+        std::ostringstream limit;
+        limit << *max_time_reached_;
+        message = "stopped by --max-time " + limit.str() + " (the whole command's limit): " + message;
+    }
     std::string hint = hint_for(e);
     const int status = exit_status(e);
     if (json_) {

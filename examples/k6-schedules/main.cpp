@@ -14,6 +14,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -49,7 +50,9 @@ GLOBAL OPTIONS (each also read from the environment; the flag wins; --flag=value
   --ca-file PEM        K6_CLOUD_CA_FILE    extra trusted CA bundle (verification stays on)
   --timeout SECONDS    the limit of each step of each attempt: connecting (with TLS), sending, and
                        receiving the answer (default 30)
-  --deadline SECONDS   the limit of a whole call, retries and their waits included (default none)
+  --deadline SECONDS   the limit of one call, retries and their waits included (default none); each
+                       page of list --all is a call of its own
+  --max-time SECONDS   the limit of the whole command, every call and page included (default none)
   --retries N          max retries of retryable failures (default 3)
   --tz ZONE            write instants on the wall clock of an IANA zone (Europe/Berlin) or of this
                        machine (local), with their offset; default UTC
@@ -221,12 +224,26 @@ int report_options_error(const Reporter& reporter, k6s::ApiError e) {
 
 // Runs the command on `io` to its end. What it throws (a UsageError, say) is rethrown here, after
 // io.run(), so that main() reports it.
-int run_command(asio::io_context& io, const Command& command, Context ctx, const CommandArguments& arguments) {
+// With --max-time, the client is closed when the whole command has run that long: what is in
+// flight ends as cancelled, nothing new starts, and the errors say why.
+int run_command(asio::io_context& io, const Command& command, Context ctx, const CommandArguments& arguments,
+                std::optional<double> max_time = std::nullopt) {
     int status = 3;
     std::exception_ptr failure;
+    std::optional<asio::steady_timer> limit;
+    if (max_time && ctx.client) {
+        limit.emplace(io, std::chrono::milliseconds(static_cast<long long>(*max_time * 1000)));
+        limit->async_wait([client = ctx.client, &reporter = ctx.reporter, seconds = *max_time](
+                              boost::system::error_code ec) {
+            if (ec) return;
+            reporter.set_max_time_reached(seconds);
+            client->close();
+        });
+    }
     asio::co_spawn(io, command.run(std::move(ctx), arguments), [&](std::exception_ptr e, int result) {
         failure = e;
         status = result;
+        if (limit) limit->cancel();
     });
     io.run();
     if (failure) std::rethrow_exception(failure);
@@ -287,7 +304,7 @@ int main(int argc, char** argv) {
         if (!created) return reporter.error(created.error());
         k6s::Client client = std::move(*created);
         return run_command(io, *to_run, Context{&client, reporter, clock, invocation.globals.json, stack_url},
-                           arguments);
+                           arguments, invocation.globals.max_time_seconds);
     } catch (const UsageError& e) {
         return reporter.usage(e.what(), e.command.empty() ? command : e.command);
     } catch (const std::exception& e) {
