@@ -66,7 +66,9 @@ class Emulator:
 
 
 def k6(env, *args):
-    result = subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=60)
+    # stdin is never the terminal the tests run from: a question (delete --yes) would wait for it.
+    result = subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=60,
+                            stdin=subprocess.DEVNULL)
     outputs.append(result.stdout)
     outputs.append(result.stderr)
     return result
@@ -575,20 +577,26 @@ def group_bulk():
     # An expired schedule (its one run is past): the API's deactivate changes nothing, and says 204.
     expired = json.loads(k6(env, "--json", "set", "150", "--starts", "2025-01-01T00:00:00Z").stdout.splitlines()[-1])["id"]
     r = k6(env, "deactivate", str(expired))
-    check(r.returncode == 0 and r.stderr.strip() == f"schedule {expired}: already expired: nothing to deactivate",
-          "deactivate of one expired id says there is nothing to deactivate, exit 0")
+    check(r.returncode == 0 and r.stderr.strip() == f"schedule {expired}: skipped (expired)",
+          "deactivate of one expired id: skipped (expired), exit 0")
     check('"deactivated":false' in k6(env, "--json", "show", str(expired)).stdout.replace(" ", ""),
           "the expired schedule is as it was")
+    r = k6(env, "activate", str(expired))
+    check(r.returncode == 0 and r.stderr.strip() == f"schedule {expired}: skipped (expired)",
+          "activate of one expired id (the API's 409): skipped (expired), exit 0")
     r = k6(env, "deactivate", "1", str(expired))
-    check(r.returncode == 0 and r.stdout.splitlines() == ["deactivated 1", f"schedule {expired}: already expired: "
-                                                          "nothing to deactivate",
-                                                          "1 deactivated, 1 already expired, 0 failed"],
+    check(r.returncode == 0 and r.stdout.splitlines() == ["deactivated 1", f"skipped {expired} (expired)",
+                                                          "1 deactivated, 1 skipped, 0 failed"],
           "bulk deactivate: an expired id gets its own line and count, not 'deactivated'")
     r = k6(env, "--json", "deactivate", "1", str(expired))
     lines = [json.loads(line) for line in r.stdout.splitlines()]
-    check(r.returncode == 0 and lines[1] == {"id": expired, "ok": True, "skipped": "already expired: nothing to deactivate"}
-          and lines[2] == {"summary": {"deactivated": 1, "failed": 0, "already_expired": 1}},
+    check(r.returncode == 0 and lines[1] == {"id": expired, "ok": True, "skipped": "expired"}
+          and lines[2] == {"summary": {"deactivated": 1, "failed": 0, "skipped": 1}},
           "bulk deactivate --json: the expired id is skipped, and counted")
+    r = k6(env, "activate", "1", str(expired), "999")
+    check(r.returncode == 1 and r.stdout.splitlines()[1] == f"skipped {expired} (expired)"
+          and r.stdout.splitlines()[-1] == "1 activated, 1 skipped, 1 failed",
+          "bulk activate: expired skipped, a missing id failed (exit 1)")
     r = k6(env, "delete", "5", "x")
     check(r.returncode == 2 and '"x"' in r.stderr, "a bad id among several: a usage error, nothing sent")
     for command in ("delete", "activate", "deactivate"):
@@ -959,6 +967,8 @@ def group_day():
     check(r.returncode == 0 and "warning: --until is before --starts: the schedule can never run" in r.stderr,
           "set --dry-run warns as set does")
     e.stop()
+    pause_and_resume()
+    delete_many_asks_on_a_terminal()
     # --deadline bounds each call (each page of list --all); --max-time bounds the whole command.
     e = Emulator("--latency-ms", "400")
     env = e.env()
@@ -969,6 +979,118 @@ def group_day():
     elapsed = (datetime.datetime.now() - started).total_seconds()
     check(r.returncode == 3 and "stopped by --max-time 1 (the whole command's limit)" in r.stderr and elapsed < 5,
           "--max-time: the whole command is stopped once it has run that long (exit 3)")
+    e.stop()
+
+
+def pause_and_resume():
+    """pause --all --save, then resume FILE: exactly what was paused runs again; nothing else changes."""
+    e = Emulator()
+    env = e.env()
+    work = tempfile.mkdtemp()
+    saved = os.path.join(work, "paused.json")
+    for load_test in ("150", "151"):  # one run, in the past of the emulator's clock: expired
+        k6(env, "set", load_test, "--starts", "2025-01-01T00:00:00Z")
+    before = {s["id"]: s for s in map(json.loads, k6(env, "--json", "list", "--all").stdout.splitlines())}
+    expired = sorted(i for i, s in before.items() if not s["deactivated"] and s["next_run"] is None)
+    was_deactivated = sorted(i for i, s in before.items() if s["deactivated"])
+    running = sorted(i for i, s in before.items() if not s["deactivated"] and s["next_run"] is not None)
+    check(expired and was_deactivated and running, "the seed has expired, deactivated and running schedules")
+    r = k6(env, "pause", "--all", "--save", saved)
+    lines = r.stdout.splitlines()
+    check(r.returncode == 0 and sorted(int(l.split()[1]) for l in lines if l.startswith("paused ")) == running
+          and sorted(int(l.split()[1]) for l in lines if l.endswith(" (expired: no run left)")) == expired
+          and lines[-1] == f"{len(running)} paused, {len(expired)} skipped, 0 failed"
+          and (f"{len(was_deactivated)} schedule is deactivated already: left out" if len(was_deactivated) == 1 else
+               f"{len(was_deactivated)} schedules are deactivated already: left out") in r.stderr,
+          "pause --all: what runs is paused, expired ones are skipped and said so, deactivated ones left out")
+    recorded = json.load(open(saved))
+    check(recorded["format"] == "k6-schedules-paused/1"
+          and sorted(s["id"] for s in recorded["schedules"]) == running
+          and all(s["load_test_id"] == before[s["id"]]["load_test_id"] for s in recorded["schedules"]),
+          "--save records exactly what was paused, with each load test")
+    r = k6(env, "pause", "--all", "--save", saved)
+    check(r.returncode == 0 and sorted(s["id"] for s in json.load(open(saved))["schedules"]) == running,
+          "pausing again with the same --save file keeps what the first pause recorded")
+    r = k6(env, "resume", saved)
+    check(r.returncode == 0 and r.stdout.splitlines()[-1] == f"{len(running)} resumed, 0 failed",
+          "resume FILE: every paused schedule resumed, exit 0")
+    after = {s["id"]: s for s in map(json.loads, k6(env, "--json", "list", "--all").stdout.splitlines())}
+    check(all(after[i]["deactivated"] == before[i]["deactivated"] for i in before),
+          "pause then resume round-trips: the schedules deactivated before stay so, the others run again")
+    # An expired schedule in the file (it expired while paused): skipped, not failed.
+    with open(saved, "w") as f:
+        json.dump({"format": "k6-schedules-paused/1", "schedules": [
+            {"id": running[0], "load_test_id": before[running[0]]["load_test_id"]},
+            {"id": expired[0], "load_test_id": before[expired[0]]["load_test_id"]}]}, f)
+    r = k6(env, "resume", saved)
+    check(r.returncode == 0 and f"skipped {expired[0]} (expired: no run left)" in r.stdout.splitlines()
+          and r.stdout.splitlines()[-1] == "1 resumed, 1 skipped, 0 failed",
+          "resume: an expired schedule is 'skipped (expired: no run left)', exit 0")
+    r = k6(env, "--json", "pause", str(running[1]), str(was_deactivated[0]), str(expired[0]))
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    check(r.returncode == 0 and lines == [{"id": running[1], "ok": True},
+                                          {"id": was_deactivated[0], "ok": True, "skipped": "already deactivated"},
+                                          {"id": expired[0], "ok": True, "skipped": "expired: no run left"},
+                                          {"summary": {"paused": 1, "failed": 0, "skipped": 2}}],
+          "pause IDS --json: a line per id, skipped ones say why")
+    piped = subprocess.run([CLI, "resume", "-"], env=env, capture_output=True, text=True, timeout=60,
+                           input=f"{running[1]}\n")
+    outputs.extend([piped.stdout, piped.stderr])
+    check(piped.returncode == 0 and piped.stdout.splitlines() == [f"resumed {running[1]}", "1 resumed, 0 failed"],
+          "resume -: ids from stdin")
+    piped = subprocess.run([CLI, "pause", "-"], env=env, capture_output=True, text=True, timeout=60, input="")
+    outputs.extend([piped.stdout, piped.stderr])
+    check(piped.returncode == 0 and piped.stderr == "no SCHEDULE_ID on stdin: nothing to do\n",
+          "pause - with nothing on stdin: nothing to do, exit 0")
+    with open(saved, "w") as f:
+        f.write("not json")
+    r = k6(env, "pause", str(running[2]), "--save", saved)
+    check(r.returncode == 2 and "is not a list of paused schedules" in r.stderr
+          and '"deactivated":false' in k6(env, "--json", "show", str(running[2])).stdout.replace(" ", ""),
+          "pause --save over a file that is not a pause file: refused before anything is paused")
+    r = k6(env, "resume", saved)
+    check(r.returncode == 2 and "is not a list of paused schedules" in r.stderr, "resume of a file that is not one: exit 2")
+    r = k6(env, "pause", "1", "--all")
+    check(r.returncode == 2, "pause with ids and --all: a usage error")
+    shutil.rmtree(work, ignore_errors=True)
+    e.stop()
+
+
+def delete_many_asks_on_a_terminal():
+    """delete of more than 10 ids typed on a terminal asks first; --yes answers; a pipe never asks."""
+    e = Emulator()
+    env = e.env()
+    ids = [str(json.loads(k6(env, "--json", "set", str(load_test), "--starts", "2030-01-01T00:00:00Z").stdout)["id"])
+           for load_test in range(200, 211)]
+
+    def on_terminal(answer, *args):
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execve(CLI, [CLI, *args], env)
+        seen = b""
+        while b"[y/N]" not in seen and answer is not None:
+            seen += os.read(fd, 1024)
+        if answer is not None:
+            os.write(fd, answer.encode() + b"\n")
+        while True:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        _, status = os.waitpid(pid, 0)
+        outputs.append(seen.decode(errors="replace"))
+        return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
+
+    status, text = on_terminal("n", "delete", *ids)
+    check(status == 2 and "delete 11 schedules? [y/N]" in text and "nothing deleted" in text
+          and k6(env, "show", ids[0]).returncode == 0, "delete of 11 ids on a terminal asks; 'n' deletes nothing (exit 2)")
+    status, text = on_terminal(None, "delete", "--yes", *ids[:6])
+    check(status == 0 and "[y/N]" not in text and "6 deleted, 0 failed" in text, "--yes: no question")
+    status, text = on_terminal("y", "delete", *ids)
+    check(status == 1 and "5 deleted, 6 failed" in text, "'y' deletes (the 6 deleted before are 404s now)")
     e.stop()
 
 

@@ -135,14 +135,16 @@ Invocation parse_invocation(int argc, char** argv) {
 }
 
 CommandArguments::CommandArguments(std::string command, std::vector<std::string> tokens, std::set<std::string> valued,
-                                   std::set<std::string> switches)
+                                   std::set<std::string> switches, std::set<std::string> repeatable)
     : command_(std::move(command)) {
+    valued.insert(repeatable.begin(), repeatable.end());
     for (std::size_t i = 0; i < tokens.size(); ++i) {
         auto [token, inline_value] = split_assignment(tokens[i]);
         if (valued.contains(token)) {
             if (!inline_value && i + 1 >= tokens.size()) throw UsageError(token + " needs a value", command_);
-            if (values_.contains(token)) throw UsageError(token + " is given twice", command_);
-            values_[token] = inline_value ? *inline_value : tokens[++i];
+            if (values_.contains(token) && !repeatable.contains(token))
+                throw UsageError(token + " is given twice", command_);
+            values_[token].push_back(inline_value ? *inline_value : tokens[++i]);
         } else if (switches.contains(token)) {
             if (inline_value) throw UsageError(token + " takes no value", command_);
             switches_.insert(token);
@@ -160,7 +162,23 @@ CommandArguments::CommandArguments(std::string command, std::vector<std::string>
 std::optional<std::string> CommandArguments::value(const std::string& flag) const {
     const auto it = values_.find(flag);
     if (it == values_.end()) return std::nullopt;
-    return it->second;
+    return it->second.back();
+}
+
+std::vector<std::string> CommandArguments::values(const std::string& flag) const {
+    std::vector<std::string> all;
+    const auto it = values_.find(flag);
+    if (it == values_.end()) return all;
+    for (const std::string& given : it->second) {
+        std::size_t begin = 0;
+        for (;;) {
+            const std::size_t comma = given.find(',', begin);
+            all.push_back(given.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin));
+            if (comma == std::string::npos) break;
+            begin = comma + 1;
+        }
+    }
+    return all;
 }
 
 std::optional<std::int64_t> CommandArguments::integer(const std::string& flag, std::int64_t min,

@@ -43,12 +43,15 @@ std::string did_you_mean(const std::string& word, const std::set<std::string>& k
 // A command's flags: those with a value and the plain switches it accepts, and its positionals.
 class CommandArguments {
 public:
+    // `repeatable`: valued flags that may be given more than once (--state active --state expired).
     CommandArguments(std::string command, std::vector<std::string> tokens, std::set<std::string> valued,
-                     std::set<std::string> switches);
+                     std::set<std::string> switches, std::set<std::string> repeatable = {});
 
     const std::string& command() const { return command_; }
     const std::vector<std::string>& positionals() const { return positionals_; }
-    std::optional<std::string> value(const std::string& flag) const;
+    std::optional<std::string> value(const std::string& flag) const;  // the last one given
+    // Every value given to `flag`, in order, each split at commas ("--load-test 1,2 --load-test 3").
+    std::vector<std::string> values(const std::string& flag) const;
     bool has(const std::string& flag) const { return switches_.contains(flag); }
 
     // Typed accessors; a malformed value is a UsageError naming the flag.
@@ -58,7 +61,7 @@ public:
 private:
     std::string command_;
     std::vector<std::string> positionals_;
-    std::map<std::string, std::string> values_;
+    std::map<std::string, std::vector<std::string>> values_;
     std::set<std::string> switches_;
 };
 

@@ -75,18 +75,24 @@ k6s::Timestamp now();
 // offset; a UsageError naming the flag when malformed.
 k6s::Timestamp instant(const CommandArguments& args, const std::string& flag, k6s::Timestamp now_, const Clock& clock);
 
-// Said of a schedule that deactivate leaves alone: the API answers 204 for an expired schedule
-// and changes nothing, so "deactivated" would be untrue.
-inline constexpr std::string_view already_expired = "already expired: nothing to deactivate";
+// What an operation on one schedule came to: done, or skipped, saying why (the API would change
+// nothing, or refuse: an expired schedule, one already paused).
+struct Outcome {
+    std::string skipped;          // empty: done
+    k6s::LoadTestId load_test{};  // the schedule's load test, when the command looked it up (0 if not)
+    bool done() const { return skipped.empty(); }
+};
 
-// delete, activate or deactivate (`command`) of one schedule (schedule_commands.cpp): done (true),
-// or nothing to do (false: deactivate on an expired schedule, found with one GET).
-asio::awaitable<k6s::expected<bool>> change_one(k6s::Client& client, k6s::ScheduleId id, std::string command);
+// delete, activate, deactivate, pause or resume (`command`) of one schedule (bulk_commands.cpp).
+// Expired schedules are skipped, not failed: the API leaves them as they are on deactivate (204)
+// and refuses them on activate (409), and neither is something the user can fix.
+asio::awaitable<k6s::expected<Outcome>> change_one(k6s::Client& client, k6s::ScheduleId id, std::string command);
 
 // A command's flags and how many positionals it takes.
 struct Shape {
     std::set<std::string> valued{};    // flags with a value
     std::set<std::string> switches{};  // flags without one
+    std::set<std::string> repeatable{};  // flags with a value that may be given more than once
     std::size_t positionals = 0;       // SIZE_MAX: any number
 };
 

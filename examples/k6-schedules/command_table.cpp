@@ -18,6 +18,8 @@ asio::awaitable<int> run_set(Context ctx, const CommandArguments& args);
 asio::awaitable<int> run_show(Context ctx, const CommandArguments& args);
 // bulk_commands.cpp
 asio::awaitable<int> run_change(Context ctx, const CommandArguments& args);  // delete, activate, deactivate
+asio::awaitable<int> run_pause(Context ctx, const CommandArguments& args);
+asio::awaitable<int> run_resume(Context ctx, const CommandArguments& args);
 // listing_commands.cpp
 asio::awaitable<int> run_list(Context ctx, const CommandArguments& args);
 asio::awaitable<int> run_next(Context ctx, const CommandArguments& args);
@@ -78,27 +80,47 @@ const Command command_table[]{
               .description = "Prints a schedule.\n"},
      .run = run_show},
     {.name = "delete",
-     .shape = {.positionals = SIZE_MAX},
-     .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] delete SCHEDULE_ID... | -\n",
+     .shape = {.switches = {"--yes"}, .positionals = SIZE_MAX},
+     .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] delete SCHEDULE_ID... | - [--yes]\n",
               .description =
                   "Deletes schedules: one id prints nothing; several (or - to read ids from stdin) run up to 8 at\n"
-                  "a time and print one line per id and a summary; exit status 1 when any failed.\n"},
+                  "a time and print one line per id and a summary; exit status 1 when any failed. More than 10 ids\n"
+                  "typed on a terminal ask first (exit status 2 when not confirmed); --yes answers.\n"},
      .run = run_change},
     {.name = "activate",
      .shape = {.positionals = SIZE_MAX},
      .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] activate SCHEDULE_ID... | -\n",
               .description =
-                  "Re-activates deactivated schedules (the API refuses one with no future run). Several ids work\n"
-                  "as for delete.\n"},
+                  "Re-activates deactivated schedules. Several ids work as for delete. The API refuses an expired\n"
+                  "schedule (no run left): its line says \"skipped ID (expired)\" (one GET finds out), and it\n"
+                  "counts as no failure (exit status 0).\n"},
      .run = run_change},
     {.name = "deactivate",
      .shape = {.positionals = SIZE_MAX},
      .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] deactivate SCHEDULE_ID... | -\n",
               .description =
                   "Deactivates schedules. Several ids work as for delete. An expired schedule (no run left) is\n"
-                  "left as it is, as the API does: its line says \"already expired: nothing to deactivate\" (one\n"
-                  "GET per id finds out), and it counts as no failure.\n"},
+                  "left as it is, as the API does: its line says \"skipped ID (expired)\" (one GET per id finds\n"
+                  "out), and it counts as no failure (exit status 0).\n"},
      .run = run_change},
+    {.name = "pause",
+     .shape = {.valued = {"--save"}, .switches = {"--all"}, .positionals = SIZE_MAX},
+     .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] pause SCHEDULE_ID... | - | --all [--save FILE]\n",
+              .description =
+                  "Deactivates schedules so that resume can undo exactly that: expired ones are skipped (\"skipped\n"
+                  "ID (expired: no run left)\"), and so are ones deactivated already, which resume must not\n"
+                  "activate. --all pauses every schedule, from one listing. --save records what was paused in\n"
+                  "FILE (written whole or not at all; what FILE lists already is kept, so pausing twice loses\n"
+                  "nothing). A line per id and a summary; exit status 1 when any failed.\n"},
+     .run = run_pause},
+    {.name = "resume",
+     .shape = {.positionals = SIZE_MAX},
+     .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] resume FILE | SCHEDULE_ID... | -\n",
+              .description =
+                  "Activates what pause --save recorded in FILE (- reads a pause file, or ids, from stdin), or the\n"
+                  "ids given. An expired one is \"skipped ID (expired: no run left)\", not failed. A line per id\n"
+                  "and a summary; exit status 0 when nothing failed.\n"},
+     .run = run_resume},
     {.name = "next",
      .shape = {.valued = {"-n", "--after", "--load-test"}, .positionals = 1},
      .help = {.synopsis =

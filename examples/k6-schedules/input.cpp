@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -140,6 +141,30 @@ std::optional<std::string> read_text(const std::string& path, std::string& why) 
     }
     text << file.rdbuf();
     return text.str();
+}
+
+bool write_whole_file(const std::string& path, const std::string& text, std::string& why) {
+    const std::filesystem::path target(path);
+    const std::filesystem::path partial = target.string() + ".partial";
+    {
+        std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.close();
+        if (!out) {
+            why = "cannot write " + path + ": " + std::strerror(errno);
+            std::error_code ignored;
+            std::filesystem::remove(partial, ignored);
+            return false;
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(partial, target, ec);
+    if (ec) {
+        why = "cannot write " + path + ": " + ec.message();
+        std::filesystem::remove(partial, ec);
+        return false;
+    }
+    return true;
 }
 
 }  // namespace k6::cli

@@ -38,4 +38,8 @@ std::optional<std::string> read_token_file(const std::string& path, std::string&
 // The whole of `path` ("-" for stdin), for --from-file.
 std::optional<std::string> read_text(const std::string& path, std::string& why);
 
+// Writes `text` to `path` whole or not at all: beside it first, then renamed over it, so that an
+// interrupted write leaves the old file as it was. False with `why` when it cannot.
+bool write_whole_file(const std::string& path, const std::string& text, std::string& why);
+
 }  // namespace k6::cli

@@ -72,9 +72,13 @@ COMMANDS
   set LOAD_TEST_ID --from-file FILE|-   the schedule as JSON (what get --json prints works too)
   list [--top N] [--skip N] [--count] [--all]        --all follows @nextLink lazily
   show SCHEDULE_ID
-  delete SCHEDULE_ID... | -             several ids at once, or ids read from stdin with -
-  activate SCHEDULE_ID... | -
+  delete SCHEDULE_ID... | - [--yes]     several ids at once, or ids read from stdin with -
+  activate SCHEDULE_ID... | -           an expired schedule is skipped (no run left), not failed
   deactivate SCHEDULE_ID... | -
+  pause SCHEDULE_ID... | - | --all [--save FILE]
+                                      deactivate what runs (expired and deactivated ones are skipped);
+                                      --save records what was paused, for resume
+  resume FILE | SCHEDULE_ID... | -     activate what pause --save recorded (or the ids)
   next (SCHEDULE_ID | --load-test ID) [-n N] [--after TIME]
                                       the schedule's next N runs (default 10) strictly after the given instant
                                       (default now), computed locally by the recurrence engine
@@ -101,7 +105,7 @@ Run "k6-schedules COMMAND --help" for a command, "k6-schedules --version" for th
 CommandArguments parse_command(const Command& command, const std::vector<std::string>& tokens) {
     const Shape& shape = command.shape;
     const std::string name(command.name);
-    CommandArguments parsed(name, tokens, shape.valued, shape.switches);
+    CommandArguments parsed(name, tokens, shape.valued, shape.switches, shape.repeatable);
     if (parsed.positionals().size() > shape.positionals)
         throw UsageError("unexpected argument " + parsed.positionals()[shape.positionals], name);
     return parsed;

@@ -162,25 +162,8 @@ asio::awaitable<int> run_export(Context ctx, const CommandArguments& args) {
         std::cout << document;
         co_return 0;
     }
-    // Written beside the target, then renamed over it: an interrupted export leaves the old file whole.
-    const std::filesystem::path path(*output);
-    const std::filesystem::path partial = path.string() + ".partial";
-    {
-        std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-        out << document;
-        out.close();
-        if (!out) {
-            std::error_code ignored;
-            std::filesystem::remove(partial, ignored);
-            throw UsageError("--output: cannot write " + *output, args.command());
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(partial, path, ec);
-    if (ec) {
-        std::filesystem::remove(partial, ec);
-        throw UsageError("--output: cannot write " + *output + ": " + ec.message(), args.command());
-    }
+    // Whole or not at all: an interrupted export leaves the old file as it was.
+    if (std::string why; !write_whole_file(*output, document, why)) throw UsageError("--output: " + why, args.command());
     ctx.reporter.note("exported " + std::to_string(current->size()) + " schedule" + (current->size() == 1 ? "" : "s") +
                       " to " + *output);
     co_return 0;

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: BSL-1.0
-// One schedule at a time: get, set, show, and the operation behind delete, activate and deactivate
-// for one id (change_one; bulk_commands.cpp runs it for one id or many).
+// One schedule at a time: get, set and show.
 #include "command.hpp"
 #include "input.hpp"
 
@@ -143,21 +142,6 @@ int dry_run(const Context& ctx, k6s::LoadTestId load_test, const k6s::CreateSche
 }
 
 }  // namespace
-
-// Done (true), or nothing to do (false: deactivate on an expired schedule, found with one GET).
-asio::awaitable<k6s::expected<bool>> change_one(k6s::Client& client, k6s::ScheduleId id, std::string command) {
-    auto done = [](k6s::expected<void> result) -> k6s::expected<bool> {
-        if (!result) return std::unexpected(std::move(result.error()));
-        return true;
-    };
-    // One branch each: the three operations are different types until awaited.
-    if (command == "delete") co_return done(co_await client.async_delete_schedule(id));
-    if (command == "activate") co_return done(co_await client.async_activate_schedule(id));
-    auto current = co_await client.async_get_schedule(id);
-    if (!current) co_return std::unexpected(std::move(current.error()));
-    if (!current->next_run) co_return false;
-    co_return done(co_await client.async_deactivate_schedule(id));
-}
 
 asio::awaitable<int> run_get(Context ctx, const CommandArguments& args) {
     const k6s::LoadTestId id{args.id(0, "LOAD_TEST_ID")};
