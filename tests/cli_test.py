@@ -643,14 +643,42 @@ def group_upcoming():
     def seconds(x):
         return datetime.datetime.fromisoformat(x["run"].replace("Z", "+00:00")).timestamp()
     for x in expected:
-        x["overlaps"] = any(y["load_test"] != x["load_test"] and abs(seconds(x) - seconds(y)) < 60 for y in expected)
-    check(r.returncode == 0 and runs == expected and len(runs) > 10, f"upcoming: {len(expected)} runs, in order, as next gives them")
+        x["overlaps_with"] = sorted({y["schedule"] for y in expected
+                                     if y["load_test"] != x["load_test"] and abs(seconds(x) - seconds(y)) < 60})
+        x["overlaps"] = bool(x["overlaps_with"])
+    rules = {}
+    for x in runs:
+        rules.setdefault(x["schedule"], x.pop("rule", None))
+    check(r.returncode == 0 and runs == [{k: x[k] for k in ("run", "schedule", "load_test", "overlaps", "overlaps_with")}
+                                         for x in expected] and len(runs) > 10,
+          f"upcoming: {len(expected)} runs, in order, as next gives them, with the schedules each overlaps")
     check(any(x["overlaps"] for x in runs) and not all(x["overlaps"] for x in runs),
           "upcoming: runs of different load tests within a minute overlap")
+    check(all(re.search(r"^rule\s+" + re.escape(rule) + "$", k6(env, "show", str(i)).stdout, re.M)
+              for i, rule in rules.items()), "upcoming --json: each run's rule, as show says it")
     r = k6(env, "upcoming", "--from", start, "--to", end)
     lines = r.stdout.splitlines()
-    check(r.returncode == 0 and lines[0].split() == ["RUN", "SCHEDULE", "LOAD", "TEST", "OVERLAPS"]
-          and len(lines) == 1 + len(expected) and columns_never_touch(lines, 4), "upcoming: a table")
+    overlapping = next(x for x in expected if x["overlaps"])
+    row = next(line for line in lines if line.startswith(overlapping["run"]))
+    check(r.returncode == 0 and lines[0].split() == ["RUN", "SCHEDULE", "LOAD", "TEST", "RULE", "OVERLAPS"]
+          and len(lines) == 1 + len(expected) and columns_never_touch(lines, 5)
+          and row.endswith("  " + ",".join(map(str, overlapping["overlaps_with"]))),
+          "upcoming: a table, with RULE and the ids each run overlaps")
+    r = k6(env, "--json", "upcoming", "--from", start, "--to", end, "--load-test", "40")
+    shown = [json.loads(line) for line in r.stdout.splitlines()]
+    check(r.returncode == 0 and shown and all(x["load_test"] == 40 for x in shown)
+          and [x["overlaps_with"] for x in shown] == [x["overlaps_with"] for x in expected if x["load_test"] == 40],
+          "upcoming --load-test: those runs only, overlaps still with every schedule")
+    k6(env, "deactivate", str(shown[0]["schedule"]))
+    r = k6(env, "--json", "upcoming", "--from", start, "--to", end, "--state", "deactivated")
+    shown = [json.loads(line) for line in r.stdout.splitlines()]
+    check(r.returncode == 0 and shown and all(x.get("deactivated") for x in shown)
+          and {x["load_test"] for x in shown} >= {40}, "upcoming --state deactivated: what they would run")
+    r = k6(env, "--json", "upcoming", "--from", start, "--to", end)
+    check(all(json.loads(line)["load_test"] != 40 for line in r.stdout.splitlines()),
+          "upcoming: a deactivated schedule's runs are not shown by default")
+    r = k6(env, "upcoming", "--state", "paused")
+    check(r.returncode == 2 and "--state must be active, deactivated or expired" in r.stderr, "upcoming --state: a bad state")
     r = k6(env, "upcoming", "--from", end, "--to", start)
     check(r.returncode == 2, "upcoming: --to before --from")
     e.stop()
@@ -967,6 +995,7 @@ def group_day():
     check(r.returncode == 0 and "warning: --until is before --starts: the schedule can never run" in r.stderr,
           "set --dry-run warns as set does")
     e.stop()
+    list_filters_and_wide()
     pause_and_resume()
     delete_many_asks_on_a_terminal()
     # --deadline bounds each call (each page of list --all); --max-time bounds the whole command.
@@ -979,6 +1008,41 @@ def group_day():
     elapsed = (datetime.datetime.now() - started).total_seconds()
     check(r.returncode == 3 and "stopped by --max-time 1 (the whole command's limit)" in r.stderr and elapsed < 5,
           "--max-time: the whole command is stopped once it has run that long (exit 3)")
+    e.stop()
+
+
+def list_filters_and_wide():
+    """list --state, --load-test (repeatable, every page), and -o wide."""
+    e = Emulator()
+    env = e.env()
+    k6(env, "set", "150", "--starts", "2025-01-01T00:00:00Z")  # expired on the emulator's clock
+    k6(env, "set", "151", "--starts", "2025-01-20T07:00:00Z", "--frequency", "daily", "--count", "3")
+    every = [json.loads(line) for line in k6(env, "--json", "list", "--all").stdout.splitlines()]
+    def state(x):
+        return "deactivated" if x["deactivated"] else "active" if x["next_run"] else "expired"
+    for states in (["expired"], ["active", "deactivated"], ["deactivated"]):
+        args = [a for st in states for a in ("--state", st)]
+        r = k6(env, "--json", "list", "--top", "2", *args)
+        got = [json.loads(line)["id"] for line in r.stdout.splitlines()]
+        want = [x["id"] for x in every if state(x) in states]
+        check(r.returncode == 0 and got == want and want, f"list --state {' --state '.join(states)}: every page, "
+                                                            "those schedules only")
+    r = k6(env, "--json", "list", "--load-test", "1,150", "--load-test", "151", "--count")
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    check(r.returncode == 0 and [x["load_test_id"] for x in lines[:-1]] == [x["load_test_id"] for x in every
+                                                                          if x["load_test_id"] in (1, 150, 151)]
+          and lines[-1] == {"@count": 3}, "list --load-test (repeated, with commas); --count counts the matches")
+    r = k6(env, "list", "--state", "expired", "--load-test", "1")
+    check(r.returncode == 0 and r.stdout == "" and r.stderr == "no schedule matches\n", "list: no match, said on stderr")
+    r = k6(env, "list", "--state", "expird")
+    check(r.returncode == 2 and "did you mean expired?" in r.stderr, "list --state: a bad state, did you mean")
+    r = k6(env, "list", "-o", "wide", "--load-test", "151")
+    lines = r.stdout.splitlines()
+    check(r.returncode == 0 and lines[0].split() == ["ID", "LOAD", "TEST", "RULE", "TIME", "ZONE", "STARTS", "ENDS",
+                                                    "NEXT", "RUN", "STATE"]
+          and "2025-01-20T07:00:00.000Z  after 3 runs" in lines[1] and "DAILY every day  " in lines[1]
+          and columns_never_touch(lines, 8), "list -o wide: STARTS and ENDS columns")
+    check(k6(env, "list", "-o", "tall").returncode == 2, "list -o: only wide")
     e.stop()
 
 

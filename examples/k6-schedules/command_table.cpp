@@ -67,12 +67,19 @@ const Command command_table[]{
      .run = run_set,
      .sends_nothing = [](const CommandArguments& args) { return args.has("--dry-run"); }},
     {.name = "list",
-     .shape = {.valued = {"--top", "--skip"}, .switches = {"--count", "--all"}},
-     .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] list [--top N] [--skip N] [--count] [--all]\n",
+     .shape = {.valued = {"--top", "--skip", "-o"},
+               .switches = {"--count", "--all"},
+               .repeatable = {"--state", "--load-test"}},
+     .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] list [--top N] [--skip N] [--count] [--all]\n"
+                          "        [--state active|deactivated|expired]... [--load-test ID[,ID...]]... [-o wide]\n",
               .description =
                   "Lists schedules: one page ($top, at most 1000; $skip), or with --all every page, following\n"
                   "@nextLink. --count adds the total (under --json, a last line {\"@count\": N}). When a page is\n"
-                  "not the last, stderr says how to get the rest.\n"},
+                  "not the last, stderr says how to get the rest.\n"
+                  "--state keeps the schedules in that state: active (it runs), deactivated, or expired (not\n"
+                  "deactivated, no run left); --load-test keeps those of the load tests given. Both repeat; a\n"
+                  "filter reads every page (the API cannot filter), and --count then counts the matches.\n"
+                  "-o wide adds the STARTS and ENDS (after N runs, until TIME, never) columns.\n"},
      .run = run_list},
     {.name = "show",
      .shape = {.positionals = 1},
@@ -131,14 +138,19 @@ const Command command_table[]{
                   "Says so when the schedule is deactivated: those runs will not happen.\n"},
      .run = run_next},
     {.name = "upcoming",
-     .shape = {.valued = {"--from", "--to"}},
-     .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] upcoming [--from TIME] [--to TIME]\n",
+     .shape = {.valued = {"--from", "--to"}, .repeatable = {"--state", "--load-test"}},
+     .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] upcoming [--from TIME] [--to TIME]\n"
+                          "        [--state active|deactivated]... [--load-test ID[,ID...]]...\n",
               .description =
                   "Every run of every active schedule after --from (default now) up to --to (default 24 hours\n"
-                  "after --from), in time order, computed locally from one listing of all schedules. Runs of\n"
-                  "different load tests that start less than a minute apart are marked as overlapping: they\n"
-                  "compete for the stack's concurrency. Under --json one object per line:\n"
-                  "{\"run\": TIME, \"schedule\": ID, \"load_test\": ID, \"overlaps\": BOOL}.\n"},
+                  "after --from), in time order, computed locally from one listing of all schedules, with each\n"
+                  "one's RULE. Runs of different load tests that start less than a minute apart overlap: they\n"
+                  "compete for the stack's concurrency, and OVERLAPS lists the schedules each run overlaps.\n"
+                  "--load-test shows the runs of those load tests only (overlaps still count every schedule).\n"
+                  "--state deactivated adds the runs deactivated schedules would have if activated (marked\n"
+                  "\"(deactivated)\"); expired schedules have no runs. Under --json one object per line:\n"
+                  "{\"run\": TIME, \"schedule\": ID, \"load_test\": ID, \"rule\": TEXT, \"overlaps\": BOOL,\n"
+                  "\"overlaps_with\": [ID, ...]}, with \"deactivated\": true for those.\n"},
      .run = run_upcoming},
     {.name = "auth",
      .shape = {},

@@ -2,6 +2,7 @@
 // Reading schedules: list (a page, or every page with --all) and next (one schedule's next runs,
 // computed locally).
 #include "command.hpp"
+#include "filter.hpp"
 
 #include <k6/schedules/recurrence.hpp>
 
@@ -11,6 +12,7 @@
 
 #include <cstdint>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 #include <utility>
@@ -49,10 +51,15 @@ asio::awaitable<int> run_list(Context ctx, const CommandArguments& args) {
     k6s::ListQuery query{.top = args.integer("--top", 1, 1000),
                          .skip = args.integer("--skip", 0, INT64_MAX),
                          .count = args.has("--count")};
-    const bool all = args.has("--all");
+    const ScheduleFilter filter = schedule_filter(args);
+    const auto output = args.value("-o");
+    if (output && *output != "wide") throw UsageError("-o takes wide, got \"" + *output + "\"", "list");
+    const bool wide = output.has_value();
+    // The API cannot filter: a filter reads every page, so that it finds every match.
+    const bool all = args.has("--all") || filter.any();
     ProgressLine progress(all && !ctx.json && ::isatty(STDERR_FILENO));
     auto pager = ctx.client->list_schedules(query, {.read_ahead = all});
-    auto table = schedule_table();
+    auto table = schedule_table(wide);
     std::int64_t items = 0;
     int pages = 0;
     do {
@@ -60,22 +67,24 @@ asio::awaitable<int> run_list(Context ctx, const CommandArguments& args) {
         progress.clear();
         if (!page) co_return ctx.reporter.error(page.error());
         ++pages;
-        if (ctx.json) {
-            for (const auto& s : page->items) std::cout << k6s::to_json(s) << '\n';
-        } else {
-            std::vector<std::vector<std::string>> rows;
-            rows.reserve(page->items.size());
-            for (const auto& s : page->items) rows.push_back(schedule_row(s, ctx.clock));
-            table.print(std::cout, rows);
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& s : page->items) {
+            if (!filter.matches(s)) continue;
+            ++items;
+            if (ctx.json)
+                std::cout << k6s::to_json(s) << '\n';
+            else
+                rows.push_back(schedule_row(s, ctx.clock, wide));
         }
-        items += static_cast<std::int64_t>(page->items.size());
+        if (!ctx.json) table.print(std::cout, rows);
         std::cout.flush();  // streamed page by page
         progress.show("page " + std::to_string(pages) + ": " + std::to_string(items) + " schedules so far");
     } while (all && !pager.done());
     progress.clear();
-    if (items == 0 && !ctx.json) ctx.reporter.note("no schedules");
+    if (items == 0 && !ctx.json) ctx.reporter.note(filter.any() ? "no schedule matches" : "no schedules");
     if (query.count) {
-        const auto total = pager.total_count();
+        // With a filter, the count is of the matches; the API's count is of every schedule.
+        const auto total = filter.any() ? std::nullopt : pager.total_count();
         if (ctx.json)
             std::cout << json::serialize(json::object{{"@count", total.value_or(items)}}) << '\n';
         else

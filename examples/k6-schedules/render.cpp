@@ -35,7 +35,7 @@ std::string next_run_summary(const k6s::Schedule& s, const Clock& clock) {
 
 std::string Clock::format(k6s::Timestamp t) const { return zone ? k6s::format_rfc3339(t, *zone) : k6s::format_rfc3339(t); }
 
-std::string describe_rule(const k6s::Schedule& s, const Clock& clock) {
+std::string describe_rule(const k6s::Schedule& s, const Clock& clock, bool with_end) {
     if (s.cron) return "cron " + s.cron->schedule;
     if (!s.recurrence_rule) return "once";
     const auto& r = *s.recurrence_rule;
@@ -51,9 +51,19 @@ std::string describe_rule(const k6s::Schedule& s, const Clock& clock) {
             text += k6s::to_string((*r.byday)[i]);
         }
     }
-    if (r.count) text += ", " + std::to_string(*r.count) + " runs";
-    if (r.until) text += ", until " + clock.format(*r.until);
+    if (with_end && r.count) text += ", " + std::to_string(*r.count) + " runs";
+    if (with_end && r.until) text += ", until " + clock.format(*r.until);
     return text;
+}
+
+std::string describe_end(const k6s::Schedule& s, const Clock& clock) {
+    if (!s.cron && !s.recurrence_rule) return "-";
+    if (!s.recurrence_rule) return "never";
+    const auto& r = *s.recurrence_rule;
+    std::string text;
+    if (r.count) text = "after " + std::to_string(*r.count) + " run" + (*r.count == 1 ? "" : "s");
+    if (r.until) text += (text.empty() ? "until " : " or until ") + clock.format(*r.until);
+    return text.empty() ? "never" : text;
 }
 
 std::string state_of(const k6s::Schedule& s) {
@@ -103,15 +113,21 @@ void Table::print(std::ostream& out, const std::vector<std::vector<std::string>>
     for (const auto& row : rows) print_row(out, row);
 }
 
-Table schedule_table() { return Table({"ID", "LOAD TEST", "RULE", "TIME ZONE", "NEXT RUN", "STATE"}); }
+Table schedule_table(bool wide) {
+    if (wide) return Table({"ID", "LOAD TEST", "RULE", "TIME ZONE", "STARTS", "ENDS", "NEXT RUN", "STATE"});
+    return Table({"ID", "LOAD TEST", "RULE", "TIME ZONE", "NEXT RUN", "STATE"});
+}
 
-std::vector<std::string> schedule_row(const k6s::Schedule& s, const Clock& clock) {
-    return {std::to_string(s.id.value),
-            std::to_string(s.load_test_id.value),
-            describe_rule(s, clock),
-            s.cron ? s.cron->time_zone : std::string("UTC"),
-            s.next_run ? clock.format(*s.next_run) : std::string("none"),
-            state_of(s)};
+std::vector<std::string> schedule_row(const k6s::Schedule& s, const Clock& clock, bool wide) {
+    std::vector<std::string> row{std::to_string(s.id.value), std::to_string(s.load_test_id.value),
+                                 describe_rule(s, clock, !wide), s.cron ? s.cron->time_zone : std::string("UTC")};
+    if (wide) {
+        row.push_back(clock.format(s.starts));
+        row.push_back(describe_end(s, clock));
+    }
+    row.push_back(s.next_run ? clock.format(*s.next_run) : std::string("none"));
+    row.push_back(state_of(s));
+    return row;
 }
 
 }  // namespace k6::cli

@@ -19,8 +19,12 @@ struct Clock {
     std::string format(k6::schedules::Timestamp t) const;
 };
 
-// "cron 0 7 * * 1", "HOURLY every 2 hours, 10 runs, until ...", "once"
-std::string describe_rule(const k6::schedules::Schedule& s, const Clock& clock);
+// "cron 0 7 * * 1", "HOURLY every 2 hours, 10 runs, until ...", "once"; without its end (count,
+// until) when `with_end` is false, for the wide table's ENDS column.
+std::string describe_rule(const k6::schedules::Schedule& s, const Clock& clock, bool with_end = true);
+
+// When a schedule's runs end: "after 10 runs", "until TIME", "never", or "-" for a single run.
+std::string describe_end(const k6::schedules::Schedule& s, const Clock& clock);
 
 // "active", "deactivated", or "active, expired" (not deactivated, but with no run left).
 std::string state_of(const k6::schedules::Schedule& s);
@@ -43,8 +47,8 @@ private:
     bool started_ = false;
 };
 
-// The table of `list`.
-Table schedule_table();
-std::vector<std::string> schedule_row(const k6::schedules::Schedule& s, const Clock& clock);
+// The table of `list`; `wide` (-o wide) adds STARTS and ENDS.
+Table schedule_table(bool wide = false);
+std::vector<std::string> schedule_row(const k6::schedules::Schedule& s, const Clock& clock, bool wide = false);
 
 }  // namespace k6::cli
