@@ -410,7 +410,7 @@ def group_input():
     # --dry-run: checked and previewed locally, nothing sent, no token needed.
     r = k6(e.env(K6_CLOUD_TOKEN=None), "set", "34", "--starts", "2030-01-01T00:00:00Z", "--frequency", "DAILY",
            "--count", "3", "--dry-run")
-    check(r.returncode == 0 and r.stdout.count("2030-01-0") == 4 and "nothing was sent" in r.stdout,
+    check(r.returncode == 0 and r.stdout.count("2030-01-0") == 4 and "nothing was changed" in r.stdout,
           "set --dry-run: the next runs, without a token")
     check(k6(env, "get", "34").returncode == 1, "set --dry-run sent nothing")
     r = k6(env, "set", "34", "--starts", "2030-01-01T00:00:00Z", "--frequency", "DAILY", "--interval", "0", "--dry-run")
@@ -996,6 +996,7 @@ def group_day():
           "set --dry-run warns as set does")
     e.stop()
     list_filters_and_wide()
+    dry_run_overlaps_and_daylight_saving()
     pause_and_resume()
     delete_many_asks_on_a_terminal()
     # --deadline bounds each call (each page of list --all); --max-time bounds the whole command.
@@ -1043,6 +1044,62 @@ def list_filters_and_wide():
           and "2025-01-20T07:00:00.000Z  after 3 runs" in lines[1] and "DAILY every day  " in lines[1]
           and columns_never_touch(lines, 8), "list -o wide: STARTS and ENDS columns")
     check(k6(env, "list", "-o", "tall").returncode == 2, "list -o: only wide")
+    e.stop()
+
+
+def dry_run_overlaps_and_daylight_saving():
+    """set --dry-run reports the runs that meet another load test's within 7 days; --tz warns when a
+    recurrence rule (on UTC) moves its local time with daylight saving."""
+    e = Emulator()
+    env = e.env()
+    daily = json.loads(k6(env, "--json", "set", "40", "--starts", "2025-01-01T06:00:20Z", "--cron", "0 6 * * *").stdout)
+    r = k6(env, "set", "41", "--starts", "now", "--cron", "0 6 * * *", "--dry-run")
+    rows = [line for line in r.stdout.splitlines()[r.stdout.splitlines().index(next(
+        line for line in r.stdout.splitlines() if line.startswith("overlaps"))):]]
+    check(r.returncode == 0 and len(rows) == 7 and all(f"{daily['id']} (load test 40)" in row for row in rows)
+          and "with schedules 1 (load test 1), " in rows[0]
+          and "warning: 7 runs in the next 7 days start less than a minute from a run of another load test" in r.stderr,
+          "set --dry-run: each of the next 7 days' runs overlaps load test 40's, said with its schedule")
+    r = k6(env, "--json", "set", "41", "--starts", "now", "--cron", "0 6 * * *", "--dry-run")
+    printed = json.loads(r.stdout)
+    check(r.returncode == 0 and len(printed["overlaps"]) == 7
+          and all(daily["id"] in o["schedules"] for o in printed["overlaps"]), "set --dry-run --json: the overlaps, listed")
+    r = k6(env, "--json", "set", "40", "--starts", "now", "--cron", "30 6 * * *", "--dry-run")
+    check(r.returncode == 0 and json.loads(r.stdout)["overlaps"] == [],
+          "set --dry-run: the schedule it replaces does not count (and 06:30 meets nothing)")
+    r = k6(env, "set", "41", "--starts", "now", "--cron", "30 3 * * *", "--dry-run")
+    check(r.returncode == 0 and "overlaps    none in the next 7 days" in r.stdout and r.stderr == "",
+          "set --dry-run: no overlap, said")
+    no_token = e.env(K6_CLOUD_TOKEN=None, K6_CLOUD_API_URL="https://127.0.0.1:9")
+    r = k6(no_token, "--json", "set", "41", "--starts", "now", "--cron", "0 6 * * *", "--dry-run", "--no-overlaps")
+    check(r.returncode == 0 and json.loads(r.stdout)["overlaps"] is None and r.stderr == "",
+          "set --dry-run --no-overlaps: nothing sent, no token needed, overlaps null (not checked)")
+    r = k6(no_token, "set", "41", "--starts", "now", "--cron", "0 6 * * *", "--dry-run")
+    check(r.returncode == 0 and "overlaps not checked: K6_CLOUD_TOKEN is not set" in r.stderr
+          and "--no-overlaps skips the check" in r.stderr and "next runs" in r.stdout,
+          "set --dry-run without a token: previewed; says the overlaps were not checked")
+    r = k6(env, "set", "41", "--starts", "now", "--no-overlaps")
+    check(r.returncode == 2 and "--no-overlaps goes with --dry-run" in r.stderr, "--no-overlaps without --dry-run")
+    # A recurrence rule runs on UTC: 06:00 in Berlin in winter is 07:00 in summer.
+    slip = ("warning: the recurrence rule runs on UTC: its runs at 06:00 Europe/Berlin run at 07:00 from "
+            "2027-03-28T07:00:00.000+02:00 (daylight saving time); for a fixed local time use "
+            "--cron \"0 6 * * *\" --time-zone Europe/Berlin")
+    r = k6(env, "--tz", "Europe/Berlin", "set", "82", "--starts", "2026-12-08T06:00", "--frequency", "daily",
+           "--dry-run", "--no-overlaps")
+    check(r.returncode == 0 and slip in r.stderr, "--tz: set --dry-run warns that a daily rule slips with DST")
+    r = k6(env, "--tz", "Europe/Berlin", "set", "82", "--starts", "2026-12-08T06:00", "--frequency", "daily")
+    check(r.returncode == 0 and slip in r.stderr, "--tz: set warns the same")
+    r = k6(env, "--tz", "Europe/Berlin", "set", "82", "--starts", "2026-12-07T06:30", "--frequency", "weekly",
+           "--byday", "MO,FR", "--dry-run", "--no-overlaps")
+    check(r.returncode == 0 and '--cron "30 6 * * MO,FR" --time-zone Europe/Berlin' in r.stderr,
+          "--tz: a weekly rule's suggestion keeps its days")
+    for tz in ([], ["--tz", "UTC"], ["--tz", "Asia/Tokyo"]):
+        r = k6(env, *tz, "set", "82", "--starts", "2026-12-08T06:00:00Z", "--frequency", "daily", "--dry-run",
+               "--no-overlaps")
+        check(r.returncode == 0 and "daylight" not in r.stderr, f"no DST warning with {tz or 'no --tz'}")
+    r = k6(env, "--tz", "Europe/Berlin", "set", "82", "--starts", "2026-12-08T06:00", "--cron", "0 6 * * *",
+           "--time-zone", "Europe/Berlin", "--dry-run", "--no-overlaps")
+    check(r.returncode == 0 and "daylight" not in r.stderr, "no DST warning for a cron schedule in the zone")
     e.stop()
 
 

@@ -63,6 +63,8 @@ struct Context {
     Clock clock;
     bool json;
     std::string stack_url;  // --stack-url or K6_CLOUD_STACK_URL, "" when not given
+    // Why client is null for a command that can do without it (set --dry-run), "" otherwise.
+    std::string no_client_reason = {};
 };
 
 // The exit status of a failed operation: 1 API, 2 invalid argument, 3 transport, 4 malformed, 5 internal.
@@ -113,6 +115,9 @@ struct Command {
     // True when this invocation sends nothing (set --dry-run): it then needs neither a token nor a
     // server, and runs with a null Context::client.
     bool (*sends_nothing)(const CommandArguments&) = nullptr;
+    // True when this invocation uses the client if it can be made, and runs without it (a null
+    // Context::client, Context::no_client_reason saying why) if not: set --dry-run's overlap check.
+    bool (*client_optional)(const CommandArguments&) = nullptr;
     // Checked before the client is made, so that a missing URL is a usage error.
     bool needs_stack_url = false;
 };

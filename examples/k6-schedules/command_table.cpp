@@ -44,15 +44,16 @@ const Command command_table[]{
     {.name = "set",
      .shape = {.valued = {"--starts", "--cron", "--time-zone", "--frequency", "--interval", "--byday", "--count",
                           "--until", "--from-file"},
-               .switches = {"--dry-run", "--deactivated"},
+               .switches = {"--dry-run", "--no-overlaps", "--deactivated"},
                .positionals = 1},
      .help = {.synopsis =
                   "usage: k6-schedules [GLOBAL OPTIONS] set LOAD_TEST_ID --starts TIME\n"
                   "        [--cron \"EXPR\" [--time-zone TZ]]\n"
                   "        [--frequency hourly|daily|weekly|monthly|yearly [--interval N] [--byday MO,TU,..]\n"
                   "                                                  [--count N] [--until TIME]]\n"
-                  "        [--deactivated] [--dry-run]\n"
-                  "       k6-schedules [GLOBAL OPTIONS] set LOAD_TEST_ID --from-file FILE|- [--deactivated] [--dry-run]\n",
+                  "        [--deactivated] [--dry-run [--no-overlaps]]\n"
+                  "       k6-schedules [GLOBAL OPTIONS] set LOAD_TEST_ID --from-file FILE|- [--deactivated]\n"
+                  "        [--dry-run [--no-overlaps]]\n",
               .description =
                   "Sets (replaces) the schedule of a load test: a cron expression (5 fields or @yearly, @annually,\n"
                   "@monthly, @weekly, @daily, @hourly) on the wall clock of TZ (default UTC), a recurrence rule,\n"
@@ -62,10 +63,16 @@ const Command command_table[]{
                   "schedule that can never run is sent, with a warning on stderr. The API replaces a load test's\n"
                   "schedule with a new one, active, under a new id: set says on stderr which schedule it replaced\n"
                   "(and warns when that one was deactivated); --deactivated keeps the new one deactivated.\n"
-                  "--dry-run checks it, prints set's warnings and its next runs, sending nothing (no token needed).\n"
+                  "--dry-run checks it and prints set's warnings and its next runs, changing nothing. It also\n"
+                  "lists the runs of the next 7 days that start less than a minute from a run of another load\n"
+                  "test's active schedule (from one listing: the only request; without a token it says the\n"
+                  "check was skipped). --no-overlaps skips the listing: nothing is sent, no token is needed.\n"
+                  "With --tz, a recurrence rule (which runs on UTC) whose local time moves with daylight saving\n"
+                  "time is warned about, with the --cron ... --time-zone that keeps the local time.\n"
                   "TIME: RFC 3339 with an offset, a date (midnight UTC), now, or +30m, +1h, +2d, -1w from now.\n"},
      .run = run_set,
-     .sends_nothing = [](const CommandArguments& args) { return args.has("--dry-run"); }},
+     .sends_nothing = [](const CommandArguments& args) { return args.has("--dry-run") && args.has("--no-overlaps"); },
+     .client_optional = [](const CommandArguments& args) { return args.has("--dry-run"); }},
     {.name = "list",
      .shape = {.valued = {"--top", "--skip", "-o"},
                .switches = {"--count", "--all"},

@@ -68,7 +68,8 @@ COMMANDS
         [--frequency hourly|daily|weekly|monthly|yearly [--interval N] [--byday MO,TU,..]
                                                       [--count N] [--until TIME]]
         [--deactivated]                 the new schedule stays deactivated (set replaces: new id, active)
-        [--dry-run]                     check and show the next runs; send nothing
+        [--dry-run [--no-overlaps]]     check and show the next runs and the overlaps with other
+                                        load tests' runs (one listing); change nothing
   set LOAD_TEST_ID --from-file FILE|-   the schedule as JSON (what get --json prints works too)
   list [--top N] [--skip N] [--count] [--all]        --all follows @nextLink lazily
   show SCHEDULE_ID
@@ -298,6 +299,12 @@ int main(int argc, char** argv) {
             return run_command(io, *to_run, Context{nullptr, reporter, clock, invocation.globals.json, ""}, arguments);
         }
         auto options = client_options(invocation.globals, reporter);
+        if (!options && to_run->client_optional && to_run->client_optional(arguments)) {
+            asio::io_context io;
+            Context without{nullptr, reporter, clock, invocation.globals.json, ""};
+            without.no_client_reason = options.error().message;
+            return run_command(io, *to_run, std::move(without), arguments);
+        }
         if (!options) return report_options_error(reporter, options.error());
         const RedactedStreams redacted(k6s::Redactor{options->token});
         const std::string stack_url = options->stack_url.value_or("");

@@ -2,6 +2,7 @@
 // One schedule at a time: get, set and show.
 #include "command.hpp"
 #include "input.hpp"
+#include "overlaps.hpp"
 
 #include <k6/schedules/recurrence.hpp>
 
@@ -9,9 +10,11 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <iostream>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -107,29 +110,153 @@ k6s::CreateScheduleRequest set_request(const CommandArguments& args, k6s::Timest
     return std::move(*request);
 }
 
-int dry_run(const Context& ctx, k6s::LoadTestId load_test, const k6s::CreateScheduleRequest& request,
-            k6s::Timestamp now_, bool from_flags) {
-    if (auto valid = k6s::validate(request); !valid) return ctx.reporter.error(valid.error());
-    // Every warning set would print: a dry run that stays quiet where set warns cannot be trusted.
+// How far ahead set --dry-run looks for overlaps with other load tests' runs.
+constexpr auto overlap_horizon = std::chrono::days(7);
+
+// "06:00" for a time of day in seconds.
+std::string clock_time(long long seconds_of_day) {
+    const auto two = [](long long n) { return (n < 10 ? "0" : "") + std::to_string(n); };
+    return two(seconds_of_day / 3600) + ":" + two(seconds_of_day / 60 % 60);
+}
+
+// A recurrence rule runs on UTC, so with --tz naming a zone with daylight saving its local time
+// slips by an hour twice a year; a cron expression with a time zone keeps the wall-clock time.
+// The warning, or "" when the runs of the next year keep their local time (or there is no rule).
+std::string daylight_saving_slip(const k6s::CreateScheduleRequest& request, const Clock& clock, k6s::Timestamp now_) {
+    if (!clock.zone || !request.recurrence_rule || request.recurrence_rule->frequency == k6s::Frequency::hourly)
+        return {};
+    const k6s::TimeZone& zone = *clock.zone;
+    auto runs = k6s::next_runs(request, std::max(now_, request.starts - std::chrono::milliseconds(1)), 400);
+    if (!runs || runs->empty()) return {};
+    const auto local_seconds = [&](k6s::Timestamp t) {
+        const auto local = t + zone.utc_offset(t);
+        return std::chrono::floor<std::chrono::seconds>(local - std::chrono::floor<std::chrono::days>(local)).count();
+    };
+    const k6s::Timestamp first = runs->front();
+    const auto horizon = first + std::chrono::days(366);
+    for (const auto run : *runs) {
+        if (run > horizon) break;
+        if (local_seconds(run) == local_seconds(first)) continue;
+        const auto& rule = *request.recurrence_rule;
+        const long long at = local_seconds(first);
+        const std::string minute_hour = std::to_string(at / 60 % 60) + " " + std::to_string(at / 3600);
+        // A cron expression for the same local time, where the rule has a plain one.
+        std::string cron;
+        if (rule.effective_interval() == 1 && rule.frequency == k6s::Frequency::daily && !rule.byday)
+            cron = minute_hour + " * * *";
+        if (rule.effective_interval() == 1 && rule.frequency == k6s::Frequency::weekly && rule.byday &&
+            !rule.byday->empty()) {
+            std::string days;
+            for (const auto day : *rule.byday) days += (days.empty() ? "" : ",") + std::string(k6s::to_string(day));
+            cron = minute_hour + " * * " + days;
+        }
+        const std::string suggestion = cron.empty()
+                                           ? "a cron expression (--cron \"MIN HOUR ...\" --time-zone " + zone.name() + ")"
+                                           : "--cron \"" + cron + "\" --time-zone " + zone.name();
+        return "the recurrence rule runs on UTC: its runs at " + clock_time(at) + " " + zone.name() + " run at " +
+               clock_time(local_seconds(run)) + " from " + clock.format(run) +
+               " (daylight saving time); for a fixed local time use " + suggestion;
+    }
+    return {};
+}
+
+// The runs of the schedule set would make (it replaces the load test's schedule) that start less
+// than a minute from a run of another load test within overlap_horizon, from one listing.
+struct PreviewOverlaps {
+    bool checked = false;
+    std::string not_checked;  // why not, when it was not
+    std::vector<RunWithOverlaps> runs;
+    std::map<std::int64_t, std::int64_t> load_tests;  // schedule id -> load test id, of those overlapped
+};
+
+asio::awaitable<PreviewOverlaps> preview_overlaps(const Context& ctx, const CommandArguments& args,
+                                                  k6s::LoadTestId load_test, const k6s::CreateScheduleRequest& request,
+                                                  k6s::Timestamp now_) {
+    PreviewOverlaps found;
+    if (args.has("--no-overlaps") || args.has("--deactivated")) co_return found;  // asked not to, or no runs
+    if (!ctx.client) {
+        found.not_checked = ctx.no_client_reason;
+        co_return found;
+    }
+    auto listed = co_await ctx.client->async_list_all_schedules({}, 1'000'000);
+    if (!listed) {
+        found.not_checked = listed.error().to_string();
+        co_return found;
+    }
+    std::vector<k6s::Schedule> schedules;
+    for (auto& s : *listed)
+        if (s.load_test_id != load_test) schedules.push_back(std::move(s));
+    k6s::Schedule preview;  // id 0: no schedule of the API has it
+    preview.load_test_id = load_test;
+    preview.starts = request.starts;
+    preview.cron = request.cron;
+    preview.recurrence_rule = request.recurrence_rule;
+    schedules.push_back(preview);
+    auto scanner = OverlapScanner::create(schedules, now_, now_ + overlap_horizon);
+    if (!scanner) {  // another schedule the engine cannot read: said, not fatal to a preview
+        found.not_checked = scanner.error().to_string();
+        co_return found;
+    }
+    found.checked = true;
+    while (auto run = scanner->next())
+        if (run->run.schedule.value == 0 && run->run.overlaps) found.runs.push_back(std::move(*run));
+    for (const auto& s : schedules) found.load_tests[s.id.value] = s.load_test_id.value;
+    co_return found;
+}
+
+// The warnings of set, and of its dry run alike: a dry run that stays quiet where set warns
+// cannot be trusted.
+void warn_as_set_does(const Context& ctx, const k6s::CreateScheduleRequest& request, k6s::Timestamp now_,
+                      bool from_flags) {
     if (const auto reason = never_runs_reason(request, now_, from_flags); !reason.empty())
         ctx.reporter.warning(reason);
+    if (const auto slip = daylight_saving_slip(request, ctx.clock, now_); !slip.empty()) ctx.reporter.warning(slip);
+}
+
+int dry_run(const Context& ctx, k6s::LoadTestId load_test, const k6s::CreateScheduleRequest& request,
+            k6s::Timestamp now_, bool from_flags, const PreviewOverlaps& overlaps) {
+    warn_as_set_does(ctx, request, now_, from_flags);
+    const auto overlapped = [&](const RunWithOverlaps& run) {
+        std::string text;
+        for (const auto id : run.overlaps_with)
+            text += (text.empty() ? "" : ", ") + std::to_string(id.value) + " (load test " +
+                    std::to_string(overlaps.load_tests.at(id.value)) + ")";
+        return text;
+    };
+    if (!overlaps.runs.empty())
+        ctx.reporter.warning(std::to_string(overlaps.runs.size()) + " run" + (overlaps.runs.size() == 1 ? "" : "s") +
+                             " in the next 7 days start less than a minute from a run of another load test");
+    if (!overlaps.not_checked.empty())
+        ctx.reporter.note("overlaps not checked: " + overlaps.not_checked + " (--no-overlaps skips the check)");
     auto runs = k6s::next_runs(request, now_, 5);
     if (!runs) return ctx.reporter.error(runs.error());
     if (ctx.json) {
         json::array next;
         for (const auto run : *runs) next.emplace_back(ctx.clock.format(run));
-        std::cout << json::serialize(json::object{{"dry_run", true},
-                                                  {"load_test_id", load_test.value},
-                                                  {"request", json::parse(k6s::to_json(request))},
-                                                  {"next_runs", std::move(next)}})
-                  << '\n';
+        json::object printed{{"dry_run", true},
+                              {"load_test_id", load_test.value},
+                              {"request", json::parse(k6s::to_json(request))},
+                              {"next_runs", std::move(next)}};
+        // Null when not checked (--no-overlaps, no token, the listing failed): never a false "none".
+        if (overlaps.checked) {
+            json::array list;
+            for (const auto& run : overlaps.runs) {
+                json::array with;
+                for (const auto id : run.overlaps_with) with.emplace_back(id.value);
+                list.emplace_back(json::object{{"run", ctx.clock.format(run.run.at)}, {"schedules", std::move(with)}});
+            }
+            printed["overlaps"] = std::move(list);
+        } else {
+            printed["overlaps"] = nullptr;
+        }
+        std::cout << json::serialize(printed) << '\n';
     } else {
         k6s::Schedule preview;
         preview.load_test_id = load_test;
         preview.starts = request.starts;
         preview.cron = request.cron;
         preview.recurrence_rule = request.recurrence_rule;
-        std::cout << "dry run: nothing was sent\n"
+        std::cout << "dry run: nothing was changed\n"
                   << "load test   " << load_test.value << '\n'
                   << "rule        " << describe_rule(preview, ctx.clock) << '\n';
         if (request.cron) std::cout << "time zone   " << request.cron->time_zone << '\n';
@@ -137,6 +264,14 @@ int dry_run(const Context& ctx, k6s::LoadTestId load_test, const k6s::CreateSche
         if (runs->empty()) std::cout << "next runs   none\n";
         for (std::size_t i = 0; i < runs->size(); ++i)
             std::cout << (i == 0 ? "next runs   " : "            ") << ctx.clock.format((*runs)[i]) << '\n';
+        constexpr std::size_t shown = 10;
+        if (overlaps.checked && overlaps.runs.empty()) std::cout << "overlaps    none in the next 7 days\n";
+        for (std::size_t i = 0; i < overlaps.runs.size() && i < shown; ++i)
+            std::cout << (i == 0 ? "overlaps    " : "            ") << ctx.clock.format(overlaps.runs[i].run.at)
+                      << (overlaps.runs[i].overlaps_with.size() == 1 ? " with schedule " : " with schedules ")
+                      << overlapped(overlaps.runs[i]) << '\n';
+        if (overlaps.runs.size() > shown)
+            std::cout << "            and " << overlaps.runs.size() - shown << " more (--json lists them all)\n";
     }
     return 0;
 }
@@ -160,7 +295,12 @@ asio::awaitable<int> run_set(Context ctx, const CommandArguments& args) {
     const bool from_flags = !args.value("--from-file");
     const bool keep_deactivated = args.has("--deactivated");
     ctx.reporter.set_flags_name_fields(from_flags);
-    if (args.has("--dry-run")) co_return dry_run(ctx, load_test, request, now_, from_flags);
+    if (args.has("--no-overlaps") && !args.has("--dry-run")) throw UsageError("--no-overlaps goes with --dry-run", "set");
+    if (args.has("--dry-run")) {
+        if (auto valid = k6s::validate(request); !valid) co_return ctx.reporter.error(valid.error());
+        const PreviewOverlaps overlaps = co_await preview_overlaps(ctx, args, load_test, request, now_);
+        co_return dry_run(ctx, load_test, request, now_, from_flags, overlaps);
+    }
     // The API replaces a load test's schedule with a new one, active, under a new id. What the load
     // test had is looked up first, so that the replacement, and a pause it undoes, is said, not silent.
     auto previous = co_await ctx.client->async_get_load_test_schedule(load_test);
@@ -183,8 +323,7 @@ asio::awaitable<int> run_set(Context ctx, const CommandArguments& args) {
         ctx.reporter.warning("schedule " + to_string(previous->id) + " was deactivated; the new schedule " +
                              to_string(result->id) + " is active (set --deactivated keeps it deactivated)");
     }
-    if (const auto reason = never_runs_reason(request, now_, from_flags); !reason.empty())
-        ctx.reporter.warning(reason);
+    warn_as_set_does(ctx, request, now_, from_flags);
     if (ctx.json) {
         // The schedule as get --json prints it, and the id it replaced (null for a first schedule).
         json::object printed = json::value_from(*result).as_object();
