@@ -49,8 +49,11 @@ for load_test in $(seq 3 12); do
   "$cli" --json set "$load_test" --starts "$today" --frequency DAILY --interval "$load_test" >/dev/null
 done
 k6 list --top 5 --all --count
-step "Check a schedule before sending it: --dry-run shows its next runs and sends nothing"
+step "Check a schedule before sending it: --dry-run shows its next runs and what they would meet, changing nothing"
 k6 set 13 --starts +1h --frequency weekly --byday mo,we,fr --dry-run
+k6 set 13 --starts "$today" --cron "0 7 * * MON-FRI" --time-zone Europe/Berlin --dry-run
+step "A recurrence rule runs on UTC: with --tz, set warns when daylight saving time moves its local time"
+k6 --tz Europe/Berlin set 13 --starts 2026-12-08T07:00 --frequency daily --dry-run --no-overlaps
 step "Every run of the next day across all schedules, computed locally from one listing"
 k6 upcoming --to +1d
 step "Times on a wall clock of your choice, and JSON with one value per line"
@@ -61,6 +64,13 @@ several=$("$cli" --json list --all | python3 -c 'import json,sys
 print(" ".join(str(s["id"]) for s in map(json.loads, sys.stdin) if s["load_test_id"] >= 10))')
 # shellcheck disable=SC2086 # one argument per id
 k6 deactivate $several
+step "Filters: the deactivated schedules, and one load test's, with their start and end"
+k6 list --state deactivated
+k6 list -o wide --load-test 1,2
+step "Pause everything for a maintenance window, recording what was paused, then resume exactly that"
+k6 pause --all --save "$work/paused.json"
+k6 list --state active
+k6 resume "$work/paused.json"
 step "Your stack by its URL instead of its id: the stack id and the default project"
 k6 --stack-url https://emulator.grafana.net auth
 step "Deactivate the cron schedule and re-activate it"
