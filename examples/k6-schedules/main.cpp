@@ -72,6 +72,8 @@ COMMANDS
                                         load tests' runs (one listing); change nothing
   set LOAD_TEST_ID --from-file FILE|-   the schedule as JSON (what get --json prints works too)
   list [--top N] [--skip N] [--count] [--all]        --all follows @nextLink lazily
+        [--state active|deactivated|expired]... [--load-test ID[,ID]]...   filters (every page)
+        [-o wide]                       adds the STARTS and ENDS columns
   show SCHEDULE_ID
   delete SCHEDULE_ID... | - [--yes]     several ids at once, or ids read from stdin with -
   activate SCHEDULE_ID... | -           an expired schedule is skipped (no run left), not failed
@@ -84,8 +86,10 @@ COMMANDS
                                       the schedule's next N runs (default 10) strictly after the given instant
                                       (default now), computed locally by the recurrence engine
   upcoming [--from TIME] [--to TIME]  every run of every active schedule in the window (default the
+        [--state S]... [--load-test ID[,ID]]...
                                       next 24 hours), in time order, computed locally from one listing;
                                       runs of different load tests less than a minute apart overlap
+                                      (OVERLAPS lists the schedules)
   auth                                check the token against --stack-url and print the stack id and
                                       default project id
   export [--output FILE]              the schedules as a k6-schedules/1 document (schedules as code)
