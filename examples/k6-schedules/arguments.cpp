@@ -50,6 +50,8 @@ const std::set<std::string>& global_flags() {
     return all;
 }
 
+const std::set<std::string>& global_valued_flags() { return global_valued; }
+
 std::string closest(const std::string& word, const std::set<std::string>& known) {
     std::string best;
     std::size_t best_distance = word.size() / 3 + 1;  // further than that is a different word

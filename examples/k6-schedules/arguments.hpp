@@ -34,6 +34,9 @@ struct GlobalOptions {
 // Every global flag, for suggestions ("did you mean --timeout?").
 const std::set<std::string>& global_flags();
 
+// The global flags that take a value (the others are switches): for shell completion.
+const std::set<std::string>& global_valued_flags();
+
 // The known word closest to `word` (at most a third of its letters different), or "".
 std::string closest(const std::string& word, const std::set<std::string>& known);
 

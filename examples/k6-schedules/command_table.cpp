@@ -31,6 +31,8 @@ asio::awaitable<int> run_auth(Context ctx, const CommandArguments& args);
 asio::awaitable<int> run_export(Context ctx, const CommandArguments& args);
 asio::awaitable<int> run_plan(Context ctx, const CommandArguments& args);
 asio::awaitable<int> run_apply(Context ctx, const CommandArguments& args);
+// completion_commands.cpp
+asio::awaitable<int> run_completion(Context ctx, const CommandArguments& args);
 
 namespace {
 
@@ -196,6 +198,17 @@ const Command command_table[]{
                   "by a deactivate. Prints one line per change with its result, then a summary; exit status 1 if\n"
                   "any change failed (nothing is rolled back: apply again, and it converges). --dry-run is plan.\n"},
      .run = run_apply},
+    {.name = "completion",
+     .shape = {.positionals = 1},
+     .help = {.synopsis = "usage: k6-schedules completion bash|zsh\n",
+              .description =
+                  "Prints a shell completion script for the tool's commands and flags; it sends nothing (no\n"
+                  "token needed). bash: source <(k6-schedules completion bash). zsh: save it as _k6-schedules\n"
+                  "in a directory of $fpath, or source <(k6-schedules completion zsh) after compinit. Installed,\n"
+                  "the tool puts both where bash-completion and zsh look: share/bash-completion/completions and\n"
+                  "share/zsh/site-functions.\n"},
+     .run = run_completion,
+     .sends_nothing = [](const CommandArguments&) { return true; }},
 };
 
 }  // namespace

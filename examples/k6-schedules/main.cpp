@@ -95,6 +95,7 @@ COMMANDS
   export [--output FILE]              the schedules as a k6-schedules/1 document (schedules as code)
   plan FILE|- [--prune] [--exit-code] what apply would change, like a diff
   apply FILE|- [--prune] [--dry-run]  make the API say what the document says
+  completion bash|zsh                 a shell completion script for the tool's commands and flags
 
 TIME is RFC 3339 with an offset (2027-01-01T09:00:00Z), a date (2027-01-01: midnight UTC), now, or
 relative to now: +30m, +1h, +2d, -1w.
