@@ -5,7 +5,7 @@ every exit status, environment versus flags, and the token never shown.
 
     cli_test.py GROUP K6_SCHEDULES EMULATOR SEED_DATA
     GROUP: commands | json | exit-codes | precedence | verbose | output | input | messages | bulk | upcoming | plan |
-           day | secrets
+           day | completion | secrets
 """
 import datetime
 import http.server
@@ -1215,9 +1215,144 @@ def delete_many_asks_on_a_terminal():
     e.stop()
 
 
+def bash_completes(script, cwd, *words):
+    """What the bash script offers for the command line `k6-schedules WORDS...`, the last word being
+    completed: its function run in a real bash, with COMP_WORDS and COMP_CWORD as bash sets them."""
+    driver = ('source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); COMP_LINE="$*"; '
+              'COMP_POINT=${#COMP_LINE}; _k6_schedules; printf "%s\\n" "${COMPREPLY[@]}"')
+    r = subprocess.run(["bash", "--norc", "--noprofile", "-c", driver, "bash", script, "k6-schedules", *words],
+                       cwd=cwd, capture_output=True, text=True, timeout=60)
+    return sorted(line for line in r.stdout.splitlines() if line) if r.returncode == 0 and not r.stderr else None
+
+
+def zsh_completes(script, *words, autoload=False):
+    """What the zsh script hands to zsh's completion for `k6-schedules WORDS...`: its function run in
+    a real zsh, with zsh's completion builtins replaced by functions that print what they are given
+    (zsh itself would then match the candidates against the word). `autoload`: loaded from $fpath."""
+    stubs = ("compadd() { [[ $1 == -- ]] && shift; print -l -- $@ }\n"
+             "_describe() { print -l -- ${${(P)4}%%:*} }\n"  # the names, without their descriptions
+             "_files() { print -- '<files>' }\n"
+             "_message() { print -- \"<message $1>\" }\n"
+             "compset() { : }\n"
+             "compdef() { print -- \"<compdef $*>\" }\n")
+    load = ('fpath=(${1:h} $fpath); autoload -U _k6-schedules' if autoload else 'source $1')
+    driver = stubs + load + '; shift; words=("$@"); CURRENT=$#; _k6-schedules'
+    r = subprocess.run(["zsh", "-f", "-c", driver, "zsh", script, "k6-schedules", *words],
+                       capture_output=True, text=True, timeout=60)
+    return sorted(line for line in r.stdout.splitlines() if line) if not r.stderr else None
+
+
+def group_completion():
+    """Shell completion: the scripts k6-schedules writes, run in real shells."""
+    env = {"PATH": os.environ.get("PATH", "")}  # no token, no server: completion sends nothing
+    # Every command, from two routes: the COMMANDS section of --help and the short usage (the table).
+    usage = k6(env, "--help").stdout
+    section = usage[usage.index("\nCOMMANDS\n") + len("\nCOMMANDS\n"):].split("\n\n")[0]
+    from_help = sorted(set(re.findall(r"^  ([a-z]+)\b", section, re.M)))
+    from_table = sorted(re.search(r"^commands: (.*)$", k6(env, "lsit").stderr, re.M).group(1).split())
+    check(from_help == from_table and "completion" in from_help,
+          f"--help's COMMANDS and the table name the same {len(from_table)} commands, completion among them")
+    work = tempfile.mkdtemp()
+    script = os.path.join(work, "k6-schedules.bash")
+    r = k6(env, "completion", "bash")
+    with open(script, "w", encoding="utf-8") as f:
+        f.write(r.stdout)
+    check(r.returncode == 0 and r.stderr == "" and "complete -F _k6_schedules k6-schedules" in r.stdout,
+          "completion bash: a script, with no token and no server")
+    syntax = subprocess.run(["bash", "-n", script], capture_output=True, text=True)
+    check(syntax.returncode == 0 and syntax.stderr == "", "bash -n accepts the bash script")
+    os.mkdir(os.path.join(work, "docs"))
+    open(os.path.join(work, "docs", "schedules.json"), "w").close()
+    open(os.path.join(work, "token.txt"), "w").close()
+
+    def offers(words, expected, what):
+        got = bash_completes(script, work, *words)
+        check(got == sorted(expected), f"bash: {what} (got {got})")
+
+    offers([""], from_table, "every command for an empty word")
+    offers(["li"], ["list"], "k6-schedules li -> list")
+    offers(["de"], ["deactivate", "delete"], "k6-schedules de -> deactivate, delete")
+    offers(["set", "--fr"], ["--frequency", "--from-file"], "k6-schedules set --fr -> --frequency, --from-file")
+    offers(["set", "7", "--frequency", ""], ["hourly", "daily", "weekly", "monthly", "yearly"], "--frequency's values")
+    offers(["set", "7", "--frequency", "w"], ["weekly"], "--frequency w -> weekly")
+    offers(["--ti"], ["--timeout"], "a global flag at the command position")
+    offers(["--json", "li"], ["list"], "a global switch before the command")
+    offers(["--tz", "Europe/Berlin", "--retries", "2", "up"], ["upcoming"], "global flags with values before the command")
+    offers(["--api-url", "=", "http://localhost:1", "ne"], ["next"], "--flag=value before the command (bash splits it at =)")
+    offers(["--json", "set", "--fr"], ["--frequency", "--from-file"], "a command's flags after a global flag")
+    offers(["list", "--ti"], ["--timeout"], "global flags after the command")
+    check("--top" in (bash_completes(script, work, "list", "") or []) and
+          "--json" in (bash_completes(script, work, "list", "") or []) and
+          "--frequency" not in (bash_completes(script, work, "list", "") or []),
+          "bash: list's flags and the global ones for an empty word after list, not set's")
+    offers(["show", ""], [], "an id expected: nothing offered")
+    check("--starts" in (bash_completes(script, work, "set", "7", "") or []), "bash: set's flags once its id is given")
+    offers(["plan", "docs/"], ["docs/schedules.json"], "plan FILE: files")
+    offers(["apply", "doc"], ["docs"], "apply FILE: files (directories too)")
+    offers(["--token-file", "tok"], ["token.txt"], "--token-file: files")
+    offers(["set", "7", "--from-file", "docs/s"], ["docs/schedules.json"], "--from-file: files")
+    offers(["export", "--output", "tok"], ["token.txt"], "--output: files")
+    offers(["--ca-file", "=", "tok"], ["token.txt"], "--ca-file=FILE: files")
+    offers(["--tz", "Europe/B"], ["Europe/Berlin"], "--tz: common zones")
+    offers(["--tz", "lo"], ["local"], "--tz: local")
+    offers(["set", "7", "--cron", "@daily", "--time-zone", "America/New"], ["America/New_York"], "--time-zone: common zones")
+    offers(["completion", ""], ["bash", "zsh"], "completion: bash, zsh")
+    offers(["lsit", ""], [], "an unknown command: nothing offered")
+
+    r = k6(env, "completion", "zsh")
+    zsh_script = os.path.join(work, "_k6-schedules")
+    with open(zsh_script, "w", encoding="utf-8") as f:
+        f.write(r.stdout)
+    check(r.returncode == 0 and r.stdout.startswith("#compdef k6-schedules\n") and "bashcompinit" not in r.stdout
+          and all(re.search(rf"^    \({name}\) ", r.stdout, re.M) for name in from_table),
+          "completion zsh: a native zsh function (#compdef k6-schedules) with every command")
+    if shutil.which("zsh"):
+        syntax = subprocess.run(["zsh", "-n", zsh_script], capture_output=True, text=True)
+        check(syntax.returncode == 0 and syntax.stderr == "", "zsh -n accepts the zsh script")
+
+        def zsh_offers(words, expected, what, autoload=False):
+            got = zsh_completes(zsh_script, *words, autoload=autoload)
+            check(got == sorted(expected), f"zsh: {what} (got {got})")
+
+        zsh_offers([""], from_table + ["<compdef _k6-schedules k6-schedules>"], "sourced: compdef, and every command")
+        zsh_offers(["li"], from_table, "every command, loaded from $fpath (zsh matches them against the word)",
+                   autoload=True)
+        zsh_offers(["--tz", "UTC", "--json", ""], from_table + ["<compdef _k6-schedules k6-schedules>"],
+                   "global flags before the command")
+        got = zsh_completes(zsh_script, "--json", "set", "--fr", autoload=True) or []
+        check("--frequency" in got and "--from-file" in got and "--json" in got and "--top" not in got,
+              "zsh: set's flags and the global ones after set")
+        zsh_offers(["set", "7", "--frequency", ""], ["hourly", "daily", "weekly", "monthly", "yearly"],
+                   "--frequency's values", autoload=True)
+        got = zsh_completes(zsh_script, "--tz=Eu", autoload=True) or []
+        check("Europe/Berlin" in got and "local" in got and "list" not in got, "zsh: --tz=ZONE: the zones of --tz")
+        zsh_offers(["plan", ""], ["<files>"], "plan FILE: files", autoload=True)
+        zsh_offers(["--ca-file", ""], ["<files>"], "--ca-file: files", autoload=True)
+        zsh_offers(["completion", ""], ["bash", "zsh"], "completion: bash, zsh", autoload=True)
+        zsh_offers(["show", ""], ["<message an id>"], "an id expected: said, nothing offered", autoload=True)
+    else:
+        print("skip zsh is not installed: its script is checked as text only")
+
+    r = k6(env, "completion", "fish")
+    check(r.returncode == 2 and "unknown shell fish" in r.stderr and "usage: k6-schedules completion bash|zsh" in r.stderr
+          and r.stdout == "", "completion fish: a usage error (exit 2) with completion's usage")
+    r = k6(env, "completion", "bahs")
+    check(r.returncode == 2 and "did you mean bash?" in r.stderr, "completion bahs: did you mean bash")
+    r = k6(env, "completion")
+    check(r.returncode == 2 and "a shell is required" in r.stderr and r.stdout == "", "completion without SHELL: exit 2")
+    r = k6(env, "completion", "bash", "zsh")
+    check(r.returncode == 2 and "unexpected argument zsh" in r.stderr, "completion with two shells: exit 2")
+    r = k6(env, "--json", "completion", "fish")
+    check(r.returncode == 2 and json.loads(r.stderr)["error"]["kind"] == "usage", "--json completion fish: a JSON usage error")
+    r = k6(env, "completion", "--help")
+    check(r.returncode == 0 and "usage: k6-schedules completion bash|zsh" in r.stdout and "fpath" in r.stdout,
+          "completion --help")
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def group_secrets():
     for runner in (group_commands, group_json, group_exit_codes, group_precedence, group_verbose, group_output,
-                   group_input, group_messages, group_bulk, group_upcoming, group_plan, group_day):
+                   group_input, group_messages, group_bulk, group_upcoming, group_plan, group_day, group_completion):
         runner()
     leaked = [text for text in outputs if TOKEN in text]
     check(not leaked, f"the token appears in none of {len(outputs)} outputs (stdout and stderr)")
@@ -1227,6 +1362,6 @@ def group_secrets():
 {"commands": group_commands, "json": group_json, "exit-codes": group_exit_codes, "precedence": group_precedence,
  "verbose": group_verbose, "output": group_output, "input": group_input, "messages": group_messages,
  "bulk": group_bulk, "upcoming": group_upcoming, "plan": group_plan, "day": group_day,
- "secrets": group_secrets}[GROUP]()
+ "completion": group_completion, "secrets": group_secrets}[GROUP]()
 print(f"{len(failures)} failure(s)")
 sys.exit(1 if failures else 0)

@@ -10,7 +10,8 @@
 #   pkg-config        install; one compiler command with `pkg-config --cflags --libs k6_schedules`
 #   single-header     one compiler command with single_include/ and K6_SCHEDULES_BOOST_SOURCES,
 #                     linking OpenSSL and threads only
-#   install-tree      install; the tools, the license and k6_schedules.pc are where they belong
+#   install-tree      install; the tools, their shell completions, the license and k6_schedules.pc are
+#                     where they belong
 set -euo pipefail
 mode=$1 source_dir=$2 build_dir=$3 cxx=$4
 consumer=$source_dir/tests/consumer
@@ -133,6 +134,17 @@ case $mode in
     cmp "$work/prefix/share/doc/k6_schedules/LICENSE_1_0.txt" "$source_dir/LICENSE_1_0.txt" ||
       fail "share/doc/k6_schedules/LICENSE_1_0.txt is not the license"
     echo "ok   share/doc/k6_schedules/LICENSE_1_0.txt"
+    # The shell completion scripts, where bash-completion and zsh look under the prefix: what the
+    # installed tool writes.
+    for shell in bash zsh; do
+      case $shell in
+        bash) script=share/bash-completion/completions/k6-schedules ;;
+        zsh) script=share/zsh/site-functions/_k6-schedules ;;
+      esac
+      cmp -s "$work/prefix/$script" <("$work/prefix/bin/k6-schedules" completion $shell) ||
+        fail "$script is missing or is not what k6-schedules completion $shell writes"
+      echo "ok   $script"
+    done
     pc=$(find "$work/prefix" -name k6_schedules.pc)
     [[ $(sed -n 's/^prefix=//p' "$pc") == "$work/prefix" ]] ||
       fail "k6_schedules.pc does not name the prefix it was installed into: $(cat "$pc")"
