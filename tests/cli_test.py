@@ -5,7 +5,7 @@ every exit status, environment versus flags, and the token never shown.
 
     cli_test.py GROUP K6_SCHEDULES EMULATOR SEED_DATA
     GROUP: commands | json | exit-codes | precedence | verbose | output | input | messages | bulk | upcoming | plan |
-           day | completion | secrets
+           day | completion | auth | secrets
 """
 import datetime
 import http.server
@@ -247,8 +247,9 @@ def group_verbose():
     for flag in ("-v", "--verbose", "-v", "-v"):
         r = k6(env, flag, "--retries", "10", "show", "1")
         check(r.returncode == 0 and "schedule    1" in r.stdout, f"show {flag}: the output is the same, through the faults")
-        run = r.stderr.splitlines()
-        check(run and all(ATTEMPT_LINE.match(line) for line in run), f"show {flag}: stderr is one line per attempt")
+        first, *run = r.stderr.splitlines() or [""]
+        check(first == "token from K6_CLOUD_TOKEN" and run and all(ATTEMPT_LINE.match(line) for line in run),
+              f"show {flag}: stderr is the token's source, then one line per attempt")
         check(run and run[-1].startswith("GET /cloud/v6/schedules/1 -> 200 in "), f"show {flag}: the last attempt got 200")
         lines += run
     check(any(re.match(r"^GET /cloud/v6/schedules/1 -> 50[03] in \d+ ms, retry in \d+ ms$", line) for line in lines),
@@ -261,8 +262,10 @@ def group_verbose():
     check(r.returncode == 1 and len(attempts) == 1 and ", no retry: " in attempts[0],
           "-v: the last failed attempt says why no retry follows")
     r = k6(env, "--json", "-v", "--retries", "10", "show", "1")
-    events = [json.loads(line)["attempt"] for line in r.stderr.splitlines()]
-    check(r.returncode == 0 and events and events[-1]["status"] == 200 and events[-1]["target"] == "/cloud/v6/schedules/1"
+    first, *events = [json.loads(line) for line in r.stderr.splitlines()]
+    events = [event["attempt"] for event in events]
+    check(r.returncode == 0 and first == {"token_source": "K6_CLOUD_TOKEN"}
+          and events and events[-1]["status"] == 200 and events[-1]["target"] == "/cloud/v6/schedules/1"
           and all("ms" in x for x in events), "-v under --json: one JSON object per attempt on stderr")
     quiet = k6(env, "--retries", "10", "show", "1")
     check(quiet.returncode == 0 and quiet.stderr == "", "without -v, nothing about attempts on stderr")
@@ -604,7 +607,7 @@ def group_bulk():
                                input="\n")
         outputs.extend([piped.stdout, piped.stderr])
         check(piped.returncode == 0 and piped.stdout == ""
-              and piped.stderr == "no SCHEDULE_ID on stdin: nothing to do\n",
+              and piped.stderr == "token from K6_CLOUD_TOKEN\nno SCHEDULE_ID on stdin: nothing to do\n",
               f"{command} - with nothing on stdin: nothing to do, exit 0, nothing sent")
     r = k6(env, "--json", "delete", "1", "999")
     lines = [json.loads(line) for line in r.stdout.splitlines()]
@@ -1350,9 +1353,94 @@ def group_completion():
     shutil.rmtree(work, ignore_errors=True)
 
 
+def group_auth():
+    """auth status: which configuration is in effect, where the token comes from (never the token)."""
+    e = Emulator()
+    env = e.env()
+    token_file = os.path.join(e.work, "token")
+    with open(token_file, "w") as f:
+        f.write(TOKEN + "\n")
+    # Each source of the token, named; the token itself in no output (the secrets group checks every
+    # output too, this group's included).
+    sources = {"--token": (e.env(K6_CLOUD_TOKEN=None), ["--token", TOKEN]),
+               f"--token-file {token_file}": (e.env(K6_CLOUD_TOKEN=None), ["--token-file", token_file]),
+               "K6_CLOUD_TOKEN": (env, []),
+               f"K6_CLOUD_TOKEN_FILE ({token_file})": (e.env(K6_CLOUD_TOKEN=None, K6_CLOUD_TOKEN_FILE=token_file), [])}
+    for source, (source_env, flags) in sources.items():
+        r = k6(source_env, *flags, "auth", "status")
+        expected = [f"token source  {source}", f"api url       {e.url}", f"stack id      {STACK} (K6_CLOUD_STACK_ID)",
+                    "token works"]
+        check(r.returncode == 0 and r.stdout.splitlines() == expected and r.stderr == ""
+              and TOKEN not in r.stdout + r.stderr, f"auth status names the token's source: {source}")
+    # K6_CLOUD_TOKEN wins over K6_CLOUD_TOKEN_FILE: auth status says which one is used.
+    r = k6(e.env(K6_CLOUD_TOKEN_FILE=token_file), "auth", "status")
+    check(r.returncode == 0 and "token source  K6_CLOUD_TOKEN\n" in r.stdout, "K6_CLOUD_TOKEN over K6_CLOUD_TOKEN_FILE")
+    # The stack id and where it comes from; a stack URL resolved to its id.
+    r = k6(env, "--stack-id", STACK, "auth", "status")
+    check(r.returncode == 0 and f"stack id      {STACK} (--stack-id)\n" in r.stdout, "auth status: a --stack-id")
+    r = k6(e.env(K6_CLOUD_STACK_ID=None), "-v", "--stack-url", "https://emulator.grafana.net", "auth", "status")
+    check(r.returncode == 0
+          and f"stack id      {STACK} (resolved from --stack-url https://emulator.grafana.net)\n" in r.stdout
+          and r.stdout.endswith("token works\n") and r.stderr.count("GET /cloud/v6/") == 1,
+          "auth status: a --stack-url resolved to its id, one request")
+    r = k6(e.env(K6_CLOUD_STACK_ID=None, K6_CLOUD_STACK_URL="https://emulator.grafana.net"), "auth", "status")
+    check(r.returncode == 0
+          and f"stack id      {STACK} (resolved from K6_CLOUD_STACK_URL (https://emulator.grafana.net))\n" in r.stdout,
+          "auth status: a K6_CLOUD_STACK_URL resolved to its id")
+    r = k6(e.env(K6_CLOUD_STACK_ID=None), "--stack-url", "https://other.grafana.net", "auth", "status")
+    check(r.returncode == 1 and "stack id      not resolved (from --stack-url https://other.grafana.net)" in r.stdout
+          and "token works" not in r.stdout and "403" in r.stderr, "auth status: a stack URL that does not resolve")
+    # --json: one object.
+    r = k6(env, "--json", "auth", "status")
+    check(r.returncode == 0 and r.stderr == ""
+          and json.loads(r.stdout) == {"token_source": "K6_CLOUD_TOKEN", "api_url": e.url, "stack_id": int(STACK),
+                                       "stack_source": "K6_CLOUD_STACK_ID", "token_works": True},
+          "auth status --json: one object")
+    # A refused token: exit 1, and the hint names the source that was used.
+    wrong_file = os.path.join(e.work, "refused")  # not named like the token: the redactor would mask it
+    with open(wrong_file, "w") as f:
+        f.write("wrong-token\n")
+    r = k6(e.env(K6_CLOUD_TOKEN=None), "--token-file", wrong_file, "auth", "status")
+    check(r.returncode == 1 and "token works" not in r.stdout and "401" in r.stderr
+          and f"hint: the token from --token-file {wrong_file} was refused" in r.stderr,
+          "auth status with a refused token: exit 1, the hint names --token-file and the file")
+    r = k6(e.env(K6_CLOUD_TOKEN="wrong-token"), "--json", "auth", "status")
+    error = json.loads(r.stderr)["error"]
+    check(r.returncode == 1 and json.loads(r.stdout)["token_works"] is False and error["status"] == 401
+          and error["hint"].startswith("the token from K6_CLOUD_TOKEN was refused"),
+          "auth status --json with a refused token: token_works false, the error on stderr")
+    r = k6(e.env(K6_CLOUD_TOKEN=None, K6_CLOUD_TOKEN_FILE=wrong_file), "show", "1")
+    check(r.returncode == 1 and f"hint: the token from K6_CLOUD_TOKEN_FILE ({wrong_file}) was refused" in r.stderr,
+          "any command's 401 names the token's source")
+    # -v names the source once, before the attempts; under --json as one JSON object line.
+    r = k6(e.env(K6_CLOUD_TOKEN=None), "-v", "--token-file", token_file, "show", "1")
+    check(r.returncode == 0 and r.stderr.startswith(f"token from --token-file {token_file}\n")
+          and r.stderr.count("token from") == 1, "-v: the token's source once, first")
+    r = k6(e.env(K6_CLOUD_TOKEN=None), "-v", "--json", "--token", TOKEN, "list", "--all", "--top", "2")
+    lines = [json.loads(line) for line in r.stderr.splitlines()]
+    check(r.returncode == 0 and lines[0] == {"token_source": "--token"}
+          and sum("token_source" in line for line in lines) == 1 and all("attempt" in line for line in lines[1:]),
+          "-v --json: one {\"token_source\"} line, then the attempts")
+    # Usage: auth status needs no stack URL; auth still does; an unknown word is refused.
+    r = k6(env, "auth", "stauts")
+    check(r.returncode == 2 and "unknown argument stauts (did you mean status?)" in r.stderr
+          and "auth status" in r.stderr, "auth stauts: a usage error, did you mean status")
+    r = k6(env, "auth", "foo")
+    check(r.returncode == 2 and "unknown argument foo" in r.stderr and r.stdout == "", "auth foo: a usage error")
+    r = k6(env, "auth")
+    check(r.returncode == 2 and "auth needs the stack's URL: --stack-url URL or K6_CLOUD_STACK_URL" in r.stderr,
+          "auth without status and without a stack URL: a usage error, as before")
+    r = k6(env, "auth", "status", "more")
+    check(r.returncode == 2 and "unexpected argument more" in r.stderr, "auth status takes nothing more")
+    r = k6(env, "auth", "--help")
+    check(r.returncode == 0 and "auth status" in r.stdout, "auth --help describes auth status")
+    e.stop()
+
+
 def group_secrets():
     for runner in (group_commands, group_json, group_exit_codes, group_precedence, group_verbose, group_output,
-                   group_input, group_messages, group_bulk, group_upcoming, group_plan, group_day, group_completion):
+                   group_input, group_messages, group_bulk, group_upcoming, group_plan, group_day, group_completion,
+                   group_auth):
         runner()
     leaked = [text for text in outputs if TOKEN in text]
     check(not leaked, f"the token appears in none of {len(outputs)} outputs (stdout and stderr)")
@@ -1362,6 +1450,6 @@ def group_secrets():
 {"commands": group_commands, "json": group_json, "exit-codes": group_exit_codes, "precedence": group_precedence,
  "verbose": group_verbose, "output": group_output, "input": group_input, "messages": group_messages,
  "bulk": group_bulk, "upcoming": group_upcoming, "plan": group_plan, "day": group_day,
- "completion": group_completion, "secrets": group_secrets}[GROUP]()
+ "completion": group_completion, "auth": group_auth, "secrets": group_secrets}[GROUP]()
 print(f"{len(failures)} failure(s)")
 sys.exit(1 if failures else 0)

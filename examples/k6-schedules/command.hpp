@@ -36,6 +36,8 @@ public:
     void set_flags_name_fields(bool yes) { flags_name_fields_ = yes; }
     // The stack is named by its URL (--stack-url), no id given: a 403's hint is about the URL.
     void set_stack_by_url(bool yes) { stack_by_url_ = yes; }
+    // Where the token comes from ("--token-file FILE", ...): a 401's hint names it.
+    void set_token_source(std::string source) { token_source_ = std::move(source); }
     // --max-time ran out and the client was closed: its "cancelled" errors say so.
     void set_max_time_reached(double seconds) { max_time_reached_ = seconds; }
 
@@ -55,6 +57,7 @@ private:
     bool stack_by_url_ = false;
     std::optional<double> max_time_reached_;
     std::string api_url_;
+    std::string token_source_;
 };
 
 struct Context {
@@ -63,6 +66,10 @@ struct Context {
     Clock clock;
     bool json;
     std::string stack_url;  // --stack-url or K6_CLOUD_STACK_URL, "" when not given
+    // Where the token and the stack id come from, as said to the user ("--token-file FILE",
+    // "K6_CLOUD_STACK_ID", "--stack-url URL", ...); "" when no client is made. Never the token.
+    std::string token_source = {};
+    std::string stack_source = {};
     // Why client is null for a command that can do without it (set --dry-run), "" otherwise.
     std::string no_client_reason = {};
 };
@@ -96,6 +103,7 @@ struct Shape {
     std::set<std::string> switches{};  // flags without one
     std::set<std::string> repeatable{};  // flags with a value that may be given more than once
     std::size_t positionals = 0;       // SIZE_MAX: any number
+    std::set<std::string> words{};     // when not empty, the only positionals accepted (auth status)
 };
 
 struct CommandHelp {
@@ -118,8 +126,9 @@ struct Command {
     // True when this invocation uses the client if it can be made, and runs without it (a null
     // Context::client, Context::no_client_reason saying why) if not: set --dry-run's overlap check.
     bool (*client_optional)(const CommandArguments&) = nullptr;
-    // Checked before the client is made, so that a missing URL is a usage error.
-    bool needs_stack_url = false;
+    // True when this invocation needs a stack URL (auth, but not auth status). Checked before the
+    // client is made, so that a missing URL is a usage error.
+    bool (*needs_stack_url)(const CommandArguments&) = nullptr;
 };
 
 // Every command, in the order of the tool's usage text (command_table.cpp).

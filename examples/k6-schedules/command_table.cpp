@@ -162,13 +162,21 @@ const Command command_table[]{
                   "\"overlaps_with\": [ID, ...]}, with \"deactivated\": true for those.\n"},
      .run = run_upcoming},
     {.name = "auth",
-     .shape = {},
-     .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] --stack-url URL auth\n",
+     .shape = {.positionals = 1, .words = {"status"}},
+     .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] --stack-url URL auth\n"
+                          "       k6-schedules [GLOBAL OPTIONS] auth status\n",
               .description =
-                  "Checks the token against the Grafana stack at URL (--stack-url or K6_CLOUD_STACK_URL) and prints\n"
-                  "its stack id and default project id.\n"},
+                  "auth checks the token against the Grafana stack at URL (--stack-url or K6_CLOUD_STACK_URL) and\n"
+                  "prints its stack id and default project id.\n"
+                  "auth status prints the configuration in effect: where the token comes from (--token,\n"
+                  "--token-file FILE, K6_CLOUD_TOKEN or K6_CLOUD_TOKEN_FILE (FILE); never the token itself), the\n"
+                  "API URL, and the stack id with where it comes from (--stack-id, K6_CLOUD_STACK_ID, or a stack\n"
+                  "URL resolved to its id); then whether the token works, with one request: the first schedule\n"
+                  "(list --top 1), or for a stack URL the GET /cloud/v6/auth that resolves it. It needs no stack\n"
+                  "URL. Under --json one object: {\"token_source\", \"api_url\", \"stack_id\", \"stack_source\",\n"
+                  "\"token_works\"}; a failure is also reported on stderr, with the exit status of the error.\n"},
      .run = run_auth,
-     .needs_stack_url = true},
+     .needs_stack_url = [](const CommandArguments& args) { return args.positionals().empty(); }},
     {.name = "export",
      .shape = {.valued = {"--output"}},
      .help = {.synopsis = "usage: k6-schedules [GLOBAL OPTIONS] export [--output FILE]\n",

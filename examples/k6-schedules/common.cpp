@@ -136,8 +136,12 @@ std::string Reporter::hint_for(const k6s::ApiError& e) const {
     if (e.kind == ErrorKind::tls && e.message.find("certificate") != std::string::npos)
         return "if the server's certificate comes from a private CA, trust it with --ca-file PEM (or "
                "K6_CLOUD_CA_FILE); verification stays on";
+    // A 401 names the source in use: with several possible, the refused token may not be the one
+    // the user has in mind (K6_CLOUD_TOKEN wins over K6_CLOUD_TOKEN_FILE, a flag over both).
     if (e.kind == ErrorKind::api && e.status == 401)
-        return "the token comes from --token, --token-file, K6_CLOUD_TOKEN or K6_CLOUD_TOKEN_FILE; create one in "
+        return (token_source_.empty() ? std::string("the token was refused")
+                                      : "the token from " + token_source_ + " was refused") +
+               ": give one with --token, --token-file, K6_CLOUD_TOKEN or K6_CLOUD_TOKEN_FILE; create one in "
                "Grafana Cloud under Testing & synthetics > Performance > Settings (a personal API token), or "
                "use a Grafana stack API token";
     if (e.kind == ErrorKind::api && e.status == 403 && stack_by_url_)

@@ -58,8 +58,8 @@ GLOBAL OPTIONS (each also read from the environment; the flag wins; --flag=value
                        machine (local), with their offset; default UTC
   --json               machine-readable output: one JSON value per line; errors on stderr as
                        {"error": {...}}
-  -v, --verbose        one line per request attempt on stderr: method, path, status or error,
-                       duration, and the retry decision (never the token)
+  -v, --verbose        on stderr, where the token comes from (never the token), then one line per
+                       request attempt: method, path, status or error, duration, and the retry decision
 
 COMMANDS
   get LOAD_TEST_ID                      the load test's schedule
@@ -92,6 +92,9 @@ COMMANDS
                                       (OVERLAPS lists the schedules)
   auth                                check the token against --stack-url and print the stack id and
                                       default project id
+  auth status                         the configuration in effect: where the token comes from (never
+                                      the token), the API URL, the stack id and where it comes from;
+                                      then whether the token works (one request)
   export [--output FILE]              the schedules as a k6-schedules/1 document (schedules as code)
   plan FILE|- [--prune] [--exit-code] what apply would change, like a diff
   apply FILE|- [--prune] [--dry-run]  make the API say what the document says
@@ -114,6 +117,10 @@ CommandArguments parse_command(const Command& command, const std::vector<std::st
     CommandArguments parsed(name, tokens, shape.valued, shape.switches, shape.repeatable);
     if (parsed.positionals().size() > shape.positionals)
         throw UsageError("unexpected argument " + parsed.positionals()[shape.positionals], name);
+    if (!shape.words.empty())
+        for (const std::string& word : parsed.positionals())
+            if (!shape.words.contains(word))
+                throw UsageError("unknown argument " + word + did_you_mean(word, shape.words), name);
     return parsed;
 }
 
@@ -132,15 +139,16 @@ void name_settings(k6s::ApiError& e, std::initializer_list<std::pair<std::string
 
 // Where each setting came from, to name it in messages as the user gave it.
 struct Sources {
-    std::string token = "K6_CLOUD_TOKEN";
+    std::string token = "K6_CLOUD_TOKEN";         // the setting, in the library's messages
+    std::string token_shown = "K6_CLOUD_TOKEN";   // said to the user: "--token-file FILE", ...
+    std::string stack;                            // "--stack-id", "--stack-url URL", ...
 };
 
-// ClientOptions from the flags, falling back to the environment; problems are usage errors that
-// name the flag when one was given.
-k6s::expected<k6s::ClientOptions> client_options(const GlobalOptions& g, Reporter& reporter) {
-    Sources sources;
+// ClientOptions from the flags, falling back to the environment, and in `sources` where the token
+// and the stack id come from; problems are usage errors that name the flag when one was given.
+k6s::expected<k6s::ClientOptions> client_options(const GlobalOptions& g, Reporter& reporter, Sources& sources) {
     std::optional<std::string> token = g.token;
-    if (token) sources.token = "--token";
+    if (token) sources.token = sources.token_shown = "--token";
     auto env = [](const char* name) -> std::optional<std::string> {
         const char* value = std::getenv(name);
         if (!value || !*value) return std::nullopt;
@@ -159,6 +167,7 @@ k6s::expected<k6s::ClientOptions> client_options(const GlobalOptions& g, Reporte
             return std::unexpected(std::move(e));
         }
         sources.token = "the token in " + flag;
+        sources.token_shown = g.token_file ? flag + " " + *token_file : flag + " (" + *token_file + ")";
     }
     auto options = k6s::ClientOptions::from_env([&](std::string_view name) -> std::optional<std::string> {
         const std::optional<std::string>* flag = name == "K6_CLOUD_API_URL"     ? &g.api_url
@@ -196,6 +205,13 @@ k6s::expected<k6s::ClientOptions> client_options(const GlobalOptions& g, Reporte
     }
     reporter.set_api_url(options->api_url);
     reporter.set_stack_by_url(options->stack_id == 0 && options->stack_url.has_value());
+    reporter.set_token_source(sources.token_shown);
+    // With both, the id is used (from_env): the URL is the source only when there is no id.
+    if (options->stack_id != 0)
+        sources.stack = g.stack_id ? "--stack-id" : "K6_CLOUD_STACK_ID";
+    else
+        sources.stack =
+            g.stack_url ? "--stack-url " + *g.stack_url : "K6_CLOUD_STACK_URL (" + *options->stack_url + ")";
     if (g.timeout_seconds) {
         const auto timeout = std::chrono::milliseconds(static_cast<long long>(*g.timeout_seconds * 1000));
         options->connect_timeout = std::max(timeout, std::chrono::milliseconds(1));
@@ -301,25 +317,34 @@ int main(int argc, char** argv) {
         // What sends nothing (set --dry-run) needs neither a token nor a server.
         if (to_run->sends_nothing && to_run->sends_nothing(arguments)) {
             asio::io_context io;
-            return run_command(io, *to_run, Context{nullptr, reporter, clock, invocation.globals.json, ""}, arguments);
+            return run_command(io, *to_run, Context{nullptr, reporter, clock, invocation.globals.json, "", "", ""},
+                               arguments);
         }
-        auto options = client_options(invocation.globals, reporter);
+        Sources sources;
+        auto options = client_options(invocation.globals, reporter, sources);
         if (!options && to_run->client_optional && to_run->client_optional(arguments)) {
             asio::io_context io;
-            Context without{nullptr, reporter, clock, invocation.globals.json, ""};
+            Context without{nullptr, reporter, clock, invocation.globals.json, "", "", ""};
             without.no_client_reason = options.error().message;
             return run_command(io, *to_run, std::move(without), arguments);
         }
         if (!options) return report_options_error(reporter, options.error());
         const RedactedStreams redacted(k6s::Redactor{options->token});
         const std::string stack_url = options->stack_url.value_or("");
-        if (to_run->needs_stack_url && stack_url.empty())
+        if (to_run->needs_stack_url && to_run->needs_stack_url(arguments) && stack_url.empty())
             throw UsageError(command + " needs the stack's URL: --stack-url URL or K6_CLOUD_STACK_URL", command);
+        // Which token is in use, once, before any request: a 401 is then easy to place.
+        if (invocation.globals.verbose && invocation.globals.json)
+            std::cerr << json::serialize(json::object{{"token_source", sources.token_shown}}) << '\n';
+        else if (invocation.globals.verbose)
+            std::cerr << "token from " << sources.token_shown << '\n';
         asio::io_context io;
         auto created = k6s::Client::create(io, *options);  // an unusable CA file, say
         if (!created) return reporter.error(created.error());
         k6s::Client client = std::move(*created);
-        return run_command(io, *to_run, Context{&client, reporter, clock, invocation.globals.json, stack_url},
+        return run_command(io, *to_run,
+                           Context{&client, reporter, clock, invocation.globals.json, stack_url, sources.token_shown,
+                                   sources.stack},
                            arguments, invocation.globals.max_time_seconds);
     } catch (const UsageError& e) {
         return reporter.usage(e.what(), e.command.empty() ? command : e.command);
