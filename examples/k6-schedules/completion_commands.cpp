@@ -42,6 +42,8 @@ const std::map<std::string, std::vector<std::string>> completion_flag_words = []
     tz_words.insert(tz_words.end(), zones.begin(), zones.end());
     return std::map<std::string, std::vector<std::string>>{
         {"--frequency", {"hourly", "daily", "weekly", "monthly", "yearly"}},
+        {"--state", {"active", "deactivated", "expired"}},
+        {"-o", {"wide"}},
         {"--tz", tz_words},
         {"--time-zone", zones},
     };
@@ -56,11 +58,18 @@ std::string completion_join(const auto& words) {
     return joined;
 }
 
+// A command's flags with a value, those that may repeat (--state) included.
+std::set<std::string> completion_valued(const Command& command) {
+    std::set<std::string> valued = command.shape.valued;
+    valued.insert(command.shape.repeatable.begin(), command.shape.repeatable.end());
+    return valued;
+}
+
 // Every flag of the tool: the global ones and every command's.
 std::set<std::string> completion_known_flags() {
     std::set<std::string> flags = global_flags();
     for (const Command& command : commands()) {
-        flags.insert(command.shape.valued.begin(), command.shape.valued.end());
+        flags.merge(completion_valued(command));
         flags.insert(command.shape.switches.begin(), command.shape.switches.end());
     }
     return flags;
@@ -73,10 +82,17 @@ std::set<std::string> completion_global_switches() {
     return switches;
 }
 
-// What a command's positionals are: "file" where its synopsis says "NAME FILE" (plan, apply),
-// "shell" for completion itself, "" for anything not completed (ids).
+// The words a command's positionals are chosen from: its shape's (auth status), or the shells for
+// completion itself; empty for anything else.
+std::set<std::string> completion_choices(const Command& command) {
+    if (command.name == "completion") return completion_shells;
+    return command.shape.words;
+}
+
+// What a command's positionals are: "words" (completion_choices), "file" where its synopsis says
+// "NAME FILE" (plan, apply, resume), "" for anything not completed (ids).
 std::string completion_positional_kind(const Command& command) {
-    if (command.name == "completion") return "shell";
+    if (!completion_choices(command).empty()) return "words";
     if (command.help.synopsis.contains(std::string(" ").append(command.name).append(" FILE"))) return "file";
     return "";
 }
@@ -144,13 +160,15 @@ void write_bash_completion(std::ostream& out) {
            "}\n"
            "\n"
            "# For command $1, sets the caller's valued and switches (its flags), wants (how many positionals\n"
-           "# it takes; -1: any number) and what (what they are: file, shell, or \"\" for an id, not completed).\n"
+           "# it takes; -1: any number), what (what they are: file, words, or \"\" for an id, not completed)\n"
+           "# and choices (the words).\n"
            "_k6_schedules_command() {\n"
            "    case $1 in\n";
     for (const Command& command : commands())
-        out << "        " << command.name << ") valued=" << completion_quoted(completion_join(command.shape.valued))
+        out << "        " << command.name << ") valued=" << completion_quoted(completion_join(completion_valued(command)))
             << " switches=" << completion_quoted(completion_join(command.shape.switches))
-            << " wants=" << completion_wanted(command) << " what=" << completion_positional_kind(command) << " ;;\n";
+            << " wants=" << completion_wanted(command) << " what=" << completion_positional_kind(command)
+            << " choices=" << completion_quoted(completion_join(completion_choices(command))) << " ;;\n";
     out << "        *) return 1 ;;\n"
            "    esac\n"
            "}\n"
@@ -164,7 +182,7 @@ void write_bash_completion(std::ostream& out) {
     (( COMP_CWORD > 0 )) && prev=${COMP_WORDS[COMP_CWORD-1]}
     # The words before this one: global flags (some with a value), the command, then its flags and
     # positionals. bash splits --flag=value into three words: --flag, =, value.
-    local command= valued= switches= wants=0 what= given=0 word i=1
+    local command= valued= switches= wants=0 what= choices= given=0 word i=1
     while (( i < COMP_CWORD )); do
         word=${COMP_WORDS[i]}
         if [[ ${COMP_WORDS[i+1]} == = ]]; then
@@ -203,8 +221,7 @@ void write_bash_completion(std::ostream& out) {
             file)
                 compopt -o filenames 2>/dev/null
                 _k6_schedules_reply -f -- "$cur" ;;
-            shell) _k6_schedules_reply -W )"
-        << completion_quoted(completion_join(completion_shells)) << R"( -- "$cur" ;;
+            words) _k6_schedules_reply -W "$choices" -- "$cur" ;;
             *) COMPREPLY=() ;;
         esac
     else
@@ -235,19 +252,21 @@ void write_zsh_completion(std::ostream& out) {
            "}\n"
            "\n"
            "# For command $1, sets the caller's valued and switches (its flags), wants (how many positionals\n"
-           "# it takes; -1: any number) and what (what they are: file, shell, or \"\" for an id, not completed).\n"
+           "# it takes; -1: any number), what (what they are: file, words, or \"\" for an id, not completed)\n"
+           "# and choices (the words).\n"
            "_k6-schedules_command() {\n"
            "  case $1 in\n";
     for (const Command& command : commands())
-        out << "    (" << command.name << ") valued=(" << completion_join(command.shape.valued) << ") switches=("
+        out << "    (" << command.name << ") valued=(" << completion_join(completion_valued(command)) << ") switches=("
             << completion_join(command.shape.switches) << ") wants=" << completion_wanted(command)
-            << " what=" << completion_positional_kind(command) << " ;;\n";
+            << " what=" << completion_positional_kind(command) << " choices=("
+            << completion_join(completion_choices(command)) << ") ;;\n";
     out << "    (*) return 1 ;;\n"
            "  esac\n"
            "}\n"
            "\n"
            "_k6-schedules() {\n"
-           "  local -a global_valued global_switches command_list valued switches\n"
+           "  local -a global_valued global_switches command_list valued switches choices\n"
            "  global_valued=("
         << completion_join(global_valued_flags()) << ")\n"
         << "  global_switches=(" << completion_join(completion_global_switches()) << ")\n"
@@ -292,8 +311,7 @@ void write_zsh_completion(std::ostream& out) {
   elif [[ $cur != -* ]] && (( wants < 0 || given < wants )); then
     case $what in
       (file) _files ;;
-      (shell) compadd -- )"
-        << completion_join(completion_shells) << R"( ;;
+      (words) compadd -- $choices ;;
       (*) _message 'an id' ;;
     esac
   else
