@@ -90,7 +90,7 @@ def main():
                              pathlib.Path(__file__).resolve().parents[1] / "data" / "spec_examples.json")
     spec = json.loads(spec_path.read_text())
     seeds = {"json": [], "rfc3339": [], "next_link": [], "retry_after": [], "error_text": [], "connect_answer": [],
-             "schedule_document": []}
+             "schedule_document": [], "page": []}
 
     def add_json(selector, value):
         seeds["json"].append(bytes([selector]) + json.dumps(value, separators=(",", ":")).encode())
@@ -113,6 +113,23 @@ def main():
     add_json(REQUEST, {"starts": "$$", "cron": {"schedule": "$$", "time_zone": "$$"}})
     # A last page: every schedule example, no @nextLink.
     add_json(PAGE, {"value": examples_of(spec, "schedule"), "@count": len(examples_of(spec, "schedule"))})
+    # fuzz_page_decoder: pages as they come (no selector byte), and the near misses the streaming
+    # decoder must leave to the tree one: a repeated member, a wrong type, a member missing.
+    schedules = examples_of(spec, "schedule")
+    pages = [p for p in examples_of(spec, "list")] + [{"value": schedules, "@count": len(schedules),
+                                                       "@nextLink": "https://api.k6.io/cloud/v6/schedules?$skip=2"}]
+    seeds["page"] = [json.dumps(p).encode() for p in pages]
+    first = json.dumps(schedules[0])
+    seeds["page"] += [
+        ('{"value": [' + first[:-1] + ', "id": 7}]}').encode(),          # a repeated member: the last wins
+        ('{"value": [' + first + '], "value": []}').encode(),
+        json.dumps({"value": [{**schedules[0], "id": 1.0}]}).encode(),
+        json.dumps({"value": [{k: v for k, v in schedules[0].items() if k != "created_by"}]}).encode(),
+        json.dumps({"value": [{**schedules[0], "recurrence_rule": {"frequency": "DAILY", "interval": None}}]}).encode(),
+        json.dumps({"value": [{**schedules[0], "extra": {"a": [1, {"b": None}]}}], "@count": 18446744073709551615}).encode(),
+        b'{"value": []} ',
+        b'{"value": [], "@nextLink": null, "@count": null}',
+    ]
 
     timestamps = collect(spec, {"starts", "next_run", "until"}, [])
     seeds["rfc3339"] = [t.encode() for t in dict.fromkeys(timestamps + EXTRA_TIMESTAMPS)]

@@ -23,6 +23,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 # target, corpus directory, dictionary (or empty)
 targets=(
   "fuzz_json_decode json $source_dir/json.dict"
+  "fuzz_page_decoder page $source_dir/json.dict"
   "fuzz_rfc3339 rfc3339 "
   "fuzz_next_link next_link "
   "fuzz_retry_after retry_after "

@@ -867,3 +867,31 @@ TEST_CASE("a step's timer is reused across steps yet each step ends at its own t
     CHECK_FALSE(c->first.is_open());
     CHECK(timer.disarm());
 }
+
+TEST_CASE("a connection after one the server closed resumes the TLS session: no full handshake") {
+    // Every answer closes its connection, so every get opens one.
+    k6::test::ScriptedServer server(k6::test::Script{
+        k6::test::http_response_bytes(200, "OK", a_schedule, {{"Content-Type", "application/json"}, {"Connection", "close"}}),
+        k6::test::Then::close});
+    for (const bool resume : {true, false}) {
+        CAPTURE(resume);
+        const auto resumed_before = server.tls_sessions_resumed();
+        const auto accepted_before = server.connections_accepted();
+        asio::io_context io;
+        auto options = server.client_options();
+        options.resume_tls_sessions = resume;
+        Client client(io, options);
+        for (int i = 0; i < 3; ++i) REQUIRE(run(io, client.async_get_schedule(ScheduleId{1})).has_value());
+        CHECK(server.connections_accepted() - accepted_before == 3);
+        // The first handshake is full; the next two resume its session, unless turned off.
+        CHECK(server.tls_sessions_resumed() - resumed_before == (resume ? 2u : 0u));
+    }
+    // Sessions are a client's own: a second client starts with a full handshake.
+    const auto resumed_before = server.tls_sessions_resumed();
+    asio::io_context io;
+    Client first(io, server.client_options());
+    Client second(io, server.client_options());
+    REQUIRE(run(io, first.async_get_schedule(ScheduleId{1})).has_value());
+    REQUIRE(run(io, second.async_get_schedule(ScheduleId{1})).has_value());
+    CHECK(server.tls_sessions_resumed() == resumed_before);
+}

@@ -216,6 +216,8 @@ public:
     std::uint64_t requests_read() const { return requests_read_; }
     std::uint64_t open_connections() const { return open_; }
     std::uint64_t tls_handshake_failures() const { return handshake_failures_; }
+    // Handshakes that resumed an earlier session (the client offered a ticket, and it was taken).
+    std::uint64_t tls_sessions_resumed() const { return resumed_; }
 
     // Options for a client of this server, as TestServer::client_options makes them: its URL, the
     // test token and stack, the test CA, 5 s timeouts, no retries, no proxy from the environment.
@@ -301,6 +303,7 @@ private:
                 if (!stopping_) ++handshake_failures_;
                 co_return;
             }
+            if (SSL_session_reused(stream.native_handle())) ++resumed_;
         }
         beast::flat_buffer buffer;
         for (std::uint64_t index = 0; !stopping_; ++index) {
@@ -411,7 +414,7 @@ private:
     mutable std::mutex mutex_;
     Responder responder_;
     std::vector<RecordedRequest> requests_;
-    std::atomic<std::uint64_t> accepted_{0}, requests_read_{0}, open_{0}, handshake_failures_{0};
+    std::atomic<std::uint64_t> accepted_{0}, requests_read_{0}, open_{0}, handshake_failures_{0}, resumed_{0};
     std::atomic<std::uint16_t> port_{0};
 
     // Touched on the server's thread only. Declared before the io_context, whose destruction may

@@ -307,7 +307,7 @@ TEST_CASE("errors inside a page name the item's index") {
     CHECK(from_json<SchedulePage>(page).error().target == "@count");
 }
 
-TEST_CASE("pages parsed with one ParseScratch reuse one block: a page like the last needs no new memory") {
+TEST_CASE("pages parsed through the tree with one ParseScratch reuse one block: a page like the last needs no new memory") {
     json::value page = k6::test::spec_examples().at("list").at("OK");
     json::array& items = page.as_object()["value"].as_array();
     while (items.size() < 200) items.push_back(schedule_example("EveryTwoHours"));
@@ -317,7 +317,7 @@ TEST_CASE("pages parsed with one ParseScratch reuse one block: a page like the l
 
     detail::ParseScratch scratch;
     CHECK(scratch.memory().empty());
-    const auto first = parse_json<SchedulePage>(text, &scratch);
+    const auto first = detail::parse_json_through_tree<SchedulePage>(text, &scratch);
     REQUIRE(first.has_value());
     CHECK(*first == *expected_page);
     // The tree of 200 schedules does not fit the 4 KiB on the stack: the scratch learnt its size.
@@ -325,7 +325,7 @@ TEST_CASE("pages parsed with one ParseScratch reuse one block: a page like the l
     REQUIRE(learnt.size() > 4096);
 
     for (int round = 0; round < 3; ++round) {
-        const auto again = parse_json<SchedulePage>(text, &scratch);
+        const auto again = detail::parse_json_through_tree<SchedulePage>(text, &scratch);
         REQUIRE(again.has_value());
         CHECK(*again == *expected_page);
         CHECK(scratch.memory().data() == learnt.data());  // the same block, not a new one
@@ -334,11 +334,11 @@ TEST_CASE("pages parsed with one ParseScratch reuse one block: a page like the l
 
     // Errors read the same with a scratch, and leave it usable.
     items[7].as_object()["recurrence_rule"].as_object()["interval"] = "often";
-    const auto rejected = parse_json<SchedulePage>(json::serialize(page), &scratch);
+    const auto rejected = detail::parse_json_through_tree<SchedulePage>(json::serialize(page), &scratch);
     REQUIRE_FALSE(rejected.has_value());
     CHECK(rejected.error().target == "value[7].recurrence_rule.interval");
-    CHECK(parse_json<SchedulePage>("{\"value\": [", &scratch).error().kind == ErrorKind::malformed_response);
-    CHECK(parse_json<SchedulePage>(text, &scratch).value() == *expected_page);
+    CHECK(detail::parse_json_through_tree<SchedulePage>("{\"value\": [", &scratch).error().kind == ErrorKind::malformed_response);
+    CHECK(detail::parse_json_through_tree<SchedulePage>(text, &scratch).value() == *expected_page);
 }
 
 TEST_CASE("after one outlier page the ParseScratch block shrinks, and pages of similar sizes keep reusing it") {
@@ -372,6 +372,64 @@ TEST_CASE("after one outlier page the ParseScratch block shrinks, and pages of s
     // A page whose tree fits in the parser's own 4 KiB needs no block at all.
     REQUIRE(parse_json<SchedulePage>(R"({"value": []})", &scratch).has_value());
     CHECK(scratch.memory().empty());
+}
+
+// The streaming page decoder (detail/page_decoder.hpp) takes what it can without a tree; what it
+// declines, the tree decoder judges. Both answers must be the tree decoder's.
+TEST_CASE("a page is decoded without a tree when it can be, into exactly the tree decoder's page") {
+    json::value page = k6::test::spec_examples().at("list").at("OK");
+    json::array& items = page.as_object()["value"].as_array();
+    for (const char* name : {"Hourly", "7amOnMonday", "EveryTwoHours", "WeeklyOnWeekendsStopsAfter10Runs",
+                             "TriggeredOnceInThePast", "Deactivated"})
+        items.push_back(schedule_example(name));
+    // Unknown members at every level, skipped whatever their shape, and strings with escapes.
+    items[1].as_object()["future_field"] = json::parse(R"({"a": [1, 2.5, {"b": null}], "c": "\u00e9"})");
+    items[2].as_object()["created_by"] = "r\u00e9my\n@example.com";
+    page.as_object()["@extra"] = json::array{1, "two", nullptr};
+    const std::string text = json::serialize(page);
+    const auto streamed = detail::decode_page_streaming(text);
+    REQUIRE(streamed.has_value());  // the fast path is taken, not only the fallback
+    const auto tree = detail::parse_json_through_tree<SchedulePage>(text, nullptr);
+    REQUIRE(tree.has_value());
+    CHECK(*streamed == *tree);
+    CHECK(streamed->items.size() == items.size());
+    CHECK(parse_json<SchedulePage>(text).value() == *tree);
+}
+
+TEST_CASE("pages the streaming decoder declines get the tree decoder's answer: the same error and target") {
+    const std::string one = json::serialize(schedule_example("EveryTwoHours"));
+    const std::string body = one.substr(0, one.size() - 1);  // without its closing brace
+    struct Case {
+        std::string text;
+        const char* target;  // the tree decoder's, "" for none
+    };
+    const Case cases[] = {
+        {"{\"value\": [" + one + ", " + body + ", \"recurrence_rule\": {\"frequency\": \"DAILY\", \"interval\": null}}]}",
+         "value[1].recurrence_rule.interval"},
+        {"{\"value\": [" + body + ", \"id\": \"7\", \"starts\": 5}]}", "value[0].id"},  // a repeat: the last wins
+        {"{\"value\": [" + body + ", \"id\": 1.5}]}", "value[0].id"},
+        {"{\"value\": [" + one + "], \"value\": {}}", "value"},
+        {"{\"@count\": 18446744073709551615, \"value\": []}", "@count"},
+        {"{\"value\": [" + one + "], \"@nextLink\": 3}", "@nextLink"},
+        {"{\"value\": [{\"id\": 1}]}", "value[0].load_test_id"},
+        {"{\"value\": [" + one + "]", ""},  // not JSON: cut short
+        {"[" + one + "]", ""},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.text);
+        CHECK_FALSE(detail::decode_page_streaming(c.text).has_value());
+        const auto tree = detail::parse_json_through_tree<SchedulePage>(c.text, nullptr);
+        const auto combined = parse_json<SchedulePage>(c.text);
+        REQUIRE_FALSE(tree.has_value());
+        REQUIRE_FALSE(combined.has_value());
+        CHECK(combined.error().message == tree.error().message);
+        CHECK(combined.error().target == tree.error().target);
+        CHECK(combined.error().target.value_or("") == c.target);
+    }
+    // A repeated member the tree accepts (its last value is valid) is declined, then accepted there.
+    const std::string repeated = "{\"value\": [" + body + ", \"id\": 99}]}";
+    CHECK_FALSE(detail::decode_page_streaming(repeated).has_value());
+    CHECK(parse_json<SchedulePage>(repeated).value().items.at(0).id == ScheduleId{99});
 }
 
 TEST_CASE("integers out of the int64 range are rejected, not wrapped") {

@@ -6,6 +6,7 @@
 #define K6_SCHEDULES_JSON_HPP
 
 #include <k6/schedules/detail/config.hpp>
+#include <k6/schedules/detail/page_decoder.hpp>
 #include <k6/schedules/detail/text.hpp>
 #include <k6/schedules/error.hpp>
 #include <k6/schedules/model.hpp>
@@ -424,21 +425,17 @@ struct boost::json::is_deallocate_trivial<k6::schedules::detail::BlockArena> : s
 
 K6_SCHEDULES_BEGIN_NAMESPACE
 
-/// Parses JSON text and decodes a model, as from_json() does. Invalid JSON is a
-/// malformed_response error too.
-/// @tparam T As for from_json().
-/// @param text The JSON text.
-/// @param scratch Internal (the Pager's memory for the parsed tree, reused from page to page):
-/// leave it out.
-/// @return The model, or an ErrorKind::malformed_response error (errc::malformed_response).
+namespace detail {
+
+// Parses the text into a tree (in ParseScratch's memory when given) and decodes the model from it.
 template <class T>
-requires detail::is_model<T> expected<T> parse_json(std::string_view text, detail::ParseScratch* scratch = nullptr) {
+expected<T> parse_json_through_tree(std::string_view text, ParseScratch* scratch) {
     // The parsed tree only lives while we copy out of it: arenas make that one allocation per few
     // kilobytes instead of one per node, and none at all once the scratch block fits the tree.
-    unsigned char initial[detail::ParseScratch::inline_bytes];
+    unsigned char initial[ParseScratch::inline_bytes];
     std::span<unsigned char> first(initial);
     if (scratch && scratch->memory().size() > first.size()) first = scratch->memory();
-    detail::CountingHeap heap;
+    CountingHeap heap;
     expected<T> decoded;
     std::size_t used = 0;
     bool parsed = false;
@@ -446,13 +443,13 @@ requires detail::is_model<T> expected<T> parse_json(std::string_view text, detai
         // Its first block is the next power of two above the first one's size, as a monotonic
         // arena over that first block would take.
         boost::json::monotonic_resource overflow(first.size() + 1, &heap);
-        detail::BlockArena arena(first, &overflow);
+        BlockArena arena(first, &overflow);
         boost::system::error_code ec;
         const boost::json::value value =
             boost::json::parse(boost::json::string_view(text.data(), text.size()), ec, &arena);
         if (ec) {
-            decoded = detail::fail(ErrorKind::malformed_response, errc::malformed_response,
-                                   "the body is not valid JSON (" + ec.message() + ")");
+            decoded = fail(ErrorKind::malformed_response, errc::malformed_response,
+                           "the body is not valid JSON (" + ec.message() + ")");
         } else {
             decoded = from_json<T>(value);
             parsed = true;
@@ -466,6 +463,25 @@ requires detail::is_model<T> expected<T> parse_json(std::string_view text, detai
             scratch->fit(first.data() == initial ? 0 : used);
     }
     return decoded;
+}
+
+}  // namespace detail
+
+/// Parses JSON text and decodes a model, as from_json() does. Invalid JSON is a
+/// malformed_response error too.
+/// @tparam T As for from_json().
+/// @param text The JSON text.
+/// @param scratch Internal (the Pager's memory for the parsed tree, reused from page to page):
+/// leave it out.
+/// @return The model, or an ErrorKind::malformed_response error (errc::malformed_response).
+template <class T>
+requires detail::is_model<T> expected<T> parse_json(std::string_view text, detail::ParseScratch* scratch = nullptr) {
+    // A page, the bulk of a listing, is read without a tree when it can be (detail/page_decoder.hpp);
+    // one that decoder declines goes through the tree, which says exactly what is wrong.
+    if constexpr (std::is_same_v<T, SchedulePage>) {
+        if (auto page = detail::decode_page_streaming(text)) return std::move(*page);
+    }
+    return detail::parse_json_through_tree<T>(text, scratch);
 }
 
 /// @name Encoders for boost::json::value_from

@@ -141,6 +141,10 @@ struct ClientOptions {
     /// Closes expired idle connections with a timer, which keeps the io_context busy (run() does not
     /// return) while any connection is idle. Off: they are closed when next looked at.
     bool close_idle_in_background = false;
+    /// Resumes the last TLS session with the API host when a connection is opened (a session
+    /// ticket the server sent), sparing a full handshake. Sessions are the client's own and only
+    /// ever offered to the API host they were made with. Off: every connection does a full handshake.
+    bool resume_tls_sessions = true;
 
     /// A proxy for https:// API URLs, reached with CONNECT: "http://user:pass@proxy:3128", or
     /// "https://proxy" for TLS to the proxy as well. Without a port, the scheme's (80 or 443).

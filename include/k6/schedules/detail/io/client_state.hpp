@@ -177,6 +177,7 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
     std::optional<ApiError> proxy_error;        // the environment names a proxy that cannot be used
     ConnectionSlots slots;
     ConnectionPool pool;
+    TlsSessionCache tls_sessions;  // with the API host (ClientOptions::resume_tls_sessions)
     Redactor redactor;  // every error and observer event of the client is sealed with it
     std::string authorization;
     // X-Stack-Id's value. Empty until resolved when the options gave only a stack URL: written once,
@@ -254,8 +255,8 @@ asio::awaitable<expected<Performed>> perform(State& state, std::string_view requ
         auto connection = state.pool.take(ConnectionPool::clock::now(), state.options.idle_timeout);
         const bool reused = connection != nullptr;
         if (!connection) {
-            auto opened =
-                co_await open_connection(state.tls_context.get(), state.endpoint, state.options, state.proxy, limit);
+            auto opened = co_await open_connection(state.tls_context.get(), state.endpoint, state.options, state.proxy,
+                                                   limit, state.options.resume_tls_sessions ? &state.tls_sessions : nullptr);
             if (!opened) {
                 opened.error().attempts = exchanges;
                 co_return std::unexpected(std::move(opened.error()));
@@ -278,6 +279,11 @@ asio::awaitable<expected<Performed>> perform(State& state, std::string_view requ
             }
             failure.error.attempts = exchanges;
             co_return std::unexpected(std::move(failure.error));
+        }
+        // The first answer on a connection: a TLS 1.3 ticket has arrived by now.
+        if (state.options.resume_tls_sessions && !connection->session_kept && connection->api_tls()) {
+            state.tls_sessions.keep(connection->api_tls());
+            connection->session_kept = true;
         }
         if (exchanged->reusable) state.keep(std::move(connection));
         co_return Performed{std::move(exchanged->response), exchanges};

@@ -9,6 +9,7 @@
 #include <k6/schedules/detail/endpoint.hpp>
 #include <k6/schedules/detail/http_response.hpp>
 #include <k6/schedules/detail/io/proxy_authorization.hpp>
+#include <k6/schedules/detail/io/tls_sessions.hpp>
 #include <k6/schedules/detail/proxy.hpp>
 #include <k6/schedules/detail/saturating_time.hpp>
 #include <k6/schedules/detail/text.hpp>
@@ -293,6 +294,10 @@ public:
         return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
     }
 
+    // The TLS session with the API, or null over plain HTTP.
+    SSL* api_tls() noexcept { return tls_ ? tls_->native_handle() : nullptr; }
+
+    bool session_kept = false;  // its TLS session went to the client's TlsSessionCache
     beast::flat_buffer buffer;  // bytes read past the current message stay with their connection
     std::chrono::steady_clock::time_point idle_since{};
     StepTimer timer;  // declared before the streams: destroyed after them
@@ -593,7 +598,8 @@ template <class Options = ClientOptions>
 asio::awaitable<expected<std::unique_ptr<Connection>>> open_connection(ssl::context* tls_context,
                                                                        const Endpoint& endpoint, const Options& options,
                                                                        const std::optional<Proxy>& proxy = {},
-                                                                       const AttemptLimit& limit = {}) {
+                                                                       const AttemptLimit& limit = {},
+                                                                       TlsSessionCache* sessions = nullptr) {
     const auto executor = co_await asio::this_coro::executor;
     // Fetched once, up front: GCC 12 mishandles a co_await nested inside a larger expression.
     const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
@@ -644,9 +650,13 @@ asio::awaitable<expected<std::unique_ptr<Connection>>> open_connection(ssl::cont
         if (!step) co_return std::unexpected(std::move(step.error()));
     }
     Connection::TlsStream tls(std::move(transport), *tls_context);
+    if (sessions) sessions->offer(tls.native_handle());  // the API host's own session, never the proxy's
     step = co_await tls_handshake(tls, timer, endpoint.host, "TLS handshake with", endpoint, options, limit,
                                   cancel_state);
-    if (!step) co_return std::unexpected(std::move(step.error()));
+    if (!step) {
+        if (sessions) sessions->forget();
+        co_return std::unexpected(std::move(step.error()));
+    }
     co_return std::make_unique<Connection>(std::move(tls), std::move(timer));
 }
 
