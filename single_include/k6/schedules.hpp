@@ -4252,12 +4252,16 @@ public:
     }
 
     // Keeps the session of a connection that has carried an answer: by then a TLS 1.3 server has
-    // sent its ticket, which arrives after the handshake.
+    // sent its ticket, which arrives after the handshake. A copy, not the connection's own object:
+    // freeing a connection that was not shut down (a server that closed first, an idle one
+    // dropped) marks its session not resumable, which would spoil the one kept here.
     void keep(SSL* connection) {
-        Session session(SSL_get1_session(connection));
-        if (!session || !SSL_SESSION_is_resumable(session.get())) return;
+        const SSL_SESSION* live = SSL_get0_session(connection);
+        if (!live || !SSL_SESSION_is_resumable(live)) return;
+        Session copy(SSL_SESSION_dup(live));
+        if (!copy) return;
         std::lock_guard lock(mutex_);
-        session_ = std::move(session);
+        session_ = std::move(copy);
     }
 
     // After a failed handshake: the next one starts afresh.
