@@ -4,8 +4,12 @@
 // and the output. Their command line and output are an interface that outside scripts rely on:
 //
 //   export K6_CLOUD_TOKEN=...  [K6_CLOUD_STACK_ID=1]
-//   PROGRAM get BASE_URL CA_FILE N SCHEDULE_ID [--in-flight K]
-//   PROGRAM list BASE_URL CA_FILE TOP
+//   PROGRAM get BASE_URL CA_FILE N SCHEDULE_ID [--in-flight K] [--no-tls-resume]
+//   PROGRAM list BASE_URL CA_FILE TOP [--no-tls-resume]
+//
+// --no-tls-resume: a new connection offers no TLS session from an earlier one (a full handshake
+// every time). It matters only against a server that closes connections (bench/compare's
+// get-reconnect); the Beast peers never resume sessions, so for them it changes nothing.
 //
 // The last line on stdout is
 //   BENCH {"seconds":S,"requests":R,"count":C,"checksum":X}
@@ -66,6 +70,7 @@ struct Job {
     std::string base_url, ca_file;
     std::int64_t n = 0, schedule_id = 0, in_flight = 1;  // get
     std::int64_t top = 0;                                // list
+    bool resume_tls_sessions = true;                     // false: --no-tls-resume
     std::string token;
     std::int64_t stack_id = 1;
 };
@@ -102,17 +107,21 @@ Tally on_threads(const Job& job, Loop loop) {
 // job to measure (a callable returning its Tally), times it and prints the result.
 template <class Prepare>
 int bench_main(const char* program, int argc, char** argv, Prepare prepare) {
-    const std::vector<std::string> args(argv + 1, argv + argc);
+    std::vector<std::string> args(argv + 1, argv + argc);
     try {
+        // The one flag without a value, wherever it is; the rest is positional.
+        const bool no_tls_resume = std::erase(args, std::string("--no-tls-resume")) > 0;
         const bool get = args.size() == 5 || (args.size() == 7 && args[5] == "--in-flight");
         if (!((get && args[0] == "get") || (args.size() == 4 && args[0] == "list"))) {
-            std::cerr << "usage: " << program << " get BASE_URL CA_FILE N SCHEDULE_ID [--in-flight K]\n"
-                      << "       " << program << " list BASE_URL CA_FILE TOP\n"
+            std::cerr << "usage: " << program
+                      << " get BASE_URL CA_FILE N SCHEDULE_ID [--in-flight K] [--no-tls-resume]\n"
+                      << "       " << program << " list BASE_URL CA_FILE TOP [--no-tls-resume]\n"
                       << "environment: K6_CLOUD_TOKEN (required), K6_CLOUD_STACK_ID (default 1)\n";
             return 1;
         }
         Job job;
         job.list = !get;
+        job.resume_tls_sessions = !no_tls_resume;
         job.base_url = args[1];
         job.ca_file = args[2];
         if (get) {

@@ -4,6 +4,8 @@
 //
 //   get:  N async_get_schedule(SCHEDULE_ID) one after the other on one client (one kept-alive
 //         connection); with --in-flight K, K at a time over the client's pool (K connections).
+//         Against a server that closes after every answer, the client opens a new connection for
+//         each get, resuming the last TLS session with the host unless --no-tls-resume.
 //   list: every schedule with the Pager (ListQuery{.top = TOP}), following @nextLink to the end.
 //
 // Decoding depth: the library decodes every schedule into the full k6::schedules::Schedule model
@@ -85,6 +87,7 @@ auto prepare(const k6_bench::Job& job) {
     options.retry.max_retries = 0;           // a benchmark fails rather than hide a retry
     options.max_connections = static_cast<std::size_t>(job.in_flight);
     options.max_idle_connections = options.max_connections;
+    options.resume_tls_sessions = job.resume_tls_sessions;  // --no-tls-resume: a full handshake per connection
 
     struct Setup {
         asio::io_context io{1};

@@ -9,6 +9,9 @@
 // expires_after (30 s), as an asynchronous client must bound its steps; Boost.JSON for the bodies.
 // Command line and output: ../harness.hpp.
 //
+// A server that closes (an answer without keep-alive): as beast_loop.cpp, the socket is closed
+// after that answer and the next request opens a new connection with a full TLS handshake.
+//
 // get --in-flight K: K coroutines co_spawned on the one io_context (one thread), each with its
 // own connection, N/K requests each. list: one coroutine following @nextLink. An exception of a
 // coroutine reaches co_spawn's completion handler and is rethrown after io_context::run().
@@ -36,6 +39,7 @@
 #include <cstdlib>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -67,15 +71,7 @@ using k6_bench::touch;
 class Connection {
 public:
     Connection(const asio::any_io_executor& executor, ssl::context& tls, const Api& api)
-        : api_(api), stream_(executor, tls) {
-        // SNI for names only: RFC 6066 leaves IP literals out of server_name.
-        boost::system::error_code not_ip;
-        asio::ip::make_address(api.host, not_ip);
-        if (not_ip && !SSL_set_tlsext_host_name(stream_.native_handle(), api.host.c_str()))
-            throw beast::system_error(static_cast<int>(ERR_get_error()), asio::error::get_ssl_category());
-        stream_.set_verify_mode(ssl::verify_peer);
-        stream_.set_verify_callback(ssl::host_name_verification(api.host));
-
+        : executor_(executor), tls_(tls), api_(api) {
         request_.version(11);
         request_.method(http::verb::get);
         request_.set(http::field::host, api.host_header);
@@ -85,33 +81,56 @@ public:
         request_.keep_alive(true);
     }
 
-    // Resolves, connects and shakes hands, each step on the stream bounded by step_timeout.
+    // A new stream (an SSL stream is not reusable once closed; a new SSL object offers no earlier
+    // session: a full handshake): resolves, connects and shakes hands, each step on the stream
+    // bounded by step_timeout.
     asio::awaitable<void> open() {
-        tcp::resolver resolver(stream_.get_executor());
+        auto& stream = stream_.emplace(executor_, tls_);
+        // SNI for names only: RFC 6066 leaves IP literals out of server_name.
+        boost::system::error_code not_ip;
+        asio::ip::make_address(api_.host, not_ip);
+        if (not_ip && !SSL_set_tlsext_host_name(stream.native_handle(), api_.host.c_str()))
+            throw beast::system_error(static_cast<int>(ERR_get_error()), asio::error::get_ssl_category());
+        stream.set_verify_mode(ssl::verify_peer);
+        stream.set_verify_callback(ssl::host_name_verification(api_.host));
+        tcp::resolver resolver(executor_);
         const auto endpoints = co_await resolver.async_resolve(api_.host, api_.port, use_awaitable);
-        beast::get_lowest_layer(stream_).expires_after(step_timeout);
-        co_await beast::get_lowest_layer(stream_).async_connect(endpoints, use_awaitable);
-        beast::get_lowest_layer(stream_).expires_after(step_timeout);
-        co_await stream_.async_handshake(ssl::stream_base::client, use_awaitable);
+        beast::get_lowest_layer(stream).expires_after(step_timeout);
+        co_await beast::get_lowest_layer(stream).async_connect(endpoints, use_awaitable);
+        beast::get_lowest_layer(stream).expires_after(step_timeout);
+        co_await stream.async_handshake(ssl::stream_base::client, use_awaitable);
     }
 
     // GET target (path and query), 200 expected, body parsed as JSON.
     asio::awaitable<json::value> get(std::string_view target) {
+        if (!stream_) co_await open();  // the server closed the last one
+        auto& stream = *stream_;
         request_.target(target);
-        beast::get_lowest_layer(stream_).expires_after(step_timeout);
-        co_await http::async_write(stream_, request_, use_awaitable);
+        beast::get_lowest_layer(stream).expires_after(step_timeout);
+        co_await http::async_write(stream, request_, use_awaitable);
         http::response<http::string_body> response;
-        beast::get_lowest_layer(stream_).expires_after(step_timeout);
-        co_await http::async_read(stream_, buffer_, response, use_awaitable);
+        beast::get_lowest_layer(stream).expires_after(step_timeout);
+        co_await http::async_read(stream, buffer_, response, use_awaitable);
         if (response.result() != http::status::ok)
             throw std::runtime_error("HTTP " + std::to_string(response.result_int()) + " for " + std::string(target));
-        if (!response.keep_alive()) throw std::runtime_error("the server closed the connection");
+        if (!response.keep_alive()) close();
         co_return json::parse(response.body());
     }
 
 private:
+    // After the server's last answer on this connection: the answer is complete (its length was
+    // known) and the server is closing, so no TLS close_notify exchange, only the socket closed.
+    void close() {
+        boost::system::error_code ignored;
+        beast::get_lowest_layer(*stream_).socket().close(ignored);
+        stream_.reset();
+        buffer_.clear();
+    }
+
+    asio::any_io_executor executor_;
+    ssl::context& tls_;
     const Api& api_;
-    beast::ssl_stream<beast::tcp_stream> stream_;
+    std::optional<beast::ssl_stream<beast::tcp_stream>> stream_;  // empty: not open, or closed by the server
     beast::flat_buffer buffer_;
     http::request<http::empty_body> request_;
 };

@@ -5,6 +5,10 @@
 // SNI for names), keep-alive, http::write/http::read with a flat_buffer, Boost.JSON for the bodies.
 // Command line and output: ../harness.hpp.
 //
+// A server that closes (an answer without keep-alive): the socket is closed after that answer and
+// the next request opens a new connection, with a full TLS handshake, as a hand-written loop does:
+// nothing here keeps a session to resume (--no-tls-resume therefore changes nothing).
+//
 // get --in-flight K: K connections, each in its own std::thread, N/K requests each.
 //
 // Decoding depth compared: from every schedule this loop reads id, load_test_id, starts and either
@@ -26,6 +30,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -52,17 +57,7 @@ using k6_bench::touch;
 
 class Connection {
 public:
-    Connection(ssl::context& tls, const Api& api) : stream_(io_, tls) {
-        // SNI for names only: RFC 6066 leaves IP literals out of server_name.
-        boost::system::error_code not_ip;
-        asio::ip::make_address(api.host, not_ip);
-        if (not_ip && !SSL_set_tlsext_host_name(stream_.native_handle(), api.host.c_str()))
-            throw beast::system_error(static_cast<int>(ERR_get_error()), asio::error::get_ssl_category());
-        stream_.set_verify_mode(ssl::verify_peer);
-        stream_.set_verify_callback(ssl::host_name_verification(api.host));
-        beast::get_lowest_layer(stream_).connect(tcp::resolver(io_).resolve(api.host, api.port));
-        stream_.handshake(ssl::stream_base::client);
-
+    Connection(ssl::context& tls, const Api& api) : tls_(tls), api_(api) {
         request_.version(11);
         request_.method(http::verb::get);
         request_.set(http::field::host, api.host_header);
@@ -70,23 +65,51 @@ public:
         request_.set("X-Stack-Id", api.stack_id);
         request_.set(http::field::accept, "application/json");
         request_.keep_alive(true);
+        open();
     }
 
     // GET target (path and query), 200 expected, body parsed as JSON.
     json::value get(std::string_view target) {
+        if (!stream_) open();  // the server closed the last one
         request_.target(target);
-        http::write(stream_, request_);
+        http::write(*stream_, request_);
         http::response<http::string_body> response;
-        http::read(stream_, buffer_, response);
+        http::read(*stream_, buffer_, response);
         if (response.result() != http::status::ok)
             throw std::runtime_error("HTTP " + std::to_string(response.result_int()) + " for " + std::string(target));
-        if (!response.keep_alive()) throw std::runtime_error("the server closed the connection");
+        if (!response.keep_alive()) close();
         return json::parse(response.body());
     }
 
 private:
+    // A new TCP connection and TLS handshake on a new stream (an SSL stream is not reusable once
+    // closed). A new SSL object offers no earlier session: a full handshake.
+    void open() {
+        auto& stream = stream_.emplace(io_, tls_);
+        // SNI for names only: RFC 6066 leaves IP literals out of server_name.
+        boost::system::error_code not_ip;
+        asio::ip::make_address(api_.host, not_ip);
+        if (not_ip && !SSL_set_tlsext_host_name(stream.native_handle(), api_.host.c_str()))
+            throw beast::system_error(static_cast<int>(ERR_get_error()), asio::error::get_ssl_category());
+        stream.set_verify_mode(ssl::verify_peer);
+        stream.set_verify_callback(ssl::host_name_verification(api_.host));
+        beast::get_lowest_layer(stream).connect(tcp::resolver(io_).resolve(api_.host, api_.port));
+        stream.handshake(ssl::stream_base::client);
+    }
+
+    // After the server's last answer on this connection: the answer is complete (its length was
+    // known) and the server is closing, so no TLS close_notify exchange, only the socket closed.
+    void close() {
+        boost::system::error_code ignored;
+        beast::get_lowest_layer(*stream_).socket().close(ignored);
+        stream_.reset();
+        buffer_.clear();
+    }
+
+    ssl::context& tls_;
+    const Api& api_;
     asio::io_context io_;
-    beast::ssl_stream<beast::tcp_stream> stream_;
+    std::optional<beast::ssl_stream<beast::tcp_stream>> stream_;  // empty: closed by the server
     beast::flat_buffer buffer_;
     http::request<http::empty_body> request_;
 };

@@ -5,6 +5,10 @@
 // ../harness.hpp.
 //
 // get --in-flight K: K threads, each with its own easy handle (connection), N/K requests each.
+// A server that closes (Connection: close): libcurl opens a new connection for the next request by
+// itself, and resumes the TLS session it got on the last one (its session cache, per easy handle,
+// is on by default): this peer resumes sessions as the library does; --no-tls-resume turns the
+// cache off (CURLOPT_SSL_SESSIONID_CACHE), a full handshake per connection.
 // ALLOCATIONS counts operator new only: libcurl and OpenSSL allocate with malloc, which is not counted.
 //
 // Decoding depth compared: from every schedule this loop reads id, load_test_id, starts and either
@@ -40,7 +44,7 @@ std::size_t append(char* data, std::size_t size, std::size_t count, void* body) 
 // One easy handle: one kept-alive connection.
 class Handle {
 public:
-    Handle(const std::string& ca_file, const std::string& token, const std::string& stack_id)
+    Handle(const std::string& ca_file, const std::string& token, const std::string& stack_id, bool resume_tls)
         : curl_(curl_easy_init()) {
         if (!curl_) throw std::runtime_error("curl_easy_init failed");
         headers_ = curl_slist_append(headers_, ("Authorization: Bearer " + token).c_str());
@@ -53,6 +57,7 @@ public:
         curl_easy_setopt(curl_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
         curl_easy_setopt(curl_, CURLOPT_PROXY, "");  // no proxy from the environment
         curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(curl_, CURLOPT_SSL_SESSIONID_CACHE, resume_tls ? 1L : 0L);
         curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, append);
         curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &body_);
     }
@@ -83,10 +88,11 @@ private:
 
 struct Api {
     std::string base_url, ca_file, token, stack_id;  // base_url without a trailing '/'
+    bool resume_tls = true;
 };
 
 void get_loop(const Api& api, std::int64_t id, std::int64_t n, Tally& tally) {
-    Handle handle(api.ca_file, api.token, api.stack_id);
+    Handle handle(api.ca_file, api.token, api.stack_id, api.resume_tls);
     const std::string url = api.base_url + "/cloud/v6/schedules/" + std::to_string(id);
     for (std::int64_t i = 0; i < n; ++i) {
         touch(tally, handle.get(url));
@@ -95,7 +101,7 @@ void get_loop(const Api& api, std::int64_t id, std::int64_t n, Tally& tally) {
 }
 
 void list_loop(const Api& api, std::int64_t top, Tally& tally) {
-    Handle handle(api.ca_file, api.token, api.stack_id);
+    Handle handle(api.ca_file, api.token, api.stack_id, api.resume_tls);
     std::string url = api.base_url + "/cloud/v6/schedules?$top=" + std::to_string(top);
     // The token goes with every request: follow links to the same origin and path only.
     const std::string_view origin = std::string_view(api.base_url);
@@ -113,7 +119,7 @@ void list_loop(const Api& api, std::int64_t top, Tally& tally) {
 
 // Set-up outside the measured job; curl_global_cleanup() when the program ends.
 auto prepare(const k6_bench::Job& job) {
-    Api api{job.base_url, job.ca_file, job.token, std::to_string(job.stack_id)};
+    Api api{job.base_url, job.ca_file, job.token, std::to_string(job.stack_id), job.resume_tls_sessions};
     while (!api.base_url.empty() && api.base_url.back() == '/') api.base_url.pop_back();
     if (!api.base_url.starts_with("https://")) throw std::runtime_error("BASE_URL must be https://");
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
