@@ -351,26 +351,26 @@ TEST_CASE("after one outlier page the ParseScratch block shrinks, and pages of s
     const std::string huge = page_of(5000), ordinary = page_of(200), similar = page_of(150);
 
     detail::ParseScratch scratch;
-    REQUIRE(parse_json<SchedulePage>(huge, &scratch).has_value());
+    REQUIRE(detail::parse_json_through_tree<SchedulePage>(huge, &scratch).has_value());
     const std::size_t outlier_block = scratch.memory().size();
     REQUIRE(outlier_block > huge.size());  // about twice the huge page's tree
 
     // The next page's tree needs a small part of that block: the block shrinks to twice that tree.
-    REQUIRE(parse_json<SchedulePage>(ordinary, &scratch).has_value());
+    REQUIRE(detail::parse_json_through_tree<SchedulePage>(ordinary, &scratch).has_value());
     const std::span<unsigned char> shrunk = scratch.memory();
     CHECK(shrunk.size() < outlier_block / 4);
     CHECK(shrunk.size() > ordinary.size());
 
     // Pages of the ordinary size, a bit smaller or the same, keep that one block.
     for (const std::string* page : {&ordinary, &similar, &ordinary, &similar}) {
-        const auto decoded = parse_json<SchedulePage>(*page, &scratch);
+        const auto decoded = detail::parse_json_through_tree<SchedulePage>(*page, &scratch);
         REQUIRE(decoded.has_value());
         CHECK(scratch.memory().data() == shrunk.data());
         CHECK(scratch.memory().size() == shrunk.size());
     }
 
     // A page whose tree fits in the parser's own 4 KiB needs no block at all.
-    REQUIRE(parse_json<SchedulePage>(R"({"value": []})", &scratch).has_value());
+    REQUIRE(detail::parse_json_through_tree<SchedulePage>(R"({"value": []})", &scratch).has_value());
     CHECK(scratch.memory().empty());
 }
 
