@@ -75,12 +75,41 @@
     }                              \
     }
 
-// The functions behind that boundary: inline when header-only, defined once otherwise.
+// The functions behind that boundary: defined once with separate compilation. Header-only, they
+// are function templates (of a parameter nobody names, so that calls look the same): a template's
+// body is compiled only in a translation unit that calls it, where an inline function's body, and
+// every template it uses (the coroutines, Asio's and OpenSSL's operations), is compiled by each
+// one that includes it. So a translation unit that includes the client and calls nothing costs
+// about what Beast's own headers do, and one that only gets and lists compiles no other operation.
+// K6_SCHEDULES_DECL begins the declaration, K6_SCHEDULES_DEF the definition (a default template
+// argument may be given once only).
 #ifdef K6_SCHEDULES_SEPARATE_COMPILATION
 #define K6_SCHEDULES_DECL
+#define K6_SCHEDULES_DEF
 #else
-#define K6_SCHEDULES_DECL inline
+#define K6_SCHEDULES_DECL   \
+    template <class = void> \
+    inline
+#define K6_SCHEDULES_DEF \
+    template <class>     \
+    inline
 #endif
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+// `value`, as an expression whose type depends on the template parameter Deferred. In a function
+// template of a parameter nobody names (see K6_SCHEDULES_DECL), a call on it is then resolved, and
+// the Asio operation it starts compiled, only where that function template is used: a call whose
+// types are all known is checked where it is written, and an Asio operation's deduced return type
+// means compiling the operation.
+template <class Deferred, class T>
+constexpr T& deferred(T& value) noexcept {
+    return value;
+}
+
+}  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
 
 #endif  // K6_SCHEDULES_DETAIL_CONFIG_HPP
 // ---- end k6/schedules/detail/config.hpp ----
@@ -411,7 +440,8 @@ struct std::hash<k6::schedules::Id<Tag>> {
 // goes through these functions, so the code that calls them compiles without Asio's sockets, Beast
 // (but for its small http::verb), OpenSSL (a ctest checks it) or the coroutines behind each
 // operation: with K6_SCHEDULES_SEPARATE_COMPILATION they are compiled once, in the translation
-// unit that includes <k6/schedules/src.hpp>; header-only, they are inline (detail/io/client.ipp).
+// unit that includes <k6/schedules/src.hpp>; header-only, they are function templates
+// (detail/io/client.ipp, K6_SCHEDULES_DECL), compiled only where a Client or Pager calls them.
 // The handlers are type-erased here, as the operations always did.
 #ifndef K6_SCHEDULES_DETAIL_IO_ENTRY_POINTS_HPP
 #define K6_SCHEDULES_DETAIL_IO_ENTRY_POINTS_HPP
@@ -2999,7 +3029,9 @@ private:
 };
 
 // The page in `text`, or std::nullopt when this decoder declines it (see the top of this file).
-inline std::optional<SchedulePage> decode_page_streaming(std::string_view text) {
+// A template so that only a translation unit that decodes pages compiles the parser for it.
+template <class = void>
+std::optional<SchedulePage> decode_page_streaming(std::string_view text) {
     // The default options, as boost::json::parse has them: standard JSON, at most 32 levels deep.
     boost::json::basic_parser<PageHandler> parser{boost::json::parse_options{}};
     boost::system::error_code ec;
@@ -4038,8 +4070,9 @@ K6_SCHEDULES_END_NAMESPACE
 #if !defined(K6_SCHEDULES_SEPARATE_COMPILATION) || defined(K6_SCHEDULES_IMPLEMENTATION)
 // ---- begin k6/schedules/detail/io/client.ipp ----
 // The definitions of the entry points (detail/entry_points.hpp) and of the accessors that
-// operations use (detail/operation.hpp): inline in every translation unit when the library
-// is header-only, or compiled once by <k6/schedules/src.hpp> (K6_SCHEDULES_SEPARATE_COMPILATION).
+// operations use (detail/operation.hpp): header-only, function templates that a translation unit
+// compiles only when it calls them (K6_SCHEDULES_DECL); or compiled once by
+// <k6/schedules/src.hpp> (K6_SCHEDULES_SEPARATE_COMPILATION).
 #ifndef K6_SCHEDULES_DETAIL_IO_CLIENT_IPP
 #define K6_SCHEDULES_DETAIL_IO_CLIENT_IPP
 
@@ -4476,6 +4509,7 @@ public:
     }
 
     // Starts a step on `socket` that may take `duration`.
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     void arm(Socket& socket, std::chrono::milliseconds duration) {
         Shared& s = *shared_;
         s.socket = &socket;
@@ -4513,6 +4547,7 @@ private:
     };
 
     // The timer lives with the state its wake-ups share, so that it can wait again from a wake-up.
+    template <class = void>
     static void wait_until(const std::shared_ptr<Shared>& shared, clock::time_point when) {
         Shared& s = *shared;
         s.timer.expires_at(when);  // a pending wait ends with operation_aborted and is ignored
@@ -4583,7 +4618,9 @@ private:
             if (Buffer buffer(*it); buffer.size() != 0) return buffer;
         return Buffer{};
     }
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     void outer_read(asio::mutable_buffer buffer, Completion handler);
+    template <class = void>
     void outer_write(asio::const_buffer buffer, Completion handler);
 
     std::optional<tcp::socket> socket_;
@@ -4597,12 +4634,14 @@ inline Transport::lowest_layer_type& Transport::lowest_layer() noexcept {
     return outer_->lowest_layer();
 }
 
+template <class Deferred>
 inline void Transport::outer_read(asio::mutable_buffer buffer, Completion handler) {
-    outer_->async_read_some(buffer, std::move(handler));
+    deferred<Deferred>(*outer_).async_read_some(buffer, std::move(handler));
 }
 
+template <class Deferred>
 inline void Transport::outer_write(asio::const_buffer buffer, Completion handler) {
-    outer_->async_write_some(buffer, std::move(handler));
+    deferred<Deferred>(*outer_).async_write_some(buffer, std::move(handler));
 }
 
 class Connection {
@@ -4625,6 +4664,7 @@ public:
     }
 
     // The stream that carries HTTP, whichever kind it is.
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     ByteStream stream() noexcept {
         if (tls_) return ByteStream(*tls_);
         return ByteStream(*plain_);
@@ -4760,10 +4800,10 @@ std::string serialize(const http::request<Body, Fields>& request) {
 // Reads one response (or only its header) into `parser`, as Beast's http::async_read does: bytes
 // already in `buffer` are parsed first, bytes past the message stay there, the end of the stream
 // ends a body that it delimits, and it is http::error::end_of_stream when no byte came at all.
-inline asio::awaitable<boost::system::error_code> read_message(ByteStream stream, beast::flat_buffer& buffer,
-                                                               http::basic_parser<false>& parser,
-                                                               bool header_only = false,
-                                                               std::size_t* received = nullptr) {
+template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
+asio::awaitable<boost::system::error_code> read_message(ByteStream stream, beast::flat_buffer& buffer,
+                                                        http::basic_parser<false>& parser, bool header_only = false,
+                                                        std::size_t* received = nullptr) {
     parser.eager(!header_only);  // as Beast's reads: a header alone leaves the body's bytes unparsed
     // A cancellation that came while no read was pending (say, while the write's completion was
     // queued, or between two reads) interrupted nothing: it would be lost, and the read would wait
@@ -4827,7 +4867,8 @@ inline expected<void> require_peer_identity(SSL* ssl_handle, const std::string& 
 // (getaddrinfo, on Asio's resolver thread) cannot be interrupted: a stuck lookup is left to finish
 // in the background, and a later lookup on the same io_context waits behind it, but never longer
 // than its own step's timeout.
-inline asio::awaitable<std::tuple<boost::system::error_code, tcp::resolver::results_type>> resolve_abandonable(
+template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
+asio::awaitable<std::tuple<boost::system::error_code, tcp::resolver::results_type>> resolve_abandonable(
     std::string host, std::string service, std::chrono::milliseconds budget) {
     struct Lookup {
         explicit Lookup(const asio::any_io_executor& executor) : resolver(executor), wake(executor) {}
@@ -5024,9 +5065,12 @@ inline constexpr unsigned max_interim_responses = 16;
 // error answer's body is cut at error_body_keep_bytes (ResponseReader).
 // `progress` records whether the request was written in full, which the caller needs when no
 // answer comes.
-inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
-    Connection& connection, std::string_view request, const Endpoint& endpoint, const ClientOptions& options,
-    const AttemptLimit& limit, AttemptProgress& progress) {
+template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
+asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(Connection& connection, std::string_view request,
+                                                                       const Endpoint& endpoint,
+                                                                       const ClientOptions& options,
+                                                                       const AttemptLimit& limit,
+                                                                       AttemptProgress& progress) {
     const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
     const ByteStream stream = connection.stream();
     const auto write_budget = limit.budget(options.io_timeout);
@@ -5218,6 +5262,7 @@ public:
     // Waits until wake(), `deadline`, or the cancellation of the awaiting coroutine, whichever comes
     // first. A wake() that came before the wait, or at the same time as a cancellation or the
     // deadline, wins: whoever wakes a spot may have handed it something (a connection slot).
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     asio::awaitable<Outcome> park(std::optional<clock::time_point> deadline) {
         if (woken_) co_return Outcome::woken;
         // A cancellation that came while the caller had no wait pending interrupted nothing: it is
@@ -5278,6 +5323,7 @@ public:
     // and has left the queue). Granting, cancelling and expiring all run on the strand, and a grant
     // wins over a cancellation that comes at the same time: a slot is never lost, and one granted
     // to a caller that gave up is released by it.
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     asio::awaitable<boost::system::error_code> wait(std::optional<clock::time_point> deadline) {
         auto spot = std::make_shared<ParkingSpot>(strand_);
         waiters_.push_back(spot);
@@ -5782,7 +5828,9 @@ private:
 // Decodes {"error": ErrorApiModel} from an error answer's body. `cut`: the body is only the start of
 // what the server sent; its model is then what was whole before the cut, and needs at least the
 // code and the message.
-inline std::expected<DecodedErrorBody, ErrorBodyMismatch> decode_error_body(std::string_view body, bool cut) {
+// A template so that only a translation unit that reads error answers compiles the parser for it.
+template <class = void>
+std::expected<DecodedErrorBody, ErrorBodyMismatch> decode_error_body(std::string_view body, bool cut) {
     // The default options, as boost::json::parse has them: standard JSON, at most 32 levels deep.
     boost::json::basic_parser<ErrorBodyHandler> parser{boost::json::parse_options{}};
     boost::system::error_code ec;
@@ -5910,8 +5958,9 @@ inline std::optional<ErrorDetails> details_summary(std::size_t left_out, bool cu
 // the model when its code and message came before the cut. Every piece of server text goes
 // through the client's Redactor: its secrets masked (a server may echo what it was sent), bounded,
 // one printable line.
-inline ApiError error_from_response(const HttpResponse& res, const Redactor& redactor,
-                                    std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) {
+template <class = void>  // see decode_error_body
+ApiError error_from_response(const HttpResponse& res, const Redactor& redactor,
+                             std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) {
     ApiError e;
     e.kind = ErrorKind::api;
     e.status = res.status;
@@ -5948,8 +5997,9 @@ inline ApiError error_from_response(const HttpResponse& res, const Redactor& red
 }
 
 // The same, for code that has only the token (tests, fuzzers).
-inline ApiError error_from_response(const HttpResponse& res, std::string_view token,
-                                    std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) {
+template <class = void>
+ApiError error_from_response(const HttpResponse& res, std::string_view token,
+                             std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) {
     return error_from_response(res, Redactor{token}, now);
 }
 
@@ -6037,8 +6087,10 @@ inline expected<std::shared_ptr<ssl::context>> make_tls_context(const ClientOpti
 // buffer: every co_await copies and re-targets the coroutine's executor for work tracking, and a
 // strand over an any_io_executor does not fit, so each of those copies was a heap allocation
 // (29 of the 61 operator new calls of a get, measured with heaptrack on k6s-bench).
-inline asio::any_io_executor make_client_strand(const asio::any_io_executor& executor) {
-    if (const auto* io = executor.target<asio::io_context::executor_type>()) return asio::make_strand(*io);
+// A template (of the executor) so that only a translation unit that makes a client compiles it.
+template <class Executor = asio::any_io_executor>
+asio::any_io_executor make_client_strand(const Executor& executor) {
+    if (const auto* io = executor.template target<asio::io_context::executor_type>()) return asio::make_strand(*io);
     return asio::make_strand(executor);
 }
 
@@ -6088,6 +6140,7 @@ struct StackIdResolution {
 
 struct ClientState : std::enable_shared_from_this<ClientState> {
     // Validates the options, loads the TLS context and picks the proxy; never throws for bad input.
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     static expected<std::shared_ptr<ClientState>> create(const asio::any_io_executor& executor, ClientOptions options) {
         if (auto valid = options.validate(); !valid) return std::unexpected(std::move(valid.error()));
         auto endpoint = *parse_endpoint(options.api_url);
@@ -6102,6 +6155,7 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
                                              std::move(proxy));
     }
 
+    template <class = void>
     ClientState(const asio::any_io_executor& client_executor, ClientOptions client_options, Endpoint api,
                 std::shared_ptr<ssl::context> tls, ProxyChoice proxy_choice)
         : executor(client_executor),
@@ -6147,6 +6201,7 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
 
     // Returns a kept-alive connection to the pool, and (when asked to) makes sure a timer will
     // close it once it has been idle for idle_timeout.
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     void keep(std::unique_ptr<Connection> connection) {
         if (closed.load(std::memory_order_relaxed)) return;
         connection->timer.park();
@@ -6155,6 +6210,7 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
             schedule_sweep(later(ConnectionPool::clock::now(), options.idle_timeout));
     }
 
+    template <class = void>
     void schedule_sweep(ConnectionPool::clock::time_point when) {
         idle_sweep.emplace(strand, when);
         // A weak reference: the timer must not keep a client nobody uses alive.
@@ -6410,8 +6466,9 @@ inline std::unexpected<ApiError> call_error(ApiError error, const CallBudget& bu
 // status and code are the last attempt's, counting every attempt and saying why retrying stopped.
 // A cancellation that arrives at any point ends it as cancelled: it is checked after every step,
 // and before any wait or new attempt.
-inline asio::awaitable<expected<Answer>> send_with_retries(ClientState& state, RequestSpec spec,
-                                                           const CallSettings& settings, CallBudget& budget) {
+template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
+asio::awaitable<expected<Answer>> send_with_retries(ClientState& state, RequestSpec spec, const CallSettings& settings,
+                                                    CallBudget& budget) {
     using clock = std::chrono::steady_clock;
     // Cancellation is reported as ErrorKind::cancelled, never thrown (Asio's default would throw
     // from the next co_await once the operation was cancelled).
@@ -6542,8 +6599,8 @@ inline asio::awaitable<expected<Answer>> send_with_retries(ClientState& state, R
 // (its deadline and retries) and seen by its observer as operation "authenticate"; the id is then
 // kept in the client's state for every later call of the client and its copies. A failure is that
 // operation's error, its message saying what was being done.
-inline asio::awaitable<expected<void>> resolve_stack_id(ClientState& state, const CallSettings& settings,
-                                                        CallBudget& budget) {
+template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
+asio::awaitable<expected<void>> resolve_stack_id(ClientState& state, const CallSettings& settings, CallBudget& budget) {
     auto fail_with = [](ApiError error) {
         error.message = "resolving the stack id from the stack URL (GET /cloud/v6/auth): " + error.message;
         return std::unexpected(std::move(error));
@@ -6566,8 +6623,8 @@ inline asio::awaitable<expected<void>> resolve_stack_id(ClientState& state, cons
 // their own. When the leader's resolution ends, each waiter looks again: the id is known (go on);
 // the resolution failed (it fails the waiters too, with its error); or the leader was cancelled
 // (one of the waiters leads the next try). An operation that starts after a failure tries again.
-inline asio::awaitable<expected<void>> ensure_stack_id(ClientState& state, const CallSettings& settings,
-                                                       CallBudget& budget) {
+template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
+asio::awaitable<expected<void>> ensure_stack_id(ClientState& state, const CallSettings& settings, CallBudget& budget) {
     co_await asio::this_coro::throw_if_cancelled(false);  // cancelled is an error, not an exception
     StackIdResolution& resolution = state.resolution;
     while (state.stack_id.empty()) {
@@ -7091,6 +7148,7 @@ struct PagerState {
     }
 
     // Starts fetching the page after the one just received, if read-ahead is on.
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     void start_prefetch() {
         auto request = cursor.next_request(client->endpoint);
         if (!request) return;
@@ -7117,6 +7175,7 @@ struct PagerState {
     // The next page from the server (or the read-ahead), recorded in the cursor. An empty page
     // without a link once the listing is over. A failed or cancelled fetch leaves the cursor on the
     // same link (see PageCursor::on_failure), and no read-ahead is started after it.
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     asio::awaitable<expected<SchedulePage>> fetch_next() {
         expected<SchedulePage> page;
         const std::shared_ptr<Prefetch> ahead = std::exchange(prefetch, nullptr);
@@ -7146,6 +7205,7 @@ struct PagerState {
         co_return page;
     }
 
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     asio::awaitable<expected<SchedulePage>> next_page() {
         co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
         if (client_closed()) co_return std::unexpected(client_closed_error());
@@ -7156,6 +7216,7 @@ struct PagerState {
         co_return co_await fetch_next();
     }
 
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     asio::awaitable<std::optional<expected<Schedule>>> next() {
         co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
         if (client_closed()) co_return std::unexpected(client_closed_error());
@@ -7173,6 +7234,7 @@ struct PagerState {
     }
 
     // Collects a whole listing, refusing to hold more than max_items schedules.
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     asio::awaitable<expected<std::vector<Schedule>>> collect(std::size_t max_items) {
         co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
         if (client_closed()) co_return std::unexpected(client_closed_error());
@@ -7203,24 +7265,20 @@ K6_SCHEDULES_END_NAMESPACE
 K6_SCHEDULES_BEGIN_NAMESPACE
 namespace detail {
 
-K6_SCHEDULES_DECL const asio::any_io_executor& strand_of(const ClientState& state) noexcept {
-    return state.strand;
-}
-K6_SCHEDULES_DECL const asio::any_io_executor& executor_of(const ClientState& state) noexcept {
-    return state.executor;
-}
-K6_SCHEDULES_DECL const Redactor& redactor_of(const ClientState& state) noexcept { return state.redactor; }
-K6_SCHEDULES_DECL void add_running(ClientState& state, OperationRecord& record) { state.running.insert(&record); }
-K6_SCHEDULES_DECL void remove_running(ClientState& state, OperationRecord& record) noexcept {
+K6_SCHEDULES_DEF const asio::any_io_executor& strand_of(const ClientState& state) noexcept { return state.strand; }
+K6_SCHEDULES_DEF const asio::any_io_executor& executor_of(const ClientState& state) noexcept { return state.executor; }
+K6_SCHEDULES_DEF const Redactor& redactor_of(const ClientState& state) noexcept { return state.redactor; }
+K6_SCHEDULES_DEF void add_running(ClientState& state, OperationRecord& record) { state.running.insert(&record); }
+K6_SCHEDULES_DEF void remove_running(ClientState& state, OperationRecord& record) noexcept {
     state.running.erase(&record);
 }
 
-K6_SCHEDULES_DECL void outstanding_started(ClientState& state) noexcept {
+K6_SCHEDULES_DEF void outstanding_started(ClientState& state) noexcept {
     state.outstanding.fetch_add(1, std::memory_order_relaxed);
 }
 
 // Called where a handler has just run (or been destroyed unrun), on any thread.
-K6_SCHEDULES_DECL void outstanding_finished(const std::shared_ptr<ClientState>& state) noexcept {
+K6_SCHEDULES_DEF void outstanding_finished(const std::shared_ptr<ClientState>& state) noexcept {
     // Sequentially consistent, as in start_close: either this sees `closed`, or the closer sees 0.
     if (state->outstanding.fetch_sub(1) != 1) return;
     if (!state->closed.load()) return;
@@ -7230,12 +7288,12 @@ K6_SCHEDULES_DECL void outstanding_finished(const std::shared_ptr<ClientState>& 
     }
 }
 
-K6_SCHEDULES_DECL expected<std::shared_ptr<ClientState>> make_client_state(const asio::any_io_executor& executor,
-                                                                           ClientOptions options) {
+K6_SCHEDULES_DEF expected<std::shared_ptr<ClientState>> make_client_state(const asio::any_io_executor& executor,
+                                                                          ClientOptions options) {
     return ClientState::create(executor, std::move(options));
 }
 
-K6_SCHEDULES_DECL const ClientOptions& options_of(const ClientState& state) noexcept { return state.options; }
+K6_SCHEDULES_DEF const ClientOptions& options_of(const ClientState& state) noexcept { return state.options; }
 
 template <class T>
 void start_call_for(const std::shared_ptr<ClientState>& state, std::shared_ptr<const CallSettings> settings,
@@ -7246,32 +7304,32 @@ void start_call_for(const std::shared_ptr<ClientState>& state, std::shared_ptr<c
                                  std::move(handler));
 }
 
-K6_SCHEDULES_DECL void start_call(const std::shared_ptr<ClientState>& state,
-                                  std::shared_ptr<const CallSettings> settings, RequestSpec spec,
-                                  Handler<expected<Schedule>> handler) {
+K6_SCHEDULES_DEF void start_call(const std::shared_ptr<ClientState>& state,
+                                 std::shared_ptr<const CallSettings> settings, RequestSpec spec,
+                                 Handler<expected<Schedule>> handler) {
     start_call_for<Schedule>(state, std::move(settings), std::move(spec), std::move(handler));
 }
-K6_SCHEDULES_DECL void start_call(const std::shared_ptr<ClientState>& state,
-                                  std::shared_ptr<const CallSettings> settings, RequestSpec spec,
-                                  Handler<expected<SchedulePage>> handler) {
+K6_SCHEDULES_DEF void start_call(const std::shared_ptr<ClientState>& state,
+                                 std::shared_ptr<const CallSettings> settings, RequestSpec spec,
+                                 Handler<expected<SchedulePage>> handler) {
     start_call_for<SchedulePage>(state, std::move(settings), std::move(spec), std::move(handler));
 }
-K6_SCHEDULES_DECL void start_call(const std::shared_ptr<ClientState>& state,
-                                  std::shared_ptr<const CallSettings> settings, RequestSpec spec,
-                                  Handler<expected<void>> handler) {
+K6_SCHEDULES_DEF void start_call(const std::shared_ptr<ClientState>& state,
+                                 std::shared_ptr<const CallSettings> settings, RequestSpec spec,
+                                 Handler<expected<void>> handler) {
     start_call_for<void>(state, std::move(settings), std::move(spec), std::move(handler));
 }
 
-K6_SCHEDULES_DECL void start_call(const std::shared_ptr<ClientState>& state,
-                                  std::shared_ptr<const CallSettings> settings, RequestSpec spec,
-                                  Handler<expected<AuthenticationResponse>> handler) {
+K6_SCHEDULES_DEF void start_call(const std::shared_ptr<ClientState>& state,
+                                 std::shared_ptr<const CallSettings> settings, RequestSpec spec,
+                                 Handler<expected<AuthenticationResponse>> handler) {
     start_call_for<AuthenticationResponse>(state, std::move(settings), std::move(spec), std::move(handler));
 }
 
-K6_SCHEDULES_DECL void start_list_all(const std::shared_ptr<ClientState>& state,
-                                      std::shared_ptr<const CallSettings> settings, ListQuery query,
-                                      std::size_t max_items, std::size_t max_empty_pages,
-                                      Handler<expected<std::vector<Schedule>>> handler) {
+K6_SCHEDULES_DEF void start_list_all(const std::shared_ptr<ClientState>& state,
+                                     std::shared_ptr<const CallSettings> settings, ListQuery query,
+                                     std::size_t max_items, std::size_t max_empty_pages,
+                                     Handler<expected<std::vector<Schedule>>> handler) {
     using Result = expected<std::vector<Schedule>>;
     auto pager = std::make_shared<PagerState>(
         state, std::move(settings), PageCursor::from_query(query, max_empty_pages), true);
@@ -7285,22 +7343,22 @@ K6_SCHEDULES_DECL void start_list_all(const std::shared_ptr<ClientState>& state,
         std::move(handler));
 }
 
-K6_SCHEDULES_DECL void client_close_idle(const std::shared_ptr<ClientState>& state) {
+K6_SCHEDULES_DEF void client_close_idle(const std::shared_ptr<ClientState>& state) {
     asio::post(state->strand, [state] { state->close_idle(); });
 }
 
-K6_SCHEDULES_DECL void client_cancel_all(const std::shared_ptr<ClientState>& state) {
+K6_SCHEDULES_DEF void client_cancel_all(const std::shared_ptr<ClientState>& state) {
     asio::post(state->strand, [state] { state->cancel_all(); });
 }
 
-K6_SCHEDULES_DECL void client_close(const std::shared_ptr<ClientState>& state) {
+K6_SCHEDULES_DEF void client_close(const std::shared_ptr<ClientState>& state) {
     // At once, from the caller's thread: an operation the caller starts after close() returns is
     // refused, whichever runs first on the strand.
     state->closed.store(true, std::memory_order_seq_cst);
     asio::post(state->strand, [state] { state->cancel_all(); });
 }
 
-K6_SCHEDULES_DECL void start_close(const std::shared_ptr<ClientState>& state, Handler<expected<void>> handler) {
+K6_SCHEDULES_DEF void start_close(const std::shared_ptr<ClientState>& state, Handler<expected<void>> handler) {
     state->closed.store(true, std::memory_order_seq_cst);
     // Not counted as outstanding work itself, and not registered for cancel_all(): it waits for the
     // others, and only its own caller cancels it.
@@ -7323,24 +7381,24 @@ K6_SCHEDULES_DECL void start_close(const std::shared_ptr<ClientState>& state, Ha
                                     std::move(handler), RecoverWithInternalError{}, false);
 }
 
-K6_SCHEDULES_DECL std::shared_ptr<PagerState> make_pager(const std::shared_ptr<ClientState>& state,
-                                                         std::shared_ptr<const CallSettings> settings,
-                                                         const ListQuery& query, std::size_t max_empty_pages,
-                                                         bool read_ahead) {
+K6_SCHEDULES_DEF std::shared_ptr<PagerState> make_pager(const std::shared_ptr<ClientState>& state,
+                                                        std::shared_ptr<const CallSettings> settings,
+                                                        const ListQuery& query, std::size_t max_empty_pages,
+                                                        bool read_ahead) {
     return std::make_shared<PagerState>(state, std::move(settings), PageCursor::from_query(query, max_empty_pages),
                                         read_ahead);
 }
 
-K6_SCHEDULES_DECL std::shared_ptr<PagerState> make_resumed_pager(const std::shared_ptr<ClientState>& state,
-                                                                 std::shared_ptr<const CallSettings> settings,
-                                                                 std::string next_link, std::size_t max_empty_pages,
-                                                                 bool read_ahead) {
+K6_SCHEDULES_DEF std::shared_ptr<PagerState> make_resumed_pager(const std::shared_ptr<ClientState>& state,
+                                                                std::shared_ptr<const CallSettings> settings,
+                                                                std::string next_link, std::size_t max_empty_pages,
+                                                                bool read_ahead) {
     return std::make_shared<PagerState>(state, std::move(settings),
                                         PageCursor::from_link(std::move(next_link), max_empty_pages), read_ahead);
 }
 
-K6_SCHEDULES_DECL void start_next_page(const std::shared_ptr<PagerState>& pager,
-                                       Handler<expected<SchedulePage>> handler) {
+K6_SCHEDULES_DEF void start_next_page(const std::shared_ptr<PagerState>& pager,
+                                      Handler<expected<SchedulePage>> handler) {
     // The coroutine holds the state, so the operation finishes even if the Pager is dropped.
     auto run = [](std::shared_ptr<PagerState> p,
                   std::shared_ptr<OperationRecord> record) -> asio::awaitable<expected<SchedulePage>> {
@@ -7352,8 +7410,8 @@ K6_SCHEDULES_DECL void start_next_page(const std::shared_ptr<PagerState>& pager,
         std::move(handler));
 }
 
-K6_SCHEDULES_DECL void start_next(const std::shared_ptr<PagerState>& pager,
-                                  Handler<std::optional<expected<Schedule>>> handler) {
+K6_SCHEDULES_DEF void start_next(const std::shared_ptr<PagerState>& pager,
+                                 Handler<std::optional<expected<Schedule>>> handler) {
     using Result = std::optional<expected<Schedule>>;
     // A schedule of the page in hand needs no request and no trip through the client's strand.
     if (auto item = pager->take_buffered()) {
@@ -7369,17 +7427,17 @@ K6_SCHEDULES_DECL void start_next(const std::shared_ptr<PagerState>& pager,
         std::move(handler));
 }
 
-K6_SCHEDULES_DECL std::optional<std::int64_t> pager_total_count(const PagerState& pager) {
+K6_SCHEDULES_DEF std::optional<std::int64_t> pager_total_count(const PagerState& pager) {
     return pager.cursor.total_count();
 }
 
-K6_SCHEDULES_DECL std::optional<std::string> pager_next_link(const PagerState& pager) {
+K6_SCHEDULES_DEF std::optional<std::string> pager_next_link(const PagerState& pager) {
     return pager.cursor.next_link(pager.client->endpoint);
 }
 
-K6_SCHEDULES_DECL bool pager_done(const PagerState& pager) { return pager.cursor.finished() && !pager.prefetch; }
+K6_SCHEDULES_DEF bool pager_done(const PagerState& pager) { return pager.cursor.finished() && !pager.prefetch; }
 
-K6_SCHEDULES_DECL void pager_cancel_read_ahead(const std::shared_ptr<PagerState>& pager) noexcept {
+K6_SCHEDULES_DEF void pager_cancel_read_ahead(const std::shared_ptr<PagerState>& pager) noexcept {
     if (!pager->read_ahead) return;  // without read-ahead there is never a request to cancel
     try {
         asio::post(pager->client->strand, [pager] {

@@ -38,11 +38,40 @@
     }                              \
     }
 
-// The functions behind that boundary: inline when header-only, defined once otherwise.
+// The functions behind that boundary: defined once with separate compilation. Header-only, they
+// are function templates (of a parameter nobody names, so that calls look the same): a template's
+// body is compiled only in a translation unit that calls it, where an inline function's body, and
+// every template it uses (the coroutines, Asio's and OpenSSL's operations), is compiled by each
+// one that includes it. So a translation unit that includes the client and calls nothing costs
+// about what Beast's own headers do, and one that only gets and lists compiles no other operation.
+// K6_SCHEDULES_DECL begins the declaration, K6_SCHEDULES_DEF the definition (a default template
+// argument may be given once only).
 #ifdef K6_SCHEDULES_SEPARATE_COMPILATION
 #define K6_SCHEDULES_DECL
+#define K6_SCHEDULES_DEF
 #else
-#define K6_SCHEDULES_DECL inline
+#define K6_SCHEDULES_DECL   \
+    template <class = void> \
+    inline
+#define K6_SCHEDULES_DEF \
+    template <class>     \
+    inline
 #endif
+
+K6_SCHEDULES_BEGIN_NAMESPACE
+namespace detail {
+
+// `value`, as an expression whose type depends on the template parameter Deferred. In a function
+// template of a parameter nobody names (see K6_SCHEDULES_DECL), a call on it is then resolved, and
+// the Asio operation it starts compiled, only where that function template is used: a call whose
+// types are all known is checked where it is written, and an Asio operation's deduced return type
+// means compiling the operation.
+template <class Deferred, class T>
+constexpr T& deferred(T& value) noexcept {
+    return value;
+}
+
+}  // namespace detail
+K6_SCHEDULES_END_NAMESPACE
 
 #endif  // K6_SCHEDULES_DETAIL_CONFIG_HPP

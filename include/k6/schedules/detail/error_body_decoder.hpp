@@ -342,7 +342,9 @@ private:
 // Decodes {"error": ErrorApiModel} from an error answer's body. `cut`: the body is only the start of
 // what the server sent; its model is then what was whole before the cut, and needs at least the
 // code and the message.
-inline std::expected<DecodedErrorBody, ErrorBodyMismatch> decode_error_body(std::string_view body, bool cut) {
+// A template so that only a translation unit that reads error answers compiles the parser for it.
+template <class = void>
+std::expected<DecodedErrorBody, ErrorBodyMismatch> decode_error_body(std::string_view body, bool cut) {
     // The default options, as boost::json::parse has them: standard JSON, at most 32 levels deep.
     boost::json::basic_parser<ErrorBodyHandler> parser{boost::json::parse_options{}};
     boost::system::error_code ec;

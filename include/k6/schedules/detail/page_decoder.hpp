@@ -401,7 +401,9 @@ private:
 };
 
 // The page in `text`, or std::nullopt when this decoder declines it (see the top of this file).
-inline std::optional<SchedulePage> decode_page_streaming(std::string_view text) {
+// A template so that only a translation unit that decodes pages compiles the parser for it.
+template <class = void>
+std::optional<SchedulePage> decode_page_streaming(std::string_view text) {
     // The default options, as boost::json::parse has them: standard JSON, at most 32 levels deep.
     boost::json::basic_parser<PageHandler> parser{boost::json::parse_options{}};
     boost::system::error_code ec;

@@ -56,8 +56,9 @@ inline std::optional<ErrorDetails> details_summary(std::size_t left_out, bool cu
 // the model when its code and message came before the cut. Every piece of server text goes
 // through the client's Redactor: its secrets masked (a server may echo what it was sent), bounded,
 // one printable line.
-inline ApiError error_from_response(const HttpResponse& res, const Redactor& redactor,
-                                    std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) {
+template <class = void>  // see decode_error_body
+ApiError error_from_response(const HttpResponse& res, const Redactor& redactor,
+                             std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) {
     ApiError e;
     e.kind = ErrorKind::api;
     e.status = res.status;
@@ -94,8 +95,9 @@ inline ApiError error_from_response(const HttpResponse& res, const Redactor& red
 }
 
 // The same, for code that has only the token (tests, fuzzers).
-inline ApiError error_from_response(const HttpResponse& res, std::string_view token,
-                                    std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) {
+template <class = void>
+ApiError error_from_response(const HttpResponse& res, std::string_view token,
+                             std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) {
     return error_from_response(res, Redactor{token}, now);
 }
 

@@ -120,8 +120,9 @@ inline std::unexpected<ApiError> call_error(ApiError error, const CallBudget& bu
 // status and code are the last attempt's, counting every attempt and saying why retrying stopped.
 // A cancellation that arrives at any point ends it as cancelled: it is checked after every step,
 // and before any wait or new attempt.
-inline asio::awaitable<expected<Answer>> send_with_retries(ClientState& state, RequestSpec spec,
-                                                           const CallSettings& settings, CallBudget& budget) {
+template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
+asio::awaitable<expected<Answer>> send_with_retries(ClientState& state, RequestSpec spec, const CallSettings& settings,
+                                                    CallBudget& budget) {
     using clock = std::chrono::steady_clock;
     // Cancellation is reported as ErrorKind::cancelled, never thrown (Asio's default would throw
     // from the next co_await once the operation was cancelled).
@@ -252,8 +253,8 @@ inline asio::awaitable<expected<Answer>> send_with_retries(ClientState& state, R
 // (its deadline and retries) and seen by its observer as operation "authenticate"; the id is then
 // kept in the client's state for every later call of the client and its copies. A failure is that
 // operation's error, its message saying what was being done.
-inline asio::awaitable<expected<void>> resolve_stack_id(ClientState& state, const CallSettings& settings,
-                                                        CallBudget& budget) {
+template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
+asio::awaitable<expected<void>> resolve_stack_id(ClientState& state, const CallSettings& settings, CallBudget& budget) {
     auto fail_with = [](ApiError error) {
         error.message = "resolving the stack id from the stack URL (GET /cloud/v6/auth): " + error.message;
         return std::unexpected(std::move(error));
@@ -276,8 +277,8 @@ inline asio::awaitable<expected<void>> resolve_stack_id(ClientState& state, cons
 // their own. When the leader's resolution ends, each waiter looks again: the id is known (go on);
 // the resolution failed (it fails the waiters too, with its error); or the leader was cancelled
 // (one of the waiters leads the next try). An operation that starts after a failure tries again.
-inline asio::awaitable<expected<void>> ensure_stack_id(ClientState& state, const CallSettings& settings,
-                                                       CallBudget& budget) {
+template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
+asio::awaitable<expected<void>> ensure_stack_id(ClientState& state, const CallSettings& settings, CallBudget& budget) {
     co_await asio::this_coro::throw_if_cancelled(false);  // cancelled is an error, not an exception
     StackIdResolution& resolution = state.resolution;
     while (state.stack_id.empty()) {

@@ -87,8 +87,10 @@ inline expected<std::shared_ptr<ssl::context>> make_tls_context(const ClientOpti
 // buffer: every co_await copies and re-targets the coroutine's executor for work tracking, and a
 // strand over an any_io_executor does not fit, so each of those copies was a heap allocation
 // (29 of the 61 operator new calls of a get, measured with heaptrack on k6s-bench).
-inline asio::any_io_executor make_client_strand(const asio::any_io_executor& executor) {
-    if (const auto* io = executor.target<asio::io_context::executor_type>()) return asio::make_strand(*io);
+// A template (of the executor) so that only a translation unit that makes a client compiles it.
+template <class Executor = asio::any_io_executor>
+asio::any_io_executor make_client_strand(const Executor& executor) {
+    if (const auto* io = executor.template target<asio::io_context::executor_type>()) return asio::make_strand(*io);
     return asio::make_strand(executor);
 }
 
@@ -138,6 +140,7 @@ struct StackIdResolution {
 
 struct ClientState : std::enable_shared_from_this<ClientState> {
     // Validates the options, loads the TLS context and picks the proxy; never throws for bad input.
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     static expected<std::shared_ptr<ClientState>> create(const asio::any_io_executor& executor, ClientOptions options) {
         if (auto valid = options.validate(); !valid) return std::unexpected(std::move(valid.error()));
         auto endpoint = *parse_endpoint(options.api_url);
@@ -152,6 +155,7 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
                                              std::move(proxy));
     }
 
+    template <class = void>
     ClientState(const asio::any_io_executor& client_executor, ClientOptions client_options, Endpoint api,
                 std::shared_ptr<ssl::context> tls, ProxyChoice proxy_choice)
         : executor(client_executor),
@@ -197,6 +201,7 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
 
     // Returns a kept-alive connection to the pool, and (when asked to) makes sure a timer will
     // close it once it has been idle for idle_timeout.
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     void keep(std::unique_ptr<Connection> connection) {
         if (closed.load(std::memory_order_relaxed)) return;
         connection->timer.park();
@@ -205,6 +210,7 @@ struct ClientState : std::enable_shared_from_this<ClientState> {
             schedule_sweep(later(ConnectionPool::clock::now(), options.idle_timeout));
     }
 
+    template <class = void>
     void schedule_sweep(ConnectionPool::clock::time_point when) {
         idle_sweep.emplace(strand, when);
         // A weak reference: the timer must not keep a client nobody uses alive.

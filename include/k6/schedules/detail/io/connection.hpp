@@ -130,6 +130,7 @@ public:
     }
 
     // Starts a step on `socket` that may take `duration`.
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     void arm(Socket& socket, std::chrono::milliseconds duration) {
         Shared& s = *shared_;
         s.socket = &socket;
@@ -167,6 +168,7 @@ private:
     };
 
     // The timer lives with the state its wake-ups share, so that it can wait again from a wake-up.
+    template <class = void>
     static void wait_until(const std::shared_ptr<Shared>& shared, clock::time_point when) {
         Shared& s = *shared;
         s.timer.expires_at(when);  // a pending wait ends with operation_aborted and is ignored
@@ -237,7 +239,9 @@ private:
             if (Buffer buffer(*it); buffer.size() != 0) return buffer;
         return Buffer{};
     }
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     void outer_read(asio::mutable_buffer buffer, Completion handler);
+    template <class = void>
     void outer_write(asio::const_buffer buffer, Completion handler);
 
     std::optional<tcp::socket> socket_;
@@ -251,12 +255,14 @@ inline Transport::lowest_layer_type& Transport::lowest_layer() noexcept {
     return outer_->lowest_layer();
 }
 
+template <class Deferred>
 inline void Transport::outer_read(asio::mutable_buffer buffer, Completion handler) {
-    outer_->async_read_some(buffer, std::move(handler));
+    deferred<Deferred>(*outer_).async_read_some(buffer, std::move(handler));
 }
 
+template <class Deferred>
 inline void Transport::outer_write(asio::const_buffer buffer, Completion handler) {
-    outer_->async_write_some(buffer, std::move(handler));
+    deferred<Deferred>(*outer_).async_write_some(buffer, std::move(handler));
 }
 
 class Connection {
@@ -279,6 +285,7 @@ public:
     }
 
     // The stream that carries HTTP, whichever kind it is.
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     ByteStream stream() noexcept {
         if (tls_) return ByteStream(*tls_);
         return ByteStream(*plain_);
@@ -414,10 +421,10 @@ std::string serialize(const http::request<Body, Fields>& request) {
 // Reads one response (or only its header) into `parser`, as Beast's http::async_read does: bytes
 // already in `buffer` are parsed first, bytes past the message stay there, the end of the stream
 // ends a body that it delimits, and it is http::error::end_of_stream when no byte came at all.
-inline asio::awaitable<boost::system::error_code> read_message(ByteStream stream, beast::flat_buffer& buffer,
-                                                               http::basic_parser<false>& parser,
-                                                               bool header_only = false,
-                                                               std::size_t* received = nullptr) {
+template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
+asio::awaitable<boost::system::error_code> read_message(ByteStream stream, beast::flat_buffer& buffer,
+                                                        http::basic_parser<false>& parser, bool header_only = false,
+                                                        std::size_t* received = nullptr) {
     parser.eager(!header_only);  // as Beast's reads: a header alone leaves the body's bytes unparsed
     // A cancellation that came while no read was pending (say, while the write's completion was
     // queued, or between two reads) interrupted nothing: it would be lost, and the read would wait
@@ -481,7 +488,8 @@ inline expected<void> require_peer_identity(SSL* ssl_handle, const std::string& 
 // (getaddrinfo, on Asio's resolver thread) cannot be interrupted: a stuck lookup is left to finish
 // in the background, and a later lookup on the same io_context waits behind it, but never longer
 // than its own step's timeout.
-inline asio::awaitable<std::tuple<boost::system::error_code, tcp::resolver::results_type>> resolve_abandonable(
+template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
+asio::awaitable<std::tuple<boost::system::error_code, tcp::resolver::results_type>> resolve_abandonable(
     std::string host, std::string service, std::chrono::milliseconds budget) {
     struct Lookup {
         explicit Lookup(const asio::any_io_executor& executor) : resolver(executor), wake(executor) {}
@@ -678,9 +686,12 @@ inline constexpr unsigned max_interim_responses = 16;
 // error answer's body is cut at error_body_keep_bytes (ResponseReader).
 // `progress` records whether the request was written in full, which the caller needs when no
 // answer comes.
-inline asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(
-    Connection& connection, std::string_view request, const Endpoint& endpoint, const ClientOptions& options,
-    const AttemptLimit& limit, AttemptProgress& progress) {
+template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
+asio::awaitable<std::expected<Exchanged, ExchangeFailure>> exchange_on(Connection& connection, std::string_view request,
+                                                                       const Endpoint& endpoint,
+                                                                       const ClientOptions& options,
+                                                                       const AttemptLimit& limit,
+                                                                       AttemptProgress& progress) {
     const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
     const ByteStream stream = connection.stream();
     const auto write_budget = limit.budget(options.io_timeout);

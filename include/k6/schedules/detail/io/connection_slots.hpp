@@ -39,6 +39,7 @@ public:
     // and has left the queue). Granting, cancelling and expiring all run on the strand, and a grant
     // wins over a cancellation that comes at the same time: a slot is never lost, and one granted
     // to a caller that gave up is released by it.
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     asio::awaitable<boost::system::error_code> wait(std::optional<clock::time_point> deadline) {
         auto spot = std::make_shared<ParkingSpot>(strand_);
         waiters_.push_back(spot);

@@ -3,7 +3,8 @@
 // goes through these functions, so the code that calls them compiles without Asio's sockets, Beast
 // (but for its small http::verb), OpenSSL (a ctest checks it) or the coroutines behind each
 // operation: with K6_SCHEDULES_SEPARATE_COMPILATION they are compiled once, in the translation
-// unit that includes <k6/schedules/src.hpp>; header-only, they are inline (detail/io/client.ipp).
+// unit that includes <k6/schedules/src.hpp>; header-only, they are function templates
+// (detail/io/client.ipp, K6_SCHEDULES_DECL), compiled only where a Client or Pager calls them.
 // The handlers are type-erased here, as the operations always did.
 #ifndef K6_SCHEDULES_DETAIL_IO_ENTRY_POINTS_HPP
 #define K6_SCHEDULES_DETAIL_IO_ENTRY_POINTS_HPP

@@ -92,6 +92,7 @@ struct PagerState {
     }
 
     // Starts fetching the page after the one just received, if read-ahead is on.
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     void start_prefetch() {
         auto request = cursor.next_request(client->endpoint);
         if (!request) return;
@@ -118,6 +119,7 @@ struct PagerState {
     // The next page from the server (or the read-ahead), recorded in the cursor. An empty page
     // without a link once the listing is over. A failed or cancelled fetch leaves the cursor on the
     // same link (see PageCursor::on_failure), and no read-ahead is started after it.
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     asio::awaitable<expected<SchedulePage>> fetch_next() {
         expected<SchedulePage> page;
         const std::shared_ptr<Prefetch> ahead = std::exchange(prefetch, nullptr);
@@ -147,6 +149,7 @@ struct PagerState {
         co_return page;
     }
 
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     asio::awaitable<expected<SchedulePage>> next_page() {
         co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
         if (client_closed()) co_return std::unexpected(client_closed_error());
@@ -157,6 +160,7 @@ struct PagerState {
         co_return co_await fetch_next();
     }
 
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     asio::awaitable<std::optional<expected<Schedule>>> next() {
         co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
         if (client_closed()) co_return std::unexpected(client_closed_error());
@@ -174,6 +178,7 @@ struct PagerState {
     }
 
     // Collects a whole listing, refusing to hold more than max_items schedules.
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     asio::awaitable<expected<std::vector<Schedule>>> collect(std::size_t max_items) {
         co_await asio::this_coro::throw_if_cancelled(false);  // cancellation is a result, not an exception
         if (client_closed()) co_return std::unexpected(client_closed_error());

@@ -36,6 +36,7 @@ public:
     // Waits until wake(), `deadline`, or the cancellation of the awaiting coroutine, whichever comes
     // first. A wake() that came before the wait, or at the same time as a cancellation or the
     // deadline, wins: whoever wakes a spot may have handed it something (a connection slot).
+    template <class = void>  // compiled only where an operation runs: see K6_SCHEDULES_DECL
     asio::awaitable<Outcome> park(std::optional<clock::time_point> deadline) {
         if (woken_) co_return Outcome::woken;
         // A cancellation that came while the caller had no wait pending interrupted nothing: it is
