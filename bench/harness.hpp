@@ -5,8 +5,10 @@
 //
 //   export K6_CLOUD_TOKEN=...  [K6_CLOUD_STACK_ID=1]
 //   PROGRAM get BASE_URL CA_FILE N SCHEDULE_ID [--in-flight K] [--no-tls-resume]
-//   PROGRAM list BASE_URL CA_FILE TOP [--no-tls-resume]
+//   PROGRAM list BASE_URL CA_FILE TOP [--no-tls-resume] [--read-ahead]
 //
+// --read-ahead (k6s-bench only): the Pager asks for the next page while the caller works on the
+// current one (PagerOptions::read_ahead).
 // --no-tls-resume: a new connection offers no TLS session from an earlier one (a full handshake
 // every time). It matters only against a server that closes connections (bench/compare's
 // get-reconnect); the Beast peers never resume sessions, so for them it changes nothing.
@@ -71,6 +73,7 @@ struct Job {
     std::int64_t n = 0, schedule_id = 0, in_flight = 1;  // get
     std::int64_t top = 0;                                // list
     bool resume_tls_sessions = true;                     // false: --no-tls-resume
+    bool read_ahead = false;                             // --read-ahead
     std::string token;
     std::int64_t stack_id = 1;
 };
@@ -111,17 +114,19 @@ int bench_main(const char* program, int argc, char** argv, Prepare prepare) {
     try {
         // The one flag without a value, wherever it is; the rest is positional.
         const bool no_tls_resume = std::erase(args, std::string("--no-tls-resume")) > 0;
+        const bool read_ahead = std::erase(args, std::string("--read-ahead")) > 0;
         const bool get = args.size() == 5 || (args.size() == 7 && args[5] == "--in-flight");
         if (!((get && args[0] == "get") || (args.size() == 4 && args[0] == "list"))) {
             std::cerr << "usage: " << program
                       << " get BASE_URL CA_FILE N SCHEDULE_ID [--in-flight K] [--no-tls-resume]\n"
-                      << "       " << program << " list BASE_URL CA_FILE TOP [--no-tls-resume]\n"
+                      << "       " << program << " list BASE_URL CA_FILE TOP [--no-tls-resume] [--read-ahead]\n"
                       << "environment: K6_CLOUD_TOKEN (required), K6_CLOUD_STACK_ID (default 1)\n";
             return 1;
         }
         Job job;
         job.list = !get;
         job.resume_tls_sessions = !no_tls_resume;
+        job.read_ahead = read_ahead;
         job.base_url = args[1];
         job.ca_file = args[2];
         if (get) {

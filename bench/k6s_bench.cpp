@@ -66,8 +66,8 @@ asio::awaitable<void> get_loop(k6s::Client client, k6s::ScheduleId id, std::int6
     }
 }
 
-asio::awaitable<void> list_loop(k6s::Client client, std::int64_t top, Tally& tally) {
-    auto pager = client.list_schedules(k6s::ListQuery{.top = top});
+asio::awaitable<void> list_loop(k6s::Client client, std::int64_t top, bool read_ahead, Tally& tally) {
+    auto pager = client.list_schedules(k6s::ListQuery{.top = top}, k6s::PagerOptions{.read_ahead = read_ahead});
     while (!pager.done()) {
         auto page = co_await pager.async_next_page();
         if (!page) fail("list_schedules: " + page.error().to_string());
@@ -102,7 +102,7 @@ auto prepare(const k6_bench::Job& job) {
         const k6s::Client& client = *setup->client;
         Tally tally;
         if (job.list) {
-            run(*io, list_loop(client, job.top, tally));
+            run(*io, list_loop(client, job.top, job.read_ahead, tally));
         } else if (job.in_flight == 1) {
             run(*io, get_loop(client, k6s::ScheduleId{job.schedule_id}, job.n, tally));
         } else {  // K coroutines, each its share of the N gets one after the other
