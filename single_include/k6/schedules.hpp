@@ -79,8 +79,9 @@
 // are function templates (of a parameter nobody names, so that calls look the same): a template's
 // body is compiled only in a translation unit that calls it, where an inline function's body, and
 // every template it uses (the coroutines, Asio's and OpenSSL's operations), is compiled by each
-// one that includes it. So a translation unit that includes the client and calls nothing costs
-// about what Beast's own headers do, and one that only gets and lists compiles no other operation.
+// one that includes it. So a translation unit that includes the client and calls nothing parses
+// the transport but compiles none of it, and one that only gets and lists compiles no other
+// operation.
 // K6_SCHEDULES_DECL begins the declaration, K6_SCHEDULES_DEF the definition (a default template
 // argument may be given once only).
 #ifdef K6_SCHEDULES_SEPARATE_COMPILATION
