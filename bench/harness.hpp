@@ -112,7 +112,7 @@ template <class Prepare>
 int bench_main(const char* program, int argc, char** argv, Prepare prepare) {
     std::vector<std::string> args(argv + 1, argv + argc);
     try {
-        // The one flag without a value, wherever it is; the rest is positional.
+        // The flags without a value, wherever they are; the rest is positional.
         const bool no_tls_resume = std::erase(args, std::string("--no-tls-resume")) > 0;
         const bool read_ahead = std::erase(args, std::string("--read-ahead")) > 0;
         const bool get = args.size() == 5 || (args.size() == 7 && args[5] == "--in-flight");
